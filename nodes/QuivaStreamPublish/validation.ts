@@ -1,0 +1,94 @@
+/**
+ * What the quiva gateway (NATS JetStream behind it) accepts, checked before anything is sent.
+ * Pure functions: each returns a problem naming the field, or undefined.
+ * Rules: ../shared/contracts/quiva/NOTES.md (Quiva's naming docs and nats-server's own checks).
+ */
+
+export interface FieldProblem {
+	field: 'stream' | 'subject' | 'body';
+	message: string;
+}
+
+export const MAX_STREAM_NAME_LENGTH = 255;
+/** JetStream's default max_payload (1 MB). */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
+
+const STREAM_NAME = /^[A-Za-z0-9_-]+$/;
+
+function describe(value: unknown): string {
+	if (value === null) return 'null';
+	if (Array.isArray(value)) return 'an array';
+	return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+export function checkStreamName(stream: unknown): FieldProblem | undefined {
+	if (typeof stream !== 'string') return { field: 'stream', message: `Stream must be text, got ${describe(stream)}` };
+	if (stream === '') return { field: 'stream', message: 'Stream is empty' };
+	if (stream.length > MAX_STREAM_NAME_LENGTH) {
+		return { field: 'stream', message: `Stream name is ${stream.length} characters long; at most ${MAX_STREAM_NAME_LENGTH} are allowed` };
+	}
+	if (!STREAM_NAME.test(stream)) {
+		return { field: 'stream', message: `Stream name "${stream}" may only contain letters, digits, "-" and "_"` };
+	}
+	return undefined;
+}
+
+/** A NATS publish subject: literal (no wildcards), non-empty dot-separated tokens, no whitespace, no `$` prefix. */
+export function checkSubject(subject: unknown): FieldProblem | undefined {
+	if (typeof subject !== 'string') return { field: 'subject', message: `Subject must be text, got ${describe(subject)}` };
+	if (subject === '') return { field: 'subject', message: 'Subject is empty' };
+	if (/\s/.test(subject)) return { field: 'subject', message: `Subject "${subject}" contains whitespace` };
+	if (subject.startsWith('$')) {
+		return { field: 'subject', message: `Subject "${subject}" starts with "$", which NATS reserves for its own subjects ($JS, $KV, $SYS)` };
+	}
+	const tokens = subject.split('.');
+	if (tokens.some((token) => token === '')) {
+		return { field: 'subject', message: `Subject "${subject}" has an empty token (a leading, trailing or double ".")` };
+	}
+	if (tokens.some((token) => token === '*' || token === '>')) {
+		return { field: 'subject', message: `Subject "${subject}" contains a wildcard token ("*" or ">"); a message is published to one literal subject` };
+	}
+	return undefined;
+}
+
+export function checkBody(body: unknown): FieldProblem | undefined {
+	if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+		return { field: 'body', message: `Body must be a JSON object, got ${describe(body)}` };
+	}
+	return undefined;
+}
+
+export interface PublishMessage {
+	stream: string;
+	subject: string;
+	body: Record<string, unknown>;
+}
+
+/** Checks every field and serializes the request body once; `payload` is what goes on the wire. */
+export function validatePublishMessage(
+	input: { stream: unknown; subject: unknown; body: unknown },
+	maxPayloadBytes: number,
+): { ok: true; message: PublishMessage; payload: string } | { ok: false; problem: FieldProblem } {
+	const problem = checkStreamName(input.stream) ?? checkSubject(input.subject) ?? checkBody(input.body);
+	if (problem) return { ok: false, problem };
+	const message = input as PublishMessage;
+	let payload: string;
+	try {
+		payload = JSON.stringify({ stream: message.stream, subject: message.subject, body: message.body });
+	} catch (error) {
+		return { ok: false, problem: { field: 'body', message: `Body cannot be serialized as JSON: ${(error as Error).message}` } };
+	}
+	const size = Buffer.byteLength(payload, 'utf8');
+	if (size > maxPayloadBytes) {
+		return {
+			ok: false,
+			problem: { field: 'body', message: `Message is ${size} bytes; the limit is ${maxPayloadBytes} bytes (Maximum Payload Size)` },
+		};
+	}
+	return { ok: true, message, payload };
+}
+
+/** The publish path for a stream; the name is URL-encoded so that no input can change the target path. */
+export function publishPath(stream: string): string {
+	return `/storage/streams/${encodeURIComponent(stream)}/messages`;
+}

@@ -1,0 +1,105 @@
+/**
+ * Turns a server's answer or a transport failure into the NodeApiError a user sees in the editor:
+ * an actionable message, the server's own error text, the HTTP code and the item.
+ *
+ * Only what is built here reaches the error: never the request, its headers or the credential.
+ */
+import { NodeApiError, type IDataObject, type INode, type JsonObject } from 'n8n-workflow';
+
+import type { SendFailure } from './transport/sendWithRetry';
+import type { HttpResponse } from './transport/types';
+
+/** What an API module says about a status: a message a user can act on, and optionally more. */
+export interface StatusExplanation {
+	message: string;
+	description?: string;
+}
+
+/** `target` is the item's summary (what it was sent to), so a message can name the stream or device. */
+export type ExplainStatus = (
+	status: number,
+	serverText: string,
+	body: unknown,
+	target: IDataObject,
+) => StatusExplanation | undefined;
+
+const MAX_SERVER_TEXT = 500;
+
+/** The server's own words from the error body shapes the three APIs use, or a trimmed text/HTML body. */
+export function serverErrorText(body: unknown): string {
+	if (body !== null && typeof body === 'object') {
+		const record = body as Record<string, unknown>;
+		const nested = record.error !== null && typeof record.error === 'object' ? (record.error as Record<string, unknown>) : undefined;
+		const parts = [
+			typeof record.error === 'string' ? record.error : undefined,
+			nested && typeof nested.message === 'string' ? nested.message : undefined,
+			typeof record.message === 'string' ? record.message : undefined,
+			typeof record.clientMessage === 'string' && record.clientMessage !== record.message ? record.clientMessage : undefined,
+			typeof record.code === 'string' ? record.code : nested && typeof nested.code === 'string' ? nested.code : undefined,
+			typeof record.kapuaErrorCode === 'string' ? record.kapuaErrorCode : undefined,
+		].filter((part): part is string => part !== undefined && part !== '');
+		return [...new Set(parts)].join(' – ').slice(0, MAX_SERVER_TEXT);
+	}
+	if (typeof body === 'string') {
+		// HTML error pages: keep the readable text only.
+		const text = body.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
+		return text.slice(0, MAX_SERVER_TEXT);
+	}
+	return '';
+}
+
+const GENERIC: Record<number, string> = {
+	400: 'The server rejected the request as invalid',
+	401: 'Authentication failed: check the credential',
+	403: 'The credential is not allowed to do this',
+	404: 'Not found',
+	408: 'The server timed out waiting for the request',
+	413: 'The message is too large for the server',
+	429: 'Rate limit exceeded: the server asks to slow down',
+	500: 'The server failed to process the request',
+	502: 'Bad gateway: a proxy could not reach the server',
+	503: 'The service is unavailable',
+	504: 'Gateway timeout',
+};
+
+function attemptsText(attempts: number): string {
+	return attempts > 1 ? ` after ${attempts} attempts` : '';
+}
+
+export function httpStatusError(
+	node: INode,
+	response: HttpResponse,
+	context: { itemIndex: number; attempts: number; explain?: ExplainStatus; target?: IDataObject },
+): NodeApiError {
+	const { status, body } = response;
+	const serverText = serverErrorText(body);
+	const explained = context.explain?.(status, serverText, body, context.target ?? {});
+	const message = explained?.message ?? GENERIC[status] ?? `The server answered with HTTP ${status}`;
+	const description = [
+		explained?.description,
+		`The server answered HTTP ${status}${attemptsText(context.attempts)}${serverText ? `: ${serverText}` : '.'}`,
+	]
+		.filter(Boolean)
+		.join('\n');
+	const errorResponse: JsonObject = { message, httpCode: String(status), serverMessage: serverText };
+	return new NodeApiError(node, errorResponse, {
+		message: `${message} [item ${context.itemIndex}]`,
+		description,
+		httpCode: String(status),
+		itemIndex: context.itemIndex,
+	});
+}
+
+export function sendFailureError(node: INode, error: SendFailure, context: { itemIndex: number }): NodeApiError {
+	const { failure, attempts } = error;
+	const maybeSent =
+		failure.kind === 'reset' || failure.kind === 'timeout'
+			? ' The server may have received the message before the connection failed, so it was not sent again (enable "Retry on Server Errors" to accept possible duplicates).'
+			: '';
+	const errorResponse: JsonObject = { message: failure.message, code: failure.code };
+	return new NodeApiError(node, errorResponse, {
+		message: `${failure.message} [item ${context.itemIndex}]`,
+		description: `No answer from the server${attemptsText(attempts)} (${failure.code}).${maybeSent}`,
+		itemIndex: context.itemIndex,
+	});
+}

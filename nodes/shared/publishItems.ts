@@ -1,0 +1,122 @@
+/**
+ * The execute loop shared by the publishing nodes, so each node's `execute` only says how to turn an
+ * item into a request and an answer into an output.
+ *
+ * Guarantees, in this order:
+ * 1. Every item is prepared (read and validated) before anything is sent: bad input sends nothing
+ *    (without "Continue On Fail" the node stops on the first bad item; with it, that item becomes an
+ *    error item and the others are sent).
+ * 2. Items sharing an ordering key are sent strictly in input order; other keys run in parallel.
+ * 3. Every input item ends as exactly one output item, in input order, with pairedItem.
+ */
+import {
+	NodeOperationError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type JsonObject,
+} from 'n8n-workflow';
+import { NodeApiError } from 'n8n-workflow';
+
+import { httpStatusError, sendFailureError, type ExplainStatus } from './errors';
+import { runOrdered } from './orderedPool';
+import type { HttpClient } from './transport/httpClient';
+import { SendFailure, sendWithRetry, type SendResult } from './transport/sendWithRetry';
+import type { HttpRequest, RetryOptions } from './transport/types';
+
+export interface PreparedItem {
+	/** Items with the same key are published in input order. */
+	orderingKey: string;
+	request: HttpRequest;
+	/** Describes what was published; merged into the output item. */
+	summary: IDataObject;
+}
+
+export interface PublishOptions {
+	/** Reads and validates item `itemIndex`; throws NodeOperationError naming the item and the field. */
+	prepare: (itemIndex: number) => PreparedItem;
+	client: HttpClient;
+	retry: RetryOptions;
+	concurrency: number;
+	explain?: ExplainStatus;
+	/** The output JSON of a successful publish. */
+	toOutput: (prepared: PreparedItem, result: SendResult) => IDataObject;
+}
+
+function errorJson(error: unknown): IDataObject {
+	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
+		return {
+			error: error.message,
+			...(error.description ? { description: error.description } : {}),
+			...(error instanceof NodeApiError && error.httpCode ? { httpCode: error.httpCode } : {}),
+		};
+	}
+	return { error: error instanceof Error ? error.message : String(error) };
+}
+
+export async function publishItems(context: IExecuteFunctions, options: PublishOptions): Promise<INodeExecutionData[]> {
+	const items = context.getInputData();
+	const continueOnFail = context.continueOnFail();
+	const signal = context.getExecutionCancelSignal();
+	const node = context.getNode();
+
+	const prepared: Array<PreparedItem | undefined> = [];
+	const failures: unknown[] = [];
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		try {
+			prepared.push(options.prepare(itemIndex));
+		} catch (error) {
+			if (!continueOnFail) throw error;
+			prepared.push(undefined);
+			failures[itemIndex] = error;
+		}
+	}
+
+	let failed = false;
+	const results = await runOrdered(
+		prepared.map((item) => item?.orderingKey),
+		async (itemIndex) => {
+			const item = prepared[itemIndex]!;
+			try {
+				const result = await sendWithRetry(options.client, item.request, { retry: options.retry, signal });
+				const { status } = result.response;
+				if (status < 200 || status >= 300) {
+					throw httpStatusError(node, result.response, {
+						itemIndex,
+						attempts: result.attempts,
+						explain: options.explain,
+						target: item.summary,
+					});
+				}
+				return options.toOutput(item, result);
+			} catch (error) {
+				failed = true;
+				if (error instanceof SendFailure) throw sendFailureError(node, error, { itemIndex });
+				throw error;
+			}
+		},
+		{ concurrency: options.concurrency, shouldStop: () => (failed && !continueOnFail) || signal?.aborted === true },
+	);
+
+	const output: INodeExecutionData[] = [];
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		const result = results[itemIndex];
+		let error = failures[itemIndex];
+		if (result?.ok) {
+			output.push({ json: { ...prepared[itemIndex]!.summary, ...result.value }, pairedItem: { item: itemIndex } });
+			continue;
+		}
+		if (result) error = result.error;
+		if (error === undefined) {
+			// Never started: the execution was cancelled, or an earlier item failed without Continue On Fail.
+			if (!signal?.aborted && !continueOnFail) continue;
+			error = new NodeApiError(node, { message: 'Not sent: the execution was cancelled' } as JsonObject, {
+				message: `Not sent: the execution was cancelled [item ${itemIndex}]`,
+				itemIndex,
+			});
+		}
+		if (!continueOnFail) throw error;
+		output.push({ json: { ...prepared[itemIndex]?.summary, ...errorJson(error) }, pairedItem: { item: itemIndex } });
+	}
+	return output;
+}

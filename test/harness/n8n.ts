@@ -1,0 +1,266 @@
+/**
+ * Runs our nodes inside n8n-core's real execution engine (WorkflowExecute, the node execution
+ * contexts, parameter and expression resolution, continueOnFail, pairedItem handling), the way n8n's
+ * own NodeTestHarness does, but usable outside jest too (the benchmark and the demo use it).
+ *
+ * What is ours here is what n8n's CLI would provide: the node-type registry, and a credentials store
+ * whose pre-authentication follows n8n's CredentialsHelper (run when the expirable property is empty or
+ * after a 401, merge the result, persist it).
+ */
+import { ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
+import {
+	ICredentialsHelper,
+	Workflow,
+	type ICredentialDataDecryptedObject,
+	type ICredentials,
+	type ICredentialType,
+	type IDataObject,
+	type IHttpRequestHelper,
+	type IHttpRequestOptions,
+	type INode,
+	type INodeCredentialsDetails,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypes,
+	type IRun,
+	type IRunExecutionData,
+	type IWorkflowExecuteAdditionalData,
+	type NodeParameterValueType,
+} from 'n8n-workflow';
+
+import { QuivaApi } from '../../credentials/QuivaApi.credentials';
+import { QuivaStreamPublish } from '../../nodes/QuivaStreamPublish/QuivaStreamPublish.node';
+
+export const PACKAGE_NAME = 'n8n-nodes-stream-messaging';
+
+/** Every node and credential of the package, as n8n would load them from package.json's n8n block. */
+export const packageNodes: Record<string, INodeType> = {
+	quivaStreamPublish: new QuivaStreamPublish(),
+};
+export const packageCredentials: ICredentialType[] = [new QuivaApi()];
+
+class PackageNodeTypes implements INodeTypes {
+	constructor(private readonly nodes: Record<string, INodeType>) {}
+
+	getByName(nodeType: string): INodeType {
+		const node = this.nodes[nodeType.replace(`${PACKAGE_NAME}.`, '')];
+		if (!node) throw new Error(`Unknown node type ${nodeType}`);
+		return node;
+	}
+
+	getByNameAndVersion(nodeType: string): INodeType {
+		return this.getByName(nodeType);
+	}
+
+	getKnownTypes(): IDataObject {
+		return {};
+	}
+}
+
+/** Credentials kept in memory, with n8n's pre-authentication semantics. Counts what n8n would persist. */
+export class CredentialStore extends ICredentialsHelper {
+	readonly data = new Map<string, ICredentialDataDecryptedObject>();
+
+	/** How often pre-authentication ran per credential type (a login or token exchange each). */
+	readonly preAuthenticationRuns = new Map<string, number>();
+
+	constructor(private readonly types: ICredentialType[] = packageCredentials) {
+		super();
+	}
+
+	set(type: string, data: ICredentialDataDecryptedObject): this {
+		this.data.set(type, { ...data });
+		return this;
+	}
+
+	private type(name: string): ICredentialType {
+		const type = this.types.find((candidate) => candidate.name === name);
+		if (!type) throw new Error(`Unknown credential type ${name}`);
+		return type;
+	}
+
+	getParentTypes(): string[] {
+		return [];
+	}
+
+	isCredentialUsableByNode(): boolean {
+		return true;
+	}
+
+	async authenticate(credentials: ICredentialDataDecryptedObject, typeName: string, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
+		const { authenticate } = this.type(typeName);
+		if (authenticate === undefined) return requestOptions;
+		if (typeof authenticate !== 'function') {
+			throw new Error('Generic authenticate blocks are not used by this package and not supported by this harness');
+		}
+		return await authenticate(credentials, requestOptions);
+	}
+
+	async preAuthentication(
+		helpers: IHttpRequestHelper,
+		credentials: ICredentialDataDecryptedObject,
+		typeName: string,
+		node: INode,
+		credentialsExpired: boolean,
+	): Promise<ICredentialDataDecryptedObject | undefined> {
+		const type = this.type(typeName);
+		const expirable = type.properties.find((property) => property.type === 'hidden' && property.typeOptions?.expirable === true);
+		if (!expirable || typeof type.preAuthentication !== 'function') return undefined;
+		if (credentials[expirable.name] !== '' && credentials[expirable.name] !== undefined && !credentialsExpired) return undefined;
+		const output = await type.preAuthentication.call(helpers, credentials);
+		this.preAuthenticationRuns.set(typeName, (this.preAuthenticationRuns.get(typeName) ?? 0) + 1);
+		const updated = Object.assign(credentials, output);
+		if (node.credentials?.[typeName]) this.set(typeName, updated);
+		return updated;
+	}
+
+	async runPreAuthentication(helpers: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject, typeName: string) {
+		const type = this.type(typeName);
+		if (typeof type.preAuthentication !== 'function') return undefined;
+		return (await type.preAuthentication.call(helpers, credentials)) as ICredentialDataDecryptedObject;
+	}
+
+	async getCredentials(): Promise<ICredentials> {
+		throw new Error('Not used: nodes read decrypted credentials');
+	}
+
+	async getDecrypted(_additionalData: IWorkflowExecuteAdditionalData, _details: INodeCredentialsDetails, type: string) {
+		const data = this.data.get(type);
+		if (!data) throw new Error(`No credentials of type ${type} in the test store`);
+		return { ...data };
+	}
+
+	async updateCredentials(_details: INodeCredentialsDetails, type: string, data: ICredentialDataDecryptedObject): Promise<void> {
+		this.set(type, data);
+	}
+
+	async updateCredentialsOauthTokenData(): Promise<void> {}
+
+	getCredentialsProperties(type: string) {
+		return this.type(type).properties;
+	}
+}
+
+export interface NodeRunSpec {
+	/** Node name without the package prefix, e.g. "quivaStreamPublish". */
+	type: string;
+	parameters: Record<string, NodeParameterValueType | object>;
+	credentials?: CredentialStore;
+	/** The node's "On Error" setting: stop, or continue with error items in the regular output. */
+	continueOnFail?: boolean;
+	items: Array<IDataObject | INodeExecutionData>;
+	/** Cancel the execution after this many milliseconds, as the editor's stop button does. */
+	cancelAfterMs?: number;
+	/** Called with the running execution, e.g. to cancel it when a simulator sees a request. */
+	onStart?: (execution: { cancel(): void }) => void;
+}
+
+export interface NodeRunResult {
+	run: IRun;
+	/** The node's output items (main output 0), or [] when it failed. */
+	output: INodeExecutionData[];
+	/** The node's error, as n8n records it, when the execution failed. */
+	error?: IRun['data']['resultData']['error'];
+	/** Milliseconds the node took, as n8n measures it (`executionTime`). */
+	executionTime: number;
+}
+
+const NODE_NAME = 'Node Under Test';
+
+/** Runs one node of the package in n8n-core's engine with `items` as its input. */
+export async function runNode(spec: NodeRunSpec): Promise<NodeRunResult> {
+	const credentials = spec.credentials ?? new CredentialStore();
+	const nodeType = packageNodes[spec.type];
+	const credentialNames = (nodeType?.description.credentials ?? []).map((credential) => credential.name);
+	const node: INode = {
+		id: 'node-under-test',
+		name: NODE_NAME,
+		type: `${PACKAGE_NAME}.${spec.type}`,
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: spec.parameters as INode['parameters'],
+		credentials: Object.fromEntries(credentialNames.map((name) => [name, { id: `${name}-id`, name }])),
+		...(spec.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
+	};
+	const workflow = new Workflow({
+		id: 'test-workflow',
+		name: 'Test',
+		nodes: [node],
+		connections: {},
+		active: false,
+		nodeTypes: new PackageNodeTypes(packageNodes),
+		settings: {},
+	});
+
+	const hooks = new ExecutionLifecycleHooks('manual', 'test-execution', {
+		id: 'test-workflow',
+		name: 'Test',
+		nodes: [node],
+		connections: {},
+		active: false,
+		settings: {},
+		createdAt: new Date(),
+		updatedAt: new Date(),
+		isArchived: false,
+		activeVersionId: null,
+	} as never);
+	const additionalData = {
+		credentialsHelper: credentials,
+		hooks,
+		executeWorkflow: async () => {
+			throw new Error('Sub-workflows are not used by this package');
+		},
+		getRunExecutionData: async () => undefined,
+		getRuntimeCredential: async () => undefined,
+		currentNodeExecutionIndex: 0,
+		restApiUrl: 'http://localhost:5678/rest',
+		instanceBaseUrl: 'http://localhost:5678/',
+		formBaseUrl: '',
+		formWaitingBaseUrl: '',
+		formTestBaseUrl: '',
+		webhookBaseUrl: '',
+		webhookWaitingBaseUrl: '',
+		webhookTestBaseUrl: '',
+		mcpBaseUrl: '',
+		mcpTestBaseUrl: '',
+		variables: {},
+		logAiEvent: () => {},
+		startRunnerTask: async () => {
+			throw new Error('Task runners are not used by this package');
+		},
+	} as unknown as IWorkflowExecuteAdditionalData;
+
+	const items: INodeExecutionData[] = spec.items.map((item, index) =>
+		'json' in item && typeof item.json === 'object' ? (item as INodeExecutionData) : { json: item as IDataObject, pairedItem: { item: index } },
+	);
+	const runExecutionData: IRunExecutionData = {
+		version: 1,
+		startData: {},
+		resultData: { runData: {} },
+		executionData: {
+			contextData: {},
+			metadata: {},
+			waitingExecution: {},
+			waitingExecutionSource: null,
+			nodeExecutionStack: [{ node, data: { main: [items] }, source: null }],
+		},
+	} as IRunExecutionData;
+
+	const execution = new WorkflowExecute(additionalData, 'manual', runExecutionData).processRunExecutionData(workflow);
+	spec.onStart?.({ cancel: () => execution.cancel() });
+	let timer: NodeJS.Timeout | undefined;
+	if (spec.cancelAfterMs !== undefined) timer = setTimeout(() => execution.cancel(), spec.cancelAfterMs);
+	let run: IRun;
+	try {
+		run = await execution;
+	} finally {
+		if (timer) clearTimeout(timer);
+	}
+	const taskData = run.data.resultData.runData[NODE_NAME]?.[0];
+	return {
+		run,
+		output: taskData?.data?.main?.[0] ?? [],
+		error: run.data.resultData.error,
+		executionTime: taskData?.executionTime ?? 0,
+	};
+}

@@ -1,0 +1,109 @@
+/**
+ * What every simulator needs from Node's http server: listen on a free loopback port, read bodies,
+ * answer JSON, apply a fault, and close without leaving a socket or a timer behind.
+ */
+import * as http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+import { FaultInjector, type Fault } from './faults';
+
+export interface SimulatorServer {
+	url: string;
+	port: number;
+	faults: FaultInjector;
+	/** Requests seen, faults included. */
+	requestCount: number;
+	close(): Promise<void>;
+}
+
+export type Handler = (request: http.IncomingMessage, response: http.ServerResponse, body: Buffer) => void | Promise<void>;
+
+export function sendJson(response: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+	const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
+	response.writeHead(status, {
+		...(body === undefined ? {} : { 'Content-Type': typeof body === 'string' ? 'text/html;charset=utf-8' : 'application/json' }),
+		'Content-Length': Buffer.byteLength(text),
+		...headers,
+	});
+	response.end(text);
+}
+
+function readBody(request: http.IncomingMessage): Promise<Buffer> {
+	return new Promise((resolve, reject) => {
+		const chunks: Buffer[] = [];
+		request.on('data', (chunk: Buffer) => chunks.push(chunk));
+		request.on('end', () => resolve(Buffer.concat(chunks)));
+		request.on('error', reject);
+	});
+}
+
+/**
+ * Starts a server on 127.0.0.1 with a free port. Each request passes the fault injector first.
+ * `resetAfterAccept` runs the handler against a response that is never sent, then drops the socket.
+ */
+export async function startServer(handler: Handler): Promise<SimulatorServer> {
+	const faults = new FaultInjector();
+	const sockets = new Set<Socket>();
+	const timers = new Set<NodeJS.Timeout>();
+	const state = { requestCount: 0 };
+
+	const wait = (ms: number) =>
+		new Promise<void>((resolve) => {
+			const timer = setTimeout(() => {
+				timers.delete(timer);
+				resolve();
+			}, ms);
+			timers.add(timer);
+		});
+
+	const server = http.createServer((request, response) => {
+		state.requestCount++;
+		void (async () => {
+			const body = await readBody(request);
+			const fault: Fault | undefined = faults.next(request);
+			if (fault?.kind === 'reset') {
+				request.socket.destroy();
+				return;
+			}
+			if (fault?.kind === 'hang') return;
+			if (fault?.kind === 'status') {
+				sendJson(response, fault.status, fault.body, fault.headers);
+				return;
+			}
+			if (fault?.kind === 'delay') await wait(fault.ms);
+			if (fault?.kind === 'resetAfterAccept') {
+				const dropped = new http.ServerResponse(request);
+				await handler(request, dropped, body);
+				request.socket.destroy();
+				return;
+			}
+			if (request.socket.destroyed) return;
+			await handler(request, response, body);
+		})().catch((error: unknown) => {
+			if (!response.headersSent) sendJson(response, 500, { error: 'internal_error', message: String(error) });
+			else response.destroy();
+		});
+	});
+	server.keepAliveTimeout = 5000;
+	server.on('connection', (socket) => {
+		sockets.add(socket);
+		socket.on('close', () => sockets.delete(socket));
+	});
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const { port } = server.address() as AddressInfo;
+
+	return {
+		url: `http://127.0.0.1:${port}`,
+		port,
+		faults,
+		get requestCount() {
+			return state.requestCount;
+		},
+		async close() {
+			for (const timer of timers) clearTimeout(timer);
+			timers.clear();
+			for (const socket of sockets) socket.destroy();
+			await new Promise<void>((resolve) => server.close(() => resolve()));
+		},
+	};
+}
