@@ -71,6 +71,9 @@ function environmentWith(binDir) {
 	env.PATH = [binDir, path.join(root, 'node_modules', '.bin'), env.PATH].join(path.delimiter);
 	// Native addons must build against Node 24's headers, not the system Node's (~/.npmrc may say /usr).
 	env.npm_config_nodedir = path.dirname(binDir);
+	// eslint-plugin-n8n-nodes-base's preinstall runs `npx only-allow pnpm`; a user config `yes=false`
+	// (as on these machines) makes that npx refuse instead of fetching it.
+	env.npm_config_yes = 'true';
 	return env;
 }
 

@@ -4,7 +4,7 @@
  *
  * Only what is built here reaches the error: never the request, its headers or the credential.
  */
-import { NodeApiError, type IDataObject, type INode, type JsonObject } from 'n8n-workflow';
+import { ExecutionBaseError, NodeApiError, NodeOperationError, type IDataObject, type INode, type JsonObject } from 'n8n-workflow';
 
 import type { SendFailure } from './transport/sendWithRetry';
 import type { HttpResponse } from './transport/types';
@@ -96,10 +96,21 @@ export function sendFailureError(node: INode, error: SendFailure, context: { ite
 		failure.kind === 'reset' || failure.kind === 'timeout'
 			? ' The server may have received the message before the connection failed, so it was not sent again (enable "Retry on Server Errors" to accept possible duplicates).'
 			: '';
-	const errorResponse: JsonObject = { message: failure.message, code: failure.code };
+	// No `code` here: NodeApiError would swap our message for n8n's generic one, which advises the
+	// node-level "Retry On Fail" — re-running the node re-publishes every item already sent.
+	const errorResponse: JsonObject = { message: failure.message };
 	return new NodeApiError(node, errorResponse, {
 		message: `${failure.message} [item ${context.itemIndex}]`,
 		description: `No answer from the server${attemptsText(attempts)} (${failure.code}).${maybeSent}`,
 		itemIndex: context.itemIndex,
 	});
+}
+
+/**
+ * n8n's own errors (NodeApiError, NodeOperationError, expression errors) pass through unchanged;
+ * anything else becomes a NodeOperationError for the item, so the editor shows the node and the item.
+ */
+export function asNodeError(node: INode, error: unknown, itemIndex: number): ExecutionBaseError {
+	if (error instanceof ExecutionBaseError) return error;
+	return new NodeOperationError(node, error instanceof Error ? error : String(error), { itemIndex });
 }

@@ -18,7 +18,7 @@ import {
 } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
-import { httpStatusError, sendFailureError, type ExplainStatus } from './errors';
+import { asNodeError, httpStatusError, sendFailureError, type ExplainStatus } from './errors';
 import { runOrdered } from './orderedPool';
 import type { HttpClient } from './transport/httpClient';
 import { SendFailure, sendWithRetry, type SendResult } from './transport/sendWithRetry';
@@ -33,12 +33,23 @@ export interface PreparedItem {
 }
 
 export interface PublishOptions {
-	/** Reads and validates item `itemIndex`; throws NodeOperationError naming the item and the field. */
-	prepare: (itemIndex: number) => PreparedItem;
+	/**
+	 * Reads and validates item `itemIndex`; throws NodeOperationError naming the item and the field.
+	 * May be async, for inputs n8n only hands out asynchronously (binary data kept outside memory).
+	 */
+	prepare: (itemIndex: number) => PreparedItem | Promise<PreparedItem>;
 	client: HttpClient;
 	retry: RetryOptions;
 	concurrency: number;
 	explain?: ExplainStatus;
+	/**
+	 * Runs once after every item was prepared and before the first request, only when something will be
+	 * sent: a login belongs here, so that bad input sends nothing at all. When it throws, no item is sent
+	 * and each valid item fails with its error (or the node fails without Continue On Fail).
+	 */
+	beforeSend?: () => Promise<void>;
+	/** For credentials with a session (a login token): renews it on a 401, see sendWithRetry. */
+	reauthenticate?: () => Promise<boolean>;
 	/** The output JSON of a successful publish. */
 	toOutput: (prepared: PreparedItem, result: SendResult) => IDataObject;
 }
@@ -64,21 +75,32 @@ export async function publishItems(context: IExecuteFunctions, options: PublishO
 	const failures: unknown[] = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
-			prepared.push(options.prepare(itemIndex));
+			prepared.push(await options.prepare(itemIndex));
 		} catch (error) {
-			if (!continueOnFail) throw error;
+			if (!continueOnFail) throw asNodeError(node, error, itemIndex);
 			prepared.push(undefined);
 			failures[itemIndex] = error;
 		}
 	}
 
+	if (options.beforeSend && prepared.some((item) => item !== undefined)) {
+		try {
+			await options.beforeSend();
+		} catch (error) {
+			if (!continueOnFail) throw asNodeError(node, error, 0);
+			prepared.forEach((item, itemIndex) => {
+				if (item) failures[itemIndex] = error;
+			});
+		}
+	}
+
 	let failed = false;
 	const results = await runOrdered(
-		prepared.map((item) => item?.orderingKey),
+		prepared.map((item, itemIndex) => (failures[itemIndex] === undefined ? item?.orderingKey : undefined)),
 		async (itemIndex) => {
 			const item = prepared[itemIndex]!;
 			try {
-				const result = await sendWithRetry(options.client, item.request, { retry: options.retry, signal });
+				const result = await sendWithRetry(options.client, item.request, { retry: options.retry, signal, reauthenticate: options.reauthenticate });
 				const { status } = result.response;
 				if (status < 200 || status >= 300) {
 					throw httpStatusError(node, result.response, {
@@ -92,7 +114,7 @@ export async function publishItems(context: IExecuteFunctions, options: PublishO
 			} catch (error) {
 				failed = true;
 				if (error instanceof SendFailure) throw sendFailureError(node, error, { itemIndex });
-				throw error;
+				throw asNodeError(node, error, itemIndex);
 			}
 		},
 		{ concurrency: options.concurrency, shouldStop: () => (failed && !continueOnFail) || signal?.aborted === true },

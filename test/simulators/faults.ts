@@ -17,7 +17,24 @@ export type Fault =
 	/** Handle the request normally after a delay. */
 	| { kind: 'delay'; ms: number }
 	/** Never answer; the connection stays open until the client gives up. */
-	| { kind: 'hang' };
+	| { kind: 'hang' }
+	/*
+	 * Stream faults: the request is handled and its streamed answer (Server-Sent Events) starts; the
+	 * simulator applies them after `afterEvents` events (http.ts passes them to the handler).
+	 */
+	/** Destroy the connection mid-stream, without the final event. */
+	| { kind: 'streamDrop'; afterEvents: number }
+	/** Stop sending mid-stream; the connection stays open until the client gives up. */
+	| { kind: 'streamHang'; afterEvents: number }
+	/** Send the API's error event mid-stream (optionally this event body), then end the response. */
+	| { kind: 'streamError'; afterEvents: number; event?: unknown };
+
+/** The faults a handler applies itself, once its streamed answer has started. */
+export type StreamFault = Extract<Fault, { kind: 'streamDrop' | 'streamHang' | 'streamError' }>;
+
+export function isStreamFault(fault: Fault | undefined): fault is StreamFault {
+	return fault?.kind === 'streamDrop' || fault?.kind === 'streamHang' || fault?.kind === 'streamError';
+}
 
 export type FaultKind = Fault['kind'];
 
@@ -47,7 +64,16 @@ export class FaultInjector {
 	private random?: { rate: number; faults: Fault[]; next: () => number; match?: Matcher };
 
 	/** How many faults of each kind were applied, for reports. */
-	readonly applied: Record<FaultKind, number> = { status: 0, reset: 0, resetAfterAccept: 0, delay: 0, hang: 0 };
+	readonly applied: Record<FaultKind, number> = {
+		status: 0,
+		reset: 0,
+		resetAfterAccept: 0,
+		delay: 0,
+		hang: 0,
+		streamDrop: 0,
+		streamHang: 0,
+		streamError: 0,
+	};
 
 	/** The next `times` matching requests get `fault`. */
 	inject(fault: Fault, options: { times?: number; match?: Matcher } = {}): this {

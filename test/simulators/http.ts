@@ -5,7 +5,7 @@
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-import { FaultInjector, type Fault } from './faults';
+import { FaultInjector, isStreamFault, type Fault, type StreamFault } from './faults';
 
 export interface SimulatorServer {
 	url: string;
@@ -16,7 +16,13 @@ export interface SimulatorServer {
 	close(): Promise<void>;
 }
 
-export type Handler = (request: http.IncomingMessage, response: http.ServerResponse, body: Buffer) => void | Promise<void>;
+/** `streamFault` is set when the injector chose a fault that only a streaming handler can apply. */
+export type Handler = (
+	request: http.IncomingMessage,
+	response: http.ServerResponse,
+	body: Buffer,
+	streamFault?: StreamFault,
+) => void | Promise<void>;
 
 export function sendJson(response: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
 	const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
@@ -78,7 +84,7 @@ export async function startServer(handler: Handler): Promise<SimulatorServer> {
 				return;
 			}
 			if (request.socket.destroyed) return;
-			await handler(request, response, body);
+			await handler(request, response, body, isStreamFault(fault) ? fault : undefined);
 		})().catch((error: unknown) => {
 			if (!response.headersSent) sendJson(response, 500, { error: 'internal_error', message: String(error) });
 			else response.destroy();

@@ -47,15 +47,29 @@ export interface SendOptions {
 	/** Called between attempts, e.g. to count retries in a benchmark or soak test. */
 	onRetry?: (attempt: number, outcome: AttemptOutcome, delayMs: number) => void;
 	random?: () => number;
+	/**
+	 * Called on a 401: renews the session (a new login or token) and says whether to send again.
+	 * A 401 means the request was not processed, so one more try duplicates nothing; it is not counted
+	 * against maxAttempts, and happens at most once per request.
+	 */
+	reauthenticate?: () => Promise<boolean>;
 }
 
 export async function sendWithRetry(client: HttpClient, request: HttpRequest, options: SendOptions): Promise<SendResult> {
+	let reauthenticated = false;
 	for (let attempt = 1; ; attempt++) {
 		let outcome: AttemptOutcome;
 		try {
 			outcome = { type: 'response', response: await client.send(request) };
 		} catch (error) {
 			outcome = { type: 'failure', failure: toTransportFailure(error) };
+		}
+		if (outcome.type === 'response' && outcome.response.status === 401 && options.reauthenticate && !reauthenticated) {
+			reauthenticated = true;
+			if (await options.reauthenticate()) {
+				attempt--;
+				continue;
+			}
 		}
 		const decision = decideRetry(outcome, attempt, options.retry, options.random);
 		if (!decision.retry || options.signal?.aborted) {

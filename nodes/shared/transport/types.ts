@@ -15,6 +15,8 @@ export interface HttpRequest {
 	headers?: Record<string, string>;
 	/** 'stream' hands back the body as a Readable (Server-Sent Events). */
 	responseType?: 'json' | 'text' | 'stream';
+	/** Aborts this request only (e.g. a streamed reply's idle watchdog), besides the client's own signal. */
+	signal?: AbortSignal;
 }
 
 export interface HttpResponse<T = unknown> {

@@ -1,0 +1,120 @@
+/**
+ * Quiva Stream Publish in-process (n8n-core's engine, runNode) against the simulator, beside the raw
+ * keep-alive baseline on the same server, same bodies, same concurrency, in the same run.
+ * Each path runs ROUNDS times, interleaved, and the median is kept: these machines are shared.
+ */
+import { CredentialStore, runNode } from '../test/harness/n8n';
+import { QUIVA_DEFAULTS, startQuivaSimulator } from '../test/simulators/quiva';
+import { median, postAllAxios, postAllRaw } from './rawClient';
+import type { BenchResult } from './types';
+
+const ITEMS = 2000;
+const SUBJECTS = 20;
+const CONCURRENCY = 16;
+const ROUNDS = 5;
+
+function makeItems(count: number) {
+	return Array.from({ length: count }, (_, i) => ({
+		subject: `orders.s${i % SUBJECTS}`,
+		orderId: `ord-${i}`,
+		amount: (i * 37) % 1000,
+		currency: 'EUR',
+		customer: { id: `c-${i % 97}`, tier: i % 3 === 0 ? 'gold' : 'standard' },
+		note: 'benchmark payload of a typical order event, about two hundred bytes in all',
+	}));
+}
+
+/** Steps back in orderId within a subject, over what one node run published. */
+function countOrderBreaks(received: Array<{ subject: string; body: Record<string, unknown> }>): number {
+	const last = new Map<string, number>();
+	let breaks = 0;
+	for (const message of received) {
+		const seq = Number(String(message.body.orderId).slice(4));
+		if ((last.get(message.subject) ?? -1) >= seq) breaks++;
+		last.set(message.subject, seq);
+	}
+	return breaks;
+}
+
+export async function benchQuiva(): Promise<BenchResult[]> {
+	const sim = await startQuivaSimulator();
+	try {
+		const credentials = new CredentialStore().set('quivaApi', { baseUrl: sim.url, authentication: 'apiKey', apiKey: QUIVA_DEFAULTS.apiKey });
+		const items = makeItems(ITEMS);
+		const posts = items.map((item) => ({
+			path: '/storage/streams/orders/messages',
+			body: JSON.stringify({ stream: 'orders', subject: item.subject, body: item }),
+		}));
+		let orderBreaks = 0;
+		const node = async (transport: 'keepAlive' | 'n8nHelper', list = items) => {
+			const first = sim.received.length;
+			const start = performance.now();
+			const result = await runNode({
+				type: 'quivaStreamPublish',
+				parameters: { stream: 'orders', subject: '={{ $json.subject }}', bodySource: 'item', options: { maxConcurrency: CONCURRENCY, transport } },
+				credentials,
+				items: list,
+			});
+			const ms = performance.now() - start;
+			if (result.error || result.output.length !== list.length) throw new Error(`node run failed: ${result.error?.message}`);
+			orderBreaks += countOrderBreaks(sim.received.slice(first));
+			return { ms, executionTime: result.executionTime };
+		};
+		const raw = () => postAllRaw(sim.url, { 'X-Api-Key': QUIVA_DEFAULTS.apiKey }, posts, CONCURRENCY);
+		const viaAxios = () => postAllAxios(sim.url, { 'X-Api-Key': QUIVA_DEFAULTS.apiKey }, posts, CONCURRENCY);
+
+		// Warm-up: JIT, sockets, expression engine.
+		await node('keepAlive', items.slice(0, 300));
+		await node('n8nHelper', items.slice(0, 100));
+		await raw();
+		await viaAxios();
+
+		const rawMs: number[] = [];
+		const nodeMs: number[] = [];
+		const helperMs: number[] = [];
+		const axiosMs: number[] = [];
+		for (let round = 0; round < ROUNDS; round++) {
+			rawMs.push(await raw());
+			axiosMs.push(await viaAxios());
+			nodeMs.push((await node('keepAlive')).ms);
+			if (round < 2) helperMs.push((await node('n8nHelper')).ms);
+		}
+
+		const baselineMs = median(rawMs);
+		const keepAlive = median(nodeMs);
+		const helper = median(helperMs);
+		const axiosClient = median(axiosMs);
+		return [
+			{
+				name: 'Quiva node, keep-alive client (default)',
+				baselineName: 'raw keep-alive http client',
+				items: ITEMS,
+				ms: keepAlive,
+				baselineMs,
+				ratio: keepAlive / baselineMs,
+				goal: '≤ 2× the raw baseline in-process',
+				notes: `${SUBJECTS} subjects, ${CONCURRENCY} in flight, per-subject order breaks: ${orderBreaks}`,
+			},
+			{
+				name: "Quiva node, n8n's HTTP helper per request",
+				baselineName: 'raw keep-alive http client',
+				items: ITEMS,
+				ms: helper,
+				baselineMs,
+				ratio: helper / baselineMs,
+				notes: 'credential resolved and a new connection per request (kept measurable, not the default)',
+			},
+			{
+				name: 'axios + keep-alive agent alone (no node)',
+				baselineName: 'raw keep-alive http client',
+				items: ITEMS,
+				ms: axiosClient,
+				baselineMs,
+				ratio: axiosClient / baselineMs,
+				notes: "the design card's client, for the record: why the node's default client is Node's own http",
+			},
+		];
+	} finally {
+		await sim.close();
+	}
+}

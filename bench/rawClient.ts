@@ -1,0 +1,73 @@
+/**
+ * The baseline every publishing benchmark is compared with: Node's own http client with a keep-alive
+ * agent, posting prepared bodies with a fixed number in flight. Nothing of the package is used, so
+ * it shows what this machine's loopback allows at that concurrency, measured in the same run.
+ */
+import axios from 'axios';
+import * as http from 'node:http';
+
+export interface RawPost {
+	path: string;
+	body: string;
+}
+
+export async function postAllRaw(baseUrl: string, headers: Record<string, string>, posts: RawPost[], concurrency: number): Promise<number> {
+	const url = new URL(baseUrl);
+	const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+	let next = 0;
+	let failures = 0;
+	const send = (post: RawPost) =>
+		new Promise<void>((resolve, reject) => {
+			const request = http.request(
+				{
+					host: url.hostname,
+					port: url.port,
+					method: 'POST',
+					path: post.path,
+					agent,
+					headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(post.body), ...headers },
+				},
+				(response) => {
+					if ((response.statusCode ?? 0) >= 300) failures++;
+					response.resume();
+					response.on('end', resolve);
+				},
+			);
+			request.on('error', reject);
+			request.end(post.body);
+		});
+	const start = performance.now();
+	await Promise.all(
+		Array.from({ length: concurrency }, async () => {
+			while (next < posts.length) await send(posts[next++]);
+		}),
+	);
+	const ms = performance.now() - start;
+	agent.destroy();
+	if (failures > 0) throw new Error(`raw baseline: ${failures} requests failed`);
+	return ms;
+}
+
+export function median(values: number[]): number {
+	const sorted = [...values].sort((a, b) => a - b);
+	return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** The same posts through axios with a keep-alive agent (its default configuration otherwise). */
+export async function postAllAxios(baseUrl: string, headers: Record<string, string>, posts: RawPost[], concurrency: number): Promise<number> {
+	const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+	const client = axios.create({ baseURL: baseUrl, httpAgent: agent, headers: { 'Content-Type': 'application/json', ...headers } });
+	let next = 0;
+	const start = performance.now();
+	await Promise.all(
+		Array.from({ length: concurrency }, async () => {
+			while (next < posts.length) {
+				const post = posts[next++];
+				await client.post(post.path, post.body);
+			}
+		}),
+	);
+	const ms = performance.now() - start;
+	agent.destroy();
+	return ms;
+}

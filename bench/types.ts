@@ -1,0 +1,22 @@
+/**
+ * One line of `npm run bench`: a measured path beside the baseline taken in the same run, as a ratio,
+ * because these machines are shared and noisy (absolute numbers are context only).
+ */
+export interface BenchResult {
+	/** What was measured, e.g. "Quiva node (keep-alive)". */
+	name: string;
+	/** What it is compared with, e.g. "raw keep-alive client". */
+	baselineName: string;
+	items: number;
+	ms: number;
+	baselineMs: number;
+	/** ms / baselineMs: 1.0 = as fast as the baseline; the issue's goal is stated beside it. */
+	ratio: number;
+	goal?: string;
+	/** Anything else worth printing (retries, order checks, ...). */
+	notes?: string;
+}
+
+export function itemsPerSecond(items: number, ms: number): number {
+	return ms > 0 ? Math.round((items * 1000) / ms) : 0;
+}
