@@ -3,7 +3,7 @@ module.exports = {
 	testEnvironment: 'node',
 	roots: ['<rootDir>/test'],
 	testMatch: ['**/*.test.ts'],
-	testPathIgnorePatterns: ['/test/e2e/'],
+	testPathIgnorePatterns: ['/test/e2e/', '/test/faults/'],
 	transform: {
 		// Type checking is done once by `tsc` in `npm run lint`; tests only transpile.
 		'^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],

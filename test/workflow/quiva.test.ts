@@ -6,6 +6,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { CredentialStore, runNode, type NodeRunSpec } from '../harness/n8n';
 import { QUIVA_DEFAULTS, startQuivaSimulator, type QuivaSimulator } from '../simulators/quiva';
+import { QUIVA_GOOD_ITEM, quivaBadInputs } from './quiva.badInputs';
 
 let sim: QuivaSimulator;
 beforeEach(async () => (sim = await startQuivaSimulator()));
@@ -99,25 +100,16 @@ describe('ordering under concurrency', () => {
 describe('bad input: a clear error naming the item and the field, and nothing sent', () => {
 	// Item 0 is valid and item 1 is not (through an expression), or the node-level setting is bad for
 	// every item; either way the node stops before sending anything.
-	test.each<[string, IDataObject, IDataObject, RegExp]>([
-		['empty stream', { stream: '={{ $json.s }}' }, { s: '' }, /Invalid stream \[item 1\]: Stream is empty/],
-		['path trick in the stream', { stream: '={{ $json.s }}' }, { s: '../orders' }, /Invalid stream \[item 1\].*letters, digits/],
-		['%2F in the stream', { stream: '={{ $json.s }}' }, { s: 'a%2Fb' }, /Invalid stream \[item 1\]/],
-		['a number from an expression as stream', { stream: '={{ $json.n }}' }, { n: 5 }, /Invalid stream \[item 1\].*must be text, got a number/],
-		['wildcard subject', { subject: '={{ $json.sub }}' }, { sub: 'orders.*' }, /Invalid subject \[item 1\].*wildcard/],
-		['$ subject', { subject: '={{ $json.sub }}' }, { sub: '$JS.API' }, /Invalid subject \[item 1\].*reserves/],
-		['subject with a space', { subject: '={{ $json.sub }}' }, { sub: 'orders new' }, /Invalid subject \[item 1\].*whitespace/],
-		['body field holding a string', { bodySource: 'field', bodyField: 'b' }, { b: 'text' }, /Invalid body \[item 1\].*JSON object, got a string/],
-		['missing body field', { bodySource: 'field', bodyField: '={{ $itemIndex === 0 ? "b" : "nope" }}' }, {}, /Invalid body \[item 1\].*no field "nope"/],
-		['body JSON expression giving an array', { bodySource: 'json', bodyJson: '={{ $json.b }}' }, { b: [1, 2] }, /Invalid body \[item 1\].*JSON object, got an array/],
-		['payload over the limit', { options: { maxPayloadBytes: 200 } }, { big: 'x'.repeat(300) }, /Invalid body \[item 1\].*limit is 200 bytes/],
-	])('%s', async (_name, parameters, badItem, message) => {
-		const good = { s: 'orders', sub: 'orders.ok', b: { ok: true }, n: 'orders' };
+	test.each(quivaBadInputs.map((c) => [c.name, c.parameters, c.badItem, c.message] as const))(
+		'%s',
+		async (_name, parameters, badItem, message) => {
+		const good = QUIVA_GOOD_ITEM;
 		const { error, output } = await publish(parameters, [good, { ...good, ...badItem }]);
 		expect(output).toEqual([]);
 		expect(error?.message).toMatch(message);
 		expect(sim.requestCount).toBe(0);
-	});
+		},
+	);
 
 	test.each<[string, IDataObject, RegExp]>([
 		['body JSON that is an array', { bodySource: 'json', bodyJson: '[1,2]' }, /Invalid body \[item 0\].*JSON object, got an array/],
