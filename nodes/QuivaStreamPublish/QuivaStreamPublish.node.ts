@@ -11,6 +11,7 @@ import {
 import { quivaAuthHeaders } from '../../credentials/QuivaApi.credentials';
 import type { ExplainStatus } from '../shared/errors';
 import { readItemField } from '../shared/itemField';
+import { itemParameterReader, type ItemParameterReader } from '../shared/itemParameters';
 import { readSendingOptions, sendingOptionProperties } from '../shared/options';
 import { publishItems, type PreparedItem } from '../shared/publishItems';
 import { openClient } from '../shared/transport/httpClient';
@@ -142,10 +143,12 @@ export class QuivaStreamPublish implements INodeType {
 		const items = this.getInputData();
 		const node = this.getNode();
 
+		const read = itemParameterReader(this, items);
+
 		const prepare = (itemIndex: number): PreparedItem => {
-			const stream = this.getNodeParameter('stream', itemIndex);
-			const subject = this.getNodeParameter('subject', itemIndex);
-			const body = readBody(this, itemIndex, items[itemIndex].json);
+			const stream = read('stream', itemIndex);
+			const subject = read('subject', itemIndex);
+			const body = readBody(this, read, itemIndex, items[itemIndex].json);
 			const checked = validatePublishMessage({ stream, subject, body }, maxPayloadBytes);
 			if (!checked.ok) {
 				throw new NodeOperationError(node, `Invalid ${checked.problem.field} [item ${itemIndex}]: ${checked.problem.message}`, {
@@ -185,11 +188,11 @@ export class QuivaStreamPublish implements INodeType {
 	}
 }
 
-function readBody(context: IExecuteFunctions, itemIndex: number, json: IDataObject): unknown {
-	const source = context.getNodeParameter('bodySource', itemIndex) as string;
+function readBody(context: IExecuteFunctions, read: ItemParameterReader, itemIndex: number, json: IDataObject): unknown {
+	const source = read('bodySource', itemIndex) as string;
 	if (source === 'item') return json;
 	if (source === 'field') {
-		const path = context.getNodeParameter('bodyField', itemIndex) as string;
+		const path = read('bodyField', itemIndex) as string;
 		if (!path) {
 			throw new NodeOperationError(context.getNode(), `Invalid body [item ${itemIndex}]: Field is empty`, { itemIndex });
 		}
@@ -199,7 +202,7 @@ function readBody(context: IExecuteFunctions, itemIndex: number, json: IDataObje
 		}
 		return value;
 	}
-	const raw = context.getNodeParameter('bodyJson', itemIndex);
+	const raw = read('bodyJson', itemIndex);
 	if (typeof raw !== 'string') return raw;
 	try {
 		return JSON.parse(raw);

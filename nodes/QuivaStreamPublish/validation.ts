@@ -17,6 +17,7 @@ const STREAM_NAME = /^[A-Za-z0-9_-]+$/;
 
 function describe(value: unknown): string {
 	if (value === null) return 'null';
+	if (value === undefined) return 'nothing';
 	if (Array.isArray(value)) return 'an array';
 	return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }

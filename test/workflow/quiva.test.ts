@@ -52,6 +52,17 @@ describe('publishing', () => {
 		]);
 	});
 
+	test('a plain $json path (read directly) publishes exactly what n8n evaluation gives', async () => {
+		const items = [{ s: 'orders', sub: 'orders.a', b: { x: 1 } }, { s: 'events', sub: 'events.z', b: { x: 2 } }, { s: 'orders', b: { x: 3 } }];
+		const direct = await publish({ stream: '={{ $json.s }}', subject: '={{ $json["sub"] }}', bodySource: 'json', bodyJson: '={{ $json.b }}' }, items, { continueOnFail: true });
+		const directLog = sim.received.splice(0).map(({ stream, subject, body }) => ({ stream, subject, body }));
+		// The same values through n8n's expression engine (no longer a plain path).
+		const evaluated = await publish({ stream: '={{ $json.s + "" }}', subject: '={{ $json["sub"] ?? undefined }}', bodySource: 'json', bodyJson: '={{ $json.b ?? undefined }}' }, items, { continueOnFail: true });
+		expect(sim.received.map(({ stream, subject, body }) => ({ stream, subject, body }))).toEqual(directLog);
+		expect(evaluated.output.map((item) => item.json.published ?? item.json.error)).toEqual(direct.output.map((item) => item.json.published ?? item.json.error));
+		expect(String(direct.output[2].json.error)).toMatch(/Invalid subject \[item 2\]/);
+	});
+
 	test('the body can be one field of the item, by dotted path', async () => {
 		await publish({ bodySource: 'field', bodyField: 'data.payload' }, [{ data: { payload: { sku: 'A-1' } }, other: 'not sent' }]);
 		expect(sim.received[0].body).toEqual({ sku: 'A-1' });
