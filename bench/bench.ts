@@ -3,6 +3,7 @@
  * baseline measured in the same run. Prints ratios (the figures to compare across runs) and items/s
  * (context only: these machines are shared and noisy).
  */
+import { benchKapua } from './kapua';
 import { benchQuiva } from './quiva';
 import { itemsPerSecond, type BenchResult } from './types';
 
@@ -28,6 +29,7 @@ async function main() {
 	console.log(`n8n-nodes-stream-messaging benchmark — Node ${process.version}, ${new Date().toISOString()}`);
 	const results: BenchResult[] = [];
 	results.push(...(await benchQuiva()));
+	results.push(...(await benchKapua()));
 	print(results);
 }
 

@@ -1,0 +1,196 @@
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentialTestRequest,
+	ICredentialType,
+	IDataObject,
+	IHttpRequestHelper,
+	IHttpRequestOptions,
+	INodeProperties,
+	Icon,
+} from 'n8n-workflow';
+
+/**
+ * Eclipse Kapua's REST API (see ../shared/contracts/kapua/NOTES.md). A user name + password or an API key
+ * is exchanged for an access token by n8n's credential pre-authentication: the token lives in the
+ * expirable hidden property `sessionToken`, fetched when empty and again once after a 401, and persisted
+ * with the credential, so a workflow logs in once, not once per item. A pasted token is used as is.
+ */
+
+export type KapuaAuthentication = 'userPassword' | 'apiKey' | 'accessToken';
+
+export function kapuaAuthentication(credentials: ICredentialDataDecryptedObject): KapuaAuthentication {
+	const value = credentials.authentication;
+	return value === 'apiKey' || value === 'accessToken' ? value : 'userPassword';
+}
+
+export function kapuaBaseUrl(credentials: ICredentialDataDecryptedObject): string {
+	return String(credentials.baseUrl ?? '').trim().replace(/\/+$/, '');
+}
+
+/** The token requests carry: the pasted one, or the one the last login returned. */
+export function kapuaToken(credentials: ICredentialDataDecryptedObject): string {
+	const token = kapuaAuthentication(credentials) === 'accessToken' ? credentials.accessToken : credentials.sessionToken;
+	return String(token ?? '').trim();
+}
+
+/** The one definition of Kapua's auth headers: used by `authenticate` and by the node's fast client. */
+export function kapuaAuthHeaders(credentials: ICredentialDataDecryptedObject): Record<string, string> {
+	return { Authorization: `Bearer ${kapuaToken(credentials)}` };
+}
+
+/** What a failed login says; never the request (its body holds the password or API key). */
+export class KapuaLoginError extends Error {
+	constructor(
+		message: string,
+		readonly httpCode?: number,
+		/** A socket-level code (ECONNREFUSED...), kept out of the message: n8n swaps messages naming one for a generic text. */
+		readonly code?: string,
+	) {
+		super(message);
+		this.name = 'KapuaLoginError';
+	}
+}
+
+/** The login request for a way in, or undefined for a pasted token. Exported for the contract test. */
+export function kapuaLoginRequest(credentials: ICredentialDataDecryptedObject): { path: string; body: IDataObject } | undefined {
+	switch (kapuaAuthentication(credentials)) {
+		case 'apiKey':
+			return { path: '/authentication/apikey', body: { apiKey: String(credentials.apiKey ?? '') } };
+		case 'userPassword':
+			// Kapua reads `username` (Java's UsernamePasswordCredentials and the spec's own examples); the
+			// spec's schema names the field `user`, which the server ignores.
+			return { path: '/authentication/user', body: { username: String(credentials.username ?? ''), password: String(credentials.password ?? '') } };
+		default:
+			return undefined;
+	}
+}
+
+const LOGIN_FAILURES: Record<number, string> = {
+	400: 'Kapua rejected the login request as invalid',
+	401: 'Kapua rejected the login: wrong user name, password or API key, or the user is disabled or expired',
+	403: 'Kapua refused the login: the user needs multi-factor authentication, which this credential does not support',
+};
+
+export class KapuaApi implements ICredentialType {
+	name = 'kapuaApi';
+
+	displayName = 'Eclipse Kapua API';
+
+	icon: Icon = { light: 'file:../nodes/KapuaPublish/kapua.svg', dark: 'file:../nodes/KapuaPublish/kapua.dark.svg' };
+
+	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-stream-messaging#eclipse-kapua-api-credential';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'Base URL',
+			name: 'baseUrl',
+			type: 'string',
+			default: 'http://localhost:8081/v1',
+			description: "Kapua's REST API, including the version path (the docker deployment serves it on port 8081 under /v1)",
+		},
+		{
+			displayName: 'Authentication',
+			name: 'authentication',
+			type: 'options',
+			options: [
+				{ name: 'User Name and Password', value: 'userPassword' },
+				{ name: 'API Key', value: 'apiKey' },
+				{ name: 'Access Token', value: 'accessToken' },
+			],
+			default: 'userPassword',
+		},
+		{
+			displayName: 'User Name',
+			name: 'username',
+			type: 'string',
+			default: '',
+			placeholder: 'kapua-sys',
+			displayOptions: { show: { authentication: ['userPassword'] } },
+		},
+		{
+			displayName: 'Password',
+			name: 'password',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			displayOptions: { show: { authentication: ['userPassword'] } },
+		},
+		{
+			displayName: 'API Key',
+			name: 'apiKey',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			displayOptions: { show: { authentication: ['apiKey'] } },
+			description: 'A Kapua API key (Credentials of type API Key in the Kapua console)',
+		},
+		{
+			displayName: 'Access Token',
+			name: 'accessToken',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			displayOptions: { show: { authentication: ['accessToken'] } },
+			description: 'The tokenId of a Kapua access token. It is not renewed: paste a new one when it expires (30 minutes by default).',
+		},
+		// eslint-disable-next-line @n8n/community-nodes/credential-password-field -- a yes/no switch, not a secret ("Certs" trips the name check)
+		{
+			displayName: 'Ignore SSL Issues (Insecure)',
+			name: 'allowUnauthorizedCerts',
+			type: 'boolean',
+			default: false,
+			description: 'Whether to connect even if the SSL certificate cannot be verified, e.g. an on-premise Kapua with a self-signed certificate',
+		},
+		{
+			displayName: 'Session Token',
+			name: 'sessionToken',
+			type: 'hidden',
+			typeOptions: { expirable: true, password: true },
+			default: '',
+		},
+	];
+
+	/** Logs in (user/password or API key) and returns the token n8n stores in `sessionToken`. */
+	async preAuthentication(this: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject): Promise<IDataObject> {
+		const login = kapuaLoginRequest(credentials);
+		// A pasted token needs no login; returning no sessionToken leaves it to `authenticate`.
+		if (!login) return {};
+		let response: { statusCode: number; body: unknown };
+		try {
+			response = (await this.helpers.httpRequest({
+				method: 'POST',
+				url: `${kapuaBaseUrl(credentials)}${login.path}`,
+				body: login.body,
+				json: true,
+				headers: { Accept: 'application/json' },
+				returnFullResponse: true,
+				ignoreHttpStatusErrors: true,
+				skipSslCertificateValidation: credentials.allowUnauthorizedCerts === true,
+			})) as { statusCode: number; body: unknown };
+		} catch (error) {
+			const code = (error as { code?: unknown })?.code ?? (error as { cause?: { code?: unknown } })?.cause?.code;
+			throw new KapuaLoginError('Could not reach Kapua to log in: check the Base URL', undefined, typeof code === 'string' ? code : undefined);
+		}
+		const { statusCode, body } = response;
+		const tokenId = body !== null && typeof body === 'object' ? (body as IDataObject).tokenId : undefined;
+		if (statusCode >= 200 && statusCode < 300 && typeof tokenId === 'string' && tokenId !== '') {
+			return { sessionToken: tokenId };
+		}
+		const reason = LOGIN_FAILURES[statusCode] ?? `Kapua answered the login with HTTP ${statusCode} and no access token`;
+		throw new KapuaLoginError(`${reason} (HTTP ${statusCode})`, statusCode);
+	}
+
+	async authenticate(credentials: ICredentialDataDecryptedObject, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
+		return { ...requestOptions, headers: { ...requestOptions.headers, ...kapuaAuthHeaders(credentials) } };
+	}
+
+	// Needs a valid token and changes nothing; n8n logs in first when testing a credential.
+	test: ICredentialTestRequest = {
+		request: {
+			baseURL: '={{$credentials.baseUrl.trim().replace(/\\/+$/, "")}}',
+			url: '/authentication/info',
+			method: 'GET',
+			skipSslCertificateValidation: '={{$credentials.allowUnauthorizedCerts}}',
+		},
+	};
+}
