@@ -132,8 +132,8 @@ export async function publishItems(context: IExecuteFunctions, options: PublishO
 		if (error === undefined) {
 			// Never started: the execution was cancelled, or an earlier item failed without Continue On Fail.
 			if (!signal?.aborted && !continueOnFail) continue;
-			error = new NodeApiError(node, { message: 'Not sent: the execution was cancelled' } as JsonObject, {
-				message: `Not sent: the execution was cancelled [item ${itemIndex}]`,
+			error = new NodeApiError(node, { message: 'Not sent: the execution was canceled' } as JsonObject, {
+				message: `Not sent: the execution was canceled [item ${itemIndex}]`,
 				itemIndex,
 			});
 		}

@@ -68,7 +68,9 @@ export function toTransportFailure(error: unknown): TransportFailure {
 		refused: 'The server refused the connection',
 		reset: 'The connection was closed before the server answered',
 		timeout: 'The server did not answer in time',
-		aborted: 'The request was cancelled',
+		// n8n marks an execution "canceled" (not "error", no error workflow) only when the error message
+		// contains "canceled", in this spelling (WorkflowExecute.processSuccessExecution).
+		aborted: 'The request was canceled',
 		network: 'The request failed on the network',
 	};
 	// The code stays out of the message: n8n replaces any error message naming a socket code with a
@@ -123,7 +125,7 @@ export function createKeepAliveClient(options: KeepAliveClientOptions): HttpClie
 		new Promise<HttpResponse>((resolve, reject) => {
 			const signals = [options.signal, request.signal].filter((signal): signal is AbortSignal => signal !== undefined);
 			if (signals.some((signal) => signal.aborted)) {
-				reject(new TransportFailure('aborted', 'ABORT_ERR', 'The request was cancelled'));
+				reject(new TransportFailure('aborted', 'ABORT_ERR', 'The request was canceled'));
 				return;
 			}
 			const body = serialize(request.body);
@@ -143,7 +145,7 @@ export function createKeepAliveClient(options: KeepAliveClientOptions): HttpClie
 				else reject(toTransportFailure(error));
 			};
 			const onAbort = () => {
-				req.destroy(new TransportFailure('aborted', 'ABORT_ERR', 'The request was cancelled'));
+				req.destroy(new TransportFailure('aborted', 'ABORT_ERR', 'The request was canceled'));
 				finish({ code: 'ABORT_ERR' });
 			};
 			const req = transport.request(

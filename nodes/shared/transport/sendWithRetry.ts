@@ -79,7 +79,7 @@ export async function sendWithRetry(client: HttpClient, request: HttpRequest, op
 		options.onRetry?.(attempt, outcome, decision.delayMs);
 		await abortableSleep(decision.delayMs, options.signal);
 		if (options.signal?.aborted) {
-			throw new SendFailure(new TransportFailure('aborted', 'ABORT_ERR', 'The request was cancelled'), attempt);
+			throw new SendFailure(new TransportFailure('aborted', 'ABORT_ERR', 'The request was canceled'), attempt);
 		}
 	}
 }
