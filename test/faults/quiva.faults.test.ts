@@ -128,6 +128,8 @@ describe('fault matrix', () => {
 			},
 			expect: (result) => {
 				expect(result.output).toEqual([]);
+				// n8n records a run as canceled (not failed) only when the error says "canceled".
+				expect(result.run.status).toBe('canceled');
 				expect(sim.requestCount).toBe(1);
 				expect(sim.received).toHaveLength(0);
 			},

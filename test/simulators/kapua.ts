@@ -53,6 +53,8 @@ export interface KapuaSimulatorOptions {
 	devices?: KapuaDevice[];
 	/** Access token lifetime; Kapua's docker default is 30 minutes. */
 	tokenTtlMs?: number;
+	/** A text every issued token (tokenId and refreshToken) contains, for secret tests to search for. */
+	tokenCanary?: string;
 }
 
 export interface PublishedMetric {
@@ -96,6 +98,10 @@ export interface KapuaSimulator extends SimulatorServer {
 	logins: { user: number; apikey: number; refresh: number };
 	/** Requests answered 401 because of the token. */
 	rejectedTokens: number;
+	/** Publish requests seen, faulted ones included (requestCount counts logins and checks too). */
+	publishRequests: number;
+	/** Login requests seen (user and API key), failed and faulted ones included. */
+	loginRequests: number;
 	/** Every valid token expires now (as if its TTL had run out). */
 	expireTokens(): void;
 	/** Every valid token expires right after the n-th accepted publish (counted from now). */
@@ -191,6 +197,7 @@ export async function startKapuaSimulator(options: KapuaSimulatorOptions = {}): 
 	const apiKeys = options.apiKeys ?? [{ apiKey: KAPUA_DEFAULTS.apiKey, username: KAPUA_DEFAULTS.username }];
 	const devices = options.devices ?? [{ ...KAPUA_DEFAULTS.device, scopeId: KAPUA_DEFAULTS.scopeId }];
 	const ttl = options.tokenTtlMs ?? 30 * 60 * 1000;
+	const canary = options.tokenCanary ?? '';
 
 	const tokens = new Map<string, Token>();
 	const published: PublishedMessage[] = [];
@@ -202,8 +209,8 @@ export async function startKapuaSimulator(options: KapuaSimulatorOptions = {}): 
 		const header = base64url(JSON.stringify({ alg: 'RS256' }));
 		const payload = base64url(JSON.stringify({ iss: 'https://www.eclipse.org/kapua', sub: user.username, sId: user.scopeId, jti: randomUUID() }));
 		const token: Token = {
-			tokenId: `${header}.${payload}.${base64url(randomBytes(32))}`,
-			refreshToken: randomUUID(),
+			tokenId: `${header}.${payload}.${canary}${base64url(randomBytes(32))}`,
+			refreshToken: `${canary}${randomUUID()}`,
 			username: user.username,
 			scopeId: user.scopeId,
 			expiresAt: Date.now() + ttl,
@@ -384,9 +391,21 @@ export async function startKapuaSimulator(options: KapuaSimulatorOptions = {}): 
 		return sendJson(response, 404, exceptionInfo(404, 'ENTITY_NOT_FOUND', `No resource ${request.method} ${path}`));
 	});
 
-	// A getter does not survive Object.assign; the count must stay live.
+	// Counted where every request passes, faults included (the handler never sees a faulted request).
+	const seen = { publishRequests: 0, loginRequests: 0 };
+	const nextFault = server.faults.next.bind(server.faults);
+	server.faults.next = (request) => {
+		const path = new URL(request.url ?? '/', 'http://localhost').pathname.replace(/^\/v1(?=\/)/, '');
+		if (request.method === 'POST' && /^\/[^/]+\/streams\/messages$/.test(path)) seen.publishRequests++;
+		if (request.method === 'POST' && /^\/authentication\/(user|apikey)$/.test(path)) seen.loginRequests++;
+		return nextFault(request);
+	};
+
+	// A getter does not survive Object.assign; the counts must stay live.
 	Object.defineProperty(server, 'rejectedTokens', { get: () => state.rejectedTokens, enumerable: true });
-	return Object.assign(server as SimulatorServer & { rejectedTokens: number }, {
+	Object.defineProperty(server, 'publishRequests', { get: () => seen.publishRequests, enumerable: true });
+	Object.defineProperty(server, 'loginRequests', { get: () => seen.loginRequests, enumerable: true });
+	return Object.assign(server as SimulatorServer & { rejectedTokens: number; publishRequests: number; loginRequests: number }, {
 		published,
 		captured,
 		logins,

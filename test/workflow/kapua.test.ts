@@ -6,6 +6,7 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { checkRequestBody } from '../contract/kapuaSchema';
 import { KAPUA_DEFAULTS, startKapuaSimulator, type KapuaSimulator } from '../simulators/kapua';
+import { kapuaBadInputs } from './kapua.badInputs';
 import { ALL_TYPES_METRICS, kapuaCredentials, runKapua, type AuthWay } from './kapuaFixtures';
 
 let sim: KapuaSimulator;
@@ -199,47 +200,18 @@ describe('authentication', () => {
 });
 
 describe('bad input sends nothing', () => {
-	const metric = (type: string, value: unknown, name = 'm') => ({ metrics: { metric: [{ name, type, value }] } });
-	const cases: Array<[string, Record<string, unknown>, RegExp]> = [
-		['scope ID pattern', { scopeId: 'A/Q' }, /Invalid Scope ID \[item 0\]/],
-		['empty client ID', { clientId: '={{ $json.nothing }}' }, /Invalid Client ID \[item 0\]: Client ID (is empty|must be text)/],
-		['client ID with "/"', { clientId: 'a/b' }, /Invalid Client ID \[item 0\]/],
-		['device ID pattern', { deviceId: 'not an id' }, /Invalid Device ID \[item 0\]/],
-		['empty channel level', { channel: 'heater//data' }, /Invalid Channel \[item 0\]: .*empty level/],
-		['"+" in channel', { channel: 'heater/+' }, /Invalid Channel \[item 0\]: .*wildcard/],
-		['"#" in channel', { channel: 'heater/#' }, /Invalid Channel \[item 0\]: .*wildcard/],
-		['whitespace in channel', { channel: 'heater/da ta' }, /Invalid Channel \[item 0\]: .*whitespace/],
-		['integer over 32 bits', metric('integer', '2147483648'), /Invalid Metrics › m \[item 0\]: .*32-bit/],
-		['long over 64 bits', metric('long', '9223372036854775808'), /Invalid Metrics › m \[item 0\]: .*64-bit/],
-		['float not a number', metric('float', '1,5'), /Invalid Metrics › m \[item 0\]: .*decimal number/],
-		['double out of range', metric('double', '1e309'), /Invalid Metrics › m \[item 0\]: .*range of a double/],
-		['boolean "yes"', metric('boolean', 'yes'), /Invalid Metrics › m \[item 0\]: .*true or false/],
-		['binary not base64', metric('binary', 'AQI'), /Invalid Metrics › m \[item 0\]: .*base64/],
-		['date not ISO', metric('date', '17/10/2024'), /Invalid Metrics › m \[item 0\]: .*ISO-8601/],
-		['empty metric name', metric('string', 'x', ' '), /Invalid Metrics › #1 \[item 0\]: Metric name is empty/],
-		[
-			'duplicate metric name across list and JSON',
-			{ metricsSource: 'both', ...metric('string', 'x', 'temp'), metricsJson: '{"temp": 1}' },
-			/Invalid Metrics JSON › temp \[item 0\]: .*used twice/,
-		],
-		['nested object in metrics JSON', { metricsSource: 'json', metricsJson: '{"a": {"b": 1}}' }, /Invalid Metrics JSON › a \[item 0\]/],
-		['latitude out of range', { position: { latitude: 90.5 } }, /Invalid Position › Latitude \[item 0\]: .*-90 to 90/],
-		['longitude out of range', { position: { longitude: -180.01 } }, /Invalid Position › Longitude \[item 0\]: .*-180 to 180/],
-		['sent on not a date', { additionalFields: { sentOn: 'yesterday' } }, /Invalid Sent On \[item 0\]/],
-		['body over the limit', { bodyType: 'text', bodyText: 'hello', options: { maxBodyBytes: 4 } }, /Invalid Body \[item 0\]: Body is 5 bytes/],
-		['missing binary property', { bodyType: 'binary', binaryPropertyName: 'data' }, /Invalid Input Binary Field \[item 0\]/],
-		['JSON body not JSON', { bodyType: 'json', bodyJson: '{oops' }, /Invalid Body JSON \[item 0\]/],
-	];
-
-	test.each(cases)('%s: the node fails naming item and field, and sends nothing', async (_case, parameters, message) => {
-		const requests = sim.requestCount;
-		const before = published();
-		const result = await runKapua(kapuaCredentials(sim), parameters, [{}]);
-		expect(result.error?.message).toMatch(message);
-		expect(published()).toBe(before);
-		// Not even a login: the session opens only when something will be sent.
-		expect(sim.requestCount).toBe(requests);
-	});
+	test.each(kapuaBadInputs.map((c) => [c.name, c.parameters, c.items, c.message] as const))(
+		'%s: the node fails naming item and field, and sends nothing',
+		async (_case, parameters, items, message) => {
+			const requests = sim.requestCount;
+			const before = published();
+			const result = await runKapua(kapuaCredentials(sim), parameters, items);
+			expect(result.error?.message).toMatch(message);
+			expect(published()).toBe(before);
+			// Not even a login: the session opens only when something will be sent.
+			expect(sim.requestCount).toBe(requests);
+		},
+	);
 
 	test('a valid item before a bad one is not sent either', async () => {
 		const requests = sim.requestCount;
