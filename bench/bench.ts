@@ -3,6 +3,7 @@
  * baseline measured in the same run. Prints ratios (the figures to compare across runs) and items/s
  * (context only: these machines are shared and noisy).
  */
+import { benchChat } from './chat';
 import { benchKapua } from './kapua';
 import { benchQuiva } from './quiva';
 import { itemsPerSecond, type BenchResult } from './types';
@@ -30,6 +31,7 @@ async function main() {
 	const results: BenchResult[] = [];
 	results.push(...(await benchQuiva()));
 	results.push(...(await benchKapua()));
+	results.push(...(await benchChat()));
 	print(results);
 }
 

@@ -7,10 +7,11 @@
  * whose pre-authentication follows n8n's CredentialsHelper (run when the expirable property is empty or
  * after a 401, merge the result, persist it).
  */
-import { ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
+import { ExecutionLifecycleHooks, LoadOptionsContext, WorkflowExecute } from 'n8n-core';
 import {
 	ICredentialsHelper,
 	Workflow,
+	createRunExecutionData,
 	type ICredentialDataDecryptedObject,
 	type ICredentials,
 	type ICredentialType,
@@ -23,12 +24,17 @@ import {
 	type INodeType,
 	type INodeTypes,
 	type IRun,
-	type IRunExecutionData,
+	type INodePropertyOptions,
+	type StructuredChunk,
 	type IWorkflowExecuteAdditionalData,
 	type NodeParameterValueType,
 } from 'n8n-workflow';
 
+import { ChatApi } from '../../credentials/ChatApi.credentials';
+import { KapuaApi } from '../../credentials/KapuaApi.credentials';
 import { QuivaApi } from '../../credentials/QuivaApi.credentials';
+import { ChatMessage } from '../../nodes/ChatMessage/ChatMessage.node';
+import { KapuaPublish } from '../../nodes/KapuaPublish/KapuaPublish.node';
 import { QuivaStreamPublish } from '../../nodes/QuivaStreamPublish/QuivaStreamPublish.node';
 
 export const PACKAGE_NAME = 'n8n-nodes-stream-messaging';
@@ -36,8 +42,10 @@ export const PACKAGE_NAME = 'n8n-nodes-stream-messaging';
 /** Every node and credential of the package, as n8n would load them from package.json's n8n block. */
 export const packageNodes: Record<string, INodeType> = {
 	quivaStreamPublish: new QuivaStreamPublish(),
+	kapuaPublish: new KapuaPublish(),
+	chatMessage: new ChatMessage(),
 };
-export const packageCredentials: ICredentialType[] = [new QuivaApi()];
+export const packageCredentials: ICredentialType[] = [new QuivaApi(), new KapuaApi(), new ChatApi()];
 
 class PackageNodeTypes implements INodeTypes {
 	constructor(private readonly nodes: Record<string, INodeType>) {}
@@ -153,6 +161,11 @@ export interface NodeRunSpec {
 	cancelAfterMs?: number;
 	/** Called with the running execution, e.g. to cancel it when a simulator sees a request. */
 	onStart?: (execution: { cancel(): void }) => void;
+	/**
+	 * Runs as a Webhook or Chat Trigger in "Streaming" mode does: `isStreaming()` is true and every
+	 * `sendChunk` reaches this handler, in order (n8n-core's `sendChunk` lifecycle hook).
+	 */
+	onChunk?: (chunk: StructuredChunk) => void | Promise<void>;
 }
 
 export interface NodeRunResult {
@@ -204,9 +217,11 @@ export async function runNode(spec: NodeRunSpec): Promise<NodeRunResult> {
 		isArchived: false,
 		activeVersionId: null,
 	} as never);
+	if (spec.onChunk) hooks.addHandler('sendChunk', spec.onChunk);
 	const additionalData = {
 		credentialsHelper: credentials,
 		hooks,
+		streamingEnabled: spec.onChunk !== undefined,
 		executeWorkflow: async () => {
 			throw new Error('Sub-workflows are not used by this package');
 		},
@@ -215,14 +230,16 @@ export async function runNode(spec: NodeRunSpec): Promise<NodeRunResult> {
 		currentNodeExecutionIndex: 0,
 		restApiUrl: 'http://localhost:5678/rest',
 		instanceBaseUrl: 'http://localhost:5678/',
-		formBaseUrl: '',
-		formWaitingBaseUrl: '',
-		formTestBaseUrl: '',
-		webhookBaseUrl: '',
-		webhookWaitingBaseUrl: '',
-		webhookTestBaseUrl: '',
-		mcpBaseUrl: '',
-		mcpTestBaseUrl: '',
+		executionId: 'test-execution',
+		// What n8n derives from its own URL; expressions like $execution.resumeUrl are built from them.
+		formBaseUrl: 'http://localhost:5678/form',
+		formWaitingBaseUrl: 'http://localhost:5678/form-waiting',
+		formTestBaseUrl: 'http://localhost:5678/form-test',
+		webhookBaseUrl: 'http://localhost:5678/webhook',
+		webhookWaitingBaseUrl: 'http://localhost:5678/webhook-waiting',
+		webhookTestBaseUrl: 'http://localhost:5678/webhook-test',
+		mcpBaseUrl: 'http://localhost:5678/mcp',
+		mcpTestBaseUrl: 'http://localhost:5678/mcp-test',
 		variables: {},
 		logAiEvent: () => {},
 		startRunnerTask: async () => {
@@ -233,18 +250,9 @@ export async function runNode(spec: NodeRunSpec): Promise<NodeRunResult> {
 	const items: INodeExecutionData[] = spec.items.map((item, index) =>
 		'json' in item && typeof item.json === 'object' ? (item as INodeExecutionData) : { json: item as IDataObject, pairedItem: { item: index } },
 	);
-	const runExecutionData: IRunExecutionData = {
-		version: 1,
-		startData: {},
-		resultData: { runData: {} },
-		executionData: {
-			contextData: {},
-			metadata: {},
-			waitingExecution: {},
-			waitingExecutionSource: null,
-			nodeExecutionStack: [{ node, data: { main: [items] }, source: null }],
-		},
-	} as IRunExecutionData;
+	const runExecutionData = createRunExecutionData({
+		executionData: { nodeExecutionStack: [{ node, data: { main: [items] }, source: null }] },
+	});
 
 	const execution = new WorkflowExecute(additionalData, 'manual', runExecutionData).processRunExecutionData(workflow);
 	spec.onStart?.({ cancel: () => execution.cancel() });
@@ -263,4 +271,32 @@ export async function runNode(spec: NodeRunSpec): Promise<NodeRunResult> {
 		error: run.data.resultData.error,
 		executionTime: taskData?.executionTime ?? 0,
 	};
+}
+
+/**
+ * Calls a node's loadOptions method (an editor dropdown) through n8n-core's LoadOptionsContext, so the
+ * credential's pre-authentication and authenticate run as they do in the editor.
+ */
+export async function runLoadOptions(spec: {
+	type: string;
+	method: string;
+	credentials: CredentialStore;
+	parameters?: Record<string, NodeParameterValueType | object>;
+}): Promise<INodePropertyOptions[]> {
+	const nodeType = packageNodes[spec.type];
+	const load = nodeType?.methods?.loadOptions?.[spec.method];
+	if (!load) throw new Error(`Node ${spec.type} has no loadOptions method ${spec.method}`);
+	const credentialNames = (nodeType.description.credentials ?? []).map((credential) => credential.name);
+	const node: INode = {
+		id: 'node-under-test',
+		name: NODE_NAME,
+		type: `${PACKAGE_NAME}.${spec.type}`,
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: (spec.parameters ?? {}) as INode['parameters'],
+		credentials: Object.fromEntries(credentialNames.map((name) => [name, { id: `${name}-id`, name }])),
+	};
+	const workflow = new Workflow({ id: 'test-workflow', name: 'Test', nodes: [node], connections: {}, active: false, nodeTypes: new PackageNodeTypes(packageNodes), settings: {} });
+	const additionalData = { credentialsHelper: spec.credentials, variables: {}, currentNodeExecutionIndex: 0 } as unknown as IWorkflowExecuteAdditionalData;
+	return await load.call(new LoadOptionsContext(workflow, node, additionalData, 'parameters'));
 }

@@ -1,0 +1,115 @@
+/**
+ * Chat Message node: a 10,000-token reply as fast as the simulator sends it, the node in n8n-core's
+ * engine (its executionTime: session probe, request, SSE decoding, normalizing, collecting) beside raw
+ * consumption of the same stream (Node's http client reading the body to its end, no parsing), in the
+ * same run, alternating, median of several rounds. Goal: ≤ 1.2×.
+ */
+import * as http from 'node:http';
+import { randomUUID } from 'node:crypto';
+
+import { CredentialStore, runNode } from '../test/harness/n8n';
+import { CHAT_DEFAULTS, startChatSimulator, type ChatSimulator } from '../test/simulators/chat';
+import type { BenchResult } from './types';
+
+const TOKENS = 10_000;
+const ROUNDS = 7;
+
+function median(values: number[]): number {
+	const sorted = [...values].sort((a, b) => a - b);
+	return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** POSTs one message and reads the SSE body to its end; returns bytes read. */
+function rawConsume(sim: ChatSimulator, cookie: string, agent: http.Agent): Promise<number> {
+	const body = JSON.stringify({ content: 'bench', modelId: 'gpt-4o', userId: CHAT_DEFAULTS.user.id });
+	return new Promise((resolve, reject) => {
+		const request = http.request(
+			`${sim.url}/api/chats/${randomUUID()}/messages/stream`,
+			{
+				method: 'POST',
+				agent,
+				headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream', Cookie: `${sim.cookieName}=${cookie}`, 'Content-Length': Buffer.byteLength(body) },
+			},
+			(response) => {
+				let bytes = 0;
+				response.on('data', (chunk: Buffer) => (bytes += chunk.length));
+				response.on('end', () => resolve(bytes));
+				response.on('error', reject);
+			},
+		);
+		request.on('error', reject);
+		request.end(body);
+	});
+}
+
+export async function benchChat(): Promise<BenchResult[]> {
+	const sim = await startChatSimulator({ reply: { tokenCount: TOKENS } });
+	const agent = new http.Agent({ keepAlive: true });
+	try {
+		const cookie = sim.createSession(CHAT_DEFAULTS.user.id);
+		const credentials = new CredentialStore().set('chatApi', {
+			baseUrl: sim.url,
+			authentication: 'sessionToken',
+			sessionToken: cookie,
+			cookieName: sim.cookieName,
+			session: '',
+		});
+		const nodeRun = async () => {
+			const started = performance.now();
+			const result = await runNode({
+				type: 'chatMessage',
+				parameters: { chatMode: 'new', message: 'bench', model: 'gpt-4o', options: { userId: CHAT_DEFAULTS.user.id } },
+				credentials,
+				items: [{}],
+			});
+			const wall = performance.now() - started;
+			if (result.error) throw new Error(`Chat bench run failed: ${result.error.message}`);
+			const text = result.output[0]?.json.text as string;
+			if (text !== sim.replyText()) throw new Error('Chat bench: the reply text is not the one sent');
+			return { ms: result.executionTime, wall };
+		};
+		const rawRun = async () => {
+			const started = performance.now();
+			const bytes = await rawConsume(sim, cookie, agent);
+			return { ms: performance.now() - started, bytes };
+		};
+
+		// Warm-up: JIT, sockets, the engine's first-run costs.
+		await rawRun();
+		await nodeRun();
+
+		const nodeMs: number[] = [];
+		const wallMs: number[] = [];
+		const rawMs: number[] = [];
+		let bytes = 0;
+		for (let round = 0; round < ROUNDS; round++) {
+			const raw = await rawRun();
+			rawMs.push(raw.ms);
+			bytes = raw.bytes;
+			const node = await nodeRun();
+			nodeMs.push(node.ms);
+			wallMs.push(node.wall);
+		}
+		const ms = median(nodeMs);
+		const baselineMs = median(rawMs);
+		return [
+			{
+				name: `Chat Message node, ${TOKENS.toLocaleString('en')}-token reply`,
+				baselineName: 'raw http read of the same stream',
+				items: TOKENS,
+				ms: Math.round(ms * 10) / 10,
+				baselineMs: Math.round(baselineMs * 10) / 10,
+				ratio: Math.round((ms / baselineMs) * 100) / 100,
+				goal: '≤ 1.2×',
+				notes: `median of ${ROUNDS}; ${Math.round(bytes / 1024)} KiB of SSE per reply; node ms = n8n executionTime (session probe + stream), runNode wall ${Math.round(median(wallMs))} ms`,
+			},
+		];
+	} finally {
+		agent.destroy();
+		await sim.close();
+	}
+}
+
+if (require.main === module) {
+	void benchChat().then((results) => console.table(results));
+}

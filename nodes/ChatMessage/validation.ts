@@ -1,0 +1,103 @@
+/**
+ * What the chat API accepts (backend messages.validation.ts CREATE_MESSAGE, see
+ * ../shared/contracts/chat/NOTES.md), checked before anything is sent. Pure functions.
+ */
+
+export interface FieldProblem {
+	field: 'chatId' | 'message' | 'model' | 'userId' | 'workflowId';
+	message: string;
+}
+
+export interface ChatMessageRequest {
+	chatId: string;
+	content: string;
+	modelId: string;
+	userId: string;
+	workflowId?: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: unknown): value is string {
+	return typeof value === 'string' && UUID.test(value);
+}
+
+function describe(value: unknown): string {
+	if (value === null) return 'null';
+	if (Array.isArray(value)) return 'an array';
+	return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+export function checkChatId(chatId: unknown): FieldProblem | undefined {
+	if (typeof chatId !== 'string' || chatId.trim() === '') {
+		return { field: 'chatId', message: `Chat ID must be a chat's UUID, got ${typeof chatId === 'string' ? 'an empty text' : describe(chatId)}` };
+	}
+	if (!isUuid(chatId.trim())) return { field: 'chatId', message: `Chat ID "${chatId}" is not a UUID (e.g. 550e8400-e29b-41d4-a716-446655440000)` };
+	return undefined;
+}
+
+export function checkMessage(content: unknown): FieldProblem | undefined {
+	if (typeof content !== 'string') return { field: 'message', message: `Message must be text, got ${describe(content)}` };
+	if (content.trim() === '') return { field: 'message', message: 'Message is empty' };
+	return undefined;
+}
+
+export function checkModel(modelId: unknown): FieldProblem | undefined {
+	if (typeof modelId !== 'string') return { field: 'model', message: `Model must be a model ID, got ${describe(modelId)}` };
+	if (modelId.trim() === '') return { field: 'model', message: 'Model is empty: choose a model or give its ID' };
+	return undefined;
+}
+
+/** Optional: empty means "the signed-in user". */
+export function checkUserId(userId: unknown): FieldProblem | undefined {
+	if (userId === undefined || userId === null || userId === '') return undefined;
+	if (typeof userId !== 'string') return { field: 'userId', message: `User ID must be text, got ${describe(userId)}` };
+	return undefined;
+}
+
+/** Optional UUID. */
+export function checkWorkflowId(workflowId: unknown): FieldProblem | undefined {
+	if (workflowId === undefined || workflowId === null || workflowId === '') return undefined;
+	if (!isUuid(workflowId)) return { field: 'workflowId', message: `Workflow ID "${String(workflowId)}" is not a UUID` };
+	return undefined;
+}
+
+/** Checks every field; `userId` may still be empty (filled from the session before sending). */
+export function validateChatMessage(input: {
+	chatId: unknown;
+	content: unknown;
+	modelId: unknown;
+	userId?: unknown;
+	workflowId?: unknown;
+}): { ok: true; request: ChatMessageRequest } | { ok: false; problem: FieldProblem } {
+	const problem =
+		checkChatId(input.chatId) ??
+		checkMessage(input.content) ??
+		checkModel(input.modelId) ??
+		checkUserId(input.userId) ??
+		checkWorkflowId(input.workflowId);
+	if (problem) return { ok: false, problem };
+	const request: ChatMessageRequest = {
+		chatId: (input.chatId as string).trim(),
+		content: input.content as string,
+		modelId: (input.modelId as string).trim(),
+		userId: typeof input.userId === 'string' ? input.userId.trim() : '',
+	};
+	if (typeof input.workflowId === 'string' && input.workflowId !== '') request.workflowId = input.workflowId;
+	return { ok: true, request };
+}
+
+/** The stream path; the chat ID is a checked UUID, encoded anyway so no input can change the path. */
+export function streamPath(chatId: string): string {
+	return `/api/chats/${encodeURIComponent(chatId)}/messages/stream`;
+}
+
+/** The JSON body the server expects; workflowId only when given (the server accepts it, then ignores it). */
+export function requestBody(request: ChatMessageRequest): string {
+	return JSON.stringify({
+		content: request.content,
+		modelId: request.modelId,
+		userId: request.userId,
+		...(request.workflowId ? { workflowId: request.workflowId } : {}),
+	});
+}

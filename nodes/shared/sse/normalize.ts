@@ -1,0 +1,113 @@
+/**
+ * Maps one SSE message from either vocabulary of the chat API onto ChatEvent
+ * (see ../shared/contracts/chat/NOTES.md):
+ *
+ * | server sends                                   | normalized            |
+ * |------------------------------------------------|-----------------------|
+ * | user_message {message:{id,role,content,...}}   | user_message          |
+ * | start {messageId}                              | start                 |
+ * | token {token} / content {delta}                | delta (text)          |
+ * | tool_call {toolName,toolArgs}                  | tool_call             |
+ * | tool_result {toolName,result}                  | tool_result           |
+ * | complete {message:{id,content,sources},chatId} | end (text = content)  |
+ * | end {messageId}                                | end                   |
+ * | error {error:{message,code}} / {error,message} | error                 |
+ *
+ * The type comes from the JSON's `type`, or from the SSE `event:` field when the JSON has none.
+ * Unknown types and data that is not JSON are reported, never thrown: the stream goes on.
+ */
+import type { ChatEvent, ChatSource, NormalizeResult, SseMessage } from './types';
+
+type Json = Record<string, unknown>;
+
+const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+const obj = (value: unknown): Json | undefined =>
+	value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : undefined;
+
+function sources(value: unknown): ChatSource[] | undefined {
+	return Array.isArray(value) ? value.filter((entry): entry is ChatSource => obj(entry) !== undefined) : undefined;
+}
+
+/** Both error shapes: `{error:{message,code}}` (implemented) and `{error:"...", message:"..."}` (documented). */
+function errorOf(json: Json): { message: string; code?: string } {
+	const nested = obj(json.error);
+	const message =
+		str(nested?.message) ?? str(nested?.clientMessage) ?? str(json.message) ?? str(json.error) ?? 'The server reported an error';
+	const code = str(nested?.code) ?? str(json.code) ?? (str(json.error) !== message ? str(json.error) : undefined);
+	return code !== undefined ? { message, code } : { message };
+}
+
+function toEvent(type: string, json: Json): Omit<ChatEvent, 'serverType'> | undefined {
+	switch (type) {
+		case 'token':
+			return { type: 'delta', text: str(json.token) ?? '' };
+		case 'content':
+			return { type: 'delta', text: str(json.delta) ?? str(json.content) ?? '' };
+		case 'user_message': {
+			const message = obj(json.message);
+			return { type: 'user_message', messageId: str(message?.id), role: str(message?.role), createdAt: str(message?.createdAt), chatId: str(json.chatId) };
+		}
+		case 'start':
+			return { type: 'start', messageId: str(json.messageId), chatId: str(json.chatId) };
+		case 'tool_call':
+			return { type: 'tool_call', toolName: str(json.toolName), toolArgs: json.toolArgs };
+		case 'tool_result':
+			return { type: 'tool_result', toolName: str(json.toolName), toolResult: json.result };
+		case 'complete': {
+			const message = obj(json.message);
+			return {
+				type: 'end',
+				messageId: str(message?.id),
+				role: str(message?.role),
+				createdAt: str(message?.createdAt),
+				text: str(message?.content),
+				sources: sources(message?.sources),
+				chatId: str(json.chatId),
+			};
+		}
+		case 'end':
+			return { type: 'end', messageId: str(json.messageId), chatId: str(json.chatId) };
+		case 'error':
+			return { type: 'error', error: errorOf(json), chatId: str(json.chatId) };
+		default:
+			return undefined;
+	}
+}
+
+/** Drops undefined fields so output items carry only what the server said. */
+function compact(event: ChatEvent): ChatEvent {
+	const out: Record<string, unknown> = {};
+	for (const [key, value] of Object.entries(event)) if (value !== undefined) out[key] = value;
+	return out as unknown as ChatEvent;
+}
+
+/** The hot path (one event per token): a delta built directly, without the generic mapping and compaction. */
+function deltaText(type: string | undefined, json: Json): string | undefined {
+	if (type === 'token') return str(json.token) ?? '';
+	if (type === 'content') return str(json.delta) ?? str(json.content) ?? '';
+	return undefined;
+}
+
+export function normalizeChatMessage(message: SseMessage): NormalizeResult {
+	let raw: unknown;
+	try {
+		raw = JSON.parse(message.data);
+	} catch (error) {
+		return { kind: 'malformed', reason: (error as Error).message, data: message.data.slice(0, 200) };
+	}
+	const json = obj(raw);
+	if (!json) return { kind: 'unknown', type: undefined, raw };
+	const eventName = message.event !== undefined && message.event !== 'message' ? message.event : undefined;
+	const type = str(json.type) ?? eventName;
+	const text = deltaText(type, json);
+	if (text !== undefined) {
+		const delta: ChatEvent = { type: 'delta', serverType: type!, text };
+		if (message.id !== undefined) delta.id = message.id;
+		return { kind: 'event', event: delta, raw };
+	}
+	const mapped = type === undefined ? undefined : toEvent(type, json);
+	if (!mapped || type === undefined) return { kind: 'unknown', type, raw };
+	const event: ChatEvent = { ...mapped, serverType: type };
+	if (message.id !== undefined) event.id = message.id;
+	return { kind: 'event', event: compact(event), raw };
+}

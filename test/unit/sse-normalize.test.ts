@@ -1,0 +1,106 @@
+/**
+ * Both vocabularies of the chat API onto one event shape; the contract's own fixtures
+ * (../shared/contracts/chat/*.sse) are decoded and normalized end to end.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { SseDecoder } from '../../nodes/shared/sse/decoder';
+import { normalizeChatMessage } from '../../nodes/shared/sse/normalize';
+import type { ChatEvent } from '../../nodes/shared/sse/types';
+
+const event = (data: unknown, extra: { event?: string; id?: string } = {}) =>
+	normalizeChatMessage({ data: typeof data === 'string' ? data : JSON.stringify(data), ...extra });
+
+const cases: Array<[string, unknown, Partial<ChatEvent>]> = [
+	['implemented token', { type: 'token', token: 'Hi' }, { type: 'delta', serverType: 'token', text: 'Hi' }],
+	['documented content', { type: 'content', delta: ' there' }, { type: 'delta', serverType: 'content', text: ' there' }],
+	[
+		'implemented user_message',
+		{ type: 'user_message', message: { id: 'u1', role: 'user', content: 'hi', createdAt: 't0' } },
+		{ type: 'user_message', serverType: 'user_message', messageId: 'u1', role: 'user', createdAt: 't0' },
+	],
+	['documented start', { type: 'start', messageId: 'm1' }, { type: 'start', serverType: 'start', messageId: 'm1' }],
+	[
+		'documented tool_call',
+		{ type: 'tool_call', toolName: 'webSearch', toolArgs: { query: 'q' } },
+		{ type: 'tool_call', serverType: 'tool_call', toolName: 'webSearch', toolArgs: { query: 'q' } },
+	],
+	[
+		'documented tool_result',
+		{ type: 'tool_result', toolName: 'webSearch', result: { hits: 1 } },
+		{ type: 'tool_result', serverType: 'tool_result', toolName: 'webSearch', toolResult: { hits: 1 } },
+	],
+	[
+		'implemented complete',
+		{ type: 'complete', message: { id: 'a1', role: 'assistant', content: 'Hi there', createdAt: 't1', sources: [{ url: 'u', title: 't', description: 'd' }] }, chatId: 'c1' },
+		{ type: 'end', serverType: 'complete', messageId: 'a1', role: 'assistant', text: 'Hi there', createdAt: 't1', chatId: 'c1', sources: [{ url: 'u', title: 't', description: 'd' }] },
+	],
+	['documented end', { type: 'end', messageId: 'm1' }, { type: 'end', serverType: 'end', messageId: 'm1' }],
+	[
+		'implemented error',
+		{ type: 'error', error: { message: 'Streaming failed', code: 'STREAMING_ERROR' }, chatId: 'c1' },
+		{ type: 'error', serverType: 'error', error: { message: 'Streaming failed', code: 'STREAMING_ERROR' }, chatId: 'c1' },
+	],
+	[
+		'implemented error carrying a ResourceError',
+		{ type: 'error', error: { message: 'Model overloaded', clientMessage: 'Try later', code: 'LLM_ERROR', statusCode: 503 } },
+		{ type: 'error', error: { message: 'Model overloaded', code: 'LLM_ERROR' } },
+	],
+	['documented error', { type: 'error', error: 'STREAM_FAILED', message: 'The model failed' }, { type: 'error', error: { message: 'The model failed', code: 'STREAM_FAILED' } }],
+];
+
+test.each(cases)('%s', (_name, data, expected) => {
+	const result = event(data);
+	expect(result.kind).toBe('event');
+	if (result.kind === 'event') {
+		expect(result.event).toEqual(expected.serverType ? expected : expect.objectContaining(expected));
+		expect(result.raw).toEqual(data);
+	}
+});
+
+test('unknown types and JSON without a type are ignored, not thrown', () => {
+	expect(event({ type: 'title_updated', title: 'x' })).toEqual({ kind: 'unknown', type: 'title_updated', raw: { type: 'title_updated', title: 'x' } });
+	expect(event({ hello: 1 })).toMatchObject({ kind: 'unknown', type: undefined });
+	expect(event([1, 2])).toMatchObject({ kind: 'unknown' });
+	expect(event('42')).toMatchObject({ kind: 'unknown' });
+});
+
+test('malformed JSON is reported as malformed', () => {
+	for (const data of ['{"type":"token","token":"a"', 'not json', '']) {
+		expect(event(data)).toMatchObject({ kind: 'malformed', data });
+	}
+});
+
+test('the SSE event: field names the type when the JSON has none; the id is kept', () => {
+	expect(event({ delta: 'x' }, { event: 'content', id: '9' })).toEqual({
+		kind: 'event',
+		event: { type: 'delta', serverType: 'content', text: 'x', id: '9' },
+		raw: { delta: 'x' },
+	});
+	// "message" is the SSE default event name, not a type.
+	expect(event({ delta: 'x' }, { event: 'message' })).toMatchObject({ kind: 'unknown' });
+	// The JSON's own type wins.
+	expect(event({ type: 'token', token: 'y' }, { event: 'content' })).toMatchObject({ kind: 'event', event: { serverType: 'token', text: 'y' } });
+});
+
+const fixtures = join(__dirname, '../../../shared/contracts/chat');
+const decodeFixture = (name: string) => {
+	const decoder = new SseDecoder();
+	return [...decoder.feed(readFileSync(join(fixtures, name))), ...decoder.end()].map(normalizeChatMessage);
+};
+
+test('fixture: implemented-stream.sse', () => {
+	const events = decodeFixture('implemented-stream.sse').map((result) => (result.kind === 'event' ? result.event.type : result.kind));
+	expect(events).toEqual(['user_message', 'delta', 'delta', 'end']);
+});
+
+test('fixture: documented-stream.sse', () => {
+	const events = decodeFixture('documented-stream.sse').map((result) => (result.kind === 'event' ? result.event.type : result.kind));
+	expect(events).toEqual(['start', 'delta', 'delta', 'tool_call', 'tool_result', 'delta', 'end']);
+});
+
+test('fixture: implemented-stream-error.sse', () => {
+	const last = decodeFixture('implemented-stream-error.sse').at(-1);
+	expect(last).toMatchObject({ kind: 'event', event: { type: 'error', error: { message: 'Streaming failed', code: 'STREAMING_ERROR' } } });
+});
