@@ -7,4 +7,7 @@ module.exports = {
 	testPathIgnorePatterns: ['/node_modules/'],
 	// The soak tests load the machine; run the files one after another.
 	maxWorkers: 1,
+	globalSetup: '<rootDir>/scripts/fault-report-setup.js',
+	// The summary table (fault kinds × nodes, soak counts, bad inputs, leaks) after jest's own report.
+	reporters: ['default', '<rootDir>/scripts/fault-report.js'],
 };

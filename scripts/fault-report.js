@@ -7,10 +7,18 @@
 const fs = require('fs');
 const path = require('path');
 
-const file = path.join(process.env.FAULT_REPORT_DIR || path.join(__dirname, '..', 'test-results', 'faults'), 'report.jsonl');
+const reportDir = process.env.FAULT_REPORT_DIR || path.join(__dirname, '..', 'test-results', 'faults');
+const file = path.join(reportDir, 'report.jsonl');
+
+/** Jest globalSetup: each run starts with an empty report. */
+function resetReport() {
+	fs.rmSync(reportDir, { recursive: true, force: true });
+}
+
+function printReport() {
 if (!fs.existsSync(file)) {
 	console.log('no fault report rows were recorded');
-	process.exit(1);
+	return false;
 }
 const rows = fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
 
@@ -55,3 +63,17 @@ table(
 );
 const leaks = matrix.reduce((n, r) => n + r.leaks, 0) + rows.filter((r) => r.section === 'secrets').reduce((n, r) => n + r.leaks, 0);
 console.log(`\nleaks found: ${leaks}`);
+return true;
+}
+
+/** Jest reporter: prints the summary once all fault suites have run. */
+class FaultSummaryReporter {
+	onRunComplete() {
+		printReport();
+	}
+}
+
+module.exports = FaultSummaryReporter;
+module.exports.resetReport = resetReport;
+module.exports.printReport = printReport;
+if (require.main === module) process.exit(printReport() ? 0 : 1);

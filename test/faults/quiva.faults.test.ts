@@ -40,7 +40,7 @@ function run(items: IDataObject[], options: IDataObject = {}, extra: Partial<Nod
 /** What happened, in words built from the observation (not from the expectation). */
 function outcome(result: NodeRunResult, requests: number, logged: number): string {
 	const published = result.output.filter((item) => item.json.published === true);
-	if (result.error) return `error after ${requests} request(s): "${result.error.message}"; ${logged} in log`;
+	if (result.error) return `${result.run.status === 'canceled' ? 'canceled' : 'error'} after ${requests} request(s): "${result.error.message}"; ${logged} in log`;
 	if (published.length > 0) return `published after ${published[0].json.attempts} attempt(s); ${logged} in log`;
 	return `error item "${result.output[0]?.json.error}"; ${logged} in log`;
 }
