@@ -21,7 +21,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { StreamFault } from './faults';
-import { sendJson, startServer, type SimulatorServer } from './http';
+import { sendJson, startServer, TimerSet, type SimulatorServer } from './http';
 
 export interface ChatUser {
 	id: string;
@@ -150,7 +150,7 @@ export async function startChatSimulator(options: ChatSimulatorOptions = {}): Pr
 	const sessions = new Map<string, string>();
 	const chats = new Map<string, string>();
 	const streams: StreamRecord[] = [];
-	const timers = new Set<NodeJS.Timeout>();
+	const timers = new TimerSet();
 	let script: ReplyScript = options.reply ?? {};
 	let expireOnNextStream = false;
 	let signIns = 0;
@@ -166,14 +166,7 @@ export async function startChatSimulator(options: ChatSimulatorOptions = {}): Pr
 		return users.find((user) => user.id === userId);
 	};
 	const unauthorized = (response: ServerResponse) => sendJson(response, 401, chatErrorBody(401, 'UNAUTHORIZED', 'Unauthorized'));
-	const wait = (ms: number) =>
-		new Promise<void>((resolve) => {
-			const timer = setTimeout(() => {
-				timers.delete(timer);
-				resolve();
-			}, ms);
-			timers.add(timer);
-		});
+	const wait = (ms: number) => timers.wait(ms);
 	const replyText = (s: ReplyScript = script) => scriptTokens(s).join('');
 
 	async function stream(response: ServerResponse, record: StreamRecord, fault: StreamFault | undefined) {
@@ -332,7 +325,6 @@ export async function startChatSimulator(options: ChatSimulatorOptions = {}): Pr
 		},
 		replyText,
 		async close() {
-			for (const timer of timers) clearTimeout(timer);
 			timers.clear();
 			await close();
 		},

@@ -17,6 +17,26 @@ export interface SimulatorServer {
 }
 
 /** `streamFault` is set when the injector chose a fault that only a streaming handler can apply. */
+/** Waits a simulator can cancel all at once on close, so no timer outlives the server. */
+export class TimerSet {
+	private readonly timers = new Set<NodeJS.Timeout>();
+
+	wait(ms: number): Promise<void> {
+		return new Promise<void>((resolve) => {
+			const timer = setTimeout(() => {
+				this.timers.delete(timer);
+				resolve();
+			}, ms);
+			this.timers.add(timer);
+		});
+	}
+
+	clear(): void {
+		for (const timer of this.timers) clearTimeout(timer);
+		this.timers.clear();
+	}
+}
+
 export type Handler = (
 	request: http.IncomingMessage,
 	response: http.ServerResponse,
@@ -50,17 +70,10 @@ function readBody(request: http.IncomingMessage): Promise<Buffer> {
 export async function startServer(handler: Handler): Promise<SimulatorServer> {
 	const faults = new FaultInjector();
 	const sockets = new Set<Socket>();
-	const timers = new Set<NodeJS.Timeout>();
+	const timers = new TimerSet();
 	const state = { requestCount: 0 };
 
-	const wait = (ms: number) =>
-		new Promise<void>((resolve) => {
-			const timer = setTimeout(() => {
-				timers.delete(timer);
-				resolve();
-			}, ms);
-			timers.add(timer);
-		});
+	const wait = (ms: number) => timers.wait(ms);
 
 	const server = http.createServer((request, response) => {
 		state.requestCount++;
@@ -106,7 +119,6 @@ export async function startServer(handler: Handler): Promise<SimulatorServer> {
 			return state.requestCount;
 		},
 		async close() {
-			for (const timer of timers) clearTimeout(timer);
 			timers.clear();
 			for (const socket of sockets) socket.destroy();
 			await new Promise<void>((resolve) => server.close(() => resolve()));
