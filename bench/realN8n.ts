@@ -1,0 +1,292 @@
+/**
+ * `npm run bench:n8n`: our Quiva node against n8n's own HTTP Request node, side by side in ONE run of a
+ * real n8n 2.41 (the package installed from its tarball), on the same loopback simulator and the same
+ * 2000 items, each node timed by n8n itself (runData[node].executionTime). The HTTP Request node is set up
+ * as a user would: POST per item, URL and JSON body as expressions, the API key as a header.
+ * The raw keep-alive client gives the machine's loopback limit for context.
+ *
+ * The Chat Message node's overhead is measured in the same n8n: a 10,000-token reply, the node's
+ * executionTime beside a plain keep-alive client reading the same stream to its end, alternating rounds.
+ *
+ * Correctness is checked too, and fails the bench: every item reached the gateway exactly once, and in
+ * order per subject. Missing the speed goal is reported, not failed: figures on shared machines are noisy.
+ */
+import { randomUUID } from 'node:crypto';
+import * as http from 'node:http';
+
+import { CHAT_DEFAULTS, startChatSimulator, type ChatSimulator } from '../test/simulators/chat';
+import { QUIVA_DEFAULTS, startQuivaSimulator, type QuivaSimulator } from '../test/simulators/quiva';
+import { openSession, type E2ESession } from '../test/e2e/lib/session';
+import type { WorkflowJson } from '../test/e2e/lib/restApi';
+import { executionTimeOf, outputOf } from '../test/e2e/lib/workflows';
+import { median, postAllRaw } from './rawClient';
+import { itemsPerSecond, type BenchResult } from './types';
+
+const ITEMS = 2000;
+// As in the in-process bench (bench/quiva.ts): 20 subjects, so up to 16 requests are in flight.
+const SUBJECTS = 20;
+const RAW_CONCURRENCY = 16;
+
+const STREAMS = { node: 'bench-node', fixed: 'bench-fixed', http: 'bench-http', raw: 'bench-raw' };
+const FIXED_NODE = 'Quiva Stream Publish (fixed subject)';
+
+function benchWorkflow(session: E2ESession, sim: QuivaSimulator): WorkflowJson {
+	const position = (x: number, y = 0): [number, number] => [x, y];
+	return {
+		name: 'Benchmark: Quiva node vs HTTP Request node',
+		nodes: [
+			{ id: 'b1', name: 'Manual Trigger', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: position(0), parameters: {} },
+			{
+				id: 'b2',
+				name: 'Items',
+				type: 'n8n-nodes-base.code',
+				typeVersion: 2,
+				position: position(220),
+				parameters: {
+					jsCode: `return Array.from({ length: ${ITEMS} }, (_, seq) => ({ json: { seq, subject: 'bench.s' + (seq % ${SUBJECTS}), customer: 'customer-' + (seq % 97), amount: seq * 1.5, note: 'x'.repeat(64) } }));`,
+				},
+			},
+			{
+				id: 'b3',
+				name: 'Quiva Stream Publish',
+				type: session.nodeType('quivaStreamPublish'),
+				typeVersion: 1,
+				position: position(440, -120),
+				parameters: { stream: STREAMS.node, subject: '={{ $json.subject }}', bodySource: 'item', options: {} },
+				credentials: { quivaApi: { id: 'bound-at-import', name: 'Quiva (simulator)' } },
+			},
+			// The same node with one fixed subject: no per-item expression, but also one ordering lane, so its
+			// requests go one after another (strict order), where the first node has 16 in flight.
+			{
+				id: 'b5',
+				name: FIXED_NODE,
+				type: session.nodeType('quivaStreamPublish'),
+				typeVersion: 1,
+				position: position(440, 0),
+				parameters: { stream: STREAMS.fixed, subject: 'bench.fixed', bodySource: 'item', options: {} },
+				credentials: { quivaApi: { id: 'bound-at-import', name: 'Quiva (simulator)' } },
+			},
+			{
+				id: 'b4',
+				name: 'HTTP Request',
+				type: 'n8n-nodes-base.httpRequest',
+				typeVersion: 4.2,
+				position: position(440, 120),
+				parameters: {
+					method: 'POST',
+					url: `={{ '${sim.url}/storage/streams/' + '${STREAMS.http}' + '/messages' }}`,
+					sendHeaders: true,
+					headerParameters: { parameters: [{ name: 'X-Api-Key', value: QUIVA_DEFAULTS.apiKey }] },
+					sendBody: true,
+					specifyBody: 'json',
+					jsonBody: `={{ JSON.stringify({ stream: '${STREAMS.http}', subject: $json.subject, body: $json }) }}`,
+					options: {},
+				},
+			},
+		],
+		connections: {
+			'Manual Trigger': { main: [[{ node: 'Items', type: 'main', index: 0 }]] },
+			Items: {
+				main: [
+					[
+						{ node: 'Quiva Stream Publish', type: 'main', index: 0 },
+						{ node: FIXED_NODE, type: 'main', index: 0 },
+						{ node: 'HTTP Request', type: 'main', index: 0 },
+					],
+				],
+			},
+		},
+		settings: { executionOrder: 'v1' },
+	};
+}
+
+/** Each seq exactly once, and per subject in ascending seq order. */
+function checkDelivery(sim: QuivaSimulator, stream: string): { exactlyOnce: boolean; orderKept: boolean } {
+	const seqs = sim.messages(stream).map((message) => Number(message.body.seq));
+	const exactlyOnce = seqs.length === ITEMS && new Set(seqs).size === ITEMS;
+	let orderKept = true;
+	for (let subject = 0; subject < SUBJECTS; subject++) {
+		const ofSubject = seqs.filter((seq) => seq % SUBJECTS === subject);
+		if (ofSubject.some((seq, index) => index > 0 && seq < ofSubject[index - 1])) orderKept = false;
+	}
+	return { exactlyOnce, orderKept };
+}
+
+const CHAT_TOKENS = 10_000;
+const CHAT_ROUNDS = 5;
+
+/** POSTs one message and reads the event stream to its end without parsing it: the floor for any consumer. */
+function rawChatRead(sim: ChatSimulator, cookie: string, agent: http.Agent): Promise<number> {
+	const body = JSON.stringify({ content: 'bench', modelId: 'gpt-4o', userId: CHAT_DEFAULTS.user.id });
+	const started = performance.now();
+	return new Promise((resolve, reject) => {
+		const request = http.request(
+			`${sim.url}/api/chats/${randomUUID()}/messages/stream`,
+			{
+				method: 'POST',
+				agent,
+				headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream', Cookie: `${sim.cookieName}=${cookie}`, 'Content-Length': Buffer.byteLength(body) },
+			},
+			(response) => {
+				response.resume();
+				response.on('end', () => resolve(performance.now() - started));
+				response.on('error', reject);
+			},
+		);
+		request.on('error', reject);
+		request.end(body);
+	});
+}
+
+/** The Chat Message node in this n8n against raw consumption of the same stream, alternating rounds, medians. */
+async function benchChatInN8n(session: E2ESession): Promise<BenchResult> {
+	const sim = await startChatSimulator({ reply: { tokenCount: CHAT_TOKENS } });
+	const agent = new http.Agent({ keepAlive: true });
+	try {
+		const cookie = sim.createSession(CHAT_DEFAULTS.user.id);
+		await session.addCredential('chatApi', 'Chat (simulator)', {
+			baseUrl: sim.url,
+			authentication: 'sessionToken',
+			sessionToken: cookie,
+			cookieName: sim.cookieName,
+			session: '',
+		});
+		const workflowId = await session.importWorkflow({
+			name: 'Benchmark: Chat Message node, 10,000-token reply',
+			nodes: [
+				{ id: 'c1', name: 'Manual Trigger', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+				{
+					id: 'c2',
+					name: 'Chat Message',
+					type: session.nodeType('chatMessage'),
+					typeVersion: 1,
+					position: [220, 0],
+					parameters: { chatMode: 'new', message: 'bench', model: 'gpt-4o', options: { userId: CHAT_DEFAULTS.user.id } },
+					credentials: { chatApi: { id: 'bound-at-import', name: 'Chat (simulator)' } },
+				},
+			],
+			connections: { 'Manual Trigger': { main: [[{ node: 'Chat Message', type: 'main', index: 0 }]] } },
+			settings: { executionOrder: 'v1' },
+		});
+		const nodeRun = async () => {
+			const run = await session.api.runManually(workflowId, 'Manual Trigger');
+			if (run.error) throw new Error(`the chat benchmark workflow failed: ${run.error.message}`);
+			if (outputOf(run, 'Chat Message')[0]?.text !== sim.replyText()) throw new Error('the chat benchmark reply is not the text the simulator sent');
+			return executionTimeOf(run, 'Chat Message');
+		};
+		// Warm-up: JIT, sockets, n8n's first-run costs.
+		await rawChatRead(sim, cookie, agent);
+		await nodeRun();
+		const nodeMs: number[] = [];
+		const rawMs: number[] = [];
+		for (let round = 0; round < CHAT_ROUNDS; round++) {
+			rawMs.push(await rawChatRead(sim, cookie, agent));
+			nodeMs.push(await nodeRun());
+		}
+		const ms = median(nodeMs);
+		const baselineMs = median(rawMs);
+		return {
+			name: `Chat Message node in real n8n, ${CHAT_TOKENS.toLocaleString('en')}-token reply`,
+			baselineName: 'raw keep-alive read of the same stream (no parsing)',
+			items: CHAT_TOKENS,
+			ms,
+			baselineMs,
+			ratio: ms / baselineMs,
+			goal: '≤ 1.2× raw consumption',
+			notes: `median of ${CHAT_ROUNDS} alternating rounds; node ms = n8n executionTime (session probe, get-session, stream, SSE parsing, collecting)`,
+		};
+	} finally {
+		agent.destroy();
+		await sim.close();
+	}
+}
+
+export async function benchRealN8n(): Promise<BenchResult[]> {
+	const sim = await startQuivaSimulator({ streams: Object.values(STREAMS).map((name) => ({ name, subjects: ['bench.>'] })) });
+	let session: E2ESession | undefined;
+	try {
+		session = await openSession({ label: 'bench' });
+		await session.addCredential('quivaApi', 'Quiva (simulator)', { baseUrl: sim.url, authentication: 'apiKey', apiKey: QUIVA_DEFAULTS.apiKey });
+		const run = await session.runWorkflow(benchWorkflow(session, sim));
+		if (run.error) throw new Error(`the benchmark workflow failed: ${run.error.message}`);
+		if (outputOf(run, 'Quiva Stream Publish').length !== ITEMS || outputOf(run, 'HTTP Request').length !== ITEMS) {
+			throw new Error('a node of the benchmark workflow did not output one item per input');
+		}
+		const nodeMs = executionTimeOf(run, 'Quiva Stream Publish');
+		const httpMs = executionTimeOf(run, 'HTTP Request');
+		const fixedMs = executionTimeOf(run, FIXED_NODE);
+		const node = checkDelivery(sim, STREAMS.node);
+		const http = checkDelivery(sim, STREAMS.http);
+		if (!node.exactlyOnce || !node.orderKept) {
+			throw new Error(`Quiva node delivery broken: exactly once ${node.exactlyOnce}, order per subject kept ${node.orderKept}`);
+		}
+		if (sim.messages(STREAMS.fixed).length !== ITEMS) throw new Error(`${FIXED_NODE} did not deliver every item`);
+		if (!http.exactlyOnce) throw new Error('the HTTP Request node did not deliver every item exactly once');
+
+		const rawPosts = Array.from({ length: ITEMS }, (_, seq) => ({
+			path: `/storage/streams/${STREAMS.raw}/messages`,
+			body: JSON.stringify({ stream: STREAMS.raw, subject: `bench.s${seq % SUBJECTS}`, body: { seq } }),
+		}));
+		const rawMs = await postAllRaw(sim.url, { 'X-Api-Key': QUIVA_DEFAULTS.apiKey }, rawPosts, RAW_CONCURRENCY);
+
+		const speedup = httpMs / nodeMs;
+		const chat = await benchChatInN8n(session);
+		return [
+			{
+				name: 'Quiva node in real n8n',
+				baselineName: 'HTTP Request node (POST per item, URL + JSON body as expressions)',
+				items: ITEMS,
+				ms: nodeMs,
+				baselineMs: httpMs,
+				ratio: nodeMs / httpMs,
+				goal: '≥ 10× the HTTP Request node (time ratio ≤ 0.10)',
+				notes:
+					`${speedup.toFixed(1)}× faster (${speedup >= 10 ? 'goal met' : 'GOAL NOT MET'}); ` +
+					`ours: exactly once, order per subject kept; HTTP Request: exactly once, order per subject ${http.orderKept ? 'kept' : 'NOT kept'}`,
+			},
+			{
+				name: 'Quiva node in real n8n, fixed subject (no per-item expression)',
+				baselineName: 'HTTP Request node (POST per item, URL + JSON body as expressions)',
+				items: ITEMS,
+				ms: fixedMs,
+				baselineMs: httpMs,
+				ratio: fixedMs / httpMs,
+				notes: `${(httpMs / fixedMs).toFixed(1)}× faster with one subject: one ordering lane, so one request in flight at a time`,
+			},
+			{
+				name: 'Quiva node in real n8n',
+				baselineName: `raw keep-alive client (Node http, ${RAW_CONCURRENCY} in flight)`,
+				items: ITEMS,
+				ms: nodeMs,
+				baselineMs: rawMs,
+				ratio: nodeMs / rawMs,
+				notes: `loopback limit for context: ${itemsPerSecond(ITEMS, rawMs)} items/s`,
+			},
+			chat,
+		];
+	} finally {
+		await session?.close();
+		await sim.close();
+	}
+}
+
+function print(results: BenchResult[]): void {
+	for (const result of results) {
+		// The chat line counts tokens of one reply, the others published items.
+		const unit = /-token reply/.test(result.name) ? 'tokens' : 'items';
+		console.log(`\n${result.name}: ${itemsPerSecond(result.items, result.ms)} ${unit}/s (${Math.round(result.ms)} ms for ${result.items})`);
+		console.log(`  vs ${result.baselineName}: ${itemsPerSecond(result.items, result.baselineMs)} ${unit}/s (${Math.round(result.baselineMs)} ms)`);
+		console.log(`  time ratio ${result.ratio.toFixed(3)}${result.goal ? ` — goal ${result.goal}` : ''}`);
+		if (result.notes) console.log(`  ${result.notes}`);
+	}
+}
+
+if (require.main === module) {
+	console.log(`Real n8n benchmark — Node ${process.version}, ${new Date().toISOString()}`);
+	benchRealN8n()
+		.then(print)
+		.catch((error: unknown) => {
+			console.error(error);
+			process.exitCode = 1;
+		});
+}

@@ -1,0 +1,91 @@
+/**
+ * Kapua Publish in real n8n: the shipped example against the loopback Kapua REST API (login, then
+ * publish), the credential's Test button, and the errors a user sees for bad input and a failing server.
+ */
+import { KAPUA_DEFAULTS, startKapuaSimulator, type KapuaSimulator } from '../../simulators/kapua';
+import type { E2ESession } from '../lib/session';
+import { errorOf, loadExample, outputOf, withParameters } from '../lib/workflows';
+
+const EXAMPLE = 'kapua-publish.json';
+const NODE = 'Kapua Publish';
+
+/** The example's readings, kept here to check the run independently of it. */
+const READINGS = [
+	{ temperature: 20.5, humidity: 41, heating: true },
+	{ temperature: 21.25, humidity: 40, heating: true },
+	{ temperature: 22, humidity: 39, heating: false },
+];
+
+export function kapuaSpecs(session: () => E2ESession): void {
+	let sim: KapuaSimulator;
+	let credential: Awaited<ReturnType<E2ESession['addCredential']>>;
+	const goodData = () => ({
+		baseUrl: `${sim.url}/v1/`,
+		authentication: 'userPassword',
+		username: KAPUA_DEFAULTS.username,
+		password: KAPUA_DEFAULTS.password,
+		allowUnauthorizedCerts: false,
+		sessionToken: '',
+	});
+
+	beforeAll(async () => {
+		sim = await startKapuaSimulator();
+		credential = await session().addCredential('kapuaApi', 'Kapua account', goodData());
+	});
+	afterAll(async () => sim?.close());
+	beforeEach(() => {
+		sim.published.length = 0;
+		sim.faults.clear();
+	});
+
+	test('the example workflow publishes each reading once, in order, with typed metrics, and the next node uses the output', async () => {
+		const run = await session().runWorkflow(loadExample(EXAMPLE));
+		expect(run.error).toBeUndefined();
+		expect(run.status).toBe('success');
+		for (const item of outputOf(run, NODE)) expect(item).toMatchObject({ published: true, status: 204 });
+		expect(outputOf(run, 'Confirmation')).toEqual(READINGS.map((reading) => ({ temperature: reading.temperature, published: true, status: 204 })));
+
+		expect(sim.published.map((message) => message.topic)).toEqual(READINGS.map(() => 'kapua-sys/heater-1/heater/data'));
+		expect(sim.published.map((message) => message.metrics.find((metric) => metric.name === 'temperature')?.value)).toEqual(
+			READINGS.map((reading) => reading.temperature),
+		);
+		expect(sim.published[0].metrics.map(({ name, valueType, value }) => ({ name, valueType, value }))).toEqual([
+			{ name: 'temperature', valueType: 'double', value: 20.5 },
+			{ name: 'humidity', valueType: 'integer', value: 41 },
+			{ name: 'heating', valueType: 'boolean', value: true },
+		]);
+	});
+
+	test("the credential's Test button passes with a good password and explains a wrong one", async () => {
+		expect(await credential.test()).toMatchObject({ status: 'OK' });
+		expect(await credential.test({ ...goodData(), authentication: 'apiKey', apiKey: KAPUA_DEFAULTS.apiKey })).toMatchObject({ status: 'OK' });
+		const bad = await credential.test({ ...goodData(), password: 'Wrong-Passw0rd!' });
+		expect(bad.status).toBe('Error');
+		expect(bad.message.length).toBeGreaterThan(0);
+		expect(bad.message).not.toContain('Wrong-Passw0rd!');
+		expect(sim.published).toHaveLength(0);
+	});
+
+	test('bad input: a wildcard channel fails the run with the field named and nothing published', async () => {
+		const run = await session().runWorkflow(withParameters(loadExample(EXAMPLE), NODE, { channel: 'heater/#' }));
+		expect(run.status).toBe('error');
+		const error = errorOf(run);
+		expect(error.node?.name).toBe(NODE);
+		expect(error.message).toContain('Channel "heater/#" contains an MQTT wildcard');
+		expect(sim.published).toHaveLength(0);
+	});
+
+	test("server error: Kapua's HTTP 500 on publish reaches the user with its status", async () => {
+		sim.faults.inject(
+			{ kind: 'status', status: 500, body: { type: 'exceptionInfo', httpErrorCode: 500, message: 'Broker unreachable', kapuaErrorCode: 'INTERNAL_ERROR' } },
+			{ times: 1000, match: (request) => String(request.url).includes('/streams/messages') },
+		);
+		const run = await session().runWorkflow(loadExample(EXAMPLE));
+		expect(run.status).toBe('error');
+		const error = errorOf(run);
+		expect(error.node?.name).toBe(NODE);
+		expect(`${error.message} ${String(error.description)}`).toContain('500');
+		expect(String(error.description)).toContain('Broker unreachable');
+		expect(sim.published).toHaveLength(0);
+	});
+}
