@@ -104,3 +104,53 @@ test('fixture: implemented-stream-error.sse', () => {
 	const last = decodeFixture('implemented-stream-error.sse').at(-1);
 	expect(last).toMatchObject({ kind: 'event', event: { type: 'error', error: { message: 'Streaming failed', code: 'STREAMING_ERROR' } } });
 });
+
+describe('the plain-token shortcut gives exactly what JSON.parse gives', () => {
+	// A leading space keeps the same JSON but bypasses the shortcut, so the general path is the oracle.
+	// Malformed data is compared by kind and data: the parser's message names a position, one further on.
+	const comparable = (result: ReturnType<typeof normalizeChatMessage>) =>
+		result.kind === 'malformed' ? { kind: result.kind, data: String((result as { data?: string }).data).trim() } : result;
+	const both = (data: string, id?: string) => [
+		comparable(normalizeChatMessage({ data, id })),
+		comparable(normalizeChatMessage({ data: ` ${data}`, id })),
+	];
+
+	test.each<[string, string]>([
+		['plain token', JSON.stringify({ type: 'token', token: 'Hello world' })],
+		['plain content delta', JSON.stringify({ type: 'content', delta: ' and more' })],
+		['empty token', JSON.stringify({ type: 'token', token: '' })],
+		['emoji and accents', JSON.stringify({ type: 'token', token: 'Zoë 🚀 ünïcödé' })],
+		['escaped quote', JSON.stringify({ type: 'token', token: 'say "hi"' })],
+		['escaped backslash', JSON.stringify({ type: 'token', token: 'C:\\path' })],
+		['escaped newline and tab', JSON.stringify({ type: 'token', token: 'a\nb\tc' })],
+		['escaped control character', JSON.stringify({ type: 'token', token: '\u0001' })],
+		['lone surrogate (escaped by JSON.stringify)', JSON.stringify({ type: 'token', token: '\ud800x' })],
+		['unicode escape written by hand', '{"type":"token","token":"caf\\u00e9"}'],
+		['raw lone surrogate', '{"type":"token","token":"\ud800"}'],
+		['a quote that closes early', '{"type":"token","token":"a"}"}'],
+		['extra key', '{"type":"token","token":"a","index":3}'],
+		['other key order', '{"token":"a","type":"token"}'],
+		['spaces', '{"type": "token", "token": "a"}'],
+		['truncated', '{"type":"token","token":"ab'],
+		['wrong closing', '{"type":"token","token":"ab"]'],
+		['raw control character (invalid JSON)', '{"type":"token","token":"a\u0001b"}'],
+		['content shape with token key', '{"type":"content","token":"a"}'],
+		['token shape with delta key', '{"type":"token","delta":"a"}'],
+	])('%s', (_name, data) => {
+		const [shortcut, general] = both(data, 'id-7');
+		expect(shortcut).toEqual(general);
+	});
+
+	test('2,000 seeded random tokens, including quotes, backslashes and control characters', () => {
+		let state = 42;
+		const random = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
+		const alphabet = ['a', ' ', '"', '\\', '\n', '\u0000', '\u001f', 'é', '🚀', '\ud800', '}', '{', ':', ','];
+		for (let n = 0; n < 2000; n++) {
+			const token = Array.from({ length: Math.floor(random() * 8) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+			const type = random() < 0.5 ? 'token' : 'content';
+			const data = type === 'token' ? JSON.stringify({ type, token }) : JSON.stringify({ type, delta: token });
+			const [shortcut, general] = both(data);
+			expect(shortcut).toEqual(general);
+		}
+	});
+});

@@ -88,7 +88,50 @@ function deltaText(type: string | undefined, json: Json): string | undefined {
 	return undefined;
 }
 
+/**
+ * The two delta shapes exactly as JSON.stringify writes them (the real server is a JS app; see the example
+ * streams). A token event is ~50 bytes, so JSON.parse (a full object with two keys, per token) is most of
+ * what the node spends per event; these prefixes let the plain case skip it.
+ */
+const PLAIN_DELTAS: ReadonlyArray<{ prefix: string; serverType: 'token' | 'content'; key: 'token' | 'delta' }> = [
+	{ prefix: '{"type":"token","token":"', serverType: 'token', key: 'token' },
+	{ prefix: '{"type":"content","delta":"', serverType: 'content', key: 'delta' },
+];
+
+/**
+ * Which PLAIN_DELTAS shape the data is, exactly `{"type":"<t>","<key>":"<text>"}` with no escape, quote or
+ * control character in the text (then `<text>` is the string JSON.parse would return), or -1. Anything
+ * else (escapes, spaces, more keys, another order) goes through JSON.parse, so the result never differs
+ * from the general path, only its cost.
+ */
+function plainDeltaShape(data: string): number {
+	const end = data.length - 2;
+	// `"}` closes it: checked first, as it rejects most other events without comparing prefixes.
+	if (data.charCodeAt(end) !== 34 || data.charCodeAt(end + 1) !== 125) return -1;
+	for (let shape = 0; shape < PLAIN_DELTAS.length; shape++) {
+		const { prefix } = PLAIN_DELTAS[shape];
+		if (end < prefix.length || !data.startsWith(prefix)) continue;
+		for (let i = prefix.length; i < end; i++) {
+			const code = data.charCodeAt(i);
+			// '"' (34) and '\\' (92) need JSON's rules; a raw control character makes JSON.parse throw.
+			if (code === 34 || code === 92 || code < 32) return -1;
+		}
+		return shape;
+	}
+	return -1;
+}
+
 export function normalizeChatMessage(message: SseMessage): NormalizeResult {
+	const { data } = message;
+	const shape = plainDeltaShape(data);
+	if (shape >= 0) {
+		const { prefix, serverType, key } = PLAIN_DELTAS[shape];
+		const text = data.slice(prefix.length, data.length - 2);
+		const delta: ChatEvent = { type: 'delta', serverType, text };
+		if (message.id !== undefined) delta.id = message.id;
+		// The same object JSON.parse would have made, for Include Raw Events.
+		return { kind: 'event', event: delta, raw: { type: serverType, [key]: text } };
+	}
 	let raw: unknown;
 	try {
 		raw = JSON.parse(message.data);
