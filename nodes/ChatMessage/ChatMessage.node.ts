@@ -15,10 +15,10 @@ import {
 } from 'n8n-workflow';
 
 import { chatAuthHeaders } from '../../credentials/ChatApi.credentials';
-import { httpStatusError } from '../shared/errors';
+import { httpStatusError, sendFailureError } from '../shared/errors';
 import { openClient, type HttpClient } from '../shared/transport/httpClient';
 import { openSession, type Session, type SessionSpec } from '../shared/transport/session';
-import { sendWithRetry } from '../shared/transport/sendWithRetry';
+import { SendFailure, sendWithRetry } from '../shared/transport/sendWithRetry';
 import { DEFAULT_RETRY } from '../shared/transport/types';
 import { asNodeError, errorItemJson, explainChatStatus } from './errors';
 import { exchange, type ExchangeResult, type ExchangeSettings } from './exchange';
@@ -248,7 +248,7 @@ export class ChatMessage implements INodeType {
 					}
 					const request = { ...item.request };
 					if (!request.userId) {
-						sessionUserId ??= readSessionUser(this, client, session);
+						sessionUserId ??= readSessionUser(this, client, session, itemIndex);
 						request.userId = await sessionUserId;
 					}
 					if (streaming) await forward(this.sendChunk('begin', itemIndex));
@@ -332,17 +332,28 @@ function readSettings(context: IExecuteFunctions, outputMode: string): ExchangeS
 	};
 }
 
-/** The signed-in user's ID from GET /api/auth/get-session; renews the session once if it has none. */
-async function readSessionUser(context: IExecuteFunctions, client: HttpClient, session: Session): Promise<string> {
+/**
+ * The signed-in user's ID from GET /api/auth/get-session; renews the session once if it has none.
+ * Read once per execution, for the first item that needs it (`itemIndex`, named in its errors).
+ */
+async function readSessionUser(context: IExecuteFunctions, client: HttpClient, session: Session, itemIndex: number): Promise<string> {
 	const node = context.getNode();
 	for (let round = 0; round < 2; round++) {
-		const { response, attempts } = await sendWithRetry(
-			client,
-			{ method: 'GET', path: '/api/auth/get-session' },
-			{ retry: DEFAULT_RETRY, signal: context.getExecutionCancelSignal(), reauthenticate: session.renew },
-		);
+		let sent;
+		try {
+			sent = await sendWithRetry(
+				client,
+				{ method: 'GET', path: '/api/auth/get-session' },
+				{ retry: DEFAULT_RETRY, signal: context.getExecutionCancelSignal(), reauthenticate: session.renew },
+			);
+		} catch (error) {
+			// No answer at all (refused, reset): say so for the item, with the socket code in the description.
+			if (error instanceof SendFailure) throw sendFailureError(node, error, { itemIndex });
+			throw asNodeError(node, error, itemIndex);
+		}
+		const { response, attempts } = sent;
 		if (response.status < 200 || response.status >= 300) {
-			throw httpStatusError(node, response, { itemIndex: 0, attempts, explain: explainChatStatus, target: {} });
+			throw httpStatusError(node, response, { itemIndex, attempts, explain: explainChatStatus, target: {} });
 		}
 		const user = (response.body as { user?: { id?: unknown } } | null)?.user;
 		if (user && typeof user.id === 'string' && user.id !== '') return user.id;
@@ -357,15 +368,22 @@ async function readSessionUser(context: IExecuteFunctions, client: HttpClient, s
 /** The error for a failed sign-in or session check, without anything of the request (cookies, password). */
 function signInError(context: IExecuteFunctions, error: unknown): NodeApiError {
 	const node = context.getNode();
-	const original = error as { message?: unknown; httpCode?: unknown; description?: unknown };
-	const signInFailed = typeof original?.message === 'string' && original.message.startsWith('Sign-in failed');
-	const message = signInFailed
-		? (original.message as string)
-		: 'Session expired or sign-in failed: the chat server did not accept the credential';
+	const original = error as { message?: unknown; httpCode?: unknown; description?: unknown; cause?: { message?: unknown } };
+	// n8n wraps what preAuthentication threw in a NodeApiError; when that names a socket code
+	// (ECONNREFUSED, ECONNRESET) n8n swaps the message for a generic one and keeps ours as the cause.
+	const signInMessage = [original?.message, original?.cause?.message].find(
+		(text): text is string => typeof text === 'string' && text.startsWith('Sign-in failed'),
+	);
+	const signInFailed = signInMessage !== undefined;
+	// The socket code goes to the description: NodeApiError replaces a message naming one.
+	const unreachable = /^(Sign-in failed: could not reach the chat server) \(([^)]+)\)$/.exec(signInMessage ?? '');
+	const message = unreachable?.[1] ?? signInMessage ?? 'Session expired or sign-in failed: the chat server did not accept the credential';
 	return new NodeApiError(node, { message } as JsonObject, {
 		message,
 		description: signInFailed
-			? 'n8n signs in with the credential\'s email and password (POST /api/auth/sign-in/email). The account must exist and its email be verified.'
+			? unreachable
+				? `n8n could not connect to the chat server to sign in (POST /api/auth/sign-in/email); nothing was sent (${unreachable[2]}). Check the credential's Base URL and that the server is running.`
+				: 'n8n signs in with the credential\'s email and password (POST /api/auth/sign-in/email). The account must exist and its email be verified.'
 			: `The server refused the session${typeof original?.httpCode === 'string' ? ` (HTTP ${original.httpCode})` : ''}. Check the Chat API credential: a session token expires after 7 days.`,
 		...(typeof original?.httpCode === 'string' ? { httpCode: original.httpCode } : {}),
 	});

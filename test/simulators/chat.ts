@@ -15,7 +15,10 @@
  *
  * The reply is scripted per test (`setReply`): token count and text, pacing, re-chunking of the byte
  * stream at arbitrary boundaries, heartbeats, CRLF, BOM, extra raw frames; stream faults (drop, hang,
- * error event) come from the FaultInjector like every other fault.
+ * error event, malformed frames) come from the FaultInjector like every other fault.
+ *
+ * For the secret tests, `sessionCanary` puts a marker into every session cookie the sign-in issues (and
+ * the token its body echoes), and `createSession` can adopt a given value as a pasted token.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -67,6 +70,13 @@ export interface ChatSimulatorOptions {
 	cookieName?: string;
 	models?: Array<{ id: string; name: string; provider: string }>;
 	reply?: ReplyScript;
+	/** Put into every session value the simulator issues (`<canary>-<random>.<signature>`). */
+	sessionCanary?: string;
+}
+
+export interface RequestRecord {
+	method: string;
+	path: string;
 }
 
 export interface ChatSimulator extends SimulatorServer {
@@ -77,12 +87,18 @@ export interface ChatSimulator extends SimulatorServer {
 	/** Chat ID → owner's user ID. */
 	chats: Map<string, string>;
 	setReply(script: ReplyScript): void;
-	/** A valid session cookie value for a user, as a signed-in browser holds it. */
-	createSession(userId: string): string;
+	/** Every request seen, in order, faults included (the injector sees each one first). */
+	requests: RequestRecord[];
+	/** POST .../messages/stream requests seen, faults included. */
+	readonly streamRequests: number;
+	/** A valid session cookie value for a user, as a signed-in browser holds it (or `value`, adopted). */
+	createSession(userId: string, value?: string): string;
 	/** Ends every session server-side (expiry): the next request with an old cookie gets 401. */
 	expireSessions(): void;
 	/** Ends every session when the next stream request arrives, before it is checked. */
 	expireSessionsOnNextStream(): void;
+	/** Ends every session when the `n`th stream request from now arrives (1 = the next). */
+	expireSessionsOnStream(n: number): void;
 	/** The text a script's reply carries, for assertions. */
 	replyText(script?: ReplyScript): string;
 }
@@ -101,6 +117,9 @@ export const CHAT_DEFAULTS = {
 export function chatErrorBody(status: number, code: string, message: string, shape: 'real' | 'documented' = 'real', extra: Record<string, unknown> = {}) {
 	return shape === 'real' ? { message, clientMessage: message, code, statusCode: status, ...extra } : { error: code, message, ...extra };
 }
+
+/** The default frames of a `streamMalformed` fault: two events whose data is not JSON, one cut short. */
+export const MALFORMED_FRAMES = 'data: {"type":"token","token":\n\ndata: {not json at all}\n\n';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -152,11 +171,14 @@ export async function startChatSimulator(options: ChatSimulatorOptions = {}): Pr
 	const streams: StreamRecord[] = [];
 	const timers = new TimerSet();
 	let script: ReplyScript = options.reply ?? {};
-	let expireOnNextStream = false;
+	let expireAtStream = 0;
 	let signIns = 0;
+	const requests: RequestRecord[] = [];
+	const isStreamRequest = (record: RequestRecord) => record.method === 'POST' && /\/messages\/stream$/.test(record.path);
 
-	const createSession = (userId: string) => {
-		const value = `${randomUUID().replace(/-/g, '')}.${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+	const createSession = (userId: string, adopted?: string) => {
+		const token = `${options.sessionCanary ? `${options.sessionCanary}-` : ''}${randomUUID().replace(/-/g, '')}`;
+		const value = adopted ?? `${token}.${randomUUID().replace(/-/g, '').slice(0, 16)}`;
 		sessions.set(value, userId);
 		return value;
 	};
@@ -169,7 +191,8 @@ export async function startChatSimulator(options: ChatSimulatorOptions = {}): Pr
 	const wait = (ms: number) => timers.wait(ms);
 	const replyText = (s: ReplyScript = script) => scriptTokens(s).join('');
 
-	async function stream(response: ServerResponse, record: StreamRecord, fault: StreamFault | undefined) {
+	async function stream(response: ServerResponse, record: StreamRecord, streamFault: StreamFault | undefined) {
+		let fault = streamFault;
 		const s = script;
 		const eol = s.lineEnding ?? '\n';
 		response.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
@@ -218,7 +241,12 @@ export async function startChatSimulator(options: ChatSimulatorOptions = {}): Pr
 		const content = String(record.body.content);
 		for (const event of replyEvents(s, record.chatId, content, () => replyText(s))) {
 			if (closed) return;
-			if (fault && record.eventsWritten === fault.afterEvents) {
+			if (fault?.kind === 'streamMalformed' && record.eventsWritten === fault.afterEvents) {
+				// Garbled frames, then the reply goes on.
+				await emit(fault.frames ?? MALFORMED_FRAMES.replace(/\n/g, eol));
+				fault = undefined;
+			}
+			if (fault && fault.kind !== 'streamMalformed' && record.eventsWritten === fault.afterEvents) {
 				await flush();
 				if (fault.kind === 'streamHang') return;
 				if (fault.kind === 'streamDrop') {
@@ -279,10 +307,7 @@ export async function startChatSimulator(options: ChatSimulatorOptions = {}): Pr
 
 		const match = /^\/api\/chats\/([^/]+)\/messages\/stream$/.exec(url.pathname);
 		if (request.method === 'POST' && match) {
-			if (expireOnNextStream) {
-				expireOnNextStream = false;
-				sessions.clear();
-			}
+			if (expireAtStream > 0 && --expireAtStream === 0) sessions.clear();
 			const user = sessionUser(request);
 			if (!user) return unauthorized(response);
 			const chatId = decodeURIComponent(match[1]);
@@ -306,22 +331,34 @@ export async function startChatSimulator(options: ChatSimulatorOptions = {}): Pr
 
 		return sendJson(response, 404, chatErrorBody(404, 'NOT_FOUND', 'Not found'));
 	});
+	// Every request passes the injector before anything else (http.ts), so the log sees the requests a
+	// fault answers (or drops) too.
+	const nextFault = server.faults.next.bind(server.faults);
+	server.faults.next = (request) => {
+		requests.push({ method: request.method ?? '', path: new URL(request.url ?? '/', 'http://localhost').pathname });
+		return nextFault(request);
+	};
 
 	const close = server.close.bind(server);
 	// A getter, not a copied value: Object.assign would read it once.
 	Object.defineProperty(server, 'signIns', { get: () => signIns, enumerable: true });
-	return Object.assign(server as SimulatorServer & { signIns: number }, {
+	Object.defineProperty(server, 'streamRequests', { get: () => requests.filter(isStreamRequest).length, enumerable: true });
+	return Object.assign(server as SimulatorServer & { signIns: number; streamRequests: number }, {
 		users,
 		cookieName,
 		streams,
 		chats,
+		requests,
 		setReply: (next: ReplyScript) => {
 			script = next;
 		},
 		createSession,
 		expireSessions: () => sessions.clear(),
 		expireSessionsOnNextStream: () => {
-			expireOnNextStream = true;
+			expireAtStream = 1;
+		},
+		expireSessionsOnStream: (n: number) => {
+			expireAtStream = n;
 		},
 		replyText,
 		async close() {

@@ -27,13 +27,18 @@ export type Fault =
 	/** Stop sending mid-stream; the connection stays open until the client gives up. */
 	| { kind: 'streamHang'; afterEvents: number }
 	/** Send the API's error event mid-stream (optionally this event body), then end the response. */
-	| { kind: 'streamError'; afterEvents: number; event?: unknown };
+	| { kind: 'streamError'; afterEvents: number; event?: unknown }
+	/**
+	 * Write raw SSE text after `afterEvents` events (default: events whose data is not valid JSON), then
+	 * go on with the reply: a server or proxy that garbles some frames.
+	 */
+	| { kind: 'streamMalformed'; afterEvents: number; frames?: string };
 
 /** The faults a handler applies itself, once its streamed answer has started. */
-export type StreamFault = Extract<Fault, { kind: 'streamDrop' | 'streamHang' | 'streamError' }>;
+export type StreamFault = Extract<Fault, { kind: 'streamDrop' | 'streamHang' | 'streamError' | 'streamMalformed' }>;
 
 export function isStreamFault(fault: Fault | undefined): fault is StreamFault {
-	return fault?.kind === 'streamDrop' || fault?.kind === 'streamHang' || fault?.kind === 'streamError';
+	return fault?.kind === 'streamDrop' || fault?.kind === 'streamHang' || fault?.kind === 'streamError' || fault?.kind === 'streamMalformed';
 }
 
 export type FaultKind = Fault['kind'];
@@ -73,6 +78,7 @@ export class FaultInjector {
 		streamDrop: 0,
 		streamHang: 0,
 		streamError: 0,
+		streamMalformed: 0,
 	};
 
 	/** The next `times` matching requests get `fault`. */

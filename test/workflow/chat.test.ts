@@ -7,6 +7,7 @@ import type { IDataObject, StructuredChunk } from 'n8n-workflow';
 
 import { CredentialStore, runLoadOptions, runNode, type NodeRunSpec } from '../harness/n8n';
 import { CHAT_DEFAULTS, chatErrorBody, startChatSimulator, type ChatSimulator, type ReplyScript } from '../simulators/chat';
+import { chatBadInputs } from './chat.badInputs';
 
 let sim: ChatSimulator;
 beforeAll(async () => (sim = await startChatSimulator()));
@@ -263,16 +264,10 @@ describe('authentication', () => {
 });
 
 describe('bad input: a clear error, nothing sent', () => {
-	test.each([
-		['an invalid chat ID', { chatMode: 'existing', chatId: 'not-a-uuid' }, /Invalid chatId \[item 0\]: Chat ID "not-a-uuid" is not a UUID/],
-		['an empty message', { message: '  ' }, /Invalid message \[item 0\]: Message is empty/],
-		// An empty fixed value is refused by n8n itself (required parameter); an expression can still be empty.
-		['an empty model', { model: '={{ $json.model }}' }, /Invalid model \[item 0\]: Model is empty/],
-		['a workflow ID that is no UUID', { options: { workflowId: 'wf-1' } }, /Invalid workflowId \[item 0\]/],
-	])('%s', async (_name, parameters, message) => {
+	test.each(chatBadInputs.map((badInput) => [badInput.name, badInput] as const))('%s', async (_name, { parameters, items, message }) => {
 		const before = sim.streams.length;
 		const signIns = sim.signIns;
-		const result = await chat(parameters, { items: [{ model: '' }] });
+		const result = await chat(parameters, { items });
 		expect(result.error?.message).toMatch(message);
 		expect(sim.streams.length).toBe(before);
 		expect(sim.signIns).toBe(signIns);
