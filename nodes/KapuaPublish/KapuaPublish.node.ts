@@ -10,7 +10,7 @@ import {
 } from 'n8n-workflow';
 
 import { kapuaAuthentication, kapuaAuthHeaders, kapuaBaseUrl } from '../../credentials/KapuaApi.credentials';
-import { itemParameterReader } from '../shared/itemParameters';
+import { itemParameterReader, type ItemParameterReader } from '../shared/itemParameters';
 import { readSendingOptions, sendingOptionProperties } from '../shared/options';
 import { publishItems, type PreparedItem } from '../shared/publishItems';
 import { openClient } from '../shared/transport/httpClient';
@@ -265,7 +265,7 @@ export class KapuaPublish implements INodeType {
 		const node = this.getNode();
 		const now = new Date();
 
-		const readParameter = itemParameters(this, KAPUA_PROPERTIES);
+		const readParameter = itemParameterReader(this, this.getInputData());
 		const prepare = async (itemIndex: number): Promise<PreparedItem> => {
 			const parameter = (name: string, fallback?: unknown) => readParameter(name, itemIndex, fallback);
 			const source = parameter('metricsSource', 'list') as string;
@@ -277,7 +277,7 @@ export class KapuaPublish implements INodeType {
 					channel: parameter('channel'),
 					listedMetrics: source === 'json' ? [] : (parameter('metrics.metric', []) as ListedMetric[]),
 					jsonMetrics: source === 'list' ? undefined : readMetricsJson(this, itemIndex),
-					body: await readBody(this, itemIndex),
+					body: await readBody(this, readParameter, itemIndex),
 					position: parameter('position', {}) as PositionInput,
 					sentOn: parameter('additionalFields.sentOn', ''),
 					capturedOn: parameter('additionalFields.capturedOn', ''),
@@ -357,28 +357,6 @@ export class KapuaPublish implements INodeType {
 	}
 }
 
-/**
- * Per-item parameters at the cost of what varies: top-level parameters through the shared reader
- * (constants read once, `{{ $json.field }}` read from the item); collections and parameters left at
- * their default (absent from the node, possibly an expression) are read once when they hold no expression.
- */
-function itemParameters(context: IExecuteFunctions, properties: INodeProperties[]): (name: string, itemIndex: number, fallback?: unknown) => unknown {
-	const raw = context.getNode().parameters;
-	const shared = itemParameterReader(context, context.getInputData());
-	const defaults = new Map(properties.map((property) => [property.name, property.default as unknown]));
-	const constant = new Map<string, unknown>();
-	const hasExpression = (value: unknown): boolean =>
-		typeof value === 'string' ? value.startsWith('=') : value !== null && typeof value === 'object' ? Object.values(value).some(hasExpression) : false;
-	return (name, itemIndex, fallback) => {
-		const key = name.split('.')[0];
-		if (key === name && key in raw && (typeof raw[key] !== 'object' || raw[key] === null)) return shared(name, itemIndex);
-		if (constant.has(name)) return constant.get(name);
-		const value = context.getNodeParameter(name, itemIndex, fallback);
-		if (!hasExpression(key in raw ? raw[key] : defaults.get(key))) constant.set(name, value);
-		return value;
-	};
-}
-
 /** The default "{{ $json }}" is the item's JSON: read it directly, sparing an expression per item. */
 function readMetricsJson(context: IExecuteFunctions, itemIndex: number): unknown {
 	const raw = context.getNode().parameters.metricsJson ?? KAPUA_PROPERTIES.find((property) => property.name === 'metricsJson')!.default;
@@ -400,17 +378,17 @@ function parseJsonParameter(context: IExecuteFunctions, itemIndex: number, name:
 }
 
 /** The body's bytes, or undefined for none. */
-async function readBody(context: IExecuteFunctions, itemIndex: number): Promise<Uint8Array | undefined> {
-	const type = context.getNodeParameter('bodyType', itemIndex, 'none') as string;
+async function readBody(context: IExecuteFunctions, read: ItemParameterReader, itemIndex: number): Promise<Uint8Array | undefined> {
+	const type = read('bodyType', itemIndex, 'none') as string;
 	switch (type) {
 		case 'text':
-			return Buffer.from(String(context.getNodeParameter('bodyText', itemIndex, '')), 'utf8');
+			return Buffer.from(String(read('bodyText', itemIndex, '')), 'utf8');
 		case 'json': {
 			const value = parseJsonParameter(context, itemIndex, 'bodyJson', 'Body JSON');
 			return Buffer.from(JSON.stringify(value) ?? 'null', 'utf8');
 		}
 		case 'binary': {
-			const property = String(context.getNodeParameter('binaryPropertyName', itemIndex, 'data')).trim();
+			const property = String(read('binaryPropertyName', itemIndex, 'data')).trim();
 			const binary = context.getInputData()[itemIndex].binary?.[property];
 			if (!binary) {
 				throw new NodeOperationError(context.getNode(), `Invalid Input Binary Field [item ${itemIndex}]: the item has no binary property "${property}"`, {

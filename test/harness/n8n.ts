@@ -152,6 +152,8 @@ export class CredentialStore extends ICredentialsHelper {
 export interface NodeRunSpec {
 	/** Node name without the package prefix, e.g. "quivaStreamPublish". */
 	type: string;
+	/** A node type of the test's own, run under `type` instead of the package's (for probes of n8n's behaviour). */
+	nodeType?: INodeType;
 	parameters: Record<string, NodeParameterValueType | object>;
 	credentials?: CredentialStore;
 	/** The node's "On Error" setting: stop, or continue with error items in the regular output. */
@@ -183,7 +185,8 @@ const NODE_NAME = 'Node Under Test';
 /** Runs one node of the package in n8n-core's engine with `items` as its input. */
 export async function runNode(spec: NodeRunSpec): Promise<NodeRunResult> {
 	const credentials = spec.credentials ?? new CredentialStore();
-	const nodeType = packageNodes[spec.type];
+	const nodes = spec.nodeType ? { ...packageNodes, [spec.type]: spec.nodeType } : packageNodes;
+	const nodeType = nodes[spec.type];
 	const credentialNames = (nodeType?.description.credentials ?? []).map((credential) => credential.name);
 	const node: INode = {
 		id: 'node-under-test',
@@ -201,7 +204,7 @@ export async function runNode(spec: NodeRunSpec): Promise<NodeRunResult> {
 		nodes: [node],
 		connections: {},
 		active: false,
-		nodeTypes: new PackageNodeTypes(packageNodes),
+		nodeTypes: new PackageNodeTypes(nodes),
 		settings: {},
 	});
 
