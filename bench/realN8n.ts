@@ -5,16 +5,21 @@
  * as a user would: POST per item, URL and JSON body as expressions, the API key as a header.
  * The raw keep-alive client gives the machine's loopback limit for context.
  *
+ * The Kapua Publish node is set against the HTTP Request node the same way, in the same n8n and on the loopback
+ * Kapua simulator: 2000 items over 20 clientId+channel keys; the HTTP Request node POSTs a Kapua data message
+ * per item with a bearer token got from the login endpoint beforehand (our node logs in itself, timed).
+ *
  * The Chat Message node's overhead is measured in the same n8n: a 10,000-token reply, the node's
  * executionTime beside a plain keep-alive client reading the same stream to its end, alternating rounds.
  *
- * Correctness is checked too, and fails the bench: every item reached the gateway exactly once, and in
- * order per subject. Missing the speed goal is reported, not failed: figures on shared machines are noisy.
+ * Correctness is checked too, and fails the bench: every item reached the gateway exactly once, and (for
+ * our nodes) in order per subject or per clientId+channel. Missing the speed goal is reported, not failed: figures on shared machines are noisy.
  */
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 
 import { CHAT_DEFAULTS, startChatSimulator, type ChatSimulator } from '../test/simulators/chat';
+import { KAPUA_DEFAULTS, startKapuaSimulator, type KapuaSimulator, type PublishedMessage } from '../test/simulators/kapua';
 import { QUIVA_DEFAULTS, startQuivaSimulator, type QuivaSimulator } from '../test/simulators/quiva';
 import { openSession, type E2ESession } from '../test/e2e/lib/session';
 import type { WorkflowJson } from '../test/e2e/lib/restApi';
@@ -110,6 +115,154 @@ function checkDelivery(sim: QuivaSimulator, stream: string): { exactlyOnce: bool
 		if (ofSubject.some((seq, index) => index > 0 && seq < ofSubject[index - 1])) orderKept = false;
 	}
 	return { exactlyOnce, orderKept };
+}
+
+// Kapua: 20 keys = 10 client IDs × 2 channels (the client from key % 10, the channel from key / 10).
+const KAPUA_KEYS = 20;
+const KAPUA_NODE = 'Kapua Publish';
+const KAPUA_HTTP = 'HTTP Request (Kapua)';
+// The same metrics from the item on both paths; the HTTP Request node sends them as Kapua's REST docs show
+// (the value as a string, its valueType beside it).
+const KAPUA_METRICS = [
+	{ name: 'seq', type: 'integer' },
+	{ name: 'temperature', type: 'double' },
+	{ name: 'humidity', type: 'integer' },
+];
+
+/** Logs in as a user would before configuring the HTTP Request node (Kapua's POST /authentication/user). */
+async function kapuaLogin(sim: KapuaSimulator): Promise<string> {
+	const response = await fetch(`${sim.url}/v1/authentication/user`, {
+		method: 'POST',
+		headers: { 'Content-Type': 'application/json' },
+		body: JSON.stringify({ username: KAPUA_DEFAULTS.username, password: KAPUA_DEFAULTS.password }),
+	});
+	if (!response.ok) throw new Error(`Kapua simulator login failed: HTTP ${response.status}`);
+	return ((await response.json()) as { tokenId: string }).tokenId;
+}
+
+function kapuaWorkflow(session: E2ESession, sim: KapuaSimulator, token: string): WorkflowJson {
+	const httpMetrics = KAPUA_METRICS.map(({ name, type }) => `{ name: '${name}', valueType: '${type}', value: String($json.${name}) }`).join(', ');
+	return {
+		name: 'Benchmark: Kapua node vs HTTP Request node',
+		nodes: [
+			{ id: 'k1', name: 'Manual Trigger', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+			{
+				id: 'k2',
+				name: 'Readings',
+				type: 'n8n-nodes-base.code',
+				typeVersion: 2,
+				position: [220, 0],
+				parameters: {
+					jsCode: `return Array.from({ length: ${ITEMS} }, (_, seq) => { const key = seq % ${KAPUA_KEYS}; return { json: { seq, client: 'gw-' + (key % 10), channel: 'sensors/line' + Math.floor(key / 10), temperature: 20 + (seq % 50) / 10, humidity: 40 + (seq % 30) } }; });`,
+				},
+			},
+			{
+				id: 'k3',
+				name: KAPUA_NODE,
+				type: session.nodeType('kapuaPublish'),
+				typeVersion: 1,
+				position: [440, -120],
+				parameters: {
+					scopeId: '_',
+					clientId: '={{ $json.client }}',
+					channel: '={{ $json.channel }}',
+					metricsSource: 'list',
+					metrics: { metric: KAPUA_METRICS.map(({ name, type }) => ({ name, type, value: `={{ $json.${name} }}` })) },
+					bodyType: 'none',
+					options: {},
+				},
+				credentials: { kapuaApi: { id: 'bound-at-import', name: 'Kapua (simulator)' } },
+			},
+			{
+				id: 'k4',
+				name: KAPUA_HTTP,
+				type: 'n8n-nodes-base.httpRequest',
+				typeVersion: 4.2,
+				position: [440, 120],
+				parameters: {
+					method: 'POST',
+					url: `={{ '${sim.url}/v1/' + '_' + '/streams/messages' }}`,
+					sendHeaders: true,
+					headerParameters: { parameters: [{ name: 'Authorization', value: `Bearer ${token}` }] },
+					sendBody: true,
+					specifyBody: 'json',
+					jsonBody: `={{ JSON.stringify({ clientId: $json.client, channel: { semanticParts: $json.channel.split('/') }, sentOn: $now.toISO(), payload: { metrics: [${httpMetrics}] } }) }}`,
+					options: {},
+				},
+			},
+		],
+		connections: {
+			'Manual Trigger': { main: [[{ node: 'Readings', type: 'main', index: 0 }]] },
+			Readings: {
+				main: [
+					[
+						{ node: KAPUA_NODE, type: 'main', index: 0 },
+						{ node: KAPUA_HTTP, type: 'main', index: 0 },
+					],
+				],
+			},
+		},
+		settings: { executionOrder: 'v1' },
+	};
+}
+
+/** Each seq exactly once, and per MQTT topic (clientId+channel) in ascending seq order. */
+function checkKapuaDelivery(messages: PublishedMessage[]): { exactlyOnce: boolean; orderKept: boolean; topics: number } {
+	const seqs = messages.map((message) => Number(message.metrics.find((metric) => metric.name === 'seq')?.value));
+	const exactlyOnce = seqs.length === ITEMS && new Set(seqs).size === ITEMS && seqs.every((seq) => Number.isInteger(seq) && seq >= 0 && seq < ITEMS);
+	const last = new Map<string, number>();
+	let orderKept = true;
+	messages.forEach((message, index) => {
+		if ((last.get(message.topic) ?? -1) >= seqs[index]) orderKept = false;
+		last.set(message.topic, seqs[index]);
+	});
+	return { exactlyOnce, orderKept, topics: last.size };
+}
+
+/** The Kapua node against the HTTP Request node in this n8n, one run of one workflow, told apart by token. */
+async function benchKapuaInN8n(session: E2ESession): Promise<BenchResult> {
+	const sim = await startKapuaSimulator();
+	try {
+		await session.addCredential('kapuaApi', 'Kapua (simulator)', {
+			baseUrl: `${sim.url}/v1`,
+			authentication: 'userPassword',
+			username: KAPUA_DEFAULTS.username,
+			password: KAPUA_DEFAULTS.password,
+			allowUnauthorizedCerts: false,
+			sessionToken: '',
+		});
+		const token = await kapuaLogin(sim);
+		const run = await session.runWorkflow(kapuaWorkflow(session, sim, token));
+		if (run.error) throw new Error(`the Kapua benchmark workflow failed: ${run.error.message}`);
+		if (outputOf(run, KAPUA_NODE).length !== ITEMS || outputOf(run, KAPUA_HTTP).length !== ITEMS) {
+			throw new Error('a node of the Kapua benchmark workflow did not output one item per input');
+		}
+		// The HTTP Request node used the token got above; our node logged in itself, so every other token is its.
+		const viaHttp = sim.published.filter((message) => message.tokenId === token);
+		const viaNode = sim.published.filter((message) => message.tokenId !== token);
+		const node = checkKapuaDelivery(viaNode);
+		const http = checkKapuaDelivery(viaHttp);
+		if (!node.exactlyOnce || !node.orderKept || node.topics !== KAPUA_KEYS) {
+			throw new Error(`Kapua node delivery broken: exactly once ${node.exactlyOnce}, order per clientId+channel kept ${node.orderKept}, ${node.topics} topics`);
+		}
+		if (!http.exactlyOnce) throw new Error('the HTTP Request node did not deliver every Kapua message exactly once');
+		const nodeMs = executionTimeOf(run, KAPUA_NODE);
+		const httpMs = executionTimeOf(run, KAPUA_HTTP);
+		const speedup = httpMs / nodeMs;
+		return {
+			name: 'Kapua node in real n8n',
+			baselineName: 'HTTP Request node (POST per item, URL + JSON body as expressions, bearer token header)',
+			items: ITEMS,
+			ms: nodeMs,
+			baselineMs: httpMs,
+			ratio: nodeMs / httpMs,
+			notes:
+				`${speedup.toFixed(1)}× faster; ${KAPUA_KEYS} clientId+channel keys, ${KAPUA_METRICS.length} listed metrics as expressions; node ms includes its own login (logins: ${sim.logins.user} incl. the one for the HTTP Request token); ` +
+				`ours: exactly once, order per clientId+channel kept; HTTP Request: exactly once, order per clientId+channel ${http.orderKept ? 'kept' : 'NOT kept'}`,
+		};
+	} finally {
+		await sim.close();
+	}
 }
 
 const CHAT_TOKENS = 10_000;
@@ -230,6 +383,7 @@ export async function benchRealN8n(): Promise<BenchResult[]> {
 		const rawMs = await postAllRaw(sim.url, { 'X-Api-Key': QUIVA_DEFAULTS.apiKey }, rawPosts, RAW_CONCURRENCY);
 
 		const speedup = httpMs / nodeMs;
+		const kapua = await benchKapuaInN8n(session);
 		const chat = await benchChatInN8n(session);
 		return [
 			{
@@ -262,6 +416,7 @@ export async function benchRealN8n(): Promise<BenchResult[]> {
 				ratio: nodeMs / rawMs,
 				notes: `loopback limit for context: ${itemsPerSecond(ITEMS, rawMs)} items/s`,
 			},
+			kapua,
 			chat,
 		];
 	} finally {
