@@ -4,9 +4,10 @@ module.exports = {
 	roots: ['<rootDir>/test'],
 	testMatch: ['**/*.test.ts'],
 	testPathIgnorePatterns: ['/test/e2e/', '/test/faults/'],
+	setupFiles: ['<rootDir>/test/setup/quiet-n8n-logger.js'],
 	transform: {
 		// Type checking is done once by `tsc` in `npm run lint`; tests only transpile.
-		'^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
+		'^.+\\.ts$': ['ts-jest', { tsconfig: { isolatedModules: true }, diagnostics: false }],
 	},
 	// Slow CI machines: a retry test waits for real backoff; no test asserts on wall-clock time.
 	testTimeout: 60000,
