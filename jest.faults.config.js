@@ -5,8 +5,8 @@ module.exports = {
 	...base,
 	testMatch: ['**/test/faults/**/*.faults.test.ts'],
 	testPathIgnorePatterns: ['/node_modules/'],
-	// n8n's logger stays on here: the secret checks search what it logs.
-	setupFiles: [],
+	// n8n's logger stays on here (the secret checks search what it logs), its lines unprinted.
+	setupFiles: ['<rootDir>/test/setup/logger-lines-unprinted.js'],
 	// The soak tests load the machine; run the files one after another.
 	maxWorkers: 1,
 	globalSetup: '<rootDir>/scripts/fault-report-setup.js',
