@@ -1,5 +1,11 @@
 // Copies what tsc does not: node icons and codex (*.node.json) files, next to the compiled nodes.
+const { rmSync } = require('node:fs');
 const { src, dest } = require('gulp');
+
+// tsc never deletes: without this, the output of a renamed or removed source file would ship in the tarball.
+async function clean() {
+	rmSync('dist', { recursive: true, force: true });
+}
 
 function buildAssets() {
 	return src(['nodes/**/*.{png,svg}', 'nodes/**/*.node.json', 'credentials/**/*.{png,svg}'], {
@@ -8,4 +14,5 @@ function buildAssets() {
 	}).pipe(dest('dist'));
 }
 
+exports.clean = clean;
 exports['build:assets'] = buildAssets;
