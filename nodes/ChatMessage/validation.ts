@@ -2,6 +2,7 @@
  * What the chat API accepts (backend messages.validation.ts CREATE_MESSAGE, see
  * ../shared/contracts/chat/NOTES.md), checked before anything is sent. Pure functions.
  */
+import { describeValue } from '../shared/describeValue';
 
 export interface FieldProblem {
 	field: 'chatId' | 'message' | 'model' | 'userId' | 'workflowId';
@@ -22,28 +23,23 @@ export function isUuid(value: unknown): value is string {
 	return typeof value === 'string' && UUID.test(value);
 }
 
-function describe(value: unknown): string {
-	if (value === null) return 'null';
-	if (Array.isArray(value)) return 'an array';
-	return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
 
 export function checkChatId(chatId: unknown): FieldProblem | undefined {
 	if (typeof chatId !== 'string' || chatId.trim() === '') {
-		return { field: 'chatId', message: `Chat ID must be a chat's UUID, got ${typeof chatId === 'string' ? 'an empty text' : describe(chatId)}` };
+		return { field: 'chatId', message: `Chat ID must be a chat's UUID, got ${typeof chatId === 'string' ? 'an empty text' : describeValue(chatId)}` };
 	}
 	if (!isUuid(chatId.trim())) return { field: 'chatId', message: `Chat ID "${chatId}" is not a UUID (e.g. 550e8400-e29b-41d4-a716-446655440000)` };
 	return undefined;
 }
 
 export function checkMessage(content: unknown): FieldProblem | undefined {
-	if (typeof content !== 'string') return { field: 'message', message: `Message must be text, got ${describe(content)}` };
+	if (typeof content !== 'string') return { field: 'message', message: `Message must be text, got ${describeValue(content)}` };
 	if (content.trim() === '') return { field: 'message', message: 'Message is empty' };
 	return undefined;
 }
 
 export function checkModel(modelId: unknown): FieldProblem | undefined {
-	if (typeof modelId !== 'string') return { field: 'model', message: `Model must be a model ID, got ${describe(modelId)}` };
+	if (typeof modelId !== 'string') return { field: 'model', message: `Model must be a model ID, got ${describeValue(modelId)}` };
 	if (modelId.trim() === '') return { field: 'model', message: 'Model is empty: choose a model or give its ID' };
 	return undefined;
 }
@@ -51,7 +47,7 @@ export function checkModel(modelId: unknown): FieldProblem | undefined {
 /** Optional: empty means "the signed-in user". */
 export function checkUserId(userId: unknown): FieldProblem | undefined {
 	if (userId === undefined || userId === null || userId === '') return undefined;
-	if (typeof userId !== 'string') return { field: 'userId', message: `User ID must be text, got ${describe(userId)}` };
+	if (typeof userId !== 'string') return { field: 'userId', message: `User ID must be text, got ${describeValue(userId)}` };
 	return undefined;
 }
 

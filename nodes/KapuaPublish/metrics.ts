@@ -5,6 +5,7 @@
  * parse there (or would silently become something else, like Boolean.parseBoolean("yes") = false) is
  * rejected here, before anything is sent.
  */
+import { describeValue } from '../shared/describeValue';
 
 export const METRIC_TYPES = ['string', 'integer', 'long', 'float', 'double', 'boolean', 'binary', 'date'] as const;
 export type MetricType = (typeof METRIC_TYPES)[number];
@@ -52,11 +53,6 @@ export function isIsoDate(text: string): boolean {
 	return true;
 }
 
-function describe(value: unknown): string {
-	if (value === null) return 'null';
-	if (Array.isArray(value)) return 'an array';
-	return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
 
 /** Text of a value given in the UI or by an expression; numbers and booleans as JavaScript writes them. */
 function asText(value: unknown): string | undefined {
@@ -72,7 +68,7 @@ function checkWhole(value: unknown, type: 'integer' | 'long'): ValueCheck {
 	}
 	const text = asText(value);
 	if (text === undefined || !WHOLE.test(text)) {
-		return { ok: false, message: `${type} needs a whole number, got ${text === undefined ? describe(value) : `"${text}"`}` };
+		return { ok: false, message: `${type} needs a whole number, got ${text === undefined ? describeValue(value) : `"${text}"`}` };
 	}
 	const parsed = BigInt(text);
 	if (parsed < min || parsed > max) {
@@ -84,7 +80,7 @@ function checkWhole(value: unknown, type: 'integer' | 'long'): ValueCheck {
 function checkFractional(value: unknown, type: 'float' | 'double'): ValueCheck {
 	const text = asText(value);
 	if (text === undefined || !DECIMAL.test(text)) {
-		return { ok: false, message: `${type} needs a decimal number, got ${text === undefined ? describe(value) : `"${text}"`}` };
+		return { ok: false, message: `${type} needs a decimal number, got ${text === undefined ? describeValue(value) : `"${text}"`}` };
 	}
 	const parsed = Number(text);
 	const limit = type === 'float' ? FLOAT_MAX : Number.MAX_VALUE;
@@ -101,7 +97,7 @@ export function checkMetricValue(type: MetricType, value: unknown): ValueCheck {
 			// Text is sent exactly as given (no trimming): it is the user's data.
 			if (typeof value === 'string') return { ok: true, value };
 			const text = asText(value);
-			return text === undefined ? { ok: false, message: `string needs text, got ${describe(value)}` } : { ok: true, value: text };
+			return text === undefined ? { ok: false, message: `string needs text, got ${describeValue(value)}` } : { ok: true, value: text };
 		}
 		case 'integer':
 		case 'long':
@@ -113,11 +109,11 @@ export function checkMetricValue(type: MetricType, value: unknown): ValueCheck {
 			const text = asText(value)?.toLowerCase();
 			if (text === 'true' || text === 'false') return { ok: true, value: text };
 			// Kapua reads anything but "true" as false; a typo would silently publish false.
-			return { ok: false, message: `boolean needs true or false, got ${text === undefined ? describe(value) : `"${text}"`}` };
+			return { ok: false, message: `boolean needs true or false, got ${text === undefined ? describeValue(value) : `"${text}"`}` };
 		}
 		case 'binary': {
 			const text = typeof value === 'string' ? value.trim() : undefined;
-			if (text === undefined) return { ok: false, message: `binary needs base64 text, got ${describe(value)}` };
+			if (text === undefined) return { ok: false, message: `binary needs base64 text, got ${describeValue(value)}` };
 			if (!isBase64(text)) return { ok: false, message: 'binary needs standard base64 (A-Z, a-z, 0-9, "+", "/", padded with "=")' };
 			return { ok: true, value: text };
 		}
@@ -127,7 +123,7 @@ export function checkMetricValue(type: MetricType, value: unknown): ValueCheck {
 			}
 			const text = typeof value === 'string' ? value.trim() : undefined;
 			if (text === undefined || !isIsoDate(text)) {
-				return { ok: false, message: `date needs an ISO-8601 date such as 2024-10-17T09:25:05.096Z, got ${text === undefined ? describe(value) : `"${text}"`}` };
+				return { ok: false, message: `date needs an ISO-8601 date such as 2024-10-17T09:25:05.096Z, got ${text === undefined ? describeValue(value) : `"${text}"`}` };
 			}
 			// Kapua keeps a date metric as the string it was given.
 			return { ok: true, value: text };
@@ -162,6 +158,6 @@ export function inferMetricType(value: unknown): { type: MetricType } | { skip: 
 			return { type: whole >= INT32_MIN && whole <= INT32_MAX ? 'integer' : 'long' };
 		}
 		default:
-			return { error: `${describe(value)} cannot be a metric value; list nested values one by one with their type` };
+			return { error: `${describeValue(value)} cannot be a metric value; list nested values one by one with their type` };
 	}
 }

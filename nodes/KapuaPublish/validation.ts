@@ -3,6 +3,7 @@
  * Pure functions: each check returns a problem naming the field, or undefined.
  * Rules: ../shared/contracts/kapua/NOTES.md and openapi/dataMessage/dataMessage.yaml.
  */
+import { describeValue } from '../shared/describeValue';
 import { checkMetricValue, inferMetricType, isIsoDate, isMetricType, METRIC_TYPES, type WireMetric } from './metrics';
 
 export interface FieldProblem {
@@ -71,11 +72,6 @@ export interface ValidMessage {
 
 export type CheckResult = { ok: true; value: ValidMessage } | { ok: false; problem: FieldProblem };
 
-function describe(value: unknown): string {
-	if (value === null) return 'null';
-	if (Array.isArray(value)) return 'an array';
-	return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
 
 function text(value: unknown): string | undefined {
 	if (typeof value === 'string') return value.trim();
@@ -95,7 +91,7 @@ export function checkScopeId(scopeId: unknown): FieldProblem | string {
 /** The client ID is one level of the MQTT topic, so "/", "+" and "#" would change where the message goes. */
 export function checkClientId(clientId: unknown): FieldProblem | string {
 	const value = text(clientId);
-	if (value === undefined) return { field: 'Client ID', message: `Client ID must be text, got ${describe(clientId)}` };
+	if (value === undefined) return { field: 'Client ID', message: `Client ID must be text, got ${describeValue(clientId)}` };
 	if (value === '') return { field: 'Client ID', message: 'Client ID is empty' };
 	if (value.length > MAX_CLIENT_ID_LENGTH) return { field: 'Client ID', message: `Client ID is ${value.length} characters long; at most ${MAX_CLIENT_ID_LENGTH} are allowed` };
 	if (/[/+#\s]/.test(value)) {
@@ -108,7 +104,7 @@ export function checkDeviceId(deviceId: unknown): FieldProblem | string | undefi
 	const value = text(deviceId);
 	if (deviceId === undefined || deviceId === null || value === '') return undefined;
 	if (value === undefined || !KAPUA_ID.test(value) || value === '_') {
-		return { field: 'Device ID', message: `Device ID ${value === undefined ? `is ${describe(deviceId)}` : `"${value}"`}; it must be a Kapua ID such as "WyczTs_GuDM" (letters, digits, "-", "_", "=")` };
+		return { field: 'Device ID', message: `Device ID ${value === undefined ? `is ${describeValue(deviceId)}` : `"${value}"`}; it must be a Kapua ID such as "WyczTs_GuDM" (letters, digits, "-", "_", "=")` };
 	}
 	return value;
 }
@@ -116,7 +112,7 @@ export function checkDeviceId(deviceId: unknown): FieldProblem | string | undefi
 /** "heater/data" → ["heater", "data"]; empty levels, MQTT wildcards and whitespace are refused. */
 export function parseChannel(channel: unknown): FieldProblem | string[] {
 	const value = typeof channel === 'string' ? channel : typeof channel === 'number' ? String(channel) : undefined;
-	if (value === undefined) return { field: 'Channel', message: `Channel must be text such as "heater/data", got ${describe(channel)}` };
+	if (value === undefined) return { field: 'Channel', message: `Channel must be text such as "heater/data", got ${describeValue(channel)}` };
 	if (value.trim() === '') return { field: 'Channel', message: 'Channel is empty; Kapua needs at least one level, e.g. "heater/data"' };
 	const parts = value.split('/');
 	if (parts.some((part) => part === '')) {
@@ -155,7 +151,7 @@ export function buildMetrics(listed: ListedMetric[] = [], json?: unknown): Field
 
 	if (json !== undefined) {
 		if (json === null || typeof json !== 'object' || Array.isArray(json)) {
-			return { field: 'Metrics JSON', message: `Metrics JSON must be an object of name → value, got ${describe(json)}` };
+			return { field: 'Metrics JSON', message: `Metrics JSON must be an object of name → value, got ${describeValue(json)}` };
 		}
 		for (const [key, raw] of Object.entries(json as Record<string, unknown>)) {
 			const field = `Metrics JSON › ${key}`;
@@ -183,7 +179,7 @@ export function toIsoInstant(value: unknown, field: string): FieldProblem | stri
 	}
 	const trimmed = typeof value === 'string' ? value.trim() : undefined;
 	if (trimmed === undefined || !isIsoDate(trimmed) || Number.isNaN(Date.parse(trimmed))) {
-		return { field, message: `${field} needs an ISO-8601 date-time such as 2024-10-17T09:25:05.096Z, got ${trimmed === undefined ? describe(value) : `"${trimmed}"`}` };
+		return { field, message: `${field} needs an ISO-8601 date-time such as 2024-10-17T09:25:05.096Z, got ${trimmed === undefined ? describeValue(value) : `"${trimmed}"`}` };
 	}
 	return new Date(trimmed).toISOString();
 }
@@ -207,7 +203,7 @@ export function buildPosition(input: PositionInput | undefined): { problem: Fiel
 		if (blank(raw)) continue;
 		const field = `Position › ${name[0].toUpperCase()}${name.slice(1)}`;
 		const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw.trim()) : NaN;
-		if (!Number.isFinite(value)) return { problem: { field, message: `${field} must be a number, got ${typeof raw === 'string' ? `"${raw}"` : describe(raw)}` } };
+		if (!Number.isFinite(value)) return { problem: { field, message: `${field} must be a number, got ${typeof raw === 'string' ? `"${raw}"` : describeValue(raw)}` } };
 		const range = RANGES[name as keyof typeof RANGES];
 		if (range && (value < range[0] || value > range[1])) return { problem: { field, message: `${field} ${value} is outside ${range[0]} to ${range[1]}` } };
 		if ((POSITION_INTEGERS as readonly string[]).includes(name) && (!Number.isInteger(value) || value < -(2 ** 31) || value > 2 ** 31 - 1)) {

@@ -3,6 +3,7 @@
  * Pure functions: each returns a problem naming the field, or undefined.
  * Rules: ../shared/contracts/quiva/NOTES.md (Quiva's naming docs and nats-server's own checks).
  */
+import { describeValue } from '../shared/describeValue';
 
 export interface FieldProblem {
 	field: 'stream' | 'subject' | 'body';
@@ -15,15 +16,9 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
 
 const STREAM_NAME = /^[A-Za-z0-9_-]+$/;
 
-function describe(value: unknown): string {
-	if (value === null) return 'null';
-	if (value === undefined) return 'nothing';
-	if (Array.isArray(value)) return 'an array';
-	return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
 
 export function checkStreamName(stream: unknown): FieldProblem | undefined {
-	if (typeof stream !== 'string') return { field: 'stream', message: `Stream must be text, got ${describe(stream)}` };
+	if (typeof stream !== 'string') return { field: 'stream', message: `Stream must be text, got ${describeValue(stream)}` };
 	if (stream === '') return { field: 'stream', message: 'Stream is empty' };
 	if (stream.length > MAX_STREAM_NAME_LENGTH) {
 		return { field: 'stream', message: `Stream name is ${stream.length} characters long; at most ${MAX_STREAM_NAME_LENGTH} are allowed` };
@@ -36,7 +31,7 @@ export function checkStreamName(stream: unknown): FieldProblem | undefined {
 
 /** A NATS publish subject: literal (no wildcards), non-empty dot-separated tokens, no whitespace, no `$` prefix. */
 export function checkSubject(subject: unknown): FieldProblem | undefined {
-	if (typeof subject !== 'string') return { field: 'subject', message: `Subject must be text, got ${describe(subject)}` };
+	if (typeof subject !== 'string') return { field: 'subject', message: `Subject must be text, got ${describeValue(subject)}` };
 	if (subject === '') return { field: 'subject', message: 'Subject is empty' };
 	if (/\s/.test(subject)) return { field: 'subject', message: `Subject "${subject}" contains whitespace` };
 	if (subject.startsWith('$')) {
@@ -54,7 +49,7 @@ export function checkSubject(subject: unknown): FieldProblem | undefined {
 
 export function checkBody(body: unknown): FieldProblem | undefined {
 	if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-		return { field: 'body', message: `Body must be a JSON object, got ${describe(body)}` };
+		return { field: 'body', message: `Body must be a JSON object, got ${describeValue(body)}` };
 	}
 	return undefined;
 }
