@@ -15,12 +15,12 @@ import {
 } from 'n8n-workflow';
 
 import { chatAuthHeaders } from '../../credentials/ChatApi.credentials';
-import { httpStatusError, sendFailureError } from '../shared/errors';
+import { asNodeError, httpStatusError, sendFailureError } from '../shared/errors';
 import { openClient, type HttpClient } from '../shared/transport/httpClient';
 import { openSession, type Session, type SessionSpec } from '../shared/transport/session';
 import { SendFailure, sendWithRetry } from '../shared/transport/sendWithRetry';
 import { DEFAULT_RETRY } from '../shared/transport/types';
-import { asNodeError, errorItemJson, explainChatStatus } from './errors';
+import { chatErrorItemJson, explainChatStatus } from './errors';
 import { exchange, type ExchangeResult, type ExchangeSettings } from './exchange';
 import { modelOptions } from './models';
 import { validateChatMessage, type ChatMessageRequest } from './validation';
@@ -281,7 +281,7 @@ export class ChatMessage implements INodeType {
 					// client hears it from here.
 					if (!continueOnFail || cancelSignal?.aborted) throw asNodeError(node, error, itemIndex);
 					if (streaming && item) await forward(this.sendChunk('error', itemIndex, error instanceof Error ? error.message : String(error)));
-					output.push({ json: errorItemJson(error, chatId), pairedItem: { item: itemIndex } });
+					output.push({ json: chatErrorItemJson(error, chatId), pairedItem: { item: itemIndex } });
 				}
 			}
 			return [output];

@@ -2,9 +2,9 @@
  * What the chat API's failures mean for someone sending a message, before and during the stream.
  * HTTP answers go through the shared httpStatusError (both error-body shapes are read there).
  */
-import { NodeApiError, NodeOperationError, type IDataObject, type INode, type JsonObject } from 'n8n-workflow';
+import { NodeApiError, type IDataObject, type INode, type JsonObject } from 'n8n-workflow';
 
-import type { ExplainStatus } from '../shared/errors';
+import { errorItemJson, type ExplainStatus } from '../shared/errors';
 
 export const explainChatStatus: ExplainStatus = (status, serverText, _body, target) => {
 	switch (status) {
@@ -67,28 +67,19 @@ export class ChatStreamError extends NodeApiError {
 }
 
 /** The JSON of a Continue On Fail item: what failed, and whatever of the reply arrived. */
-export function errorItemJson(error: unknown, chatId: string | undefined): IDataObject {
-	const json: IDataObject = { ...(chatId ? { chatId } : {}) };
-	if (error instanceof Error) {
-		json.error = error.message;
-		const described = (error as { description?: unknown }).description;
-		if (typeof described === 'string' && described) json.description = described;
-		const httpCode = (error as { httpCode?: unknown }).httpCode;
-		if (typeof httpCode === 'string' && httpCode) json.httpCode = httpCode;
-		if (error instanceof ChatStreamError) json.partialText = error.partialText;
-	} else {
-		json.error = String(error);
-	}
-	return json;
+export function chatErrorItemJson(error: unknown, chatId: string | undefined): IDataObject {
+	return {
+		...(chatId ? { chatId } : {}),
+		...errorItemJson(error),
+		...(error instanceof ChatStreamError ? { partialText: error.partialText } : {}),
+	};
 }
 
-/** Errors already built for the user pass through; anything else is named as the item's error. */
-export function asNodeError(node: INode, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
-	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
-	return new NodeOperationError(node, error instanceof Error ? error : String(error), { itemIndex });
-}
-
-/** Builds the error of a stream that started and failed (see ChatStreamError). */
+/**
+ * Builds the error of a stream that started and failed (see ChatStreamError). A function rather than
+ * `throw new ChatStreamError` at each site: n8n's lint rule accepts only NodeApiError and
+ * NodeOperationError by name after `throw new`, and ChatStreamError is a NodeApiError.
+ */
 export function chatStreamError(node: INode, kind: StreamFailureKind, details: ConstructorParameters<typeof ChatStreamError>[2]): ChatStreamError {
 	return new ChatStreamError(node, kind, details);
 }

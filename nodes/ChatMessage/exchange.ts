@@ -5,14 +5,14 @@
  */
 import { NodeOperationError, type INode } from 'n8n-workflow';
 
-import { httpStatusError, sendFailureError } from '../shared/errors';
+import { asNodeError, httpStatusError, sendFailureError } from '../shared/errors';
 import { normalizeChatMessage } from '../shared/sse/normalize';
 import { readSse, SseStopped, type ByteStream } from '../shared/sse/reader';
 import { startWatchdog, type StopReason } from '../shared/sse/watchdog';
 import type { HttpClient } from '../shared/transport/httpClient';
 import { SendFailure, sendWithRetry } from '../shared/transport/sendWithRetry';
 import type { RetryOptions } from '../shared/transport/types';
-import { asNodeError, chatStreamError, explainChatStatus } from './errors';
+import { chatStreamError, explainChatStatus } from './errors';
 import { ReplyCollector } from './reply';
 import { requestBody, streamPath, type ChatMessageRequest } from './validation';
 

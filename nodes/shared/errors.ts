@@ -114,3 +114,14 @@ export function asNodeError(node: INode, error: unknown, itemIndex: number): Exe
 	if (error instanceof ExecutionBaseError) return error;
 	return new NodeOperationError(node, error instanceof Error ? error : String(error), { itemIndex });
 }
+
+/** The JSON of a Continue On Fail item: the message, with the description and HTTP code when the error has them. */
+export function errorItemJson(error: unknown): IDataObject {
+	if (!(error instanceof Error)) return { error: String(error) };
+	const { description, httpCode } = error as { description?: unknown; httpCode?: unknown };
+	return {
+		error: error.message,
+		...(typeof description === 'string' && description ? { description } : {}),
+		...(typeof httpCode === 'string' && httpCode ? { httpCode } : {}),
+	};
+}

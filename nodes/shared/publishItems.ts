@@ -9,16 +9,9 @@
  * 2. Items sharing an ordering key are sent strictly in input order; other keys run in parallel.
  * 3. Every input item ends as exactly one output item, in input order, with pairedItem.
  */
-import {
-	NodeOperationError,
-	type IDataObject,
-	type IExecuteFunctions,
-	type INodeExecutionData,
-	type JsonObject,
-} from 'n8n-workflow';
-import { NodeApiError } from 'n8n-workflow';
+import { NodeApiError, type IDataObject, type IExecuteFunctions, type INodeExecutionData, type JsonObject } from 'n8n-workflow';
 
-import { asNodeError, httpStatusError, sendFailureError, type ExplainStatus } from './errors';
+import { asNodeError, errorItemJson, httpStatusError, sendFailureError, type ExplainStatus } from './errors';
 import { runOrdered } from './orderedPool';
 import type { HttpClient } from './transport/httpClient';
 import { SendFailure, sendWithRetry, type SendResult } from './transport/sendWithRetry';
@@ -52,17 +45,6 @@ export interface PublishOptions {
 	reauthenticate?: () => Promise<boolean>;
 	/** The output JSON of a successful publish. */
 	toOutput: (prepared: PreparedItem, result: SendResult) => IDataObject;
-}
-
-function errorJson(error: unknown): IDataObject {
-	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
-		return {
-			error: error.message,
-			...(error.description ? { description: error.description } : {}),
-			...(error instanceof NodeApiError && error.httpCode ? { httpCode: error.httpCode } : {}),
-		};
-	}
-	return { error: error instanceof Error ? error.message : String(error) };
 }
 
 export async function publishItems(context: IExecuteFunctions, options: PublishOptions): Promise<INodeExecutionData[]> {
@@ -138,7 +120,7 @@ export async function publishItems(context: IExecuteFunctions, options: PublishO
 			});
 		}
 		if (!continueOnFail) throw error;
-		output.push({ json: { ...prepared[itemIndex]?.summary, ...errorJson(error) }, pairedItem: { item: itemIndex } });
+		output.push({ json: { ...prepared[itemIndex]?.summary, ...errorItemJson(error) }, pairedItem: { item: itemIndex } });
 	}
 	return output;
 }
