@@ -15,10 +15,10 @@ import {
 } from 'n8n-workflow';
 
 import { chatAuthHeaders } from '../../credentials/ChatApi.credentials';
-import { asNodeError, httpStatusError, sendFailureError } from '../shared/errors';
+import { asNodeError } from '../shared/errors';
+import { expectSuccess, sendForItem } from '../shared/sendForItem';
 import { openClient, type HttpClient } from '../shared/transport/httpClient';
 import { openSession, type Session, type SessionSpec } from '../shared/transport/session';
-import { SendFailure, sendWithRetry } from '../shared/transport/sendWithRetry';
 import { DEFAULT_RETRY } from '../shared/transport/types';
 import { chatErrorItemJson, explainChatStatus } from './errors';
 import { exchange, type ExchangeResult, type ExchangeSettings } from './exchange';
@@ -339,22 +339,13 @@ function readSettings(context: IExecuteFunctions, outputMode: string): ExchangeS
 async function readSessionUser(context: IExecuteFunctions, client: HttpClient, session: Session, itemIndex: number): Promise<string> {
 	const node = context.getNode();
 	for (let round = 0; round < 2; round++) {
-		let sent;
-		try {
-			sent = await sendWithRetry(
-				client,
-				{ method: 'GET', path: '/api/auth/get-session' },
-				{ retry: DEFAULT_RETRY, signal: context.getExecutionCancelSignal(), reauthenticate: session.renew },
-			);
-		} catch (error) {
-			// No answer at all (refused, reset): say so for the item, with the socket code in the description.
-			if (error instanceof SendFailure) throw sendFailureError(node, error, { itemIndex });
-			throw asNodeError(node, error, itemIndex);
-		}
-		const { response, attempts } = sent;
-		if (response.status < 200 || response.status >= 300) {
-			throw httpStatusError(node, response, { itemIndex, attempts, explain: explainChatStatus, target: {} });
-		}
+		const sent = await sendForItem(
+			client,
+			{ method: 'GET', path: '/api/auth/get-session' },
+			{ retry: DEFAULT_RETRY, signal: context.getExecutionCancelSignal(), reauthenticate: session.renew },
+			{ node, itemIndex },
+		);
+		const { response } = expectSuccess(sent, { node, itemIndex, explain: explainChatStatus, target: {} });
 		const user = (response.body as { user?: { id?: unknown } } | null)?.user;
 		if (user && typeof user.id === 'string' && user.id !== '') return user.id;
 		if (round === 0 && !(await session.renew())) break;

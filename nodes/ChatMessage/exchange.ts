@@ -5,12 +5,12 @@
  */
 import { NodeOperationError, type INode } from 'n8n-workflow';
 
-import { asNodeError, httpStatusError, sendFailureError } from '../shared/errors';
+import { asNodeError } from '../shared/errors';
+import { expectSuccess, sendForItem } from '../shared/sendForItem';
 import { normalizeChatMessage } from '../shared/sse/normalize';
 import { readSse, SseStopped, type ByteStream } from '../shared/sse/reader';
 import { startWatchdog, type StopReason } from '../shared/sse/watchdog';
 import type { HttpClient } from '../shared/transport/httpClient';
-import { SendFailure, sendWithRetry } from '../shared/transport/sendWithRetry';
 import type { RetryOptions } from '../shared/transport/types';
 import { chatStreamError, explainChatStatus } from './errors';
 import { ReplyCollector } from './reply';
@@ -85,7 +85,7 @@ export async function exchange(
 	try {
 		let sent;
 		try {
-			sent = await sendWithRetry(
+			sent = await sendForItem(
 				deps.client,
 				{
 					method: 'POST',
@@ -96,17 +96,14 @@ export async function exchange(
 					signal: watchdog.signal,
 				},
 				{ retry: settings.retry, signal: watchdog.signal, reauthenticate: deps.renewSession },
+				{ node, itemIndex },
 			);
 		} catch (error) {
 			if (watchdog.reason) return stopped(watchdog.reason);
-			if (error instanceof SendFailure) throw sendFailureError(node, error, { itemIndex });
 			throw asNodeError(node, error, itemIndex);
 		}
 		attempts = sent.attempts;
-		const { response } = sent;
-		if (response.status < 200 || response.status >= 300) {
-			throw httpStatusError(node, response, { itemIndex, attempts, explain: explainChatStatus, target: { chatId } });
-		}
+		const { response } = expectSuccess(sent, { node, itemIndex, explain: explainChatStatus, target: { chatId } });
 		watchdog.touch();
 		const body = response.body as ByteStream;
 		const contentType = response.headers['content-type'] ?? '';

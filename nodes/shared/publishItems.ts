@@ -11,10 +11,11 @@
  */
 import { NodeApiError, type IDataObject, type IExecuteFunctions, type INodeExecutionData, type JsonObject } from 'n8n-workflow';
 
-import { asNodeError, errorItemJson, httpStatusError, sendFailureError, type ExplainStatus } from './errors';
+import { asNodeError, errorItemJson, type ExplainStatus } from './errors';
 import { runOrdered } from './orderedPool';
 import type { HttpClient } from './transport/httpClient';
-import { SendFailure, sendWithRetry, type SendResult } from './transport/sendWithRetry';
+import { expectSuccess, sendForItem } from './sendForItem';
+import type { SendResult } from './transport/sendWithRetry';
 import type { HttpRequest, RetryOptions } from './transport/types';
 
 export interface PreparedItem {
@@ -82,20 +83,10 @@ export async function publishItems(context: IExecuteFunctions, options: PublishO
 		async (itemIndex) => {
 			const item = prepared[itemIndex]!;
 			try {
-				const result = await sendWithRetry(options.client, item.request, { retry: options.retry, signal, reauthenticate: options.reauthenticate });
-				const { status } = result.response;
-				if (status < 200 || status >= 300) {
-					throw httpStatusError(node, result.response, {
-						itemIndex,
-						attempts: result.attempts,
-						explain: options.explain,
-						target: item.summary,
-					});
-				}
-				return options.toOutput(item, result);
+				const sent = await sendForItem(options.client, item.request, { retry: options.retry, signal, reauthenticate: options.reauthenticate }, { node, itemIndex });
+				return options.toOutput(item, expectSuccess(sent, { node, itemIndex, explain: options.explain, target: item.summary }));
 			} catch (error) {
 				failed = true;
-				if (error instanceof SendFailure) throw sendFailureError(node, error, { itemIndex });
 				throw asNodeError(node, error, itemIndex);
 			}
 		},
