@@ -16,6 +16,7 @@ import {
 
 import { chatAuthHeaders } from '../../credentials/ChatApi.credentials';
 import { asNodeError } from '../shared/errors';
+import { prepareEveryItem } from '../shared/prepareItems';
 import { expectSuccess, sendForItem } from '../shared/sendForItem';
 import { openClient, type HttpClient } from '../shared/transport/httpClient';
 import { openSession, type Session, type SessionSpec } from '../shared/transport/session';
@@ -196,17 +197,7 @@ export class ChatMessage implements INodeType {
 		const streaming = this.isStreaming();
 
 		// 1. Read and check every item before anything is sent.
-		const prepared: Array<Prepared | undefined> = [];
-		const failures: unknown[] = [];
-		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-			try {
-				prepared.push(prepareItem(this, itemIndex));
-			} catch (error) {
-				if (!continueOnFail) throw asNodeError(node, error, itemIndex);
-				prepared.push(undefined);
-				failures[itemIndex] = error;
-			}
-		}
+		const { prepared, failures } = await prepareEveryItem(this, (itemIndex) => prepareItem(this, itemIndex));
 
 		// 2. One session and one keep-alive client for the whole execution.
 		let client: HttpClient | undefined;

@@ -4,8 +4,7 @@
  *
  * Guarantees, in this order:
  * 1. Every item is prepared (read and validated) before anything is sent: bad input sends nothing
- *    (without "Continue On Fail" the node stops on the first bad item; with it, that item becomes an
- *    error item and the others are sent).
+ *    (see prepareItems.ts).
  * 2. Items sharing an ordering key are sent strictly in input order; other keys run in parallel.
  * 3. Every input item ends as exactly one output item, in input order, with pairedItem.
  */
@@ -13,6 +12,7 @@ import { NodeApiError, type IDataObject, type IExecuteFunctions, type INodeExecu
 
 import { asNodeError, errorItemJson, type ExplainStatus } from './errors';
 import { runOrdered } from './orderedPool';
+import { prepareEveryItem } from './prepareItems';
 import type { HttpClient } from './transport/httpClient';
 import { expectSuccess, sendForItem } from './sendForItem';
 import type { SendResult } from './transport/sendWithRetry';
@@ -54,17 +54,7 @@ export async function publishItems(context: IExecuteFunctions, options: PublishO
 	const signal = context.getExecutionCancelSignal();
 	const node = context.getNode();
 
-	const prepared: Array<PreparedItem | undefined> = [];
-	const failures: unknown[] = [];
-	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		try {
-			prepared.push(await options.prepare(itemIndex));
-		} catch (error) {
-			if (!continueOnFail) throw asNodeError(node, error, itemIndex);
-			prepared.push(undefined);
-			failures[itemIndex] = error;
-		}
-	}
+	const { prepared, failures } = await prepareEveryItem(context, options.prepare);
 
 	if (options.beforeSend && prepared.some((item) => item !== undefined)) {
 		try {
