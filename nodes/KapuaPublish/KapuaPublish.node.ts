@@ -36,6 +36,9 @@ const TYPE_NAMES: Record<(typeof METRIC_TYPES)[number], string> = {
 	date: 'Date (ISO-8601)',
 };
 
+/** Every field of the item becomes a metric; read from the item itself (see itemParameters.ts). */
+const METRICS_JSON_DEFAULT = '={{ $json }}';
+
 const KAPUA_PROPERTIES: INodeProperties[] = [
 	{
 		displayName: 'Scope ID',
@@ -118,7 +121,7 @@ const KAPUA_PROPERTIES: INodeProperties[] = [
 		displayName: 'Metrics JSON',
 		name: 'metricsJson',
 		type: 'json',
-		default: '={{ $json }}',
+		default: METRICS_JSON_DEFAULT,
 		displayOptions: { show: { metricsSource: ['json', 'both'] } },
 		description:
 			'An object of metric name → value. Types: true/false → boolean, text → string, whole numbers → integer (long beyond 32 bits), other numbers → double; null fields are skipped.',
@@ -276,7 +279,7 @@ export class KapuaPublish implements INodeType {
 					deviceId: parameter('deviceId', ''),
 					channel: parameter('channel'),
 					listedMetrics: source === 'json' ? [] : (parameter('metrics.metric', []) as ListedMetric[]),
-					jsonMetrics: source === 'list' ? undefined : readMetricsJson(this, itemIndex),
+					jsonMetrics: source === 'list' ? undefined : parseJsonParameter(this, readParameter, itemIndex, 'metricsJson', 'Metrics JSON', METRICS_JSON_DEFAULT),
 					body: await readBody(this, readParameter, itemIndex),
 					position: parameter('position', {}) as PositionInput,
 					sentOn: parameter('additionalFields.sentOn', ''),
@@ -357,15 +360,8 @@ export class KapuaPublish implements INodeType {
 	}
 }
 
-/** The default "{{ $json }}" is the item's JSON: read it directly, sparing an expression per item. */
-function readMetricsJson(context: IExecuteFunctions, itemIndex: number): unknown {
-	const raw = context.getNode().parameters.metricsJson ?? KAPUA_PROPERTIES.find((property) => property.name === 'metricsJson')!.default;
-	if (typeof raw === 'string' && /^=\{\{\s*\$json\s*\}\}$/.test(raw.trim())) return context.getInputData()[itemIndex].json;
-	return parseJsonParameter(context, itemIndex, 'metricsJson', 'Metrics JSON');
-}
-
-function parseJsonParameter(context: IExecuteFunctions, itemIndex: number, name: string, label: string): unknown {
-	const raw = context.getNodeParameter(name, itemIndex);
+function parseJsonParameter(context: IExecuteFunctions, read: ItemParameterReader, itemIndex: number, name: string, label: string, fallback?: unknown): unknown {
+	const raw = read(name, itemIndex, fallback);
 	if (typeof raw !== 'string') return raw;
 	try {
 		return JSON.parse(raw);
@@ -384,7 +380,7 @@ async function readBody(context: IExecuteFunctions, read: ItemParameterReader, i
 		case 'text':
 			return Buffer.from(String(read('bodyText', itemIndex, '')), 'utf8');
 		case 'json': {
-			const value = parseJsonParameter(context, itemIndex, 'bodyJson', 'Body JSON');
+			const value = parseJsonParameter(context, read, itemIndex, 'bodyJson', 'Body JSON');
 			return Buffer.from(JSON.stringify(value) ?? 'null', 'utf8');
 		}
 		case 'binary': {

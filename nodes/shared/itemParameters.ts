@@ -7,7 +7,7 @@
  * `{{ $json.x }}` ran at 543 items/s in real n8n that way, barely ahead of the HTTP Request node. So:
  * - a parameter (or collection) that holds no expression cannot differ between items: it is read once;
  * - the plainest expression, a field path on the item (`{{ $json.subject }}`, `{{ $json.order.id }}`,
- *   `{{ $json["x-y"] }}`), is read straight from the item when every key is an own field of an object:
+ *   `{{ $json["x-y"] }}`, or `{{ $json }}` itself), is read straight from the item when every key is an own field of an object:
  *   that is exactly what n8n evaluates it to — also inside collections, where every expression must be
  *   such a path for the fast way to apply;
  * - every other expression, and a path the item does not hold (a missing field, `.length` of a
@@ -19,6 +19,8 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 const SEGMENT = String.raw`(?:\.([A-Za-z_$][\w$]*)|\[\s*"([^"\\]*)"\s*\]|\[\s*'([^'\\]*)'\s*\])`;
 const JSON_PATH = new RegExp(String.raw`^=\{\{\s*\$json((?:${SEGMENT})+)\s*\}\}$`);
 const SEGMENTS = new RegExp(SEGMENT, 'g');
+/** `{{ $json }}`, the item's whole JSON (Kapua's Metrics JSON default). */
+const WHOLE_JSON = /^=\{\{\s*\$json\s*\}\}$/;
 
 /** The keys of `={{ $json.a["b"].c }}`, or undefined when the value is anything else. */
 export function plainJsonPath(raw: unknown): string[] | undefined {
@@ -59,7 +61,7 @@ type Build = (json: unknown) => unknown;
  */
 function compile(raw: unknown): Build | undefined {
 	if (isExpression(raw)) {
-		const keys = plainJsonPath(raw);
+		const keys = WHOLE_JSON.test(raw) ? [] : plainJsonPath(raw);
 		return keys ? (json) => readPath(json, keys) : undefined;
 	}
 	if (Array.isArray(raw)) {
@@ -99,24 +101,28 @@ function rawAt(parameters: unknown, name: string): { value: unknown } | 'inside 
 
 export type ItemParameterReader = (name: string, itemIndex: number, fallback?: unknown) => unknown;
 
+/** How one parameter is read for an item, decided once per parameter. */
+type Plan = (itemIndex: number, fallback?: unknown) => unknown;
+
 /**
  * `read(name, itemIndex, fallback)` behaves as `getNodeParameter(name, itemIndex, fallback)`, dotted
  * names (`metrics.metric`) included.
  */
 export function itemParameterReader(context: IExecuteFunctions, items: INodeExecutionData[]): ItemParameterReader {
 	const rawParameters = context.getNode().parameters;
-	const plans = new Map<string, ItemParameterReader>();
+	const plans = new Map<string, Plan>();
 
-	const plan = (name: string): ItemParameterReader => {
-		const evaluate: ItemParameterReader = (_name, itemIndex, fallback) => context.getNodeParameter(name, itemIndex, fallback);
+	const plan = (name: string): Plan => {
+		const evaluate: Plan = (itemIndex, fallback) => context.getNodeParameter(name, itemIndex, fallback);
 		const raw = rawAt(rawParameters, name);
 		if (raw === 'inside an expression') return evaluate;
-		// Absent (e.g. hidden by the node's display options): n8n gives the fallback, or throws without one.
-		if (raw.value === undefined) return (_name, itemIndex, fallback) => (fallback === undefined ? evaluate(name, itemIndex) : fallback);
+		// Absent (e.g. hidden by the node's display options): n8n gives the fallback, evaluating it when it is
+		// an expression, or throws without one.
+		if (raw.value === undefined) return (itemIndex, fallback) => (fallback === undefined || isExpression(fallback) ? evaluate(itemIndex, fallback) : fallback);
 		if (!hasExpression(raw.value)) {
 			let read = false;
 			let value: unknown;
-			return (_name, itemIndex, fallback) => {
+			return (itemIndex, fallback) => {
 				if (!read) {
 					value = context.getNodeParameter(name, itemIndex, fallback);
 					read = true;
@@ -126,9 +132,9 @@ export function itemParameterReader(context: IExecuteFunctions, items: INodeExec
 		}
 		const build = compile(raw.value);
 		if (!build) return evaluate;
-		return (_name, itemIndex, fallback) => {
+		return (itemIndex, fallback) => {
 			const value = build(items[itemIndex]?.json);
-			return value === UNKNOWN ? evaluate(name, itemIndex, fallback) : value;
+			return value === UNKNOWN ? evaluate(itemIndex, fallback) : value;
 		};
 	};
 
@@ -138,6 +144,6 @@ export function itemParameterReader(context: IExecuteFunctions, items: INodeExec
 			read = plan(name);
 			plans.set(name, read);
 		}
-		return read(name, itemIndex, fallback);
+		return read(itemIndex, fallback);
 	};
 }

@@ -107,6 +107,7 @@ describe('the item-parameter reader gives what getNodeParameter gives', () => {
 	// once per parameter and item through n8n.
 	test.each<[string, IDataObject, Read[], number]>([
 		['plain field paths at the top level', { subject: '={{ $json.order.id }}', count: '={{ $json.seq }}' }, [{ name: 'subject' }, { name: 'count' }], 0],
+		['the whole item', { subject: '={{ $json }}', count: '={{$json}}' }, [{ name: 'subject' }, { name: 'count' }], 0],
 		['quoted keys and a key with a dot', { subject: '={{ $json["a.b"] }}', count: "={{ $json['x-y'] }}" }, [{ name: 'subject' }, { name: 'count' }], 0],
 		[
 			'plain field paths inside a fixed collection, read whole and by a dotted name',
@@ -121,6 +122,7 @@ describe('the item-parameter reader gives what getNodeParameter gives', () => {
 			1,
 		],
 		['constants are read once', { subject: 'orders.created', count: 5, metrics: { metric: [{ name: 'a', value: 'b' }] } }, [{ name: 'subject' }, { name: 'count' }, { name: 'metrics.metric', fallback: [] }], 3],
+		['an absent field with an expression as its fallback: n8n evaluates it', { position: {} }, [{ name: 'position.latitude', fallback: '={{ $json.lat }}' }], PER_ITEM],
 		['absent fields give the fallback', { position: {} }, [{ name: 'position.latitude', fallback: 0 }, { name: 'position.altitude', fallback: 'none' }], 0],
 		['other expressions go through n8n', { subject: '={{ $json.seq * 2 }}', count: '={{ $json.order.lines[0] }}' }, [{ name: 'subject' }, { name: 'count' }], 2 * PER_ITEM],
 		['one other expression in a collection sends the collection through n8n', { metrics: { metric: [{ name: 'seq', value: '={{ $json.seq }}' }, { name: 'text', value: '=seq {{ $json.seq }}' }] } }, [{ name: 'metrics.metric', fallback: [] }], PER_ITEM],
