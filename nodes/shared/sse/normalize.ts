@@ -37,12 +37,9 @@ function errorOf(json: Json): { message: string; code?: string } {
 	return code !== undefined ? { message, code } : { message };
 }
 
+/** Every type but the deltas, which deltaText maps first. */
 function toEvent(type: string, json: Json): Omit<ChatEvent, 'serverType'> | undefined {
 	switch (type) {
-		case 'token':
-			return { type: 'delta', text: str(json.token) ?? '' };
-		case 'content':
-			return { type: 'delta', text: str(json.delta) ?? str(json.content) ?? '' };
 		case 'user_message': {
 			const message = obj(json.message);
 			return { type: 'user_message', messageId: str(message?.id), role: str(message?.role), createdAt: str(message?.createdAt), chatId: str(json.chatId) };

@@ -15,7 +15,6 @@
 import { SseDecoder } from './decoder';
 import type { SseMessage } from './types';
 
-/** Return 'stop' once the terminal event was seen; a promise is awaited before reading on. */
 /** What the reader needs of a response body (a Node Readable), typed here so no stream module is imported. */
 export interface ByteStream {
 	iterator(options: { destroyOnReturn: boolean }): AsyncIterable<unknown>;
@@ -24,6 +23,7 @@ export interface ByteStream {
 	on(event: 'error', listener: () => void): unknown;
 }
 
+/** Return 'stop' once the terminal event was seen; a promise is awaited before reading on. */
 export type SseHandler = (message: SseMessage) => void | 'stop' | Promise<void | 'stop'>;
 
 export interface ReadSseOptions {
