@@ -1,6 +1,6 @@
 /**
  * `npm pack` of this repository: the exact tarball that would be published (prepack builds dist/).
- * E2E_TARBALL=<file> reuses a tarball packed earlier (CI packs once for lint checks and e2e).
+ * E2E_TARBALL=<file> reuses a tarball packed earlier (.ci/run packs once, in its build step).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
