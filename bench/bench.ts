@@ -11,9 +11,9 @@ import { itemsPerSecond, type BenchResult } from './types';
 function print(results: BenchResult[]): void {
 	const rows = results.map((result) => [
 		result.name,
-		`${itemsPerSecond(result.items, result.ms)} items/s`,
+		`${itemsPerSecond(result.items, result.ms)} ${result.unit ?? 'items'}/s`,
 		result.baselineName,
-		`${itemsPerSecond(result.items, result.baselineMs)} items/s`,
+		`${itemsPerSecond(result.items, result.baselineMs)} ${result.unit ?? 'items'}/s`,
 		`${result.ratio.toFixed(2)}×`,
 		result.goal ?? '',
 		result.notes ?? '',

@@ -5,42 +5,14 @@
  * same run, alternating, median of several rounds. Goal: ≤ 1.2×.
  */
 import * as http from 'node:http';
-import { randomUUID } from 'node:crypto';
 
 import { CredentialStore, runNode } from '../test/harness/n8n';
-import { CHAT_DEFAULTS, startChatSimulator, type ChatSimulator } from '../test/simulators/chat';
+import { CHAT_DEFAULTS, startChatSimulator } from '../test/simulators/chat';
+import { median, readChatStreamRaw } from './rawClient';
 import type { BenchResult } from './types';
 
 const TOKENS = 10_000;
 const ROUNDS = 7;
-
-function median(values: number[]): number {
-	const sorted = [...values].sort((a, b) => a - b);
-	return sorted[Math.floor(sorted.length / 2)];
-}
-
-/** POSTs one message and reads the SSE body to its end; returns bytes read. */
-function rawConsume(sim: ChatSimulator, cookie: string, agent: http.Agent): Promise<number> {
-	const body = JSON.stringify({ content: 'bench', modelId: 'gpt-4o', userId: CHAT_DEFAULTS.user.id });
-	return new Promise((resolve, reject) => {
-		const request = http.request(
-			`${sim.url}/api/chats/${randomUUID()}/messages/stream`,
-			{
-				method: 'POST',
-				agent,
-				headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream', Cookie: `${sim.cookieName}=${cookie}`, 'Content-Length': Buffer.byteLength(body) },
-			},
-			(response) => {
-				let bytes = 0;
-				response.on('data', (chunk: Buffer) => (bytes += chunk.length));
-				response.on('end', () => resolve(bytes));
-				response.on('error', reject);
-			},
-		);
-		request.on('error', reject);
-		request.end(body);
-	});
-}
 
 export async function benchChat(): Promise<BenchResult[]> {
 	const sim = await startChatSimulator({ reply: { tokenCount: TOKENS } });
@@ -68,11 +40,7 @@ export async function benchChat(): Promise<BenchResult[]> {
 			if (text !== sim.replyText()) throw new Error('Chat bench: the reply text is not the one sent');
 			return { ms: result.executionTime, wall };
 		};
-		const rawRun = async () => {
-			const started = performance.now();
-			const bytes = await rawConsume(sim, cookie, agent);
-			return { ms: performance.now() - started, bytes };
-		};
+		const rawRun = () => readChatStreamRaw(sim, cookie, agent);
 
 		// Warm-up: JIT, sockets, the engine's first-run costs.
 		await rawRun();
@@ -97,6 +65,7 @@ export async function benchChat(): Promise<BenchResult[]> {
 				name: `Chat Message node, ${TOKENS.toLocaleString('en')}-token reply`,
 				baselineName: 'raw http read of the same stream',
 				items: TOKENS,
+				unit: 'tokens',
 				ms: Math.round(ms * 10) / 10,
 				baselineMs: Math.round(baselineMs * 10) / 10,
 				ratio: Math.round((ms / baselineMs) * 100) / 100,

@@ -4,7 +4,10 @@
  * it shows what this machine's loopback allows at that concurrency, measured in the same run.
  */
 import axios from 'axios';
+import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
+
+import { CHAT_DEFAULTS, type ChatSimulator } from '../test/simulators/chat';
 
 export interface RawPost {
 	path: string;
@@ -70,4 +73,31 @@ export async function postAllAxios(baseUrl: string, headers: Record<string, stri
 	const ms = performance.now() - start;
 	agent.destroy();
 	return ms;
+}
+
+/**
+ * The chat baseline: POSTs one message and reads the event stream to its end without parsing it, the
+ * floor for any consumer. Returns the time from sending to the last byte, and the bytes read.
+ */
+export function readChatStreamRaw(sim: ChatSimulator, cookie: string, agent: http.Agent): Promise<{ ms: number; bytes: number }> {
+	const body = JSON.stringify({ content: 'bench', modelId: 'gpt-4o', userId: CHAT_DEFAULTS.user.id });
+	const started = performance.now();
+	return new Promise((resolve, reject) => {
+		const request = http.request(
+			`${sim.url}/api/chats/${randomUUID()}/messages/stream`,
+			{
+				method: 'POST',
+				agent,
+				headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream', Cookie: `${sim.cookieName}=${cookie}`, 'Content-Length': Buffer.byteLength(body) },
+			},
+			(response) => {
+				let bytes = 0;
+				response.on('data', (chunk: Buffer) => (bytes += chunk.length));
+				response.on('end', () => resolve({ ms: performance.now() - started, bytes }));
+				response.on('error', reject);
+			},
+		);
+		request.on('error', reject);
+		request.end(body);
+	});
 }

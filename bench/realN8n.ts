@@ -15,16 +15,15 @@
  * Correctness is checked too, and fails the bench: every item reached the gateway exactly once, and (for
  * our nodes) in order per subject or per clientId+channel. Missing the speed goal is reported, not failed: figures on shared machines are noisy.
  */
-import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 
-import { CHAT_DEFAULTS, startChatSimulator, type ChatSimulator } from '../test/simulators/chat';
+import { CHAT_DEFAULTS, startChatSimulator } from '../test/simulators/chat';
 import { KAPUA_DEFAULTS, startKapuaSimulator, type KapuaSimulator, type PublishedMessage } from '../test/simulators/kapua';
 import { QUIVA_DEFAULTS, startQuivaSimulator, type QuivaSimulator } from '../test/simulators/quiva';
 import { openSession, type E2ESession } from '../test/e2e/lib/session';
 import type { WorkflowJson } from '../test/e2e/lib/restApi';
 import { executionTimeOf, outputOf } from '../test/e2e/lib/workflows';
-import { median, postAllRaw } from './rawClient';
+import { median, postAllRaw, readChatStreamRaw } from './rawClient';
 import { itemsPerSecond, type BenchResult } from './types';
 
 const ITEMS = 2000;
@@ -240,12 +239,12 @@ async function benchKapuaInN8n(session: E2ESession): Promise<BenchResult> {
 		// The HTTP Request node used the token got above; our node logged in itself, so every other token is its.
 		const viaHttp = sim.published.filter((message) => message.tokenId === token);
 		const viaNode = sim.published.filter((message) => message.tokenId !== token);
-		const node = checkKapuaDelivery(viaNode);
-		const http = checkKapuaDelivery(viaHttp);
-		if (!node.exactlyOnce || !node.orderKept || node.topics !== KAPUA_KEYS) {
-			throw new Error(`Kapua node delivery broken: exactly once ${node.exactlyOnce}, order per clientId+channel kept ${node.orderKept}, ${node.topics} topics`);
+		const ours = checkKapuaDelivery(viaNode);
+		const theirs = checkKapuaDelivery(viaHttp);
+		if (!ours.exactlyOnce || !ours.orderKept || ours.topics !== KAPUA_KEYS) {
+			throw new Error(`Kapua node delivery broken: exactly once ${ours.exactlyOnce}, order per clientId+channel kept ${ours.orderKept}, ${ours.topics} topics`);
 		}
-		if (!http.exactlyOnce) throw new Error('the HTTP Request node did not deliver every Kapua message exactly once');
+		if (!theirs.exactlyOnce) throw new Error('the HTTP Request node did not deliver every Kapua message exactly once');
 		const nodeMs = executionTimeOf(run, KAPUA_NODE);
 		const httpMs = executionTimeOf(run, KAPUA_HTTP);
 		const speedup = httpMs / nodeMs;
@@ -258,7 +257,7 @@ async function benchKapuaInN8n(session: E2ESession): Promise<BenchResult> {
 			ratio: nodeMs / httpMs,
 			notes:
 				`${speedup.toFixed(1)}× faster; ${KAPUA_KEYS} clientId+channel keys, ${KAPUA_METRICS.length} listed metrics as expressions; node ms includes its own login (logins: ${sim.logins.user} incl. the one for the HTTP Request token); ` +
-				`ours: exactly once, order per clientId+channel kept; HTTP Request: exactly once, order per clientId+channel ${http.orderKept ? 'kept' : 'NOT kept'}`,
+				`ours: exactly once, order per clientId+channel kept; HTTP Request: exactly once, order per clientId+channel ${theirs.orderKept ? 'kept' : 'NOT kept'}`,
 		};
 	} finally {
 		await sim.close();
@@ -267,29 +266,6 @@ async function benchKapuaInN8n(session: E2ESession): Promise<BenchResult> {
 
 const CHAT_TOKENS = 10_000;
 const CHAT_ROUNDS = 5;
-
-/** POSTs one message and reads the event stream to its end without parsing it: the floor for any consumer. */
-function rawChatRead(sim: ChatSimulator, cookie: string, agent: http.Agent): Promise<number> {
-	const body = JSON.stringify({ content: 'bench', modelId: 'gpt-4o', userId: CHAT_DEFAULTS.user.id });
-	const started = performance.now();
-	return new Promise((resolve, reject) => {
-		const request = http.request(
-			`${sim.url}/api/chats/${randomUUID()}/messages/stream`,
-			{
-				method: 'POST',
-				agent,
-				headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream', Cookie: `${sim.cookieName}=${cookie}`, 'Content-Length': Buffer.byteLength(body) },
-			},
-			(response) => {
-				response.resume();
-				response.on('end', () => resolve(performance.now() - started));
-				response.on('error', reject);
-			},
-		);
-		request.on('error', reject);
-		request.end(body);
-	});
-}
 
 /** The Chat Message node in this n8n against raw consumption of the same stream, alternating rounds, medians. */
 async function benchChatInN8n(session: E2ESession): Promise<BenchResult> {
@@ -328,12 +304,12 @@ async function benchChatInN8n(session: E2ESession): Promise<BenchResult> {
 			return executionTimeOf(run, 'Chat Message');
 		};
 		// Warm-up: JIT, sockets, n8n's first-run costs.
-		await rawChatRead(sim, cookie, agent);
+		await readChatStreamRaw(sim, cookie, agent);
 		await nodeRun();
 		const nodeMs: number[] = [];
 		const rawMs: number[] = [];
 		for (let round = 0; round < CHAT_ROUNDS; round++) {
-			rawMs.push(await rawChatRead(sim, cookie, agent));
+			rawMs.push((await readChatStreamRaw(sim, cookie, agent)).ms);
 			nodeMs.push(await nodeRun());
 		}
 		const ms = median(nodeMs);
@@ -342,6 +318,7 @@ async function benchChatInN8n(session: E2ESession): Promise<BenchResult> {
 			name: `Chat Message node in real n8n, ${CHAT_TOKENS.toLocaleString('en')}-token reply`,
 			baselineName: 'raw keep-alive read of the same stream (no parsing)',
 			items: CHAT_TOKENS,
+			unit: 'tokens',
 			ms,
 			baselineMs,
 			ratio: ms / baselineMs,
@@ -427,8 +404,7 @@ export async function benchRealN8n(): Promise<BenchResult[]> {
 
 function print(results: BenchResult[]): void {
 	for (const result of results) {
-		// The chat line counts tokens of one reply, the others published items.
-		const unit = /-token reply/.test(result.name) ? 'tokens' : 'items';
+		const unit = result.unit ?? 'items';
 		console.log(`\n${result.name}: ${itemsPerSecond(result.items, result.ms)} ${unit}/s (${Math.round(result.ms)} ms for ${result.items})`);
 		console.log(`  vs ${result.baselineName}: ${itemsPerSecond(result.items, result.baselineMs)} ${unit}/s (${Math.round(result.baselineMs)} ms)`);
 		console.log(`  time ratio ${result.ratio.toFixed(3)}${result.goal ? ` — goal ${result.goal}` : ''}`);

@@ -8,6 +8,8 @@ export interface BenchResult {
 	/** What it is compared with, e.g. "raw keep-alive client". */
 	baselineName: string;
 	items: number;
+	/** What `items` counts: published items (the default) or the tokens of one reply. */
+	unit?: 'items' | 'tokens';
 	ms: number;
 	baselineMs: number;
 	/** ms / baselineMs: 1.0 = as fast as the baseline; the issue's goal is stated beside it. */
