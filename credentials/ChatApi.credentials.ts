@@ -11,7 +11,7 @@ import type {
 /** Better Auth's default; production servers use `__Secure-better-auth.session_token`. */
 export const DEFAULT_SESSION_COOKIE = 'better-auth.session_token';
 
-function baseUrlOf(credentials: ICredentialDataDecryptedObject): string {
+export function chatBaseUrl(credentials: ICredentialDataDecryptedObject): string {
 	return String(credentials.baseUrl ?? '').replace(/\/+$/, '');
 }
 
@@ -122,7 +122,7 @@ export class ChatApi implements ICredentialType {
 		try {
 			response = (await this.helpers.httpRequest({
 				method: 'POST',
-				url: `${baseUrlOf(credentials)}/api/auth/sign-in/email`,
+				url: `${chatBaseUrl(credentials)}/api/auth/sign-in/email`,
 				body: { email: credentials.email, password: credentials.password },
 				json: true,
 				returnFullResponse: true,

@@ -14,7 +14,7 @@ import {
 	type JsonObject,
 } from 'n8n-workflow';
 
-import { chatAuthHeaders } from '../../credentials/ChatApi.credentials';
+import { chatAuthHeaders, chatBaseUrl } from '../../credentials/ChatApi.credentials';
 import { asNodeError } from '../shared/errors';
 import { prepareEveryItem } from '../shared/prepareItems';
 import { expectSuccess, sendForItem } from '../shared/sendForItem';
@@ -29,15 +29,11 @@ import { validateChatMessage, type ChatMessageRequest } from './validation';
 const CREDENTIAL = 'chatApi';
 const DEFAULT_IDLE_TIMEOUT_S = 60;
 
-function baseUrlOf(credentials: IDataObject): string {
-	return String(credentials.baseUrl ?? '').replace(/\/+$/, '');
-}
-
 const CHAT_SESSION: SessionSpec = {
 	credentialType: CREDENTIAL,
 	// /api/models answers 401 without a valid session (get-session answers 200 null), so this probe is
 	// what makes n8n sign in again when the stored session has expired.
-	probe: (credentials) => ({ method: 'GET', url: `${baseUrlOf(credentials)}/api/models`, json: true }),
+	probe: (credentials) => ({ method: 'GET', url: `${chatBaseUrl(credentials)}/api/models`, json: true }),
 	authHeaders: chatAuthHeaders,
 };
 
@@ -179,7 +175,7 @@ export class ChatMessage implements INodeType {
 				const credentials = await this.getCredentials(CREDENTIAL);
 				const body: unknown = await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL, {
 					method: 'GET',
-					url: `${baseUrlOf(credentials)}/api/models`,
+					url: `${chatBaseUrl(credentials)}/api/models`,
 					json: true,
 				});
 				return modelOptions(body);
@@ -211,7 +207,7 @@ export class ChatMessage implements INodeType {
 				session = stored.authentication === 'sessionToken' ? tokenSession(stored) : await openSession(this, CHAT_SESSION, () => client!);
 				client = openClient(this, {
 					credentialType: CREDENTIAL,
-					baseUrl: baseUrlOf(session.credentials),
+					baseUrl: chatBaseUrl(session.credentials),
 					authHeaders: chatAuthHeaders(session.credentials),
 					transport: 'keepAlive',
 					// Streams are bounded by the idle and overall timeouts, not by a request timeout.
