@@ -39,28 +39,21 @@ export async function openSession(context: IExecuteFunctions, spec: SessionSpec,
 
 	let renewals = 0;
 	let inFlight: Promise<boolean> | undefined;
-	let generation = 0;
-	const renew = async () => {
-		const seen = generation;
-		if (!inFlight) {
-			inFlight = (async () => {
-				try {
-					await probe();
-					renewals++;
-					generation++;
-					client().setAuthHeaders(spec.authHeaders(credentials));
-					return true;
-				} catch {
-					return false;
-				} finally {
-					inFlight = undefined;
-				}
-			})();
-			return await inFlight;
-		}
-		// Another request is renewing already; send again with its result.
-		const renewed = await inFlight;
-		return renewed || generation !== seen;
+	// Requests that meet a 401 while a renewal is under way wait for it and share its result.
+	const renew = () => {
+		inFlight ??= (async () => {
+			try {
+				await probe();
+				renewals++;
+				client().setAuthHeaders(spec.authHeaders(credentials));
+				return true;
+			} catch {
+				return false;
+			} finally {
+				inFlight = undefined;
+			}
+		})();
+		return inFlight;
 	};
 	return { get credentials() { return credentials; }, renew, renewals: () => renewals };
 }
