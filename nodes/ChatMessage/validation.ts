@@ -23,7 +23,6 @@ export function isUuid(value: unknown): value is string {
 	return typeof value === 'string' && UUID.test(value);
 }
 
-
 export function checkChatId(chatId: unknown): FieldProblem | undefined {
 	if (typeof chatId !== 'string' || chatId.trim() === '') {
 		return { field: 'chatId', message: `Chat ID must be a chat's UUID, got ${typeof chatId === 'string' ? 'an empty text' : describeValue(chatId)}` };

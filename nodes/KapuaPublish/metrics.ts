@@ -53,7 +53,6 @@ export function isIsoDate(text: string): boolean {
 	return true;
 }
 
-
 /** Text of a value given in the UI or by an expression; numbers and booleans as JavaScript writes them. */
 function asText(value: unknown): string | undefined {
 	if (typeof value === 'string') return value.trim();

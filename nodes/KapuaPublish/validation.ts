@@ -72,7 +72,6 @@ export interface ValidMessage {
 
 export type CheckResult = { ok: true; value: ValidMessage } | { ok: false; problem: FieldProblem };
 
-
 function text(value: unknown): string | undefined {
 	if (typeof value === 'string') return value.trim();
 	if (typeof value === 'number' && Number.isFinite(value)) return String(value);

@@ -16,7 +16,6 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
 
 const STREAM_NAME = /^[A-Za-z0-9_-]+$/;
 
-
 export function checkStreamName(stream: unknown): FieldProblem | undefined {
 	if (typeof stream !== 'string') return { field: 'stream', message: `Stream must be text, got ${describeValue(stream)}` };
 	if (stream === '') return { field: 'stream', message: 'Stream is empty' };
