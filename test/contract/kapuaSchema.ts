@@ -22,7 +22,7 @@ import { parse } from 'yaml';
 
 import type { CapturedRequest } from '../simulators/kapua';
 
-export const OPENAPI_DIR = path.resolve(__dirname, '..', '..', '..', 'shared', 'contracts', 'kapua', 'openapi');
+const OPENAPI_DIR = path.resolve(__dirname, '..', '..', '..', 'shared', 'contracts', 'kapua', 'openapi');
 
 type Schema = Record<string, unknown>;
 
@@ -41,7 +41,7 @@ function pointer(document: unknown, fragment: string): unknown {
 }
 
 /** A schema with every $ref (local or to another file) replaced by its target, recursively. */
-export function resolveRefs(node: unknown, file: string, depth = 0): unknown {
+function resolveRefs(node: unknown, file: string, depth = 0): unknown {
 	if (depth > 40) throw new Error(`$ref chain too deep in ${file}`);
 	if (Array.isArray(node)) return node.map((entry) => resolveRefs(entry, file, depth + 1));
 	if (node === null || typeof node !== 'object') return node;
@@ -54,18 +54,18 @@ export function resolveRefs(node: unknown, file: string, depth = 0): unknown {
 	return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, resolveRefs(value, file, depth + 1)]));
 }
 
-export function schemaAt(relativeFile: string, jsonPointer: string): Schema {
+function schemaAt(relativeFile: string, jsonPointer: string): Schema {
 	const file = path.join(OPENAPI_DIR, relativeFile);
 	return resolveRefs(pointer(load(file), jsonPointer), file) as Schema;
 }
 
 /** The request body schema of an operation, e.g. ('stream/stream-scopeId.yaml', '/{scopeId}/streams/messages'). */
-export function requestSchema(relativeFile: string, apiPath: string): Schema {
+function requestSchema(relativeFile: string, apiPath: string): Schema {
 	return schemaAt(relativeFile, `/paths/${apiPath.replace(/~/g, '~0').replace(/\//g, '~1')}/post/requestBody/content/application~1json/schema`);
 }
 
 /** Properties a schema knows, through allOf; readOnly ones apart (a client must not send them). */
-export function knownProperties(schema: Schema): { writable: Map<string, Schema>; readOnly: Set<string> } {
+function knownProperties(schema: Schema): { writable: Map<string, Schema>; readOnly: Set<string> } {
 	const writable = new Map<string, Schema>();
 	const readOnly = new Set<string>();
 	const visit = (node: Schema) => {
@@ -142,7 +142,7 @@ function validator(name: keyof typeof patched) {
 	return validators.get(name)!;
 }
 
-export function ajvProblems(errors: ErrorObject[] | null | undefined): string[] {
+function ajvProblems(errors: ErrorObject[] | null | undefined): string[] {
 	return (errors ?? []).map((error) => `${error.instancePath || '(body)'} ${error.message}`);
 }
 

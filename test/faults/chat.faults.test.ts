@@ -12,12 +12,13 @@ import type { IncomingMessage } from 'node:http';
 import type { IDataObject, StructuredChunk } from 'n8n-workflow';
 
 import { CredentialStore, runNode, type NodeRunResult, type NodeRunSpec } from '../harness/n8n';
+import { waitFor } from '../harness/waitFor';
 import type { Fault } from '../simulators/faults';
-import { CHAT_DEFAULTS, chatErrorBody, startChatSimulator, type ChatSimulator } from '../simulators/chat';
+import { CHAT_DEFAULTS, chatErrorBody, isSignInRequest, isStreamRequest, startChatSimulator, type ChatSimulator } from '../simulators/chat';
 import { CHAT_BASE_PARAMETERS, chatBadInputs } from '../workflow/chat.badInputs';
-import { leftoverHandles } from './leaks';
 import { record } from './report';
 import { collectSecretSurface } from './secrets';
+import { runBadInputs, runMatrixCase, STREAM_FAULT_NAMES } from './suite';
 
 const NODE = 'Chat Message';
 const CANARY_PASSWORD = 'CANARY-chat-password-3c9d1';
@@ -30,9 +31,7 @@ const CANARIES = [CANARY_PASSWORD, CANARY_TOKEN, CANARY_COOKIE];
 const USER = { ...CHAT_DEFAULTS.user, password: CANARY_PASSWORD };
 const OTHER_USERS_CHAT = '3f2b8c1e-9d4a-4c6b-8e2f-1a2b3c4d5e6f';
 
-const isStream = (request: IncomingMessage) => request.method === 'POST' && /\/messages\/stream$/.test(request.url ?? '');
-const isSignIn = (request: IncomingMessage) => request.method === 'POST' && (request.url ?? '').endsWith('/api/auth/sign-in/email');
-const onStream = { match: isStream };
+const onStream = { match: isStreamRequest };
 
 type Way = 'emailPassword' | 'sessionToken';
 
@@ -96,25 +95,9 @@ function outcome(result: NodeRunResult): string {
 	return `${replies.length > 1 ? `${replies.length} ` : ''}${complete ? 'complete' : 'partial'} repl${replies.length > 1 ? 'ies' : 'y'} (${chars} chars${ignored ? `, ${ignored} malformed event(s) skipped` : ''}); ${counts}`;
 }
 
-/** Cancels the execution as soon as `condition` holds (polled), as the editor's stop button does. */
-function cancelWhen(condition: () => boolean): Pick<NodeRunSpec, 'onStart'> & { stop: () => void } {
-	let poll: NodeJS.Timeout | undefined;
-	return {
-		onStart: (execution) => {
-			poll = setInterval(() => {
-				if (condition()) {
-					clearInterval(poll);
-					execution.cancel();
-				}
-			}, 5);
-		},
-		stop: () => clearInterval(poll),
-	};
-}
-
 /** The server saw the client close the stream (not a reply that ended). */
 async function closedByClient(index: number): Promise<void> {
-	for (let turn = 0; turn < 200 && !sim.streams[index]?.closedByClient; turn++) await new Promise((resolve) => setTimeout(resolve, 5));
+	await waitFor(() => sim.streams[index]?.closedByClient === true, 1000, `the client to close stream ${index}`);
 	expect(sim.streams[index]).toMatchObject({ closedByClient: true, ended: false });
 }
 
@@ -123,7 +106,7 @@ const inject = (fault: Fault, options: { times?: number; match?: (request: Incom
 describe('fault matrix', () => {
 	const cases: Array<{
 		fault: string;
-		setup: () => Promise<(Partial<NodeRunSpec> & { stop?: () => void }) | void>;
+		setup: () => Promise<Partial<NodeRunSpec> | void>;
 		items?: IDataObject[];
 		parameters?: IDataObject;
 		/** Words before the observed outcome, e.g. which form of the fault the chat API uses. */
@@ -238,7 +221,7 @@ describe('fault matrix', () => {
 			parameters: { options: { idleTimeout: 0 } },
 			setup: async () => {
 				inject({ kind: 'hang' });
-				return cancelWhen(() => sim.streamRequests >= 1);
+				return { cancelWhen: () => sim.streamRequests >= 1 };
 			},
 			expect: (result) => {
 				expect(result.run.status).toBe('canceled');
@@ -248,7 +231,7 @@ describe('fault matrix', () => {
 			},
 		},
 		{
-			fault: 'SSE stream dropped mid-reply',
+			fault: STREAM_FAULT_NAMES.dropped,
 			setup: async () => inject({ kind: 'streamDrop', afterEvents: 4 }),
 			expect: (result) => {
 				expect(result.error?.message).toBe('The reply ended early: the connection closed before the end of the reply [item 0]');
@@ -257,7 +240,7 @@ describe('fault matrix', () => {
 			},
 		},
 		{
-			fault: 'SSE error event',
+			fault: STREAM_FAULT_NAMES.errorEvent,
 			setup: async () => inject({ kind: 'streamError', afterEvents: 3 }),
 			expect: (result) => {
 				expect(result.error?.message).toBe('The chat server failed while replying: Streaming failed (STREAMING_ERROR) [item 0]');
@@ -267,7 +250,7 @@ describe('fault matrix', () => {
 		},
 		{
 			// Unparseable data is skipped, as the contract asks for anything not understood; the reply goes on.
-			fault: 'malformed SSE JSON',
+			fault: STREAM_FAULT_NAMES.malformed,
 			setup: async () => inject({ kind: 'streamMalformed', afterEvents: 2 }),
 			expect: (result) => {
 				expect(result.error).toBeUndefined();
@@ -276,7 +259,7 @@ describe('fault matrix', () => {
 			},
 		},
 		{
-			fault: 'SSE stream never ends (idle timeout)',
+			fault: STREAM_FAULT_NAMES.neverEnds,
 			parameters: { options: { idleTimeout: 0.2 } },
 			setup: async () => inject({ kind: 'streamHang', afterEvents: 3 }),
 			expect: async (result) => {
@@ -287,11 +270,11 @@ describe('fault matrix', () => {
 		},
 		{
 			// The server stops mid-reply and no timeout is set: only the cancel can end the run.
-			fault: 'cancelled mid-stream',
+			fault: STREAM_FAULT_NAMES.cancelled,
 			parameters: { options: { idleTimeout: 0 } },
 			setup: async () => {
 				inject({ kind: 'streamHang', afterEvents: 3 });
-				return cancelWhen(() => (sim.streams[0]?.eventsWritten ?? 0) >= 3);
+				return { cancelWhen: () => (sim.streams[0]?.eventsWritten ?? 0) >= 3 };
 			},
 			expect: async (result) => {
 				expect(result.run.status).toBe('canceled');
@@ -321,36 +304,22 @@ describe('fault matrix', () => {
 
 	test.each(cases)('$fault', async ({ fault, setup, items = [{}], parameters = {}, note = '', expect: check }) => {
 		await start();
-		const { stop, ...extra } = (await setup()) ?? {};
-		const { result, leaks } = await leftoverHandles(async () => {
-			try {
-				return await run(items, parameters, extra);
-			} finally {
-				stop?.();
-			}
-		});
-		await check(result);
-		record({ section: 'matrix', node: NODE, fault, outcome: `${note}${outcome(result)}`, leaks: leaks.length });
-		expect(leaks).toEqual([]);
+		const extra = (await setup()) ?? {};
+		await runMatrixCase({ node: NODE, fault, run: () => run(items, parameters, extra), check, outcome: (result) => `${note}${outcome(result)}` });
 	});
 });
 
 describe('bad input', () => {
 	test(`${chatBadInputs.length} bad inputs: each a clear error naming item and field, nothing sent, not even a sign-in`, async () => {
 		await start();
-		let clear = 0;
-		for (const badInput of chatBadInputs) {
-			const result = await run(badInput.items, badInput.parameters);
-			expect({ name: badInput.name, output: result.output }).toEqual({ name: badInput.name, output: [] });
-			expect(result.error?.message).toMatch(badInput.message);
-			// The error names the field in its description too, for the editor's error panel.
-			expect(result.error?.description).toMatch(/Nothing was sent for this item\. Field: /);
-			if (badInput.message.test(result.error?.message ?? '')) clear++;
-		}
-		expect(sim.requestCount).toBe(0);
-		expect(sim.signIns).toBe(0);
-		expect(chatBadInputs.length).toBeGreaterThanOrEqual(15);
-		record({ section: 'badInput', node: NODE, tried: chatBadInputs.length, clear, sent: sim.requestCount });
+		await runBadInputs({
+			node: NODE,
+			badInputs: chatBadInputs,
+			run: (badInput) => run(badInput.items, badInput.parameters),
+			descriptionNamesField: true,
+			sent: () => sim.requestCount,
+			after: () => expect(sim.signIns).toBe(0),
+		});
 	});
 });
 
@@ -375,7 +344,7 @@ describe('secrets', () => {
 					return { credentials: store };
 				}
 				// Refused again after the re-login.
-				inject({ kind: 'status', status: 401, body: chatErrorBody(401, 'UNAUTHORIZED', 'Unauthorized') }, { times: 2, match: isStream });
+				inject({ kind: 'status', status: 401, body: chatErrorBody(401, 'UNAUTHORIZED', 'Unauthorized') }, { times: 2, match: isStreamRequest });
 				return {};
 			},
 		},
@@ -383,15 +352,15 @@ describe('secrets', () => {
 		{ name: '404', spec: () => (inject({ kind: 'status', status: 404, body: chatErrorBody(404, 'CHAT_NOT_FOUND', 'Chat does not exist', 'documented') }), {}) },
 		{
 			name: '429 exhausted',
-			spec: () => (inject({ kind: 'status', status: 429, body: chatErrorBody(429, 'RATE_LIMIT_EXCEEDED', 'Too many requests', 'real', { retryAfter: 0 }) }, { times: 3, match: isStream }), {}),
+			spec: () => (inject({ kind: 'status', status: 429, body: chatErrorBody(429, 'RATE_LIMIT_EXCEEDED', 'Too many requests', 'real', { retryAfter: 0 }) }, { times: 3, match: isStreamRequest }), {}),
 		},
 		{ name: 'reset', spec: () => (inject({ kind: 'reset' }), {}) },
 		{ name: 'error event', spec: () => (inject({ kind: 'streamError', afterEvents: 3 }), {}) },
 		{ name: 'stream dropped', spec: () => (inject({ kind: 'streamDrop', afterEvents: 3 }), {}) },
 		{ name: 'idle timeout', spec: () => (inject({ kind: 'streamHang', afterEvents: 2 }), { parameters: { options: { idleTimeout: 0.1 } } }) },
 		{ name: 'bad input', spec: () => ({ parameters: { chatMode: 'existing', chatId: 'not-a-uuid' } }) },
-		{ name: 'sign-in answered 500', ways: ['emailPassword'], spec: () => (inject({ kind: 'status', status: 500, body: { message: 'boom' } }, { match: isSignIn }), {}) },
-		{ name: 'sign-in connection reset', ways: ['emailPassword'], spec: () => (inject({ kind: 'reset' }, { match: isSignIn }), {}) },
+		{ name: 'sign-in answered 500', ways: ['emailPassword'], spec: () => (inject({ kind: 'status', status: 500, body: { message: 'boom' } }, { match: isSignInRequest }), {}) },
+		{ name: 'sign-in connection reset', ways: ['emailPassword'], spec: () => (inject({ kind: 'reset' }, { match: isSignInRequest }), {}) },
 	];
 
 	test('no canary (password, pasted token, issued session cookie) in outputs, errors, logs or streamed chunks on any error path', async () => {

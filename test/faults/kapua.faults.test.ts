@@ -13,12 +13,13 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { CredentialStore, runNode, type NodeRunResult, type NodeRunSpec } from '../harness/n8n';
 import type { Fault } from '../simulators/faults';
-import { startKapuaSimulator, type KapuaSimulator } from '../simulators/kapua';
+import { isLoginRequest, isPublishRequest, startKapuaSimulator, type KapuaSimulator } from '../simulators/kapua';
 import { kapuaBadInputs } from '../workflow/kapua.badInputs';
 import { BASE_PARAMETERS, type AuthWay } from '../workflow/kapuaFixtures';
-import { leftoverHandles } from './leaks';
 import { record } from './report';
 import { collectSecretSurface } from './secrets';
+import { soakStats } from './soak';
+import { appliedFaults, runBadInputs, runMatrixCase, streamFaultsNotApplicable } from './suite';
 
 const NODE = 'Kapua Publish';
 const USER = 'kapua-sys';
@@ -31,9 +32,7 @@ const CANARIES = [CANARY_PASSWORD, CANARY_API_KEY, CANARY_TOKEN];
 
 const HTML_401 = '<!doctype html><html><head><title>HTTP Status 401 – Unauthorized</title></head><body><h1>HTTP Status 401 – Unauthorized</h1></body></html>';
 
-const isPublish = (request: IncomingMessage) => request.method === 'POST' && /\/streams\/messages(\?|$)/.test(request.url ?? '');
-const isLogin = (request: IncomingMessage) => request.method === 'POST' && /\/authentication\/(user|apikey)$/.test(request.url ?? '');
-const onPublish = { match: isPublish };
+const onPublish = { match: isPublishRequest };
 
 let sim: KapuaSimulator;
 afterEach(async () => sim?.close());
@@ -93,26 +92,10 @@ function outcome(result: NodeRunResult): string {
 	return `error item "${result.output.find((item) => item.json.error !== undefined)?.json.error}"; ${counts}`;
 }
 
-/** Cancels the execution as soon as the simulator has seen `n` publish requests. */
-function cancelAtPublish(n: number): Pick<NodeRunSpec, 'onStart'> & { stop: () => void } {
-	let poll: NodeJS.Timeout | undefined;
-	return {
-		onStart: (execution) => {
-			poll = setInterval(() => {
-				if (sim.publishRequests >= n) {
-					clearInterval(poll);
-					execution.cancel();
-				}
-			}, 5);
-		},
-		stop: () => clearInterval(poll),
-	};
-}
-
 describe('fault matrix', () => {
 	const cases: Array<{
 		fault: string;
-		setup: () => Promise<(Partial<NodeRunSpec> & { stop?: () => void }) | void>;
+		setup: () => Promise<Partial<NodeRunSpec> | void>;
 		items?: IDataObject[];
 		parameters?: Record<string, unknown>;
 		expect: (result: NodeRunResult) => void;
@@ -198,7 +181,7 @@ describe('fault matrix', () => {
 			fault: 'cancelled mid-request',
 			setup: async () => {
 				sim.faults.inject({ kind: 'hang' }, onPublish);
-				return cancelAtPublish(1);
+				return { cancelWhen: () => sim.publishRequests >= 1 };
 			},
 			expect: (result) => {
 				expect(result.run.status).toBe('canceled');
@@ -258,24 +241,11 @@ describe('fault matrix', () => {
 
 	test.each(cases)('$fault', async ({ fault, setup, items = [{}], parameters = {}, expect: check }) => {
 		await start();
-		const { stop, ...extra } = (await setup()) ?? {};
-		const { result, leaks } = await leftoverHandles(async () => {
-			try {
-				return await run(items, parameters, extra);
-			} finally {
-				stop?.();
-			}
-		});
-		check(result);
-		record({ section: 'matrix', node: NODE, fault, outcome: outcome(result), leaks: leaks.length });
-		expect(leaks).toEqual([]);
+		const extra = (await setup()) ?? {};
+		await runMatrixCase({ node: NODE, fault, run: () => run(items, parameters, extra), check, outcome });
 	});
 
-	for (const fault of ['SSE stream dropped mid-reply', 'SSE error event', 'malformed SSE JSON', 'SSE stream never ends (idle timeout)', 'cancelled mid-stream']) {
-		test(`${fault}: not applicable (Kapua answers 204 or JSON)`, () => {
-			record({ section: 'matrix', node: NODE, fault, outcome: 'n/a', leaks: 0 });
-		});
-	}
+	streamFaultsNotApplicable(NODE, 'Kapua answers 204 or JSON');
 });
 
 describe('soak: 2,000 publishes over 20 client ID + channel keys, 5% of requests failing at random, a token expiry', () => {
@@ -291,7 +261,7 @@ describe('soak: 2,000 publishes over 20 client ID + channel keys, 5% of requests
 			{ kind: 'resetAfterAccept' },
 			{ kind: 'delay', ms: 5 },
 		];
-		sim.faults.randomly({ rate: 0.05, seed: 20261123, faults, match: isPublish });
+		sim.faults.randomly({ rate: 0.05, seed: 20261123, faults, match: isPublishRequest });
 		sim.expireTokensAfterPublishes(900);
 		const store = credentials();
 		const items = Array.from({ length: 2_000 }, (_, seq) => ({ seq, client: `dev-${seq % 4}`, channel: `lane/${seq % 5}` }));
@@ -310,25 +280,15 @@ describe('soak: 2,000 publishes over 20 client ID + channel keys, 5% of requests
 		expect(result.output).toHaveLength(items.length);
 		expect(result.output.map((item: INodeExecutionData) => (item.pairedItem as { item: number }).item)).toEqual(items.map((_, i) => i));
 
-		const seqOf = (message: { metrics: Array<{ value: unknown }> }) => Number(message.metrics[0].value);
-		const logCount = new Map<number, number>();
-		for (const message of sim.published) logCount.set(seqOf(message), (logCount.get(seqOf(message)) ?? 0) + 1);
-		const succeeded = result.output.filter((item) => item.json.published === true);
-		const failed = result.output.filter((item) => item.json.error !== undefined);
-		const seqAt = (item: INodeExecutionData) => items[(item.pairedItem as { item: number }).item].seq;
-		const duplicates = [...logCount.values()].filter((count) => count > 1).length;
-		const lost = succeeded.filter((item) => logCount.get(seqAt(item)) !== 1).length;
-		const acceptedButReported = failed.filter((item) => logCount.has(seqAt(item)));
+		const { succeeded, failed, duplicates, lost, acceptedButReported, orderBreaks, keys } = soakStats({
+			items,
+			output: result.output,
+			log: sim.published,
+			seqOf: (message) => Number(message.metrics[0].value),
+			keyOf: (message) => `${message.clientId}|${message.semanticParts.join('/')}`,
+		});
 
-		let orderBreaks = 0;
-		const last = new Map<string, number>();
-		for (const message of sim.published) {
-			const key = `${message.clientId}|${message.semanticParts.join('/')}`;
-			if ((last.get(key) ?? -1) >= seqOf(message)) orderBreaks++;
-			last.set(key, seqOf(message));
-		}
-
-		expect(last.size).toBe(20);
+		expect(keys).toBe(20);
 		expect(succeeded.length + failed.length).toBe(items.length);
 		expect(duplicates).toBe(0);
 		expect(lost).toBe(0);
@@ -346,10 +306,7 @@ describe('soak: 2,000 publishes over 20 client ID + channel keys, 5% of requests
 		expect(store.preAuthenticationRuns.get('kapuaApi')).toBe(2);
 		expect(new Set(sim.published.map((message) => message.tokenId)).size).toBe(2);
 
-		const injected = Object.entries(sim.faults.applied)
-			.filter(([, count]) => count > 0)
-			.map(([kind, count]) => `${kind} ${count}`)
-			.join(', ');
+		const injected = appliedFaults(sim.faults.applied);
 		record({
 			section: 'soak',
 			node: NODE,
@@ -368,18 +325,13 @@ describe('soak: 2,000 publishes over 20 client ID + channel keys, 5% of requests
 describe('bad input', () => {
 	test(`${kapuaBadInputs.length} bad inputs: each a clear error naming item and field, nothing sent, not even a login`, async () => {
 		await start();
-		let clear = 0;
-		for (const badInput of kapuaBadInputs) {
-			const result = await run(badInput.items, badInput.parameters);
-			expect(result.output).toEqual([]);
-			expect(result.error?.message).toMatch(badInput.message);
-			// The error names the field in its description too, for the editor's error panel.
-			expect(result.error?.description).toMatch(/Nothing was sent for this item\. Field: /);
-			if (badInput.message.test(result.error?.message ?? '')) clear++;
-		}
-		expect(sim.requestCount).toBe(0);
-		expect(kapuaBadInputs.length).toBeGreaterThanOrEqual(15);
-		record({ section: 'badInput', node: NODE, tried: kapuaBadInputs.length, clear, sent: sim.requestCount });
+		await runBadInputs({
+			node: NODE,
+			badInputs: kapuaBadInputs,
+			run: (badInput) => run(badInput.items, badInput.parameters),
+			descriptionNamesField: true,
+			sent: () => sim.requestCount,
+		});
 	});
 });
 
@@ -388,6 +340,8 @@ describe('secrets', () => {
 		name: string;
 		/** The ways in this path applies to (default: all three). */
 		ways?: AuthWay[];
+		/** A login renews the session, so the run succeeds for the ways that log in (not for a pasted token). */
+		renewedByLogin?: boolean;
 		spec: (way: AuthWay) => { credentials?: CredentialStore; parameters?: Record<string, unknown>; items?: IDataObject[] };
 	};
 	const wrong: Record<AuthWay, () => IDataObject> = {
@@ -405,9 +359,10 @@ describe('secrets', () => {
 		{ name: '401 wrong password / API key / token', spec: (way) => ({ credentials: credentials(way, wrong[way]()) }) },
 		{
 			name: '401 expired token mid-run',
+			renewedByLogin: true,
 			spec: () => (sim.expireTokensAfterPublishes(1), { items: [{}, {}, {}], parameters: { options: { maxConcurrency: 1 } } }),
 		},
-		{ name: '401 twice (again after renewing the session)', spec: () => (inject({ kind: 'status', status: 401, body: HTML_401 }, { times: 2, match: isPublish }), {}) },
+		{ name: '401 twice (again after renewing the session)', spec: () => (inject({ kind: 'status', status: 401, body: HTML_401 }, { times: 2, match: isPublishRequest }), {}) },
 		{ name: '403 without stream:write', spec: (way) => ({ credentials: credentials(way, reader[way]()) }) },
 		{
 			name: '400',
@@ -421,12 +376,12 @@ describe('secrets', () => {
 			),
 		},
 		{ name: '500 CALL_ERROR', spec: () => ({ parameters: { deviceId: 'Zm9vYmFy' } }) },
-		{ name: '429 exhausted', spec: () => (inject({ kind: 'status', status: 429, headers: { 'Retry-After': '0' } }, { times: 3, match: isPublish }), {}) },
+		{ name: '429 exhausted', spec: () => (inject({ kind: 'status', status: 429, headers: { 'Retry-After': '0' } }, { times: 3, match: isPublishRequest }), {}) },
 		{ name: 'reset', spec: () => (inject({ kind: 'reset' }), {}) },
 		{ name: 'timeout', spec: () => (inject({ kind: 'hang' }), { parameters: { options: { timeout: 100 } } }) },
 		{ name: 'bad input', spec: () => ({ parameters: { channel: 'heater/+' } }) },
-		{ name: 'login answered 500', ways: ['userPassword', 'apiKey'], spec: () => (inject({ kind: 'status', status: 500, body: { type: 'throwableInfo', httpErrorCode: 500, message: 'boom' } }, { match: isLogin }), {}) },
-		{ name: 'login connection reset', ways: ['userPassword', 'apiKey'], spec: () => (inject({ kind: 'reset' }, { match: isLogin }), {}) },
+		{ name: 'login answered 500', ways: ['userPassword', 'apiKey'], spec: () => (inject({ kind: 'status', status: 500, body: { type: 'throwableInfo', httpErrorCode: 500, message: 'boom' } }, { match: isLoginRequest }), {}) },
+		{ name: 'login connection reset', ways: ['userPassword', 'apiKey'], spec: () => (inject({ kind: 'reset' }, { match: isLoginRequest }), {}) },
 	];
 
 	test('no canary (password, API key, pasted or issued token) in outputs, errors or logs on any error path', async () => {
@@ -442,7 +397,7 @@ describe('secrets', () => {
 					const surface = await collectSecretSurface(async () => (result = await run(items, parameters, { credentials: store, continueOnFail })));
 					runs++;
 					// The path did fail (a token that expires mid-run is renewed by a login, not by a pasted token).
-					const renewed = path.name === '401 expired token mid-run' && way !== 'accessToken';
+					const renewed = path.renewedByLogin === true && way !== 'accessToken';
 					const failedSomewhere = result!.error !== undefined || result!.output.some((item) => item.json.error !== undefined);
 					expect({ path: path.name, way, failed: failedSomewhere }).toEqual({ path: path.name, way, failed: !renewed });
 					const found = CANARIES.filter((canary) => surface.includes(canary));

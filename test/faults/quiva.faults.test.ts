@@ -9,9 +9,10 @@ import { CredentialStore, runNode, type NodeRunResult, type NodeRunSpec } from '
 import type { Fault } from '../simulators/faults';
 import { startQuivaSimulator, type QuivaSimulator } from '../simulators/quiva';
 import { QUIVA_GOOD_ITEM, quivaBadInputs } from '../workflow/quiva.badInputs';
-import { leftoverHandles } from './leaks';
 import { record } from './report';
 import { collectSecretSurface } from './secrets';
+import { soakStats } from './soak';
+import { appliedFaults, runBadInputs, runMatrixCase, streamFaultsNotApplicable } from './suite';
 
 const NODE = 'Quiva Stream Publish';
 const CANARY_KEY = 'CANARY-quiva-key-7f3a9';
@@ -139,17 +140,10 @@ describe('fault matrix', () => {
 	test.each(cases)('$fault', async ({ fault, setup, options, expect: check }) => {
 		await start();
 		const extra = (await setup()) ?? {};
-		const { result, leaks } = await leftoverHandles(() => run([{ id: 1 }], options, extra));
-		check(result);
-		record({ section: 'matrix', node: NODE, fault, outcome: outcome(result, sim.requestCount, sim.received.length), leaks: leaks.length });
-		expect(leaks).toEqual([]);
+		await runMatrixCase({ node: NODE, fault, run: () => run([{ id: 1 }], options, extra), check, outcome: (result) => outcome(result, sim.requestCount, sim.received.length) });
 	});
 
-	for (const fault of ['SSE stream dropped mid-reply', 'SSE error event', 'malformed SSE JSON', 'SSE stream never ends (idle timeout)', 'cancelled mid-stream']) {
-		test(`${fault}: not applicable (the gateway answers JSON)`, () => {
-			record({ section: 'matrix', node: NODE, fault, outcome: 'n/a', leaks: 0 });
-		});
-	}
+	streamFaultsNotApplicable(NODE, 'the gateway answers JSON');
 });
 
 describe('soak: 10,000 publishes over 50 subjects, 5% of requests failing at random', () => {
@@ -173,21 +167,9 @@ describe('soak: 10,000 publishes over 50 subjects, 5% of requests failing at ran
 		expect(result.output).toHaveLength(items.length);
 		expect(result.output.map((item: INodeExecutionData) => (item.pairedItem as { item: number }).item)).toEqual(items.map((_, i) => i));
 
-		const logCount = new Map<number, number>();
-		for (const message of sim.received) logCount.set(message.body.seq as number, (logCount.get(message.body.seq as number) ?? 0) + 1);
-		const succeeded = result.output.filter((item) => item.json.published === true);
-		const failed = result.output.filter((item) => item.json.error !== undefined);
-		const duplicates = [...logCount.values()].filter((count) => count > 1).length;
-		const lost = succeeded.filter((_, i) => logCount.get(items[result.output.indexOf(succeeded[i])].seq) !== 1).length;
-		const acceptedButReported = failed.filter((item) => logCount.has(items[result.output.indexOf(item)].seq)).length;
-
-		let orderBreaks = 0;
-		const last = new Map<string, number>();
-		for (const message of sim.received) {
-			const seq = message.body.seq as number;
-			if ((last.get(message.subject) ?? -1) >= seq) orderBreaks++;
-			last.set(message.subject, seq);
-		}
+		const stats = soakStats({ items, output: result.output, log: sim.received, seqOf: (message) => message.body.seq as number, keyOf: (message) => message.subject });
+		const { succeeded, failed, duplicates, lost, orderBreaks } = stats;
+		const acceptedButReported = stats.acceptedButReported.length;
 
 		expect(succeeded.length + failed.length).toBe(items.length);
 		expect(duplicates).toBe(0);
@@ -197,10 +179,7 @@ describe('soak: 10,000 publishes over 50 subjects, 5% of requests failing at ran
 		expect(acceptedButReported).toBe(sim.faults.applied.resetAfterAccept);
 		expect(failed.every((item) => /\[item \d+\]/.test(String(item.json.error)))).toBe(true);
 
-		const injected = Object.entries(sim.faults.applied)
-			.filter(([, count]) => count > 0)
-			.map(([kind, count]) => `${kind} ${count}`)
-			.join(', ');
+		const injected = appliedFaults(sim.faults.applied);
 		record({
 			section: 'soak',
 			node: NODE,
@@ -219,28 +198,21 @@ describe('soak: 10,000 publishes over 50 subjects, 5% of requests failing at ran
 describe('bad input', () => {
 	test(`${quivaBadInputs.length} bad inputs: each a clear error naming item and field, nothing sent`, async () => {
 		await start();
-		let clear = 0;
-		for (const badInput of quivaBadInputs) {
-			const result = await run([QUIVA_GOOD_ITEM, { ...QUIVA_GOOD_ITEM, ...badInput.badItem }], {}, {}, {
-				subject: 'orders.ok',
-				...badInput.parameters,
-			});
-			expect(result.output).toEqual([]);
-			expect(result.error?.message).toMatch(badInput.message);
-			if (badInput.message.test(result.error?.message ?? '')) clear++;
-		}
-		expect(sim.requestCount).toBe(0);
-		expect(quivaBadInputs.length).toBeGreaterThanOrEqual(15);
-		record({ section: 'badInput', node: NODE, tried: quivaBadInputs.length, clear, sent: sim.requestCount });
+		await runBadInputs({
+			node: NODE,
+			badInputs: quivaBadInputs,
+			run: (badInput) => run([QUIVA_GOOD_ITEM, { ...QUIVA_GOOD_ITEM, ...badInput.badItem }], {}, {}, { subject: 'orders.ok', ...badInput.parameters }),
+			sent: () => sim.requestCount,
+		});
 	});
 });
 
 describe('secrets', () => {
 	test('the credential never appears in outputs, errors or logs on any error path', async () => {
 		await start();
-		const paths: Array<{ name: string; spec: () => Partial<NodeRunSpec> & { items?: IDataObject[]; options?: IDataObject } }> = [
+		const paths: Array<{ name: string; spec: () => Partial<NodeRunSpec> & { items?: IDataObject[]; options?: IDataObject; parameters?: IDataObject } }> = [
 			{ name: '401 (wrong key)', spec: () => ({ credentials: credentials(sim.url, `${CANARY_KEY}-wrong`) }) },
-			{ name: '404', spec: () => ({ items: [{ subject: 'orders.a' }], options: {} }) },
+			{ name: '404', spec: () => ({ parameters: { stream: 'missing' } }) },
 			{ name: '429 exhausted', spec: () => (sim.faults.inject({ kind: 'status', status: 429, headers: { 'Retry-After': '0' }, body: { error: 'Rate limit exceeded' } }, { times: 3 }), {}) },
 			{ name: '500', spec: () => (sim.faults.inject({ kind: 'status', status: 500, body: { error: 'internal_error' } }), {}) },
 			{ name: 'reset', spec: () => (sim.faults.inject({ kind: 'reset' }), {}) },
@@ -251,18 +223,8 @@ describe('secrets', () => {
 		let runs = 0;
 		for (const path of paths) {
 			for (const continueOnFail of [false, true]) {
-				const { items = [{ subject: 'orders.a' }], options = {}, ...extra } = path.spec();
-				const stream = path.name === '404' ? 'missing' : 'orders';
-				const surface = await collectSecretSurface(() =>
-					runNode({
-						type: 'quivaStreamPublish',
-						parameters: { stream, subject: '={{ $json.subject }}', bodySource: 'item', options },
-						credentials: credentials(),
-						items,
-						continueOnFail,
-						...extra,
-					}),
-				);
+				const { items = [{ subject: 'orders.a' }], options = {}, parameters = {}, ...extra } = path.spec();
+				const surface = await collectSecretSurface(() => run(items, options, { continueOnFail, ...extra }, parameters));
 				runs++;
 				if (surface.includes(CANARY_KEY)) leaks++;
 				expect(surface).not.toContain(CANARY_KEY);

@@ -1,7 +1,7 @@
 /**
  * Runs our nodes inside n8n-core's real execution engine (WorkflowExecute, the node execution
  * contexts, parameter and expression resolution, continueOnFail, pairedItem handling), the way n8n's
- * own NodeTestHarness does, but usable outside jest too (the benchmark and the demo use it).
+ * own NodeTestHarness does, but usable outside jest too (the in-process benchmark uses it).
  *
  * What is ours here is what n8n's CLI would provide: the node-type registry, and a credentials store
  * whose pre-authentication follows n8n's CredentialsHelper (run when the expirable property is empty or
@@ -161,8 +161,8 @@ export interface NodeRunSpec {
 	items: Array<IDataObject | INodeExecutionData>;
 	/** Cancel the execution after this many milliseconds, as the editor's stop button does. */
 	cancelAfterMs?: number;
-	/** Called with the running execution, e.g. to cancel it when a simulator sees a request. */
-	onStart?: (execution: { cancel(): void }) => void;
+	/** Cancel the execution as soon as this holds (polled every few milliseconds), e.g. once a simulator saw a request. */
+	cancelWhen?: () => boolean;
 	/**
 	 * Runs as a Webhook or Chat Trigger in "Streaming" mode does: `isStreaming()` is true and every
 	 * `sendChunk` reaches this handler, in order (n8n-core's `sendChunk` lifecycle hook).
@@ -181,22 +181,28 @@ export interface NodeRunResult {
 }
 
 const NODE_NAME = 'Node Under Test';
+const CANCEL_POLL_MS = 5;
 
-/** Runs one node of the package in n8n-core's engine with `items` as its input. */
-export async function runNode(spec: NodeRunSpec): Promise<NodeRunResult> {
-	const credentials = spec.credentials ?? new CredentialStore();
-	const nodes = spec.nodeType ? { ...packageNodes, [spec.type]: spec.nodeType } : packageNodes;
-	const nodeType = nodes[spec.type];
-	const credentialNames = (nodeType?.description.credentials ?? []).map((credential) => credential.name);
+/**
+ * The node under test, with a credential reference for each credential type its node type takes, alone in
+ * a workflow whose registry holds `nodes`.
+ */
+function workflowWithNode(
+	type: string,
+	parameters: Record<string, NodeParameterValueType | object>,
+	nodes: Record<string, INodeType> = packageNodes,
+	settings: Pick<INode, 'onError'> = {},
+): { node: INode; workflow: Workflow } {
+	const credentialNames = (nodes[type]?.description.credentials ?? []).map((credential) => credential.name);
 	const node: INode = {
 		id: 'node-under-test',
 		name: NODE_NAME,
-		type: `${PACKAGE_NAME}.${spec.type}`,
+		type: `${PACKAGE_NAME}.${type}`,
 		typeVersion: 1,
 		position: [0, 0],
-		parameters: spec.parameters as INode['parameters'],
+		parameters: parameters as INode['parameters'],
 		credentials: Object.fromEntries(credentialNames.map((name) => [name, { id: `${name}-id`, name }])),
-		...(spec.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
+		...settings,
 	};
 	const workflow = new Workflow({
 		id: 'test-workflow',
@@ -207,6 +213,14 @@ export async function runNode(spec: NodeRunSpec): Promise<NodeRunResult> {
 		nodeTypes: new PackageNodeTypes(nodes),
 		settings: {},
 	});
+	return { node, workflow };
+}
+
+/** Runs one node of the package in n8n-core's engine with `items` as its input. */
+export async function runNode(spec: NodeRunSpec): Promise<NodeRunResult> {
+	const credentials = spec.credentials ?? new CredentialStore();
+	const nodes = spec.nodeType ? { ...packageNodes, [spec.type]: spec.nodeType } : packageNodes;
+	const { node, workflow } = workflowWithNode(spec.type, spec.parameters, nodes, spec.continueOnFail ? { onError: 'continueRegularOutput' } : {});
 
 	const hooks = new ExecutionLifecycleHooks('manual', 'test-execution', {
 		id: 'test-workflow',
@@ -258,14 +272,23 @@ export async function runNode(spec: NodeRunSpec): Promise<NodeRunResult> {
 	});
 
 	const execution = new WorkflowExecute(additionalData, 'manual', runExecutionData).processRunExecutionData(workflow);
-	spec.onStart?.({ cancel: () => execution.cancel() });
 	let timer: NodeJS.Timeout | undefined;
 	if (spec.cancelAfterMs !== undefined) timer = setTimeout(() => execution.cancel(), spec.cancelAfterMs);
+	let poll: NodeJS.Timeout | undefined;
+	const { cancelWhen } = spec;
+	if (cancelWhen) {
+		poll = setInterval(() => {
+			if (!cancelWhen()) return;
+			clearInterval(poll);
+			execution.cancel();
+		}, CANCEL_POLL_MS);
+	}
 	let run: IRun;
 	try {
 		run = await execution;
 	} finally {
 		if (timer) clearTimeout(timer);
+		if (poll) clearInterval(poll);
 	}
 	const taskData = run.data.resultData.runData[NODE_NAME]?.[0];
 	return {
@@ -286,20 +309,9 @@ export async function runLoadOptions(spec: {
 	credentials: CredentialStore;
 	parameters?: Record<string, NodeParameterValueType | object>;
 }): Promise<INodePropertyOptions[]> {
-	const nodeType = packageNodes[spec.type];
-	const load = nodeType?.methods?.loadOptions?.[spec.method];
+	const load = packageNodes[spec.type]?.methods?.loadOptions?.[spec.method];
 	if (!load) throw new Error(`Node ${spec.type} has no loadOptions method ${spec.method}`);
-	const credentialNames = (nodeType.description.credentials ?? []).map((credential) => credential.name);
-	const node: INode = {
-		id: 'node-under-test',
-		name: NODE_NAME,
-		type: `${PACKAGE_NAME}.${spec.type}`,
-		typeVersion: 1,
-		position: [0, 0],
-		parameters: (spec.parameters ?? {}) as INode['parameters'],
-		credentials: Object.fromEntries(credentialNames.map((name) => [name, { id: `${name}-id`, name }])),
-	};
-	const workflow = new Workflow({ id: 'test-workflow', name: 'Test', nodes: [node], connections: {}, active: false, nodeTypes: new PackageNodeTypes(packageNodes), settings: {} });
+	const { node, workflow } = workflowWithNode(spec.type, spec.parameters ?? {});
 	const additionalData = { credentialsHelper: spec.credentials, variables: {}, currentNodeExecutionIndex: 0 } as unknown as IWorkflowExecuteAdditionalData;
 	return await load.call(new LoadOptionsContext(workflow, node, additionalData, 'parameters'));
 }

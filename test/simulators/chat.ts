@@ -24,7 +24,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { StreamFault } from './faults';
-import { sendJson, startServer, TimerSet, type SimulatorServer } from './http';
+import { extendServer, requestRecord, sendJson, startServer, type RequestRecord, type SimulatorServer } from './http';
 
 export interface ChatUser {
 	id: string;
@@ -74,11 +74,6 @@ export interface ChatSimulatorOptions {
 	sessionCanary?: string;
 }
 
-export interface RequestRecord {
-	method: string;
-	path: string;
-}
-
 export interface ChatSimulator extends SimulatorServer {
 	users: ChatUser[];
 	cookieName: string;
@@ -87,8 +82,6 @@ export interface ChatSimulator extends SimulatorServer {
 	/** Chat ID → owner's user ID. */
 	chats: Map<string, string>;
 	setReply(script: ReplyScript): void;
-	/** Every request seen, in order, faults included (the injector sees each one first). */
-	requests: RequestRecord[];
 	/** POST .../messages/stream requests seen, faults included. */
 	readonly streamRequests: number;
 	/** A valid session cookie value for a user, as a signed-in browser holds it (or `value`, adopted). */
@@ -119,7 +112,19 @@ export function chatErrorBody(status: number, code: string, message: string, sha
 }
 
 /** The default frames of a `streamMalformed` fault: two events whose data is not JSON, one cut short. */
-export const MALFORMED_FRAMES = 'data: {"type":"token","token":\n\ndata: {not json at all}\n\n';
+const MALFORMED_FRAMES = 'data: {"type":"token","token":\n\ndata: {not json at all}\n\n';
+
+/** A message request (`POST /api/chats/:chatId/messages/stream`), live or logged. */
+export function isStreamRequest(request: RequestRecord | IncomingMessage): boolean {
+	const { method, path } = requestRecord(request);
+	return method === 'POST' && /\/messages\/stream$/.test(path);
+}
+
+/** An email sign-in (`POST /api/auth/sign-in/email`), live or logged. */
+export function isSignInRequest(request: RequestRecord | IncomingMessage): boolean {
+	const { method, path } = requestRecord(request);
+	return method === 'POST' && path === '/api/auth/sign-in/email';
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -132,7 +137,7 @@ function cookies(request: IncomingMessage): Map<string, string> {
 	return map;
 }
 
-export function scriptTokens(script: ReplyScript): string[] {
+function scriptTokens(script: ReplyScript): string[] {
 	if (script.tokens) return script.tokens;
 	const count = script.tokenCount ?? 5;
 	return Array.from({ length: count }, (_, index) => `tok${index} `);
@@ -169,12 +174,9 @@ export async function startChatSimulator(options: ChatSimulatorOptions = {}): Pr
 	const sessions = new Map<string, string>();
 	const chats = new Map<string, string>();
 	const streams: StreamRecord[] = [];
-	const timers = new TimerSet();
 	let script: ReplyScript = options.reply ?? {};
 	let expireAtStream = 0;
 	let signIns = 0;
-	const requests: RequestRecord[] = [];
-	const isStreamRequest = (record: RequestRecord) => record.method === 'POST' && /\/messages\/stream$/.test(record.path);
 
 	const createSession = (userId: string, adopted?: string) => {
 		const token = `${options.sessionCanary ? `${options.sessionCanary}-` : ''}${randomUUID().replace(/-/g, '')}`;
@@ -188,10 +190,9 @@ export async function startChatSimulator(options: ChatSimulatorOptions = {}): Pr
 		return users.find((user) => user.id === userId);
 	};
 	const unauthorized = (response: ServerResponse) => sendJson(response, 401, chatErrorBody(401, 'UNAUTHORIZED', 'Unauthorized'));
-	const wait = (ms: number) => timers.wait(ms);
 	const replyText = (s: ReplyScript = script) => scriptTokens(s).join('');
 
-	async function stream(response: ServerResponse, record: StreamRecord, streamFault: StreamFault | undefined) {
+	async function stream(response: ServerResponse, record: StreamRecord, streamFault: StreamFault | undefined, wait: (ms: number) => Promise<void>) {
 		let fault = streamFault;
 		const s = script;
 		const eol = s.lineEnding ?? '\n';
@@ -270,7 +271,7 @@ export async function startChatSimulator(options: ChatSimulatorOptions = {}): Pr
 		if (!closed) response.end();
 	}
 
-	const server = await startServer(async (request, response, raw, streamFault) => {
+	const server = await startServer(async (request, response, raw, streamFault, wait) => {
 		const url = new URL(request.url ?? '/', 'http://localhost');
 		const json = () => {
 			try {
@@ -326,29 +327,23 @@ export async function startChatSimulator(options: ChatSimulatorOptions = {}): Pr
 			if (owner === undefined) chats.set(chatId, user.id);
 			const record: StreamRecord = { chatId, body, eventsWritten: 0, closedByClient: false, ended: false };
 			streams.push(record);
-			return stream(response, record, streamFault);
+			return stream(response, record, streamFault, wait);
 		}
 
 		return sendJson(response, 404, chatErrorBody(404, 'NOT_FOUND', 'Not found'));
 	});
-	// Every request passes the injector before anything else (http.ts), so the log sees the requests a
-	// fault answers (or drops) too.
-	const nextFault = server.faults.next.bind(server.faults);
-	server.faults.next = (request) => {
-		requests.push({ method: request.method ?? '', path: new URL(request.url ?? '/', 'http://localhost').pathname });
-		return nextFault(request);
-	};
-
-	const close = server.close.bind(server);
-	// A getter, not a copied value: Object.assign would read it once.
-	Object.defineProperty(server, 'signIns', { get: () => signIns, enumerable: true });
-	Object.defineProperty(server, 'streamRequests', { get: () => requests.filter(isStreamRequest).length, enumerable: true });
-	return Object.assign(server as SimulatorServer & { signIns: number; streamRequests: number }, {
+	return extendServer(server, {
+		get signIns() {
+			return signIns;
+		},
+		// The server's log holds every request, the ones a fault answers (or drops) too.
+		get streamRequests() {
+			return server.requests.filter(isStreamRequest).length;
+		},
 		users,
 		cookieName,
 		streams,
 		chats,
-		requests,
 		setReply: (next: ReplyScript) => {
 			script = next;
 		},
@@ -361,9 +356,5 @@ export async function startChatSimulator(options: ChatSimulatorOptions = {}): Pr
 			expireAtStream = n;
 		},
 		replyText,
-		async close() {
-			timers.clear();
-			await close();
-		},
 	});
 }

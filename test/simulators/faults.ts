@@ -34,14 +34,17 @@ export type Fault =
 	 */
 	| { kind: 'streamMalformed'; afterEvents: number; frames?: string };
 
+export type FaultKind = Fault['kind'];
+
+/** The kinds of the faults a handler applies itself, once its streamed answer has started. */
+const STREAM_FAULT_KINDS = ['streamDrop', 'streamHang', 'streamError', 'streamMalformed'] as const satisfies readonly FaultKind[];
+
 /** The faults a handler applies itself, once its streamed answer has started. */
-export type StreamFault = Extract<Fault, { kind: 'streamDrop' | 'streamHang' | 'streamError' | 'streamMalformed' }>;
+export type StreamFault = Extract<Fault, { kind: (typeof STREAM_FAULT_KINDS)[number] }>;
 
 export function isStreamFault(fault: Fault | undefined): fault is StreamFault {
-	return fault?.kind === 'streamDrop' || fault?.kind === 'streamHang' || fault?.kind === 'streamError' || fault?.kind === 'streamMalformed';
+	return fault !== undefined && (STREAM_FAULT_KINDS as readonly FaultKind[]).includes(fault.kind);
 }
-
-export type FaultKind = Fault['kind'];
 
 type Matcher = (request: IncomingMessage) => boolean;
 
@@ -75,10 +78,7 @@ export class FaultInjector {
 		resetAfterAccept: 0,
 		delay: 0,
 		hang: 0,
-		streamDrop: 0,
-		streamHang: 0,
-		streamError: 0,
-		streamMalformed: 0,
+		...(Object.fromEntries(STREAM_FAULT_KINDS.map((kind) => [kind, 0])) as Record<StreamFault['kind'], number>),
 	};
 
 	/** The next `times` matching requests get `fault`. */

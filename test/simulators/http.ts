@@ -7,18 +7,42 @@ import type { AddressInfo, Socket } from 'node:net';
 
 import { FaultInjector, isStreamFault, type Fault, type StreamFault } from './faults';
 
+/** A request as the server logs it: its method and its URL's path (without the query). */
+export interface RequestRecord {
+	method: string;
+	path: string;
+}
+
 export interface SimulatorServer {
 	url: string;
 	port: number;
 	faults: FaultInjector;
-	/** Requests seen, faults included. */
+	/** Every request seen, in arrival order, faults included (logged on arrival, before the injector is asked). */
+	requests: RequestRecord[];
+	/** Requests seen, faults included (`requests.length`). */
 	requestCount: number;
 	close(): Promise<void>;
 }
 
-/** `streamFault` is set when the injector chose a fault that only a streaming handler can apply. */
+/**
+ * The method and path of a live request or of a logged one, so one request matcher serves both the
+ * fault injector (`match`) and the counts a simulator derives from its log.
+ */
+export function requestRecord(request: RequestRecord | http.IncomingMessage): RequestRecord {
+	if ('path' in request) return request;
+	return { method: request.method ?? '', path: new URL(request.url ?? '/', 'http://localhost').pathname };
+}
+
+/**
+ * Adds a simulator's own fields to its server. Getters stay live (Object.assign would read each once),
+ * so counts derived from the request log are always current.
+ */
+export function extendServer<S extends SimulatorServer, E extends object>(server: S, extra: E): S & E {
+	return Object.defineProperties(server, Object.getOwnPropertyDescriptors(extra)) as S & E;
+}
+
 /** Waits a simulator can cancel all at once on close, so no timer outlives the server. */
-export class TimerSet {
+class TimerSet {
 	private readonly timers = new Set<NodeJS.Timeout>();
 
 	wait(ms: number): Promise<void> {
@@ -37,11 +61,16 @@ export class TimerSet {
 	}
 }
 
+/**
+ * `streamFault` is set when the injector chose a fault that only a streaming handler can apply. `wait` is
+ * the server's own timer: close cancels the waits still pending, so none outlives the server.
+ */
 export type Handler = (
 	request: http.IncomingMessage,
 	response: http.ServerResponse,
 	body: Buffer,
-	streamFault?: StreamFault,
+	streamFault: StreamFault | undefined,
+	wait: (ms: number) => Promise<void>,
 ) => void | Promise<void>;
 
 export function sendJson(response: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -71,12 +100,12 @@ export async function startServer(handler: Handler): Promise<SimulatorServer> {
 	const faults = new FaultInjector();
 	const sockets = new Set<Socket>();
 	const timers = new TimerSet();
-	const state = { requestCount: 0 };
+	const requests: RequestRecord[] = [];
 
 	const wait = (ms: number) => timers.wait(ms);
 
 	const server = http.createServer((request, response) => {
-		state.requestCount++;
+		requests.push(requestRecord(request));
 		void (async () => {
 			const body = await readBody(request);
 			const fault: Fault | undefined = faults.next(request);
@@ -92,12 +121,12 @@ export async function startServer(handler: Handler): Promise<SimulatorServer> {
 			if (fault?.kind === 'delay') await wait(fault.ms);
 			if (fault?.kind === 'resetAfterAccept') {
 				const dropped = new http.ServerResponse(request);
-				await handler(request, dropped, body);
+				await handler(request, dropped, body, undefined, wait);
 				request.socket.destroy();
 				return;
 			}
 			if (request.socket.destroyed) return;
-			await handler(request, response, body, isStreamFault(fault) ? fault : undefined);
+			await handler(request, response, body, isStreamFault(fault) ? fault : undefined, wait);
 		})().catch((error: unknown) => {
 			if (!response.headersSent) sendJson(response, 500, { error: 'internal_error', message: String(error) });
 			else response.destroy();
@@ -115,8 +144,9 @@ export async function startServer(handler: Handler): Promise<SimulatorServer> {
 		url: `http://127.0.0.1:${port}`,
 		port,
 		faults,
+		requests,
 		get requestCount() {
-			return state.requestCount;
+			return requests.length;
 		},
 		async close() {
 			timers.clear();

@@ -17,7 +17,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { sendJson, startServer, type SimulatorServer } from './http';
+import { extendServer, requestRecord, sendJson, startServer, type RequestRecord, type SimulatorServer } from './http';
 
 export interface KapuaAccount {
 	/** The account's own id, which is the scope ID of what it holds. */
@@ -136,6 +136,23 @@ interface Token {
 	expiresAt: number;
 	expired: boolean;
 	invalidated: boolean;
+}
+
+/** A path without the optional `/v1` prefix (the docker deployment serves the API under /v1; the simulator serves both). */
+function apiPath(path: string): string {
+	return path.replace(/^\/v1(?=\/)/, '');
+}
+
+/** A publish (`POST /{scopeId}/streams/messages`), live or logged. */
+export function isPublishRequest(request: RequestRecord | IncomingMessage): boolean {
+	const { method, path } = requestRecord(request);
+	return method === 'POST' && /^\/[^/]+\/streams\/messages$/.test(apiPath(path));
+}
+
+/** A login with user and password or with an API key (`POST /authentication/user|apikey`), live or logged. */
+export function isLoginRequest(request: RequestRecord | IncomingMessage): boolean {
+	const { method, path } = requestRecord(request);
+	return method === 'POST' && /^\/authentication\/(user|apikey)$/.test(apiPath(path));
 }
 
 function base64url(data: string | Buffer): string {
@@ -328,7 +345,7 @@ export async function startKapuaSimulator(options: KapuaSimulatorOptions = {}): 
 
 	const server = await startServer((request, response, raw) => {
 		const url = new URL(request.url ?? '/', 'http://localhost');
-		const path = url.pathname.replace(/^\/v1(?=\/)/, '');
+		const path = apiPath(url.pathname);
 		const text = raw.toString('utf8');
 		let body: unknown = undefined;
 		let malformed = false;
@@ -391,21 +408,17 @@ export async function startKapuaSimulator(options: KapuaSimulatorOptions = {}): 
 		return sendJson(response, 404, exceptionInfo(404, 'ENTITY_NOT_FOUND', `No resource ${request.method} ${path}`));
 	});
 
-	// Counted where every request passes, faults included (the handler never sees a faulted request).
-	const seen = { publishRequests: 0, loginRequests: 0 };
-	const nextFault = server.faults.next.bind(server.faults);
-	server.faults.next = (request) => {
-		const path = new URL(request.url ?? '/', 'http://localhost').pathname.replace(/^\/v1(?=\/)/, '');
-		if (request.method === 'POST' && /^\/[^/]+\/streams\/messages$/.test(path)) seen.publishRequests++;
-		if (request.method === 'POST' && /^\/authentication\/(user|apikey)$/.test(path)) seen.loginRequests++;
-		return nextFault(request);
-	};
-
-	// A getter does not survive Object.assign; the counts must stay live.
-	Object.defineProperty(server, 'rejectedTokens', { get: () => state.rejectedTokens, enumerable: true });
-	Object.defineProperty(server, 'publishRequests', { get: () => seen.publishRequests, enumerable: true });
-	Object.defineProperty(server, 'loginRequests', { get: () => seen.loginRequests, enumerable: true });
-	return Object.assign(server as SimulatorServer & { rejectedTokens: number; publishRequests: number; loginRequests: number }, {
+	return extendServer(server, {
+		get rejectedTokens() {
+			return state.rejectedTokens;
+		},
+		// From the server's log, which holds every request, faulted ones included (the handler never sees those).
+		get publishRequests() {
+			return server.requests.filter(isPublishRequest).length;
+		},
+		get loginRequests() {
+			return server.requests.filter(isLoginRequest).length;
+		},
 		published,
 		captured,
 		logins,

@@ -6,7 +6,8 @@
 import type { IDataObject, StructuredChunk } from 'n8n-workflow';
 
 import { CredentialStore, runLoadOptions, runNode, type NodeRunSpec } from '../harness/n8n';
-import { CHAT_DEFAULTS, chatErrorBody, startChatSimulator, type ChatSimulator, type ReplyScript } from '../simulators/chat';
+import { waitFor } from '../harness/waitFor';
+import { CHAT_DEFAULTS, chatErrorBody, isStreamRequest, startChatSimulator, type ChatSimulator, type ReplyScript } from '../simulators/chat';
 import { chatBadInputs } from './chat.badInputs';
 
 let sim: ChatSimulator;
@@ -56,7 +57,7 @@ function expectNoSecrets(result: { run: unknown }, secrets: string[]) {
 
 const streamsSince = (before: number) => sim.streams.slice(before);
 /** Faults for the stream request only (the session probe and get-session go first). */
-const onStream = { match: (request: { url?: string }) => request.url!.endsWith('/stream') };
+const onStream = { match: isStreamRequest };
 
 describe('final reply', () => {
 	test('implemented vocabulary: the full text, IDs, counts and timings; one sign-in for all items', async () => {
@@ -372,30 +373,11 @@ describe('failures during the stream', () => {
 		const before = sim.streams.length;
 		// The server stops sending and never ends: only the cancel can stop the node (no idle timeout).
 		sim.faults.inject({ kind: 'streamHang', afterEvents: 3 }, onStream);
-		const result = await chat(
-			{ options: { idleTimeout: 0 } },
-			{
-				onStart: (execution) => {
-					const poll = setInterval(() => {
-						if ((sim.streams[before]?.eventsWritten ?? 0) >= 3) {
-							clearInterval(poll);
-							execution.cancel();
-						}
-					}, 5);
-				},
-			},
-		);
+		const result = await chat({ options: { idleTimeout: 0 } }, { cancelWhen: () => (sim.streams[before]?.eventsWritten ?? 0) >= 3 });
 		expect(result.run.status).toBe('canceled');
 		expect(result.output).toEqual([]);
 		const record = sim.streams[before];
-		await new Promise<void>((resolve) => {
-			const check = setInterval(() => {
-				if (record.closedByClient) {
-					clearInterval(check);
-					resolve();
-				}
-			}, 5);
-		});
+		await waitFor(() => record.closedByClient, 5000, 'the client to close the stream');
 		expect(record).toMatchObject({ closedByClient: true, ended: false, eventsWritten: 3 });
 	});
 });

@@ -1,0 +1,83 @@
+/**
+ * What every node's fault suite does the same way: run one fault-matrix case (leak check and report
+ * row), mark the stream faults "n/a" for a node whose answer is not streamed, run the shared bad inputs,
+ * and sum up the faults a soak injected. The node's own expectations stay in its suite.
+ */
+import type { NodeRunResult } from '../harness/n8n';
+import type { FaultKind } from '../simulators/faults';
+import { leftoverHandles } from './leaks';
+import { record } from './report';
+
+/**
+ * The matrix rows of faults in a streamed answer: Chat Message's cases, "n/a" for the other nodes. The
+ * summary joins a row across nodes by this name, so both must use these.
+ */
+export const STREAM_FAULT_NAMES = {
+	dropped: 'SSE stream dropped mid-reply',
+	errorEvent: 'SSE error event',
+	malformed: 'malformed SSE JSON',
+	neverEnds: 'SSE stream never ends (idle timeout)',
+	cancelled: 'cancelled mid-stream',
+} as const;
+
+/** One fault-matrix case: the run, the node's checks, its report row, and no socket or timer left over. */
+export async function runMatrixCase(options: {
+	node: string;
+	fault: string;
+	run: () => Promise<NodeRunResult>;
+	check: (result: NodeRunResult) => void | Promise<void>;
+	/** What happened, in words, for the report (built after `check`). */
+	outcome: (result: NodeRunResult) => string;
+}): Promise<void> {
+	const { result, leaks } = await leftoverHandles(options.run);
+	await options.check(result);
+	record({ section: 'matrix', node: options.node, fault: options.fault, outcome: options.outcome(result), leaks: leaks.length });
+	expect(leaks).toEqual([]);
+}
+
+/** A test per stream fault that records "n/a" for a node whose answer is not streamed (`why`). */
+export function streamFaultsNotApplicable(node: string, why: string): void {
+	for (const fault of Object.values(STREAM_FAULT_NAMES)) {
+		test(`${fault}: not applicable (${why})`, () => {
+			record({ section: 'matrix', node, fault, outcome: 'n/a', leaks: 0 });
+		});
+	}
+}
+
+/**
+ * Runs every bad input: each must end in an error matching its message, with no output; the simulator
+ * must have received nothing at all. Records the row for the report.
+ */
+export async function runBadInputs<B extends { name: string; message: RegExp }>(options: {
+	node: string;
+	badInputs: B[];
+	run: (badInput: B) => Promise<NodeRunResult>;
+	/** The error names the field in its description too, for the editor's error panel. */
+	descriptionNamesField?: boolean;
+	/** Requests the simulator received. */
+	sent: () => number;
+	/** The node's own expectations once all ran, before the row is recorded. */
+	after?: () => void;
+}): Promise<void> {
+	const { node, badInputs } = options;
+	let clear = 0;
+	for (const badInput of badInputs) {
+		const result = await options.run(badInput);
+		expect({ name: badInput.name, output: result.output }).toEqual({ name: badInput.name, output: [] });
+		expect(result.error?.message).toMatch(badInput.message);
+		if (options.descriptionNamesField) expect(result.error?.description).toMatch(/Nothing was sent for this item\. Field: /);
+		if (badInput.message.test(result.error?.message ?? '')) clear++;
+	}
+	expect(options.sent()).toBe(0);
+	options.after?.();
+	expect(badInputs.length).toBeGreaterThanOrEqual(15);
+	record({ section: 'badInput', node, tried: badInputs.length, clear, sent: options.sent() });
+}
+
+/** The faults an injector applied, by kind, e.g. "status 302, reset 74" (kinds never applied left out). */
+export function appliedFaults(applied: Record<FaultKind, number>): string {
+	return Object.entries(applied)
+		.filter(([, count]) => count > 0)
+		.map(([kind, count]) => `${kind} ${count}`)
+		.join(', ');
+}
