@@ -6,7 +6,7 @@
 import { benchChat } from './chat';
 import { benchKapua } from './kapua';
 import { benchQuiva } from './quiva';
-import { itemsPerSecond, type BenchResult } from './types';
+import { itemsPerSecond, timeRatio, type BenchResult } from './types';
 
 function print(results: BenchResult[]): void {
 	const rows = results.map((result) => [
@@ -14,7 +14,7 @@ function print(results: BenchResult[]): void {
 		`${itemsPerSecond(result.items, result.ms)} ${result.unit ?? 'items'}/s`,
 		result.baselineName,
 		`${itemsPerSecond(result.items, result.baselineMs)} ${result.unit ?? 'items'}/s`,
-		`${result.ratio.toFixed(2)}×`,
+		`${timeRatio(result).toFixed(2)}×`,
 		result.goal ?? '',
 		result.notes ?? '',
 	]);

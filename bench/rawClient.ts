@@ -51,11 +51,6 @@ export async function postAllRaw(baseUrl: string, headers: Record<string, string
 	return ms;
 }
 
-export function median(values: number[]): number {
-	const sorted = [...values].sort((a, b) => a - b);
-	return sorted[Math.floor(sorted.length / 2)];
-}
-
 /** The same posts through axios with a keep-alive agent (its default configuration otherwise). */
 export async function postAllAxios(baseUrl: string, headers: Record<string, string>, posts: RawPost[], concurrency: number): Promise<number> {
 	const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });

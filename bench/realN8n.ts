@@ -18,13 +18,16 @@
 import * as http from 'node:http';
 
 import { CHAT_DEFAULTS, startChatSimulator } from '../test/simulators/chat';
+import { chatCredentialData, kapuaCredentialData, quivaCredentialData } from '../test/simulators/credentials';
 import { KAPUA_DEFAULTS, startKapuaSimulator, type KapuaSimulator, type PublishedMessage } from '../test/simulators/kapua';
 import { QUIVA_DEFAULTS, startQuivaSimulator, type QuivaSimulator } from '../test/simulators/quiva';
 import { openSession, type E2ESession } from '../test/e2e/lib/session';
 import type { WorkflowJson } from '../test/e2e/lib/restApi';
 import { executionTimeOf, outputOf } from '../test/e2e/lib/workflows';
-import { median, postAllRaw, readChatStreamRaw } from './rawClient';
-import { itemsPerSecond, type BenchResult } from './types';
+import { checkDelivery } from './delivery';
+import { postAllRaw, readChatStreamRaw } from './rawClient';
+import { interleavedMedians } from './rounds';
+import { itemsPerSecond, timeRatio, type BenchResult } from './types';
 
 const ITEMS = 2000;
 // As in the in-process bench (bench/quiva.ts): 20 subjects, so up to 16 requests are in flight.
@@ -104,16 +107,11 @@ function benchWorkflow(session: E2ESession, sim: QuivaSimulator): WorkflowJson {
 	};
 }
 
-/** Each seq exactly once, and per subject in ascending seq order. */
-function checkDelivery(sim: QuivaSimulator, stream: string): { exactlyOnce: boolean; orderKept: boolean } {
-	const seqs = sim.messages(stream).map((message) => Number(message.body.seq));
-	const exactlyOnce = seqs.length === ITEMS && new Set(seqs).size === ITEMS;
-	let orderKept = true;
-	for (let subject = 0; subject < SUBJECTS; subject++) {
-		const ofSubject = seqs.filter((seq) => seq % SUBJECTS === subject);
-		if (ofSubject.some((seq, index) => index > 0 && seq < ofSubject[index - 1])) orderKept = false;
-	}
-	return { exactlyOnce, orderKept };
+/** Each seq exactly once, and per subject (the item's, bench.s<seq % SUBJECTS>) in ascending seq order. */
+function checkQuivaDelivery(sim: QuivaSimulator, stream: string): { exactlyOnce: boolean; orderKept: boolean } {
+	const seqOf = (message: { body: Record<string, unknown> }) => Number(message.body.seq);
+	const delivery = checkDelivery(sim.messages(stream), (message) => seqOf(message) % SUBJECTS, seqOf, ITEMS);
+	return { exactlyOnce: delivery.exactlyOnce, orderKept: delivery.orderBreaks === 0 };
 }
 
 // Kapua: 20 keys = 10 client IDs × 2 channels (the client from key % 10, the channel from key / 10).
@@ -207,29 +205,16 @@ function kapuaWorkflow(session: E2ESession, sim: KapuaSimulator, token: string):
 
 /** Each seq exactly once, and per MQTT topic (clientId+channel) in ascending seq order. */
 function checkKapuaDelivery(messages: PublishedMessage[]): { exactlyOnce: boolean; orderKept: boolean; topics: number } {
-	const seqs = messages.map((message) => Number(message.metrics.find((metric) => metric.name === 'seq')?.value));
-	const exactlyOnce = seqs.length === ITEMS && new Set(seqs).size === ITEMS && seqs.every((seq) => Number.isInteger(seq) && seq >= 0 && seq < ITEMS);
-	const last = new Map<string, number>();
-	let orderKept = true;
-	messages.forEach((message, index) => {
-		if ((last.get(message.topic) ?? -1) >= seqs[index]) orderKept = false;
-		last.set(message.topic, seqs[index]);
-	});
-	return { exactlyOnce, orderKept, topics: last.size };
+	const seqOf = (message: PublishedMessage) => Number(message.metrics.find((metric) => metric.name === 'seq')?.value);
+	const delivery = checkDelivery(messages, (message) => message.topic, seqOf, ITEMS);
+	return { exactlyOnce: delivery.exactlyOnce, orderKept: delivery.orderBreaks === 0, topics: delivery.keys };
 }
 
 /** The Kapua node against the HTTP Request node in this n8n, one run of one workflow, told apart by token. */
 async function benchKapuaInN8n(session: E2ESession): Promise<BenchResult> {
 	const sim = await startKapuaSimulator();
 	try {
-		await session.addCredential('kapuaApi', 'Kapua (simulator)', {
-			baseUrl: `${sim.url}/v1`,
-			authentication: 'userPassword',
-			username: KAPUA_DEFAULTS.username,
-			password: KAPUA_DEFAULTS.password,
-			allowUnauthorizedCerts: false,
-			sessionToken: '',
-		});
+		await session.addCredential('kapuaApi', 'Kapua (simulator)', kapuaCredentialData(sim));
 		const token = await kapuaLogin(sim);
 		const run = await session.runWorkflow(kapuaWorkflow(session, sim, token));
 		if (run.error) throw new Error(`the Kapua benchmark workflow failed: ${run.error.message}`);
@@ -254,7 +239,6 @@ async function benchKapuaInN8n(session: E2ESession): Promise<BenchResult> {
 			items: ITEMS,
 			ms: nodeMs,
 			baselineMs: httpMs,
-			ratio: nodeMs / httpMs,
 			notes:
 				`${speedup.toFixed(1)}× faster; ${KAPUA_KEYS} clientId+channel keys, ${KAPUA_METRICS.length} listed metrics as expressions; node ms includes its own login (logins: ${sim.logins.user} incl. the one for the HTTP Request token); ` +
 				`ours: exactly once, order per clientId+channel kept; HTTP Request: exactly once, order per clientId+channel ${theirs.orderKept ? 'kept' : 'NOT kept'}`,
@@ -273,13 +257,7 @@ async function benchChatInN8n(session: E2ESession): Promise<BenchResult> {
 	const agent = new http.Agent({ keepAlive: true });
 	try {
 		const cookie = sim.createSession(CHAT_DEFAULTS.user.id);
-		await session.addCredential('chatApi', 'Chat (simulator)', {
-			baseUrl: sim.url,
-			authentication: 'sessionToken',
-			sessionToken: cookie,
-			cookieName: sim.cookieName,
-			session: '',
-		});
+		await session.addCredential('chatApi', 'Chat (simulator)', chatCredentialData(sim, 'sessionToken', { sessionToken: cookie }));
 		const workflowId = await session.importWorkflow({
 			name: 'Benchmark: Chat Message node, 10,000-token reply',
 			nodes: [
@@ -303,17 +281,11 @@ async function benchChatInN8n(session: E2ESession): Promise<BenchResult> {
 			if (outputOf(run, 'Chat Message')[0]?.text !== sim.replyText()) throw new Error('the chat benchmark reply is not the text the simulator sent');
 			return executionTimeOf(run, 'Chat Message');
 		};
-		// Warm-up: JIT, sockets, n8n's first-run costs.
-		await readChatStreamRaw(sim, cookie, agent);
-		await nodeRun();
-		const nodeMs: number[] = [];
-		const rawMs: number[] = [];
-		for (let round = 0; round < CHAT_ROUNDS; round++) {
-			rawMs.push((await readChatStreamRaw(sim, cookie, agent)).ms);
-			nodeMs.push(await nodeRun());
-		}
-		const ms = median(nodeMs);
-		const baselineMs = median(rawMs);
+		// Warmed up by one unmeasured run of each (JIT, sockets, n8n's first-run costs).
+		const { raw: baselineMs, node: ms } = await interleavedMedians(CHAT_ROUNDS, {
+			raw: async () => (await readChatStreamRaw(sim, cookie, agent)).ms,
+			node: nodeRun,
+		});
 		return {
 			name: `Chat Message node in real n8n, ${CHAT_TOKENS.toLocaleString('en')}-token reply`,
 			baselineName: 'raw keep-alive read of the same stream (no parsing)',
@@ -321,7 +293,6 @@ async function benchChatInN8n(session: E2ESession): Promise<BenchResult> {
 			unit: 'tokens',
 			ms,
 			baselineMs,
-			ratio: ms / baselineMs,
 			goal: '≤ 1.2× raw consumption',
 			notes: `median of ${CHAT_ROUNDS} alternating rounds; node ms = n8n executionTime (session probe, get-session, stream, SSE parsing, collecting)`,
 		};
@@ -336,7 +307,7 @@ export async function benchRealN8n(): Promise<BenchResult[]> {
 	let session: E2ESession | undefined;
 	try {
 		session = await openSession({ label: 'bench' });
-		await session.addCredential('quivaApi', 'Quiva (simulator)', { baseUrl: sim.url, authentication: 'apiKey', apiKey: QUIVA_DEFAULTS.apiKey });
+		await session.addCredential('quivaApi', 'Quiva (simulator)', quivaCredentialData(sim));
 		const run = await session.runWorkflow(benchWorkflow(session, sim));
 		if (run.error) throw new Error(`the benchmark workflow failed: ${run.error.message}`);
 		if (outputOf(run, 'Quiva Stream Publish').length !== ITEMS || outputOf(run, 'HTTP Request').length !== ITEMS) {
@@ -345,8 +316,8 @@ export async function benchRealN8n(): Promise<BenchResult[]> {
 		const nodeMs = executionTimeOf(run, 'Quiva Stream Publish');
 		const httpMs = executionTimeOf(run, 'HTTP Request');
 		const fixedMs = executionTimeOf(run, FIXED_NODE);
-		const node = checkDelivery(sim, STREAMS.node);
-		const http = checkDelivery(sim, STREAMS.http);
+		const node = checkQuivaDelivery(sim, STREAMS.node);
+		const http = checkQuivaDelivery(sim, STREAMS.http);
 		if (!node.exactlyOnce || !node.orderKept) {
 			throw new Error(`Quiva node delivery broken: exactly once ${node.exactlyOnce}, order per subject kept ${node.orderKept}`);
 		}
@@ -369,7 +340,6 @@ export async function benchRealN8n(): Promise<BenchResult[]> {
 				items: ITEMS,
 				ms: nodeMs,
 				baselineMs: httpMs,
-				ratio: nodeMs / httpMs,
 				goal: '≥ 10× the HTTP Request node (time ratio ≤ 0.10)',
 				notes:
 					`${speedup.toFixed(1)}× faster (${speedup >= 10 ? 'goal met' : 'GOAL NOT MET'}); ` +
@@ -381,7 +351,6 @@ export async function benchRealN8n(): Promise<BenchResult[]> {
 				items: ITEMS,
 				ms: fixedMs,
 				baselineMs: httpMs,
-				ratio: fixedMs / httpMs,
 				notes: `${(httpMs / fixedMs).toFixed(1)}× faster with one subject: one ordering lane, so one request in flight at a time`,
 			},
 			{
@@ -390,7 +359,6 @@ export async function benchRealN8n(): Promise<BenchResult[]> {
 				items: ITEMS,
 				ms: nodeMs,
 				baselineMs: rawMs,
-				ratio: nodeMs / rawMs,
 				notes: `loopback limit for context: ${itemsPerSecond(ITEMS, rawMs)} items/s`,
 			},
 			kapua,
@@ -407,7 +375,7 @@ function print(results: BenchResult[]): void {
 		const unit = result.unit ?? 'items';
 		console.log(`\n${result.name}: ${itemsPerSecond(result.items, result.ms)} ${unit}/s (${Math.round(result.ms)} ms for ${result.items})`);
 		console.log(`  vs ${result.baselineName}: ${itemsPerSecond(result.items, result.baselineMs)} ${unit}/s (${Math.round(result.baselineMs)} ms)`);
-		console.log(`  time ratio ${result.ratio.toFixed(3)}${result.goal ? ` — goal ${result.goal}` : ''}`);
+		console.log(`  time ratio ${timeRatio(result).toFixed(3)}${result.goal ? ` — goal ${result.goal}` : ''}`);
 		if (result.notes) console.log(`  ${result.notes}`);
 	}
 }

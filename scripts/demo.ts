@@ -5,8 +5,9 @@
  * from examples/ and prints what was published where. Nothing leaves the machine.
  */
 import { CHAT_DEFAULTS, startChatSimulator } from '../test/simulators/chat';
-import { KAPUA_DEFAULTS, startKapuaSimulator } from '../test/simulators/kapua';
-import { QUIVA_DEFAULTS, startQuivaSimulator } from '../test/simulators/quiva';
+import { chatCredentialData, kapuaCredentialData, quivaCredentialData } from '../test/simulators/credentials';
+import { startKapuaSimulator } from '../test/simulators/kapua';
+import { startQuivaSimulator } from '../test/simulators/quiva';
 import { openSession, type E2ESession } from '../test/e2e/lib/session';
 import { postAndStream } from '../test/e2e/lib/streamClient';
 import { errorOf, loadExample, outputOf } from '../test/e2e/lib/workflows';
@@ -22,7 +23,7 @@ const quiva: DemoScenario = {
 	async run(session) {
 		const sim = await startQuivaSimulator();
 		try {
-			await session.addCredential('quivaApi', 'Quiva account', { baseUrl: sim.url, authentication: 'apiKey', apiKey: QUIVA_DEFAULTS.apiKey });
+			await session.addCredential('quivaApi', 'Quiva account', quivaCredentialData(sim));
 			const run = await session.runWorkflow(loadExample('quiva-stream-publish.json'));
 			if (run.status !== 'success') return [`FAILED: ${errorOf(run).message}`];
 			const lines = [`quiva.ai gateway simulator at ${sim.url} received ${sim.received.length} messages:`];
@@ -43,14 +44,7 @@ const kapua: DemoScenario = {
 	async run(session) {
 		const sim = await startKapuaSimulator();
 		try {
-			await session.addCredential('kapuaApi', 'Kapua account', {
-				baseUrl: `${sim.url}/v1/`,
-				authentication: 'userPassword',
-				username: KAPUA_DEFAULTS.username,
-				password: KAPUA_DEFAULTS.password,
-				allowUnauthorizedCerts: false,
-				sessionToken: '',
-			});
+			await session.addCredential('kapuaApi', 'Kapua account', kapuaCredentialData(sim));
 			const run = await session.runWorkflow(loadExample('kapua-publish.json'));
 			if (run.status !== 'success') return [`FAILED: ${errorOf(run).message}`];
 			const lines = [`Kapua REST API simulator at ${sim.url}/v1 (logins: ${sim.logins.user}) received ${sim.published.length} messages:`];
@@ -75,14 +69,7 @@ const chat: DemoScenario = {
 		const sim = await startChatSimulator({ reply: { tokens: CHAT_REPLY.split(/(?<= )/), pacingMs: 60 } });
 		try {
 			const user = CHAT_DEFAULTS.user;
-			await session.addCredential('chatApi', 'Chat account', {
-				baseUrl: sim.url,
-				authentication: 'emailPassword',
-				email: user.email,
-				password: user.password,
-				cookieName: CHAT_DEFAULTS.cookieName,
-				session: '',
-			});
+			await session.addCredential('chatApi', 'Chat account', chatCredentialData(sim));
 			const run = await session.runWorkflow(loadExample('chat-message.json'));
 			if (run.status !== 'success') return [`FAILED: ${errorOf(run).message}`];
 			const [answer] = outputOf(run, 'Answer');

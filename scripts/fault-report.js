@@ -16,54 +16,54 @@ function resetReport() {
 }
 
 function printReport() {
-if (!fs.existsSync(file)) {
-	console.log('no fault report rows were recorded');
-	return false;
-}
-const rows = fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
+	if (!fs.existsSync(file)) {
+		console.log('no fault report rows were recorded');
+		return false;
+	}
+	const rows = fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
 
-function table(title, header, body) {
-	if (body.length === 0) return;
-	const widths = header.map((h, i) => Math.max(String(h).length, ...body.map((r) => String(r[i]).length)));
-	const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
-	console.log(`\n${title}\n`);
-	console.log(line(header));
-	console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-	for (const r of body) console.log(line(r));
-}
+	function table(title, header, body) {
+		if (body.length === 0) return;
+		const widths = header.map((h, i) => Math.max(String(h).length, ...body.map((r) => String(r[i]).length)));
+		const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
+		console.log(`\n${title}\n`);
+		console.log(line(header));
+		console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+		for (const r of body) console.log(line(r));
+	}
 
-const matrix = rows.filter((r) => r.section === 'matrix');
-const nodes = [...new Set(matrix.map((r) => r.node))];
-const faults = [...new Set(matrix.map((r) => r.fault))];
-table(
-	'Fault matrix (outcome per node; leaks = open sockets/timers left after the execution)',
-	['fault', ...nodes],
-	faults.map((fault) => [
-		fault,
-		...nodes.map((node) => {
-			const row = matrix.find((r) => r.node === node && r.fault === fault);
-			return row ? `${row.outcome}${row.leaks ? `, LEAKS ${row.leaks}` : ''}` : 'n/a';
-		}),
-	]),
-);
-table(
-	'Soak (continueOnFail on, seeded random faults)',
-	['node', 'sent', 'succeeded', 'failed', 'retried', 'duplicates', 'lost', 'order breaks', 'faults injected'],
-	rows.filter((r) => r.section === 'soak').map((r) => [r.node, r.sent, r.succeeded, r.failed, r.retried, r.duplicates, r.lost, r.orderBreaks, r.faults]),
-);
-table(
-	'Bad input (each: a clear error naming item and field; the simulator receives nothing)',
-	['node', 'bad inputs tried', 'clear errors', 'requests the simulator received'],
-	rows.filter((r) => r.section === 'badInput').map((r) => [r.node, r.tried, r.clear, r.sent]),
-);
-table(
-	'Secrets (canary credentials on every error path)',
-	['node', 'error paths run', 'canary leaks'],
-	rows.filter((r) => r.section === 'secrets').map((r) => [r.node, r.paths, r.leaks]),
-);
-const leaks = matrix.reduce((n, r) => n + r.leaks, 0) + rows.filter((r) => r.section === 'secrets').reduce((n, r) => n + r.leaks, 0);
-console.log(`\nleaks found: ${leaks}`);
-return true;
+	const matrix = rows.filter((r) => r.section === 'matrix');
+	const nodes = [...new Set(matrix.map((r) => r.node))];
+	const faults = [...new Set(matrix.map((r) => r.fault))];
+	table(
+		'Fault matrix (outcome per node; leaks = open sockets/timers left after the execution)',
+		['fault', ...nodes],
+		faults.map((fault) => [
+			fault,
+			...nodes.map((node) => {
+				const row = matrix.find((r) => r.node === node && r.fault === fault);
+				return row ? `${row.outcome}${row.leaks ? `, LEAKS ${row.leaks}` : ''}` : 'n/a';
+			}),
+		]),
+	);
+	table(
+		'Soak (continueOnFail on, seeded random faults)',
+		['node', 'sent', 'succeeded', 'failed', 'retried', 'duplicates', 'lost', 'order breaks', 'faults injected'],
+		rows.filter((r) => r.section === 'soak').map((r) => [r.node, r.sent, r.succeeded, r.failed, r.retried, r.duplicates, r.lost, r.orderBreaks, r.faults]),
+	);
+	table(
+		'Bad input (each: a clear error naming item and field; the simulator receives nothing)',
+		['node', 'bad inputs tried', 'clear errors', 'requests the simulator received'],
+		rows.filter((r) => r.section === 'badInput').map((r) => [r.node, r.tried, r.clear, r.sent]),
+	);
+	table(
+		'Secrets (canary credentials on every error path)',
+		['node', 'error paths run', 'canary leaks'],
+		rows.filter((r) => r.section === 'secrets').map((r) => [r.node, r.paths, r.leaks]),
+	);
+	const leaks = matrix.reduce((n, r) => n + r.leaks, 0) + rows.filter((r) => r.section === 'secrets').reduce((n, r) => n + r.leaks, 0);
+	console.log(`\nleaks found: ${leaks}`);
+	return true;
 }
 
 /** Jest reporter: prints the summary once all fault suites have run. */
@@ -75,5 +75,4 @@ class FaultSummaryReporter {
 
 module.exports = FaultSummaryReporter;
 module.exports.resetReport = resetReport;
-module.exports.printReport = printReport;
 if (require.main === module) process.exit(printReport() ? 0 : 1);

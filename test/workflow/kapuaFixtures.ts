@@ -5,25 +5,14 @@
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { CredentialStore, runNode, type NodeRunResult } from '../harness/n8n';
-import { KAPUA_DEFAULTS, type KapuaSimulator } from '../simulators/kapua';
+import { kapuaCredentialData, type KapuaAuthWay } from '../simulators/credentials';
+import type { KapuaSimulator } from '../simulators/kapua';
 
-export type AuthWay = 'userPassword' | 'apiKey' | 'accessToken';
+export type AuthWay = KapuaAuthWay;
 
+/** The simulator's credential for a way in (test/simulators/credentials.ts), in the in-process store. */
 export function kapuaCredentials(sim: KapuaSimulator, way: AuthWay = 'userPassword', overrides: IDataObject = {}): CredentialStore {
-	const secrets: Record<AuthWay, IDataObject> = {
-		userPassword: { username: KAPUA_DEFAULTS.username, password: KAPUA_DEFAULTS.password },
-		apiKey: { apiKey: KAPUA_DEFAULTS.apiKey },
-		accessToken: { accessToken: way === 'accessToken' ? sim.issueToken(KAPUA_DEFAULTS.username) : '' },
-	};
-	return new CredentialStore().set('kapuaApi', {
-		// The docker deployment's path; the simulator serves /v1 too.
-		baseUrl: `${sim.url}/v1/`,
-		authentication: way,
-		allowUnauthorizedCerts: false,
-		sessionToken: '',
-		...secrets[way],
-		...overrides,
-	});
+	return new CredentialStore().set('kapuaApi', kapuaCredentialData(sim, way, overrides));
 }
 
 export const BASE_PARAMETERS = {

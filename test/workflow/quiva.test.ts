@@ -5,6 +5,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { CredentialStore, runNode, type NodeRunSpec } from '../harness/n8n';
+import { quivaCredentialData } from '../simulators/credentials';
 import { QUIVA_DEFAULTS, startQuivaSimulator, type QuivaSimulator } from '../simulators/quiva';
 import { QUIVA_GOOD_ITEM, quivaBadInputs } from './quiva.badInputs';
 
@@ -15,7 +16,7 @@ afterEach(async () => sim.close());
 const SECRET_KEY = QUIVA_DEFAULTS.apiKey;
 
 function credentials(overrides: IDataObject = {}) {
-	return new CredentialStore().set('quivaApi', { baseUrl: sim.url, authentication: 'apiKey', apiKey: SECRET_KEY, ...overrides });
+	return new CredentialStore().set('quivaApi', quivaCredentialData(sim, 'apiKey', overrides));
 }
 
 function publish(parameters: IDataObject, items: IDataObject[], extra: Partial<NodeRunSpec> = {}) {
@@ -242,7 +243,7 @@ describe('server answers', () => {
 		const { error } = await runNode({
 			type: 'quivaStreamPublish',
 			parameters: { stream: 'orders', subject: 'orders.a', bodySource: 'item', options: {} },
-			credentials: new CredentialStore().set('quivaApi', { baseUrl: url, authentication: 'apiKey', apiKey: SECRET_KEY }),
+			credentials: credentials({ baseUrl: url }),
 			items: [{ id: 1 }],
 		});
 		expect(error?.message).toMatch(/refused the connection/);

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { CHAT_DEFAULTS, startChatSimulator, type ChatSimulator, type StreamRecord } from '../../simulators/chat';
+import { chatCredentialData } from '../../simulators/credentials';
 import type { E2ESession } from '../lib/session';
 import { postAndStream, type StreamMessage } from '../lib/streamClient';
 import { errorOf, loadExample, outputOf, withParameters } from '../lib/workflows';
@@ -26,14 +27,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function chatSpecs(session: () => E2ESession): void {
 	let sim: ChatSimulator;
 	let credential: Awaited<ReturnType<E2ESession['addCredential']>>;
-	const goodData = () => ({
-		baseUrl: sim.url,
-		authentication: 'emailPassword',
-		email: USER.email,
-		password: USER.password,
-		cookieName: CHAT_DEFAULTS.cookieName,
-		session: '',
-	});
+	const goodData = () => chatCredentialData(sim);
 
 	beforeAll(async () => {
 		sim = await startChatSimulator();

@@ -2,6 +2,7 @@
  * Kapua Publish in real n8n: the shipped example against the loopback Kapua REST API (login, then
  * publish), the credential's Test button, and the errors a user sees for bad input and a failing server.
  */
+import { kapuaCredentialData } from '../../simulators/credentials';
 import { KAPUA_DEFAULTS, startKapuaSimulator, type KapuaSimulator } from '../../simulators/kapua';
 import type { E2ESession } from '../lib/session';
 import { errorOf, loadExample, outputOf, withParameters } from '../lib/workflows';
@@ -19,14 +20,7 @@ const READINGS = [
 export function kapuaSpecs(session: () => E2ESession): void {
 	let sim: KapuaSimulator;
 	let credential: Awaited<ReturnType<E2ESession['addCredential']>>;
-	const goodData = () => ({
-		baseUrl: `${sim.url}/v1/`,
-		authentication: 'userPassword',
-		username: KAPUA_DEFAULTS.username,
-		password: KAPUA_DEFAULTS.password,
-		allowUnauthorizedCerts: false,
-		sessionToken: '',
-	});
+	const goodData = () => kapuaCredentialData(sim);
 
 	beforeAll(async () => {
 		sim = await startKapuaSimulator();

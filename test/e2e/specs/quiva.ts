@@ -2,6 +2,7 @@
  * Quiva Stream Publish in real n8n: the shipped example against the loopback gateway, the credential's
  * Test button, and the errors a user sees for bad input and for a failing server.
  */
+import { quivaCredentialData } from '../../simulators/credentials';
 import { QUIVA_DEFAULTS, startQuivaSimulator, type QuivaSimulator } from '../../simulators/quiva';
 import type { E2ESession } from '../lib/session';
 import { errorOf, loadExample, outputOf, withParameters } from '../lib/workflows';
@@ -21,7 +22,7 @@ const SAMPLE_ORDERS = [
 export function quivaSpecs(session: () => E2ESession): void {
 	let sim: QuivaSimulator;
 	let credential: Awaited<ReturnType<E2ESession['addCredential']>>;
-	const goodData = () => ({ baseUrl: sim.url, authentication: 'apiKey', apiKey: QUIVA_DEFAULTS.apiKey });
+	const goodData = () => quivaCredentialData(sim);
 
 	beforeAll(async () => {
 		sim = await startQuivaSimulator();
@@ -66,7 +67,7 @@ export function quivaSpecs(session: () => E2ESession): void {
 
 	test("the credential's Test button passes with a good API key or token and explains a bad one", async () => {
 		expect(await credential.test()).toEqual({ status: 'OK', message: 'Connection successful!' });
-		expect(await credential.test({ baseUrl: sim.url, authentication: 'bearerToken', token: QUIVA_DEFAULTS.bearerToken })).toMatchObject({
+		expect(await credential.test(quivaCredentialData(sim, 'bearerToken'))).toMatchObject({
 			status: 'OK',
 		});
 
