@@ -1,5 +1,5 @@
 /**
- * A loopback HardWire chat API, faithful to ../shared/contracts/chat (NOTES.md and the *.sse fixtures):
+ * A loopback HardWire chat API, faithful to docs/api-contracts.md ("Chat API") and test/fixtures/chat:
  *
  * - Better Auth: POST /api/auth/sign-in/email sets the session cookie (`better-auth.session_token` by
  *   default, `<token>.<signature>`); GET /api/auth/get-session answers the user, or 200 `null` without a
@@ -206,9 +206,23 @@ export async function startChatSimulator(options: ChatSimulatorOptions = {}): Pr
 
 		let pending: Buffer[] = [];
 		let pendingBytes = 0;
+		// Writes not yet handed to the socket, and who waits for them all to be (see streamDrop below).
+		let unflushed = 0;
+		let onAllFlushed: (() => void) | undefined;
+		const flushed = () => {
+			if (--unflushed === 0) onAllFlushed?.();
+		};
+		const allWritesFlushed = () =>
+			unflushed === 0 || closed
+				? Promise.resolve()
+				: new Promise<void>((resolve) => {
+						onAllFlushed = resolve;
+						response.once('close', () => resolve());
+					});
 		const write = async (data: Buffer) => {
 			if (closed) return;
-			if (!response.write(data)) {
+			unflushed++;
+			if (!response.write(data, flushed)) {
 				await new Promise<void>((resolve) => {
 					const done = () => {
 						response.off('drain', done).off('close', done);
@@ -252,7 +266,10 @@ export async function startChatSimulator(options: ChatSimulatorOptions = {}): Pr
 				if (fault.kind === 'streamHang') return;
 				if (fault.kind === 'streamDrop') {
 					// FIN after the bytes already written, without the chunked body's terminator: the client
-					// gets everything sent so far, then a connection that closed mid-reply.
+					// gets everything sent so far, then a connection that closed mid-reply. Since Node 24.22 a
+					// response holds its writes (corked) until the next tick, and ending the socket directly
+					// would discard them: the FIN waits until the last write has reached the socket.
+					await allWritesFlushed();
 					response.socket?.end();
 					return;
 				}

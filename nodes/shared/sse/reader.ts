@@ -18,6 +18,8 @@ import type { SseMessage } from './types';
 /** What the reader needs of a response body (a Node Readable), typed here so no stream module is imported. */
 export interface ByteStream {
 	iterator(options: { destroyOnReturn: boolean }): AsyncIterable<unknown>;
+	/** What arrived but was not read yet; null when nothing is left. */
+	read(): unknown;
 	destroy(): unknown;
 	resume(): unknown;
 	on(event: 'error', listener: () => void): unknown;
@@ -90,8 +92,15 @@ export async function readSse(body: ByteStream, handler: SseHandler, options: Re
 		} catch (error) {
 			if (signal?.aborted) throw new SseStopped();
 			if (error instanceof Error && error.name === 'SseBufferExceeded') throw error;
-			// The connection broke mid-stream: deliver what was complete, then report an early end.
+			// The connection broke mid-stream. The iterator gives up at the error, but the bytes that had
+			// arrived and were not read yet (the handler was still busy with earlier ones) are still in the
+			// body's buffer: they are decoded and delivered first, then the early end is reported.
 			const code = String((error as { code?: unknown })?.code ?? 'ERR_STREAM');
+			for (let rest = body.read(); rest !== null; rest = body.read()) {
+				const buffer = rest as Uint8Array;
+				bytes += buffer.length;
+				if (await deliver(decoder.feed(buffer))) return { finished: true, bytes, comments: decoder.comments };
+			}
 			if (await deliver(decoder.end())) return { finished: true, bytes, comments: decoder.comments };
 			return { finished: false, bytes, comments: decoder.comments, endedBy: code };
 		}
