@@ -5,6 +5,11 @@ module.exports = {
 	testMatch: ['**/*.test.ts'],
 	testPathIgnorePatterns: ['/test/e2e/', '/test/faults/'],
 	setupFiles: ['<rootDir>/test/setup/quiet-n8n-logger.js'],
+	// Nothing outside the repository and one temp folder that the run removes (test/setup/temp-folders.js):
+	// jest's cache in node_modules, n8n's user folder and TMPDIR in that temp folder.
+	cacheDirectory: '<rootDir>/node_modules/.cache/jest',
+	globalSetup: '<rootDir>/test/setup/global-setup.js',
+	globalTeardown: '<rootDir>/test/setup/global-teardown.js',
 	transform: {
 		// Type checking is done once by `tsc` in `npm run lint`; tests only transpile.
 		'^.+\\.ts$': ['ts-jest', { tsconfig: { isolatedModules: true }, diagnostics: false }],

@@ -1,2 +1,5 @@
-// Jest globalSetup for the fault suites: start from an empty report.
-module.exports = () => require('./fault-report').resetReport();
+// Jest globalSetup for the fault suites: temp folders as for every suite, and an empty report.
+module.exports = () => {
+	require('../test/setup/temp-folders').setup();
+	require('./fault-report').resetReport();
+};

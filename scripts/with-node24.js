@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /*
- * Runs a shell command with Node 24 first on PATH and the project's dependencies installed.
+ * Runs a shell command with the project's exact Node 24 first on PATH and the project's dependencies installed.
  *
  * Why: n8n 2.x (and n8n-workflow's isolated-vm) needs Node >= 24, while the machines this project is
  * built on have Node 20 on PATH. Node 24 comes from the npm registry (package node-<platform>-<arch>),
@@ -17,6 +17,34 @@ const path = require('path');
 
 const REQUIRED_MAJOR = 24;
 const root = path.resolve(__dirname, '..');
+
+/**
+ * The exact Node the project runs on, stated once: package.json "config.node24". NODE24_VERSION overrides it
+ * for one command: an exact version, or "newest" for the newest 24.x the registry serves (CI runs the
+ * stream-drop tests on both).
+ */
+function wantedVersion() {
+	const requested = process.env.NODE24_VERSION;
+	if (requested && requested !== 'newest') return requested;
+	if (requested === 'newest') return newestOnRegistry();
+	const pinned = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).config.node24;
+	if (majorOf(pinned) !== REQUIRED_MAJOR) throw new Error(`package.json config.node24 must be an exact ${REQUIRED_MAJOR}.x version, got ${pinned}`);
+	return pinned;
+}
+
+function newestOnRegistry() {
+	const probe = spawnSync('npm', ['view', `${platformPackage()}@${REQUIRED_MAJOR}`, 'version', '--json'], { encoding: 'utf8' });
+	if (probe.status !== 0) {
+		log(`could not ask the npm registry for the newest Node ${REQUIRED_MAJOR}: ${probe.stderr.trim()}`);
+		process.exit(probe.status || 1);
+	}
+	const versions = [].concat(JSON.parse(probe.stdout));
+	return versions[versions.length - 1];
+}
+
+function platformPackage() {
+	return `node-${process.platform}-${process.arch}`;
+}
 
 function cacheDir() {
 	const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
@@ -37,30 +65,33 @@ function run(command, args, options) {
 	return result.status === null ? 1 : result.status;
 }
 
-/** Returns the folder holding a `node` binary of at least REQUIRED_MAJOR. */
-function ensureNode24() {
-	if (majorOf(process.versions.node) >= REQUIRED_MAJOR) return path.dirname(process.execPath);
+/**
+ * Returns the folder holding the wanted `node` binary. The system's Node is used only when it is exactly that
+ * version: behaviour must not depend on which 24.x a machine happens to have.
+ */
+function ensureNode(version) {
+	if (process.versions.node === version) return path.dirname(process.execPath);
 
-	const pkg = `node-${process.platform}-${process.arch}`;
-	const prefix = path.join(cacheDir(), 'node24');
+	const pkg = platformPackage();
+	const prefix = path.join(cacheDir(), `node-${version}`);
 	const binDir = path.join(prefix, 'node_modules', pkg, 'bin');
 	const binary = path.join(binDir, 'node');
 	const works = () => {
 		if (!fs.existsSync(binary)) return false;
 		const probe = spawnSync(binary, ['--version'], { encoding: 'utf8' });
-		return probe.status === 0 && majorOf(probe.stdout.trim()) >= REQUIRED_MAJOR;
+		return probe.status === 0 && probe.stdout.trim() === `v${version}`;
 	};
 	if (works()) return binDir;
 
-	log(`Node ${process.versions.node} is older than ${REQUIRED_MAJOR}; fetching ${pkg}@${REQUIRED_MAJOR} from the npm registry into ${prefix}`);
+	log(`fetching Node ${version} (${pkg}) from the npm registry into ${prefix}`);
 	fs.rmSync(prefix, { recursive: true, force: true });
 	fs.mkdirSync(prefix, { recursive: true });
 	fs.writeFileSync(path.join(prefix, 'package.json'), '{"private":true}\n');
-	const status = run('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', `${pkg}@${REQUIRED_MAJOR}`], {
+	const status = run('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', `${pkg}@${version}`], {
 		cwd: prefix,
 	});
 	if (status !== 0 || !works()) {
-		log(`could not install ${pkg}@${REQUIRED_MAJOR}`);
+		log(`could not install ${pkg}@${version}`);
 		process.exit(status || 1);
 	}
 	return binDir;
@@ -97,7 +128,8 @@ function main() {
 		log('usage: node scripts/with-node24.js "<command line>"');
 		process.exit(2);
 	}
-	const binDir = ensureNode24();
+	const version = wantedVersion();
+	const binDir = ensureNode(version);
 	const env = environmentWith(binDir);
 	ensureDependencies(env);
 	process.exit(run('sh', ['-c', commandLine], { cwd: process.cwd(), env }));

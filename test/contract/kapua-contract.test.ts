@@ -1,5 +1,5 @@
 /**
- * The node's request bodies against Kapua's real OpenAPI schemas (../shared/contracts/kapua/openapi).
+ * The node's request bodies against Kapua's real OpenAPI schemas (test/contract/kapua-openapi, a verbatim copy).
  * test/workflow/kapua.test.ts checks every body it sends with `checkRequestBody` in its afterAll; this file
  * proves the checker bites, that each spec patch is needed and the only difference, and runs the node's
  * richest bodies and both logins through it.

@@ -1,6 +1,6 @@
 /**
- * Kapua's own request schemas, read from the upstream OpenAPI files in ../shared/contracts/kapua/openapi
- * (beside the repository, as CI clones it), with every $ref resolved across files, validated by ajv.
+ * Kapua's own request schemas, read from the upstream OpenAPI files copied verbatim into kapua-openapi/
+ * (see kapua-openapi/SOURCE.md for their origin and licence), with every $ref resolved across files, validated by ajv.
  *
  * Where the real server differs from its spec (NOTES.md), the difference is made explicit here, never
  * silently: `patched` schemas state what was changed and why, and the contract test proves each patch
@@ -22,7 +22,7 @@ import { parse } from 'yaml';
 
 import type { CapturedRequest } from '../simulators/kapua';
 
-const OPENAPI_DIR = path.resolve(__dirname, '..', '..', '..', 'shared', 'contracts', 'kapua', 'openapi');
+const OPENAPI_DIR = path.join(__dirname, 'kapua-openapi');
 
 type Schema = Record<string, unknown>;
 

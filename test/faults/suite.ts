@@ -29,10 +29,23 @@ export async function runMatrixCase(options: {
 	/** What happened, in words, for the report (built after `check`). */
 	outcome: (result: NodeRunResult) => string;
 }): Promise<void> {
-	const { result, leaks } = await leftoverHandles(options.run);
-	await options.check(result);
-	record({ section: 'matrix', node: options.node, fault: options.fault, outcome: options.outcome(result), leaks: leaks.length });
-	expect(leaks).toEqual([]);
+	// The row is recorded whatever happens, so a failed case shows as FAILED in the summary, never as a gap.
+	let outcome = 'FAILED: the run threw';
+	let leakCount = 0;
+	try {
+		const { result, leaks } = await leftoverHandles(options.run);
+		leakCount = leaks.length;
+		outcome = 'FAILED: the checks did not pass';
+		await options.check(result);
+		outcome = options.outcome(result);
+		expect(leaks).toEqual([]);
+	} catch (error) {
+		const firstLine = String((error as Error)?.message ?? error).split('\n').find((line) => line.trim() !== '') ?? '';
+		outcome = `${outcome} (${firstLine.trim().slice(0, 80)})`;
+		throw error;
+	} finally {
+		record({ section: 'matrix', node: options.node, fault: options.fault, outcome, leaks: leakCount });
+	}
 }
 
 /** A test per stream fault that records "n/a" for a node whose answer is not streamed (`why`). */

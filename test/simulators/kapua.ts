@@ -1,5 +1,5 @@
 /**
- * A loopback Eclipse Kapua REST API, faithful to ../shared/contracts/kapua (NOTES.md and the OpenAPI files)
+ * A loopback Eclipse Kapua REST API, faithful to docs/api-contracts.md ("Eclipse Kapua") and Kapua's OpenAPI files in test/contract/kapua-openapi
  * where the real server differs from its spec:
  *
  * - Authentication: POST /authentication/user (reads `username`, as Kapua's Java does, not the spec's

@@ -1,5 +1,5 @@
 /**
- * A loopback quiva.ai Gateway, faithful to ../shared/contracts/quiva (storage-openapi.json and NOTES.md):
+ * A loopback quiva.ai Gateway, faithful to docs/api-contracts.md ("Quiva"):
  * GET /storage/streams, POST /storage/streams/{name}/messages, `X-Api-Key` or Bearer auth,
  * `{"error": ...}` bodies, 404 for unknown streams, per-stream subject filters with NATS wildcards,
  * the payload limit, and a log of what each stream received, in arrival order.

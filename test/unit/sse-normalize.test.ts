@@ -1,6 +1,6 @@
 /**
  * Both vocabularies of the chat API onto one event shape; the contract's own fixtures
- * (../shared/contracts/chat/*.sse) are decoded and normalized end to end.
+ * (test/fixtures/chat/*.sse) are decoded and normalized end to end.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -84,7 +84,7 @@ test('the SSE event: field names the type when the JSON has none; the id is kept
 	expect(event({ type: 'token', token: 'y' }, { event: 'content' })).toMatchObject({ kind: 'event', event: { serverType: 'token', text: 'y' } });
 });
 
-const fixtures = join(__dirname, '../../../shared/contracts/chat');
+const fixtures = join(__dirname, '..', 'fixtures', 'chat');
 const decodeFixture = (name: string) => {
 	const decoder = new SseDecoder();
 	return [...decoder.feed(readFileSync(join(fixtures, name))), ...decoder.end()].map(normalizeChatMessage);

@@ -1,7 +1,7 @@
 /**
  * n8n 2.41.1 installed once into the cache folder and reused while healthy.
  *
- * Why these steps (see ../shared/notes/n8n-runtime.md): a plain install fails because a Kafka
+ * Why these steps (see docs/n8n-runtime.md): a plain install fails because a Kafka
  * dependency's install script downloads zlib from the web, so scripts are skipped; then the one native
  * module n8n needs at start, sqlite3, is rebuilt against this Node 24's headers. isolated-vm ships
  * prebuilt binaries. The install goes to a temporary folder and is renamed into place only when complete,
