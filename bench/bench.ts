@@ -6,7 +6,7 @@
 import { benchChat } from './chat';
 import { benchKapua } from './kapua';
 import { benchQuiva } from './quiva';
-import { itemsPerSecond, timeRatio, type BenchResult } from './types';
+import { itemsPerSecond, timeRatio, verdict, type BenchResult } from './types';
 
 function print(results: BenchResult[]): void {
 	const rows = results.map((result) => [
@@ -15,7 +15,7 @@ function print(results: BenchResult[]): void {
 		result.baselineName,
 		`${itemsPerSecond(result.items, result.baselineMs)} ${result.unit ?? 'items'}/s`,
 		`${timeRatio(result).toFixed(2)}×`,
-		result.goal ?? '',
+		result.goal ? `${result.goal.words}: ${verdict(result)}` : '',
 		result.notes ?? '',
 	]);
 	const header = ['path', 'speed', 'baseline', 'baseline speed', 'time ratio', 'goal', 'notes'];

@@ -77,7 +77,7 @@ export async function benchQuiva(): Promise<BenchResult[]> {
 				items: ITEMS,
 				ms: keepAlive,
 				baselineMs,
-				goal: '≤ 2× the raw baseline in-process',
+				goal: { maxTimeRatio: 2, words: '≤ 2× the raw baseline in-process' },
 				notes: `${SUBJECTS} subjects, ${CONCURRENCY} in flight, per-subject order breaks: ${orderBreaks}`,
 			},
 			{

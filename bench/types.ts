@@ -12,7 +12,8 @@ export interface BenchResult {
 	unit?: 'items' | 'tokens';
 	ms: number;
 	baselineMs: number;
-	goal?: string;
+	/** The issue's goal for this line, if it has one; every printer says whether it was met. */
+	goal?: Goal;
 	/** Anything else worth printing (retries, order checks, ...). */
 	notes?: string;
 }
@@ -27,4 +28,22 @@ export function itemsPerSecond(items: number, ms: number): number {
  */
 export function timeRatio(result: BenchResult): number {
 	return result.ms / result.baselineMs;
+}
+
+/** A goal as data: the time ratio it allows, and how the issue words it. */
+export interface Goal {
+	maxTimeRatio: number;
+	words: string;
+}
+
+/** "goal met" / "GOAL NOT MET" for a line with a goal, from the same ratio that is printed beside it. */
+export function verdict(result: BenchResult): string {
+	if (!result.goal) return '';
+	return timeRatio(result) <= result.goal.maxTimeRatio ? 'goal met' : 'GOAL NOT MET';
+}
+
+/** A per-item difference with its sign (no "+-83"): "+12 µs an item", "−83 µs an item". */
+export function perItemDelta(ms: number, baselineMs: number, items: number): string {
+	const micros = Math.round(((ms - baselineMs) / items) * 1000);
+	return `${micros < 0 ? '−' : '+'}${Math.abs(micros)} µs an item`;
 }

@@ -10,7 +10,7 @@ import type {
 } from 'n8n-workflow';
 
 /**
- * Eclipse Kapua's REST API (see ../shared/contracts/kapua/NOTES.md). A user name + password or an API key
+ * Eclipse Kapua's REST API (see docs/api-contracts.md, "Eclipse Kapua"). A user name + password or an API key
  * is exchanged for an access token by n8n's credential pre-authentication: the token lives in the
  * expirable hidden property `sessionToken`, fetched when empty and again once after a 401, and persisted
  * with the credential, so a workflow logs in once, not once per item. A pasted token is used as is.

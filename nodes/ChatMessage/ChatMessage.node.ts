@@ -15,12 +15,12 @@ import {
 } from 'n8n-workflow';
 
 import { chatAuthHeaders, chatBaseUrl } from '../../credentials/ChatApi.credentials';
-import { asNodeError } from '../shared/errors';
-import { prepareEveryItem } from '../shared/prepareItems';
-import { expectSuccess, sendForItem } from '../shared/sendForItem';
-import { openClient, type HttpClient } from '../shared/transport/httpClient';
-import { openSession, type Session, type SessionSpec } from '../shared/transport/session';
-import { DEFAULT_RETRY } from '../shared/transport/types';
+import { asNodeError } from '../common/errors';
+import { prepareEveryItem } from '../common/prepareItems';
+import { expectSuccess, sendForItem } from '../common/sendForItem';
+import { openClient, type HttpClient } from '../common/transport/httpClient';
+import { openSession, type Session, type SessionSpec } from '../common/transport/session';
+import { DEFAULT_RETRY } from '../common/transport/types';
 import { chatErrorItemJson, explainChatStatus } from './errors';
 import { exchange, type ExchangeResult, type ExchangeSettings } from './exchange';
 import { modelOptions } from './models';

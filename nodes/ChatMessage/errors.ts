@@ -4,7 +4,7 @@
  */
 import { NodeApiError, type IDataObject, type INode, type JsonObject } from 'n8n-workflow';
 
-import { errorItemJson, type ExplainStatus } from '../shared/errors';
+import { errorItemJson, type ExplainStatus } from '../common/errors';
 
 export const explainChatStatus: ExplainStatus = (status, serverText, _body, target) => {
 	switch (status) {

@@ -5,13 +5,13 @@
  */
 import { NodeOperationError, type INode } from 'n8n-workflow';
 
-import { asNodeError } from '../shared/errors';
-import { expectSuccess, sendForItem } from '../shared/sendForItem';
-import { normalizeChatMessage } from '../shared/sse/normalize';
-import { readSse, SseStopped, type ByteStream } from '../shared/sse/reader';
-import { startWatchdog, type StopReason } from '../shared/sse/watchdog';
-import type { HttpClient } from '../shared/transport/httpClient';
-import type { RetryOptions } from '../shared/transport/types';
+import { asNodeError } from '../common/errors';
+import { expectSuccess, sendForItem } from '../common/sendForItem';
+import { normalizeChatMessage } from '../common/sse/normalize';
+import { readSse, SseStopped, type ByteStream } from '../common/sse/reader';
+import { startWatchdog, type StopReason } from '../common/sse/watchdog';
+import type { HttpClient } from '../common/transport/httpClient';
+import type { RetryOptions } from '../common/transport/types';
 import { chatStreamError, explainChatStatus } from './errors';
 import { ReplyCollector } from './reply';
 import { requestBody, streamPath, type ChatMessageRequest } from './validation';

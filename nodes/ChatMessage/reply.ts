@@ -4,8 +4,8 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { TextAccumulator } from '../shared/sse/accumulator';
-import type { ChatEvent, ChatSource, NormalizeResult } from '../shared/sse/types';
+import { TextAccumulator } from '../common/sse/accumulator';
+import type { ChatEvent, ChatSource, NormalizeResult } from '../common/sse/types';
 
 export interface ReplyOptions {
 	/** Keep every normalized event (Each event mode). */

@@ -1,8 +1,8 @@
 /**
  * What the chat API accepts (backend messages.validation.ts CREATE_MESSAGE, see
- * ../shared/contracts/chat/NOTES.md), checked before anything is sent. Pure functions.
+ * docs/api-contracts.md, "Chat API"), checked before anything is sent. Pure functions.
  */
-import { describeValue } from '../shared/describeValue';
+import { describeValue } from '../common/describeValue';
 
 export interface FieldProblem {
 	field: 'chatId' | 'message' | 'model' | 'userId' | 'workflowId';

@@ -10,11 +10,11 @@ import {
 } from 'n8n-workflow';
 
 import { kapuaAuthentication, kapuaAuthHeaders, kapuaBaseUrl } from '../../credentials/KapuaApi.credentials';
-import { itemParameterReader, type ItemParameterReader } from '../shared/itemParameters';
-import { readSendingOptions, sendingOptionProperties } from '../shared/options';
-import { publishItems, type PreparedItem } from '../shared/publishItems';
-import { openClient } from '../shared/transport/httpClient';
-import { openSession, type Session } from '../shared/transport/session';
+import { itemParameterReader, type ItemParameterReader } from '../common/itemParameters';
+import { readSendingOptions, sendingOptionProperties } from '../common/options';
+import { publishItems, type PreparedItem } from '../common/publishItems';
+import { openClient } from '../common/transport/httpClient';
+import { openSession, type Session } from '../common/transport/session';
 import { explainKapuaStatus } from './errors';
 import { METRIC_TYPES } from './metrics';
 import { kapuaSessionError } from './session';

@@ -1,9 +1,9 @@
 /**
- * What Kapua's error answers mean for someone publishing (../shared/contracts/kapua/NOTES.md). Kapua wraps
+ * What Kapua's error answers mean for someone publishing (docs/api-contracts.md, "Eclipse Kapua"). Kapua wraps
  * most publish failures in a 500 CALL_ERROR, so the message names the likely causes and keeps Kapua's own
  * words in the description (added by the shared error mapping).
  */
-import type { ExplainStatus } from '../shared/errors';
+import type { ExplainStatus } from '../common/errors';
 
 import type { KapuaAuthentication } from '../../credentials/KapuaApi.credentials';
 

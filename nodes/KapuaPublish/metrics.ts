@@ -1,11 +1,11 @@
 /**
  * Kapua metrics: checking a value against its valueType, and inferring the type of a JSON value.
- * Pure functions. What the server accepts is Java's ObjectTypeConverter (../shared/contracts/kapua/NOTES.md):
+ * Pure functions. What the server accepts is Java's ObjectTypeConverter (docs/api-contracts.md, "Eclipse Kapua"):
  * every value travels as a string and is parsed by the server for its valueType, so a value that would not
  * parse there (or would silently become something else, like Boolean.parseBoolean("yes") = false) is
  * rejected here, before anything is sent.
  */
-import { describeValue } from '../shared/describeValue';
+import { describeValue } from '../common/describeValue';
 
 export const METRIC_TYPES = ['string', 'integer', 'long', 'float', 'double', 'boolean', 'binary', 'date'] as const;
 export type MetricType = (typeof METRIC_TYPES)[number];

@@ -1,9 +1,9 @@
 /**
  * What Kapua's streams endpoint accepts, checked before anything is sent, and the request built from it.
  * Pure functions: each check returns a problem naming the field, or undefined.
- * Rules: ../shared/contracts/kapua/NOTES.md and openapi/dataMessage/dataMessage.yaml.
+ * Rules: docs/api-contracts.md, "Eclipse Kapua", and Kapua's dataMessage schema (test/contract/kapua-openapi).
  */
-import { describeValue } from '../shared/describeValue';
+import { describeValue } from '../common/describeValue';
 import { checkMetricValue, inferMetricType, isIsoDate, isMetricType, METRIC_TYPES, type WireMetric } from './metrics';
 
 export interface FieldProblem {

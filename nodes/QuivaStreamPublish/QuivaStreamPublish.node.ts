@@ -9,17 +9,17 @@ import {
 } from 'n8n-workflow';
 
 import { quivaAuthHeaders } from '../../credentials/QuivaApi.credentials';
-import type { ExplainStatus } from '../shared/errors';
-import { readItemField } from '../shared/itemField';
-import { itemParameterReader, type ItemParameterReader } from '../shared/itemParameters';
-import { readSendingOptions, sendingOptionProperties } from '../shared/options';
-import { publishItems, type PreparedItem } from '../shared/publishItems';
-import { openClient } from '../shared/transport/httpClient';
+import type { ExplainStatus } from '../common/errors';
+import { readItemField } from '../common/itemField';
+import { itemParameterReader, type ItemParameterReader } from '../common/itemParameters';
+import { readSendingOptions, sendingOptionProperties } from '../common/options';
+import { publishItems, type PreparedItem } from '../common/publishItems';
+import { openClient } from '../common/transport/httpClient';
 import { DEFAULT_MAX_PAYLOAD_BYTES, publishPath, validatePublishMessage } from './validation';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
-/** What the gateway's error answers mean for someone publishing; see ../shared/contracts/quiva/NOTES.md. */
+/** What the gateway's error answers mean for someone publishing; see docs/api-contracts.md, "Quiva". */
 const explainQuivaStatus: ExplainStatus = (status, _serverText, _body, target) => {
 	switch (status) {
 		case 400:

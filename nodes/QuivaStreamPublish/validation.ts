@@ -1,9 +1,9 @@
 /**
  * What the quiva gateway (NATS JetStream behind it) accepts, checked before anything is sent.
  * Pure functions: each returns a problem naming the field, or undefined.
- * Rules: ../shared/contracts/quiva/NOTES.md (Quiva's naming docs and nats-server's own checks).
+ * Rules: docs/api-contracts.md, "Quiva" (Quiva's naming rule and the NATS server's own checks).
  */
-import { describeValue } from '../shared/describeValue';
+import { describeValue } from '../common/describeValue';
 
 export interface FieldProblem {
 	field: 'stream' | 'subject' | 'body';

@@ -1,6 +1,6 @@
 import type { INode } from 'n8n-workflow';
 
-import { httpStatusError, serverErrorText } from '../../nodes/shared/errors';
+import { httpStatusError, serverErrorText } from '../../nodes/common/errors';
 
 const node: INode = { id: '1', name: 'Publish', type: 'x', typeVersion: 1, position: [0, 0], parameters: {} };
 

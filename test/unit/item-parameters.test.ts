@@ -1,4 +1,4 @@
-import { plainJsonPath } from '../../nodes/shared/itemParameters';
+import { plainJsonPath } from '../../nodes/common/itemParameters';
 
 describe('plainJsonPath recognises only a plain field path on $json', () => {
 	test.each<[string, unknown, string[] | undefined]>([

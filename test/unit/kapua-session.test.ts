@@ -6,8 +6,8 @@
  */
 import type { ICredentialDataDecryptedObject, IExecuteFunctions } from 'n8n-workflow';
 
-import type { HttpClient } from '../../nodes/shared/transport/httpClient';
-import { openSession } from '../../nodes/shared/transport/session';
+import type { HttpClient } from '../../nodes/common/transport/httpClient';
+import { openSession } from '../../nodes/common/transport/session';
 
 function n8nLike(options: { loginFails?: () => boolean } = {}) {
 	const state = { stored: { sessionToken: '' } as ICredentialDataDecryptedObject, valid: new Set<string>(), logins: 0, probes: 0 };

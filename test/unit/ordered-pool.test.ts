@@ -1,4 +1,4 @@
-import { runOrdered } from '../../nodes/shared/orderedPool';
+import { runOrdered } from '../../nodes/common/orderedPool';
 
 /** A task that resolves after a few microtask turns, with a per-index jitter, and records start/end. */
 function recorder() {

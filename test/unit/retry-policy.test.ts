@@ -1,5 +1,5 @@
-import { backoffMs, decideRetry, retryAfterMs } from '../../nodes/shared/transport/retryPolicy';
-import { TransportFailure, type AttemptOutcome, type HttpResponse, type RetryOptions } from '../../nodes/shared/transport/types';
+import { backoffMs, decideRetry, retryAfterMs } from '../../nodes/common/transport/retryPolicy';
+import { TransportFailure, type AttemptOutcome, type HttpResponse, type RetryOptions } from '../../nodes/common/transport/types';
 
 const options: RetryOptions = { maxAttempts: 3, retryOnServerErrors: false, baseDelayMs: 100, maxDelayMs: 5000 };
 const atLeastOnce: RetryOptions = { ...options, retryOnServerErrors: true };

@@ -1,4 +1,4 @@
-import { TextAccumulator } from '../../nodes/shared/sse/accumulator';
+import { TextAccumulator } from '../../nodes/common/sse/accumulator';
 
 test('joins pieces in order and counts them', () => {
 	const text = new TextAccumulator();

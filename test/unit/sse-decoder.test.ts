@@ -2,8 +2,8 @@
  * The SSE decoder against the spec's cases, each fed whole, byte by byte, and split at every possible
  * byte offset (inside a line, inside CRLF, inside a multi-byte UTF-8 character).
  */
-import { SseBufferExceeded, SseDecoder } from '../../nodes/shared/sse/decoder';
-import type { SseMessage } from '../../nodes/shared/sse/types';
+import { SseBufferExceeded, SseDecoder } from '../../nodes/common/sse/decoder';
+import type { SseMessage } from '../../nodes/common/sse/types';
 
 interface Case {
 	name: string;

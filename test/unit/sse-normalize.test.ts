@@ -5,9 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { SseDecoder } from '../../nodes/shared/sse/decoder';
-import { normalizeChatMessage } from '../../nodes/shared/sse/normalize';
-import type { ChatEvent } from '../../nodes/shared/sse/types';
+import { SseDecoder } from '../../nodes/common/sse/decoder';
+import { normalizeChatMessage } from '../../nodes/common/sse/normalize';
+import type { ChatEvent } from '../../nodes/common/sse/types';
 
 const event = (data: unknown, extra: { event?: string; id?: string } = {}) =>
 	normalizeChatMessage({ data: typeof data === 'string' ? data : JSON.stringify(data), ...extra });

@@ -3,8 +3,8 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 
-import { readSse, SseStopped } from '../../nodes/shared/sse/reader';
-import { startWatchdog } from '../../nodes/shared/sse/watchdog';
+import { readSse, SseStopped } from '../../nodes/common/sse/reader';
+import { startWatchdog } from '../../nodes/common/sse/watchdog';
 
 test('delivers in order, awaiting an async handler before reading on, and stops at the terminal event', async () => {
 	const body = new PassThrough();

@@ -1,12 +1,12 @@
 /**
- * The shared item-parameter reader (nodes/shared/itemParameters.ts) must give what n8n's own
+ * The shared item-parameter reader (nodes/common/itemParameters.ts) must give what n8n's own
  * `getNodeParameter` gives, while skipping n8n's evaluation where it can. A probe node runs in n8n-core's
  * engine and reads each parameter both ways for every item; the outputs must match, and the number of
  * `getNodeParameter` calls the reader made shows which way it took.
  */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 
-import { itemParameterReader } from '../../nodes/shared/itemParameters';
+import { itemParameterReader } from '../../nodes/common/itemParameters';
 import { runNode } from '../harness/n8n';
 
 interface Read {

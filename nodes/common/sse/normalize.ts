@@ -1,6 +1,6 @@
 /**
  * Maps one SSE message from either vocabulary of the chat API onto ChatEvent
- * (see ../shared/contracts/chat/NOTES.md):
+ * (see docs/api-contracts.md, "Chat API"):
  *
  * | server sends                                   | normalized            |
  * |------------------------------------------------|-----------------------|
