@@ -7,7 +7,7 @@
 import { kapuaLoginRequest } from '../../credentials/KapuaApi.credentials';
 import { KAPUA_DEFAULTS, startKapuaSimulator, type KapuaSimulator } from '../simulators/kapua';
 import { ALL_TYPES_METRICS, kapuaCredentials, runKapua } from '../workflow/kapuaFixtures';
-import { checkRequestBody, patched, schemas, unknownFields, validate } from './kapuaSchema';
+import { checkRequestBody, DATASTORE_QUERY, patched, queryParameterNames, schemas, unknownFields, validate } from './kapuaSchema';
 
 const message = (extra: Record<string, unknown> = {}) => ({
 	clientId: 'dev-1',
@@ -95,5 +95,40 @@ describe('what the node sends', () => {
 		const body = sim.captured[1].body as { payload: { metrics: unknown[] }; position: Record<string, unknown> };
 		expect(body.payload.metrics).toHaveLength(11);
 		expect(Object.keys(body.position)).toHaveLength(9);
+	});
+});
+
+describe("the simulator's datastore (GET /{scopeId}/data/messages) against Kapua's spec", () => {
+	let sim: KapuaSimulator;
+	let token = '';
+	beforeAll(async () => {
+		sim = await startKapuaSimulator();
+		token = sim.issueToken(KAPUA_DEFAULTS.username);
+	});
+	afterAll(async () => sim.close());
+
+	const call = async (method: string, path: string, body?: unknown) => {
+		const response = await fetch(`${sim.url}${path}`, {
+			method,
+			headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+			...(body ? { body: JSON.stringify(body) } : {}),
+		});
+		return { status: response.status, body: response.status === 204 ? undefined : ((await response.json()) as Record<string, unknown>) };
+	};
+
+	test('its answer matches the patched list schema; the unpatched one complains only of the spec\'s typo and the deviceId it requires', async () => {
+		expect((await call('POST', '/_/streams/messages', message())).status).toBe(204);
+		expect((await call('POST', '/_/streams/messages', message({ clientId: KAPUA_DEFAULTS.device.clientId, deviceId: KAPUA_DEFAULTS.device.id }))).status).toBe(204);
+		const answer = await call('GET', '/_/data/messages?limit=10');
+		expect(answer.status).toBe(200);
+		expect(answer.body).toMatchObject({ size: 2, limitExceeded: false, totalCount: 2 });
+		expect(validate(patched.dataMessageList(), answer.body)).toEqual([]);
+		expect(validate(schemas.dataMessageList(), answer.body).sort()).toEqual(["(body) must have required property 'limitedExceeded'", "/items/1 must have required property 'deviceId'"].sort());
+	});
+
+	test('the query parameters it reads are the ones the spec declares', () => {
+		expect(queryParameterNames(...DATASTORE_QUERY)).toEqual(
+			expect.arrayContaining(['clientId', 'channel', 'strictChannel', 'startDate', 'endDate', 'sortDir', 'limit', 'offset']),
+		);
 	});
 });

@@ -13,6 +13,10 @@
  *    "12345678kapua-password"); the patch drops that format.
  *  - metric.value is `type: string` in the schema while the spec's examples show numbers: the schema is
  *    right (Java reads a String) and is used unchanged.
+ *  - The datastore query's answer (kapuaListResult) `required: [limitedExceeded, size]`: a typo of
+ *    `limitExceeded`, the name its own properties and examples use; the patch requires `limitExceeded`.
+ *    Its items are dataMessages, whose `deviceId` the patch above makes optional (a message published by
+ *    client ID alone has none).
  */
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
@@ -107,8 +111,22 @@ function newAjv(): Ajv {
 	return ajv;
 }
 
+/** The 200 answer schema of a GET operation, e.g. ('dataMessage/dataMessage-scopeId.yaml', '/{scopeId}/data/messages'). */
+function getResponseSchema(relativeFile: string, apiPath: string): Schema {
+	return schemaAt(relativeFile, `/paths/${apiPath.replace(/~/g, '~0').replace(/\//g, '~1')}/get/responses/200/content/application~1json/schema`);
+}
+
+/** The query parameters a GET operation declares (path parameters apart). */
+export function queryParameterNames(relativeFile: string, apiPath: string): string[] {
+	const parameters = schemaAt(relativeFile, `/paths/${apiPath.replace(/~/g, '~0').replace(/\//g, '~1')}/get/parameters`) as unknown as Array<{ name: string; in: string }>;
+	return parameters.filter((parameter) => parameter.in === 'query').map((parameter) => parameter.name);
+}
+
+export const DATASTORE_QUERY = ['dataMessage/dataMessage-scopeId.yaml', '/{scopeId}/data/messages'] as const;
+
 export const schemas = {
 	dataMessage: () => requestSchema('stream/stream-scopeId.yaml', '/{scopeId}/streams/messages'),
+	dataMessageList: () => getResponseSchema(...DATASTORE_QUERY),
 	user: () => requestSchema('authentication/authentication-user.yaml', '/authentication/user'),
 	apiKey: () => requestSchema('authentication/authentication-apikey.yaml', '/authentication/apikey'),
 };
@@ -124,6 +142,18 @@ export const patched = {
 		const [fields, ...rest] = schema.allOf as Schema[];
 		const { user, ...properties } = fields.properties as Record<string, Schema>;
 		return { ...schema, allOf: [{ ...fields, properties: { username: user, ...properties } }, ...rest] };
+	},
+	dataMessageList: (): Schema => {
+		const [listResult, page] = schemas.dataMessageList().allOf as Schema[];
+		const items = (page.properties as Record<string, Schema>).items;
+		const item = items.items as Schema;
+		const patchedItem = { ...item, required: (item.required as string[]).filter((name) => name !== 'deviceId') };
+		return {
+			allOf: [
+				{ ...listResult, required: (listResult.required as string[]).map((name) => (name === 'limitedExceeded' ? 'limitExceeded' : name)) },
+				{ ...page, properties: { ...(page.properties as Record<string, Schema>), items: { ...items, items: patchedItem } } },
+			],
+		};
 	},
 	apiKey: (): Schema => {
 		const schema = schemas.apiKey();

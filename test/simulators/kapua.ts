@@ -13,6 +13,11 @@
  *   a metric value that does not parse for its valueType, or a missing/unknown valueType → 500 throwableInfo.
  * - A log of published messages with their MQTT topic `account/clientId/semanticParts...`, in arrival
  *   order, and every request body as received (for the contract test).
+ * - The datastore: GET /{scopeId}/data/messages (operation dataMessageQuery) with clientId, channel,
+ *   strictChannel, startDate/endDate (on the message's timestamp: sentOn, else the time it arrived), sortDir,
+ *   limit and offset, answering a storableListResult of jsonDatastoreMessage items. A published message
+ *   becomes visible after `indexDelayMs` (Elasticsearch refreshes its index about once a second), and never
+ *   in an account whose data storage is disabled (`dataStorage: false`), as in Kapua's message store.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -25,6 +30,8 @@ export interface KapuaAccount {
 	name: string;
 	/** Whether an MQTT EndpointInfo exists; a fresh Kapua has none. */
 	endpoint: boolean;
+	/** The account's message store service setting; stored unless false. */
+	dataStorage?: boolean;
 }
 
 export interface KapuaUser {
@@ -55,6 +62,8 @@ export interface KapuaSimulatorOptions {
 	tokenTtlMs?: number;
 	/** A text every issued token (tokenId and refreshToken) contains, for secret tests to search for. */
 	tokenCanary?: string;
+	/** How long a published message takes to become visible in the datastore (0: at once). */
+	indexDelayMs?: number;
 }
 
 export interface PublishedMetric {
@@ -79,6 +88,12 @@ export interface PublishedMessage {
 	tokenId: string;
 	/** Arrival order across the whole simulator, from 1. */
 	sequence: number;
+	/** When the simulator accepted it (the datastore's receivedOn). */
+	receivedOn: string;
+	/** The datastore's ID, when the account stores data. */
+	datastoreId?: string;
+	/** From when on a datastore query can find it (epoch ms). */
+	visibleFrom?: number;
 }
 
 export interface CapturedRequest {
@@ -102,6 +117,8 @@ export interface KapuaSimulator extends SimulatorServer {
 	publishRequests: number;
 	/** Login requests seen (user and API key), failed and faulted ones included. */
 	loginRequests: number;
+	/** Datastore queries (GET /{scopeId}/data/messages) seen, faulted ones included. */
+	datastoreQueries: number;
 	/** Every valid token expires now (as if its TTL had run out). */
 	expireTokens(): void;
 	/** Every valid token expires right after the n-th accepted publish (counted from now). */
@@ -149,6 +166,12 @@ export function isPublishRequest(request: RequestRecord | IncomingMessage): bool
 	return method === 'POST' && /^\/[^/]+\/streams\/messages$/.test(apiPath(path));
 }
 
+/** A datastore query (`GET /{scopeId}/data/messages`), live or logged. */
+export function isDatastoreQuery(request: RequestRecord | IncomingMessage): boolean {
+	const { method, path } = requestRecord(request);
+	return method === 'GET' && /^\/[^/]+\/data\/messages$/.test(apiPath(path));
+}
+
 /** A login with user and password or with an API key (`POST /authentication/user|apikey`), live or logged. */
 export function isLoginRequest(request: RequestRecord | IncomingMessage): boolean {
 	const { method, path } = requestRecord(request);
@@ -168,6 +191,16 @@ function javaBase64(text: string): Buffer | undefined {
 	if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.replace(/=+$/, '').length % 4 === 1) return undefined;
 	if (text.includes('=') && text.length % 4 !== 0) return undefined;
 	return Buffer.from(text, 'base64');
+}
+
+/**
+ * A stored metric value as the datastore answers it: Kapua's JsonMetric holds the value as text beside its
+ * valueType (the schema's `type: string`), written as Java writes it (a whole double as "5.0", bytes as base64).
+ */
+function jsonMetricValue(valueType: string, value: unknown): string {
+	if (Buffer.isBuffer(value)) return value.toString('base64');
+	if ((valueType === 'double' || valueType === 'float') && typeof value === 'number' && Number.isInteger(value) && Math.abs(value) < 1e7) return value.toFixed(1);
+	return String(value);
 }
 
 /** ObjectTypeConverter: the value Kapua reads from a metric's string, or an error text (500 throwableInfo). */
@@ -214,6 +247,7 @@ export async function startKapuaSimulator(options: KapuaSimulatorOptions = {}): 
 	const apiKeys = options.apiKeys ?? [{ apiKey: KAPUA_DEFAULTS.apiKey, username: KAPUA_DEFAULTS.username }];
 	const devices = options.devices ?? [{ ...KAPUA_DEFAULTS.device, scopeId: KAPUA_DEFAULTS.scopeId }];
 	const ttl = options.tokenTtlMs ?? 30 * 60 * 1000;
+	const indexDelayMs = options.indexDelayMs ?? 0;
 	const canary = options.tokenCanary ?? '';
 
 	const tokens = new Map<string, Token>();
@@ -321,7 +355,10 @@ export async function startKapuaSimulator(options: KapuaSimulatorOptions = {}): 
 			if (!bytes) return sendJson(response, 500, { type: 'throwableInfo', httpErrorCode: 500, message: 'java.lang.IllegalArgumentException: Illegal base64 character' });
 		}
 		const semanticParts = Array.isArray(channel.semanticParts) ? channel.semanticParts.map(String) : [];
+		const stored = account.dataStorage !== false;
 		published.push({
+			receivedOn: new Date().toISOString(),
+			...(stored ? { datastoreId: randomUUID(), visibleFrom: Date.now() + indexDelayMs } : {}),
 			scopeId,
 			topic: [account.name, String(topicClient), ...semanticParts].join('/'),
 			clientId,
@@ -341,6 +378,73 @@ export async function startKapuaSimulator(options: KapuaSimulatorOptions = {}): 
 		}
 		response.writeHead(204);
 		response.end();
+	};
+
+	/** A stored message as Kapua's datastore answers it (jsonDatastoreMessage). */
+	const datastoreItem = (message: PublishedMessage) => ({
+		type: 'jsonDatastoreMessage',
+		datastoreId: message.datastoreId,
+		scopeId: message.scopeId,
+		timestamp: message.sentOn ?? message.receivedOn,
+		...(message.deviceId !== undefined ? { deviceId: message.deviceId } : {}),
+		clientId: message.clientId,
+		receivedOn: message.receivedOn,
+		...(message.sentOn !== undefined ? { sentOn: message.sentOn } : {}),
+		...(message.capturedOn !== undefined ? { capturedOn: message.capturedOn } : {}),
+		...(message.position !== undefined ? { position: message.position } : {}),
+		channel: { type: 'kapuaDataChannel', semanticParts: message.semanticParts },
+		payload: {
+			metrics: message.metrics.map((metric) => ({ valueType: metric.valueType, value: jsonMetricValue(metric.valueType, metric.value), name: metric.name })),
+			...(message.body ? { body: message.body.toString('base64') } : {}),
+		},
+	});
+
+	/** GET /{scopeId}/data/messages: what is stored and indexed, filtered and paged as Kapua's query does. */
+	const queryDatastore = (token: Token, scopeParam: string, query: URLSearchParams, response: ServerResponse) => {
+		const scopeId = scopeParam === '_' ? token.scopeId : scopeParam;
+		const dateParam = (name: string): number | undefined | null => {
+			const text = query.get(name);
+			if (text === null) return undefined;
+			const time = Date.parse(text);
+			return Number.isNaN(time) ? null : time;
+		};
+		const start = dateParam('startDate');
+		const end = dateParam('endDate');
+		if (start === null || end === null) {
+			return sendJson(response, 400, exceptionInfo(400, 'ILLEGAL_ARGUMENT', 'An illegal value was provided for the argument startDate/endDate', { argumentName: start === null ? 'startDate' : 'endDate' }));
+		}
+		const limit = Number(query.get('limit') ?? 50);
+		const offset = Number(query.get('offset') ?? 0);
+		if (!Number.isInteger(limit) || limit < 0 || !Number.isInteger(offset) || offset < 0) {
+			return sendJson(response, 400, exceptionInfo(400, 'ILLEGAL_ARGUMENT', 'An illegal value was provided for the argument limit/offset'));
+		}
+		const clientId = query.get('clientId');
+		const channel = query.get('channel');
+		const strict = query.get('strictChannel') === 'true';
+		const now = Date.now();
+		const matches = published.filter((message) => {
+			if (message.scopeId !== scopeId || message.datastoreId === undefined || (message.visibleFrom ?? 0) > now) return false;
+			if (clientId !== null && message.clientId !== clientId) return false;
+			if (channel !== null) {
+				const path = message.semanticParts.join('/');
+				if (strict ? path !== channel : path !== channel && !path.startsWith(`${channel}/`)) return false;
+			}
+			const time = Date.parse(message.sentOn ?? message.receivedOn);
+			return (start === undefined || time >= start) && (end === undefined || time <= end);
+		});
+		const ascending = query.get('sortDir') === 'ASC';
+		matches.sort((a, b) => {
+			const byTime = Date.parse(a.sentOn ?? a.receivedOn) - Date.parse(b.sentOn ?? b.receivedOn);
+			return (ascending ? byTime : -byTime) || (ascending ? a.sequence - b.sequence : b.sequence - a.sequence);
+		});
+		const page = matches.slice(offset, offset + limit);
+		return sendJson(response, 200, {
+			type: 'storableListResult',
+			limitExceeded: offset + page.length < matches.length,
+			size: page.length,
+			items: page.map(datastoreItem),
+			totalCount: matches.length,
+		});
 	};
 
 	const server = await startServer((request, response, raw) => {
@@ -395,6 +499,12 @@ export async function startKapuaSimulator(options: KapuaSimulatorOptions = {}): 
 			if (!token) return;
 			return sendJson(response, 200, { type: 'loginInfo', accessToken: accessToken(token), accessPermission: [], rolePermissions: [] });
 		}
+		const datastore = /^\/([^/]+)\/data\/messages$/.exec(path);
+		if (request.method === 'GET' && datastore) {
+			const token = authenticate(request, response);
+			if (!token) return;
+			return queryDatastore(token, decodeURIComponent(datastore[1]), url.searchParams, response);
+		}
 		const stream = /^\/([^/]+)\/streams\/messages$/.exec(path);
 		if (request.method === 'POST' && stream) {
 			const token = authenticate(request, response);
@@ -418,6 +528,9 @@ export async function startKapuaSimulator(options: KapuaSimulatorOptions = {}): 
 		},
 		get loginRequests() {
 			return server.requests.filter(isLoginRequest).length;
+		},
+		get datastoreQueries() {
+			return server.requests.filter(isDatastoreQuery).length;
 		},
 		published,
 		captured,
