@@ -1,0 +1,101 @@
+/**
+ * A limit on requests per second across one execution (option "Max Requests per Second"), for gateways that
+ * answer bursts with 429: every attempt, retries included, takes a permit before it is sent.
+ *
+ * Two rules, because either alone fails the promise made to the user:
+ * - Permits are spaced evenly (1/rate apart), so requests flow steadily instead of a burst at the start of
+ *   every second. Timers fire late on a loaded machine; the schedule then catches up, but never by more
+ *   than CATCH_UP_MS worth of permits, so the achieved rate stays close to the limit.
+ * - No window of one second ever holds more than `rate` permits: the last `rate` grant times are kept,
+ *   and a permit waits until the oldest of them is a second old. That bounds every catch-up and every
+ *   late-firing timer burst.
+ * Waiters are served first come, first served; a cancelled wait gives up its turn at once.
+ */
+
+/** How far behind its even schedule the limiter may run before it forgets the lost time. */
+const CATCH_UP_MS = 50;
+const WINDOW_MS = 1000;
+
+export interface RateLimiterClock {
+	now(): number;
+	/** Resolves after `ms`, or early when the signal aborts. */
+	sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/* eslint-disable @n8n/community-nodes/no-restricted-globals --
+ * The wait must end at once when the execution is cancelled; n8n-workflow's `sleep` takes no signal. */
+const realClock: RateLimiterClock = {
+	now: () => performance.now(),
+	sleep: (ms, signal) =>
+		new Promise<void>((resolve) => {
+			if (signal?.aborted) return resolve();
+			const onAbort = () => {
+				clearTimeout(timer);
+				resolve();
+			};
+			const timer = setTimeout(() => {
+				signal?.removeEventListener('abort', onAbort);
+				resolve();
+			}, ms);
+			signal?.addEventListener('abort', onAbort, { once: true });
+		}),
+};
+/* eslint-enable @n8n/community-nodes/no-restricted-globals */
+
+export class RateLimiter {
+	private readonly interval: number;
+
+	/** Grant times of the last `rate` permits, as a ring. */
+	private readonly recent: number[] = [];
+
+	private oldest = 0;
+
+	/** When the even schedule allows the next permit. */
+	private nextSlot = -Infinity;
+
+	/** The previous waiter's turn; each take() queues behind it. */
+	private queue: Promise<void> = Promise.resolve();
+
+	/** Permits handed out (for tests and the benchmark). */
+	granted = 0;
+
+	constructor(
+		readonly perSecond: number,
+		private readonly clock: RateLimiterClock = realClock,
+	) {
+		if (!(perSecond > 0) || !Number.isFinite(perSecond)) throw new RangeError(`a rate limit must be a positive number, got ${perSecond}`);
+		this.interval = WINDOW_MS / perSecond;
+	}
+
+	/** Waits for a permit; returns false (without a permit) when the signal aborted first. */
+	take(signal?: AbortSignal): Promise<boolean> {
+		const turn = this.queue.then(() => this.acquire(signal));
+		this.queue = turn.then(
+			() => undefined,
+			() => undefined,
+		);
+		return turn;
+	}
+
+	private async acquire(signal?: AbortSignal): Promise<boolean> {
+		const capacity = Math.max(1, Math.floor(this.perSecond));
+		for (;;) {
+			if (signal?.aborted) return false;
+			const now = this.clock.now();
+			const windowFree = this.recent.length < capacity ? -Infinity : this.recent[this.oldest] + WINDOW_MS;
+			const slot = Math.max(this.nextSlot, now - CATCH_UP_MS);
+			const at = Math.max(slot, windowFree);
+			if (at <= now) {
+				this.nextSlot = slot + this.interval;
+				if (this.recent.length < capacity) this.recent.push(now);
+				else {
+					this.recent[this.oldest] = now;
+					this.oldest = (this.oldest + 1) % capacity;
+				}
+				this.granted++;
+				return true;
+			}
+			await this.clock.sleep(at - now, signal);
+		}
+	}
+}
