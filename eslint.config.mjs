@@ -38,7 +38,8 @@ export default [
 		},
 	},
 	{
-		files: ['nodes/**/*.node.ts'],
+		// A node's description lives in description.ts beside its node file: the same rules read both.
+		files: ['nodes/**/*.node.ts', 'nodes/**/description.ts'],
 		plugins: { 'n8n-nodes-base': n8nNodesBase },
 		rules: {
 			...ruleSet('nodes'),

@@ -1,13 +1,8 @@
 /**
- * What the chat API accepts (backend messages.validation.ts CREATE_MESSAGE, see
- * ../shared/contracts/chat/NOTES.md), checked before anything is sent. Pure functions.
+ * What the chat API accepts (the server's own CREATE_MESSAGE validation), checked before anything is
+ * sent, and the request body it becomes. Pure functions, no n8n import.
  */
-import { describeValue } from '../shared/describeValue';
-
-export interface FieldProblem {
-	field: 'chatId' | 'message' | 'model' | 'userId' | 'workflowId';
-	message: string;
-}
+import { describeValue, type FieldProblem } from '../shared/validation';
 
 export interface ChatMessageRequest {
 	chatId: string;

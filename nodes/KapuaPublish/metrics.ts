@@ -5,7 +5,7 @@
  * parse there (or would silently become something else, like Boolean.parseBoolean("yes") = false) is
  * rejected here, before anything is sent.
  */
-import { describeValue } from '../shared/describeValue';
+import { describeValue } from '../shared/validation';
 
 export const METRIC_TYPES = ['string', 'integer', 'long', 'float', 'double', 'boolean', 'binary', 'date'] as const;
 export type MetricType = (typeof METRIC_TYPES)[number];

@@ -3,7 +3,7 @@
  * Pure functions: each check returns a problem naming the field, or undefined.
  * Rules: ../shared/contracts/kapua/NOTES.md and openapi/dataMessage/dataMessage.yaml.
  */
-import { describeValue } from '../shared/describeValue';
+import { describeValue } from '../shared/validation';
 import { checkMetricValue, inferMetricType, isIsoDate, isMetricType, METRIC_TYPES, type WireMetric } from './metrics';
 
 export interface FieldProblem {

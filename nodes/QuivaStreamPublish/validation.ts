@@ -1,14 +1,10 @@
 /**
- * What the quiva gateway (NATS JetStream behind it) accepts, checked before anything is sent.
- * Pure functions: each returns a problem naming the field, or undefined.
- * Rules: ../shared/contracts/quiva/NOTES.md (Quiva's naming docs and nats-server's own checks).
+ * What the quiva.ai Gateway (NATS JetStream behind it) accepts, checked before anything is sent:
+ * Quiva's stream naming rules and nats-server's own subject checks. Pure functions, no n8n import.
  */
-import { describeValue } from '../shared/describeValue';
+import { describeValue, type FieldProblem } from '../shared/validation';
 
-export interface FieldProblem {
-	field: 'stream' | 'subject' | 'body';
-	message: string;
-}
+export type { FieldProblem };
 
 export const MAX_STREAM_NAME_LENGTH = 255;
 /** JetStream's default max_payload (1 MB). */
