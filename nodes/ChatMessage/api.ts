@@ -56,9 +56,9 @@ export function prepareChatItem(context: IExecuteFunctions, read: ItemParameterR
 		// One message at a time, in input order: a conversation's messages must not overtake each other,
 		// and a streaming client hears each reply whole.
 		orderingKey: '',
-		target: { chatId: checked.request.chatId },
+		target: { chatId: checked.value.chatId },
 		request: {
-			message: checked.request,
+			message: checked.value,
 			newChat,
 			settings: {
 				idleMs: seconds(options.idleTimeout, DEFAULT_IDLE_TIMEOUT_S) * 1000,

@@ -2,7 +2,7 @@
  * What the chat API accepts (the server's own CREATE_MESSAGE validation), checked before anything is
  * sent, and the request body it becomes. Pure functions, no n8n import.
  */
-import { describeValue, type FieldProblem } from '../shared/validation';
+import { describeValue, valid, type Checked, type FieldProblem } from '../shared/validation';
 
 export interface ChatMessageRequest {
 	chatId: string;
@@ -59,7 +59,7 @@ export function validateChatMessage(input: {
 	modelId: unknown;
 	userId?: unknown;
 	workflowId?: unknown;
-}): { ok: true; request: ChatMessageRequest } | { ok: false; problem: FieldProblem } {
+}): Checked<ChatMessageRequest> {
 	const problem =
 		checkChatId(input.chatId) ??
 		checkMessage(input.content) ??
@@ -74,7 +74,7 @@ export function validateChatMessage(input: {
 		userId: typeof input.userId === 'string' ? input.userId.trim() : '',
 	};
 	if (typeof input.workflowId === 'string' && input.workflowId !== '') request.workflowId = input.workflowId;
-	return { ok: true, request };
+	return valid(request);
 }
 
 /** The stream path; the chat ID is a checked UUID, encoded anyway so no input can change the path. */

@@ -31,7 +31,7 @@ export function prepareQuivaItem(
 	if (!body.ok) throw invalidFieldError(context.getNode(), body.problem, itemIndex);
 	const checked = validatePublishMessage({ stream: read('stream', itemIndex), subject: read('subject', itemIndex), body: body.value }, maxPayloadBytes);
 	if (!checked.ok) throw invalidFieldError(context.getNode(), checked.problem, itemIndex);
-	const { message, payload } = checked;
+	const { message, payload } = checked.value;
 	return {
 		orderingKey: `${message.stream}\u0000${message.subject}`,
 		target: { stream: message.stream, subject: message.subject },

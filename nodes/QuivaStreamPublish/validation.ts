@@ -1,8 +1,9 @@
 /**
  * What the quiva.ai Gateway (NATS JetStream behind it) accepts, checked before anything is sent:
- * Quiva's stream naming rules and nats-server's own subject checks. Pure functions, no n8n import.
+ * Quiva's stream naming rules and nats-server's own subject checks. Pure functions, no n8n import: a
+ * check gives the problem or undefined, and validatePublishMessage the checked message or the problem.
  */
-import { describeValue, type FieldProblem } from '../shared/validation';
+import { describeValue, invalid, valid, type Checked, type FieldProblem } from '../shared/validation';
 
 export type { FieldProblem };
 
@@ -59,7 +60,7 @@ export interface PublishMessage {
 export function validatePublishMessage(
 	input: { stream: unknown; subject: unknown; body: unknown },
 	maxPayloadBytes: number,
-): { ok: true; message: PublishMessage; payload: string } | { ok: false; problem: FieldProblem } {
+): Checked<{ message: PublishMessage; payload: string }> {
 	const problem = checkStreamName(input.stream) ?? checkSubject(input.subject) ?? checkBody(input.body);
 	if (problem) return { ok: false, problem };
 	const message = input as PublishMessage;
@@ -67,16 +68,11 @@ export function validatePublishMessage(
 	try {
 		payload = JSON.stringify({ stream: message.stream, subject: message.subject, body: message.body });
 	} catch (error) {
-		return { ok: false, problem: { field: 'body', message: `Body cannot be serialized as JSON: ${(error as Error).message}` } };
+		return invalid('body', `Body cannot be serialized as JSON: ${(error as Error).message}`);
 	}
 	const size = Buffer.byteLength(payload, 'utf8');
-	if (size > maxPayloadBytes) {
-		return {
-			ok: false,
-			problem: { field: 'body', message: `Message is ${size} bytes; the limit is ${maxPayloadBytes} bytes (Maximum Payload Size)` },
-		};
-	}
-	return { ok: true, message, payload };
+	if (size > maxPayloadBytes) return invalid('body', `Message is ${size} bytes; the limit is ${maxPayloadBytes} bytes (Maximum Payload Size)`);
+	return valid({ message, payload });
 }
 
 /** The publish path for a stream; the name is URL-encoded so that no input can change the target path. */
