@@ -14,7 +14,7 @@ import { trimBaseUrl } from '../nodes/shared/transport/baseUrl';
 import { socketCode } from '../nodes/shared/transport/socketCode';
 
 /** Better Auth's default; production servers use `__Secure-better-auth.session_token`. */
-export const DEFAULT_SESSION_COOKIE = 'better-auth.session_token';
+const DEFAULT_SESSION_COOKIE = 'better-auth.session_token';
 
 /** The credential as the package reads it (again after each sign-in, which changes `session`). */
 export interface ChatCredentials {
@@ -48,7 +48,7 @@ export function chatAuthHeaders(credentials: ChatCredentials): Record<string, st
 }
 
 /** A Set-Cookie header's value for `name`, if the answer set it. */
-export function cookieFromSetCookie(setCookie: unknown, name: string): string | undefined {
+function cookieFromSetCookie(setCookie: unknown, name: string): string | undefined {
 	const lines = Array.isArray(setCookie) ? setCookie : typeof setCookie === 'string' ? [setCookie] : [];
 	for (const line of lines) {
 		const pair = String(line).split(';', 1)[0];

@@ -14,11 +14,11 @@ export interface ChatMessageRequest {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function isUuid(value: unknown): value is string {
+function isUuid(value: unknown): value is string {
 	return typeof value === 'string' && UUID.test(value);
 }
 
-export function checkChatId(chatId: unknown): FieldProblem | undefined {
+function checkChatId(chatId: unknown): FieldProblem | undefined {
 	if (typeof chatId !== 'string' || chatId.trim() === '') {
 		return { field: 'chatId', message: `Chat ID must be a chat's UUID, got ${typeof chatId === 'string' ? 'an empty text' : describeValue(chatId)}` };
 	}
@@ -26,27 +26,27 @@ export function checkChatId(chatId: unknown): FieldProblem | undefined {
 	return undefined;
 }
 
-export function checkMessage(content: unknown): FieldProblem | undefined {
+function checkMessage(content: unknown): FieldProblem | undefined {
 	if (typeof content !== 'string') return { field: 'message', message: `Message must be text, got ${describeValue(content)}` };
 	if (content.trim() === '') return { field: 'message', message: 'Message is empty' };
 	return undefined;
 }
 
-export function checkModel(modelId: unknown): FieldProblem | undefined {
+function checkModel(modelId: unknown): FieldProblem | undefined {
 	if (typeof modelId !== 'string') return { field: 'model', message: `Model must be a model ID, got ${describeValue(modelId)}` };
 	if (modelId.trim() === '') return { field: 'model', message: 'Model is empty: choose a model or give its ID' };
 	return undefined;
 }
 
 /** Optional: empty means "the signed-in user". */
-export function checkUserId(userId: unknown): FieldProblem | undefined {
+function checkUserId(userId: unknown): FieldProblem | undefined {
 	if (userId === undefined || userId === null || userId === '') return undefined;
 	if (typeof userId !== 'string') return { field: 'userId', message: `User ID must be text, got ${describeValue(userId)}` };
 	return undefined;
 }
 
 /** Optional UUID. */
-export function checkWorkflowId(workflowId: unknown): FieldProblem | undefined {
+function checkWorkflowId(workflowId: unknown): FieldProblem | undefined {
 	if (workflowId === undefined || workflowId === null || workflowId === '') return undefined;
 	if (!isUuid(workflowId)) return { field: 'workflowId', message: `Workflow ID "${String(workflowId)}" is not a UUID` };
 	return undefined;

@@ -16,7 +16,7 @@ import { invalid, parseJsonParameter, valid, type Checked } from '../shared/vali
 import { DEFAULT_MAX_BODY_BYTES, publishPath, validateKapuaMessage, type ListedMetric, type PositionInput } from './validation';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
-/** Kapua's own default for the `timeout` query parameter (openapi/device/device.yaml). */
+/** Kapua's own default for the `timeout` query parameter. */
 export const DEFAULT_KAPUA_TIMEOUT_MS = 30_000;
 /** Every field of the item becomes a metric; read from the item itself (see itemParameters.ts). */
 export const METRICS_JSON_DEFAULT = '={{ $json }}';

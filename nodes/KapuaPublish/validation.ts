@@ -8,7 +8,7 @@ import { checkMetricValue, inferMetricType, isIsoDate, isMetricType, METRIC_TYPE
 
 /** Kapua's compact id (base64url of the id bytes), or `_` for the token's own scope. */
 const KAPUA_ID = /^[A-Za-z0-9_=-]+$/;
-export const MAX_CLIENT_ID_LENGTH = 255;
+const MAX_CLIENT_ID_LENGTH = 255;
 /** Default of the Maximum Body Size option: large MQTT payloads are refused by most brokers' defaults. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 

@@ -7,13 +7,13 @@ import { describeValue, invalid, valid, type Checked, type FieldProblem } from '
 
 export type { FieldProblem };
 
-export const MAX_STREAM_NAME_LENGTH = 255;
+const MAX_STREAM_NAME_LENGTH = 255;
 /** JetStream's default max_payload (1 MB). */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
 
 const STREAM_NAME = /^[A-Za-z0-9_-]+$/;
 
-export function checkStreamName(stream: unknown): FieldProblem | undefined {
+function checkStreamName(stream: unknown): FieldProblem | undefined {
 	if (typeof stream !== 'string') return { field: 'stream', message: `Stream must be text, got ${describeValue(stream)}` };
 	if (stream === '') return { field: 'stream', message: 'Stream is empty' };
 	if (stream.length > MAX_STREAM_NAME_LENGTH) {
@@ -26,7 +26,7 @@ export function checkStreamName(stream: unknown): FieldProblem | undefined {
 }
 
 /** A NATS publish subject: literal (no wildcards), non-empty dot-separated tokens, no whitespace, no `$` prefix. */
-export function checkSubject(subject: unknown): FieldProblem | undefined {
+function checkSubject(subject: unknown): FieldProblem | undefined {
 	if (typeof subject !== 'string') return { field: 'subject', message: `Subject must be text, got ${describeValue(subject)}` };
 	if (subject === '') return { field: 'subject', message: 'Subject is empty' };
 	if (/\s/.test(subject)) return { field: 'subject', message: `Subject "${subject}" contains whitespace` };
@@ -43,7 +43,7 @@ export function checkSubject(subject: unknown): FieldProblem | undefined {
 	return undefined;
 }
 
-export function checkBody(body: unknown): FieldProblem | undefined {
+function checkBody(body: unknown): FieldProblem | undefined {
 	if (body === null || typeof body !== 'object' || Array.isArray(body)) {
 		return { field: 'body', message: `Body must be a JSON object, got ${describeValue(body)}` };
 	}

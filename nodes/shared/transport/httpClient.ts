@@ -31,7 +31,7 @@ export interface HttpClient {
 	close(): void;
 }
 
-export interface KeepAliveClientOptions {
+interface KeepAliveClientOptions {
 	baseUrl: string;
 	/** Per request, from sending to the last byte of a non-streamed answer; 0 = none. */
 	timeoutMs: number;
@@ -83,7 +83,7 @@ function normalizeHeaders(raw: unknown): Record<string, string | undefined> {
 }
 
 /** JSON when it parses, the text otherwise: error pages (Kapua's 401) are HTML, not JSON. */
-export function parseBody(text: string): unknown {
+function parseBody(text: string): unknown {
 	if (text === '') return '';
 	try {
 		return JSON.parse(text);
@@ -103,7 +103,7 @@ function serialize(body: unknown): string | undefined {
 	return typeof body === 'string' ? body : JSON.stringify(body);
 }
 
-export function createKeepAliveClient(options: KeepAliveClientOptions): HttpClient {
+function createKeepAliveClient(options: KeepAliveClientOptions): HttpClient {
 	const base = new URL(trimBaseUrl(options.baseUrl) || 'http://invalid.invalid');
 	const basePath = base.pathname.replace(/\/+$/, '');
 	const secure = base.protocol === 'https:';
@@ -194,7 +194,7 @@ export function createKeepAliveClient(options: KeepAliveClientOptions): HttpClie
  * Sends every request through n8n's authenticated helper (credential resolved, pre-authentication run
  * and a new connection opened per request). Slower; see the module comment.
  */
-export function createN8nHelperClient(
+function createN8nHelperClient(
 	context: IAllExecuteFunctions,
 	credentialType: string,
 	options: { baseUrl: string; timeoutMs: number },

@@ -24,7 +24,7 @@ export class SendFailure extends Error {
 
 /* eslint-disable @n8n/community-nodes/no-restricted-globals --
  * A backoff wait must end early when the execution is cancelled; n8n-workflow's `sleep` takes no signal. */
-export async function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+async function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
 	if (ms <= 0 || signal?.aborted) return;
 	await new Promise<void>((resolve) => {
 		const onAbort = () => {
