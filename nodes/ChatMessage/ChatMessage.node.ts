@@ -5,7 +5,7 @@ import { runItems } from '../shared/runItems';
 import { prepareChatItem } from './api';
 import { CHAT_PROPERTIES } from './description';
 import { chatErrorJson } from './errors';
-import { forward, sendChatItem } from './exchange';
+import { createChatSender, forward } from './exchange';
 import { getModels } from './methods/loadOptions';
 import { CHAT_AUTH, openChatClient } from './transport';
 
@@ -34,7 +34,7 @@ export class ChatMessage implements INodeType {
 		const output = await runItems(this, {
 			prepare: (itemIndex) => prepareChatItem(this, read, itemIndex),
 			open: async () => await openChatClient(this),
-			send: async (client, item, itemIndex) => await sendChatItem(this, client, item, itemIndex),
+			send: createChatSender(this),
 			concurrency: 1,
 			errorJson: chatErrorJson,
 			// When the node stops, n8n's engine sends the streaming client an error chunk itself; when it

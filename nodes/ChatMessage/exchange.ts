@@ -21,33 +21,33 @@ import { requestBody, streamPath, type ChatMessageRequest } from './validation';
 import type { ChatClient } from './transport';
 
 /**
- * Sends item `itemIndex` and returns its output items. The user is the signed-in one unless the item
- * names another; when the workflow streams, the n8n client hears the item begin, every delta, and end.
+ * The chat node's send for one execution: sends item `itemIndex` and returns its output items. The user
+ * is the signed-in one unless the item names another; when the workflow streams, the n8n client hears
+ * the item begin, every delta, and end.
  */
-export async function sendChatItem(
-	context: IExecuteFunctions,
-	client: ChatClient,
-	item: PreparedItem<{ chatId: string }, ChatItem>,
-	itemIndex: number,
-): Promise<IDataObject[]> {
-	const request = { ...item.request.message };
-	if (!request.userId) request.userId = await client.signedInUser(itemIndex);
+export function createChatSender(context: IExecuteFunctions) {
+	const node = context.getNode();
+	const cancelSignal = context.getExecutionCancelSignal();
 	const streaming = context.isStreaming();
-	if (streaming) await forward(context.sendChunk('begin', itemIndex));
-	const result = await exchange(
-		{
-			node: context.getNode(),
-			client: client.api,
-			cancelSignal: context.getExecutionCancelSignal(),
-			onDelta: streaming ? (text) => forward(context.sendChunk('item', itemIndex, text)) : undefined,
-			now: () => Date.now(),
-		},
-		request,
-		itemIndex,
-		item.request.settings,
-	);
-	if (streaming) await forward(context.sendChunk('end', itemIndex));
-	return replyOutput(item.request, request, result);
+	return async (client: ChatClient, item: PreparedItem<{ chatId: string }, ChatItem>, itemIndex: number): Promise<IDataObject[]> => {
+		const request = { ...item.request.message };
+		if (!request.userId) request.userId = await client.signedInUser(itemIndex);
+		if (streaming) await forward(context.sendChunk('begin', itemIndex));
+		const result = await exchange(
+			{
+				node,
+				client: client.api,
+				cancelSignal,
+				onDelta: streaming ? (text) => forward(context.sendChunk('item', itemIndex, text)) : undefined,
+				now: () => Date.now(),
+			},
+			request,
+			itemIndex,
+			item.request.settings,
+		);
+		if (streaming) await forward(context.sendChunk('end', itemIndex));
+		return replyOutput(item.request, request, result);
+	};
 }
 
 /** n8n types sendChunk as void; it returns a promise, awaited so deltas keep their order under backpressure. */

@@ -3,7 +3,7 @@ import { NodeConnectionTypes, type IExecuteFunctions, type INodeExecutionData, t
 import { itemParameterReader } from '../shared/itemParameters';
 import { readExecutionSending } from '../shared/options';
 import { runItems } from '../shared/runItems';
-import { publishItem } from '../shared/sendForItem';
+import { createPublisher } from '../shared/sendForItem';
 import { DEFAULT_TIMEOUT_MS, explainKapuaStatus, prepareKapuaItem } from './api';
 import { KAPUA_PROPERTIES } from './description';
 import { KAPUA_AUTH, openKapuaClient } from './transport';
@@ -28,13 +28,14 @@ export class KapuaPublish implements INodeType {
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const sending = readExecutionSending(this, { timeoutMs: DEFAULT_TIMEOUT_MS });
 		const read = itemParameterReader(this, this.getInputData());
+		const publish = createPublisher(this);
 		const now = new Date();
 		const output = await runItems(this, {
 			prepare: async (itemIndex) => await prepareKapuaItem(this, read, itemIndex, now),
 			open: async () => await openKapuaClient(this, sending.connection),
 			send: async (client, item, itemIndex) => {
 				const explain = explainKapuaStatus[client.credentials.authentication];
-				const { response, attempts } = await publishItem(this, client, item, itemIndex, explain);
+				const { response, attempts } = await publish(client, item, itemIndex, explain);
 				return { published: true, status: response.status, attempts };
 			},
 			concurrency: sending.concurrency,

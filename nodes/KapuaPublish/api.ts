@@ -43,14 +43,13 @@ export async function prepareKapuaItem(
 	itemIndex: number,
 	now: Date,
 ): Promise<PreparedItem<KapuaTarget, PublishRequest>> {
-	const node = context.getNode();
 	const parameter = (name: string, fallback?: unknown) => read(name, itemIndex, fallback);
 	const options = parameter('options', {}) as IDataObject;
 	const source = parameter('metricsSource', 'list') as string;
 	const jsonMetrics = source === 'list' ? valid(undefined) : parseJsonParameter(parameter('metricsJson', METRICS_JSON_DEFAULT), 'Metrics JSON', 'Metrics JSON');
-	if (!jsonMetrics.ok) throw invalidFieldError(node, jsonMetrics.problem, itemIndex);
+	if (!jsonMetrics.ok) throw invalidFieldError(context.getNode(), jsonMetrics.problem, itemIndex);
 	const body = await readBody(context, read, itemIndex);
-	if (!body.ok) throw invalidFieldError(node, body.problem, itemIndex);
+	if (!body.ok) throw invalidFieldError(context.getNode(), body.problem, itemIndex);
 
 	const checked = validateKapuaMessage(
 		{
@@ -68,7 +67,7 @@ export async function prepareKapuaItem(
 		{ maxBodyBytes: typeof options.maxBodyBytes === 'number' ? options.maxBodyBytes : DEFAULT_MAX_BODY_BYTES },
 		now,
 	);
-	if (!checked.ok) throw invalidFieldError(node, checked.problem, itemIndex);
+	if (!checked.ok) throw invalidFieldError(context.getNode(), checked.problem, itemIndex);
 
 	const { scopeId, clientId, channel, message } = checked.value;
 	const accountName = typeof options.accountName === 'string' && options.accountName.trim() !== '' ? options.accountName.trim() : '+';

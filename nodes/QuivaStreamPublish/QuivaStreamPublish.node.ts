@@ -3,7 +3,7 @@ import { NodeConnectionTypes, type IDataObject, type IExecuteFunctions, type INo
 import { itemParameterReader } from '../shared/itemParameters';
 import { readExecutionSending } from '../shared/options';
 import { runItems } from '../shared/runItems';
-import { publishItem } from '../shared/sendForItem';
+import { createPublisher } from '../shared/sendForItem';
 import { DEFAULT_TIMEOUT_MS, explainQuivaStatus, prepareQuivaItem } from './api';
 import { QUIVA_PROPERTIES } from './description';
 import { QUIVA_AUTH, openQuivaClient } from './transport';
@@ -27,12 +27,14 @@ export class QuivaStreamPublish implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const sending = readExecutionSending(this, { timeoutMs: DEFAULT_TIMEOUT_MS });
-		const read = itemParameterReader(this, this.getInputData());
+		const items = this.getInputData();
+		const read = itemParameterReader(this, items);
+		const publish = createPublisher(this);
 		const output = await runItems(this, {
-			prepare: (itemIndex) => prepareQuivaItem(this, read, itemIndex),
+			prepare: (itemIndex) => prepareQuivaItem(this, items, read, itemIndex),
 			open: async () => await openQuivaClient(this, sending.connection),
 			send: async (client, item, itemIndex) => {
-				const { response, attempts } = await publishItem(this, client, item, itemIndex, explainQuivaStatus);
+				const { response, attempts } = await publish(client, item, itemIndex, explainQuivaStatus);
 				return { published: true, status: response.status, response: response.body as IDataObject, attempts };
 			},
 			concurrency: sending.concurrency,

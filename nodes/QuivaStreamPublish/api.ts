@@ -3,7 +3,7 @@
  * and checked before anything is sent (rules in validation.ts), the request it becomes, and what the
  * gateway's error answers mean.
  */
-import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { invalidFieldError, type ExplainStatus } from '../shared/errors';
 import { readItemField } from '../shared/itemField';
@@ -22,12 +22,13 @@ export type QuivaTarget = { stream: string; subject: string };
 /** Reads item `itemIndex`, checks it and builds its request; throws the item's error naming the field. */
 export function prepareQuivaItem(
 	context: IExecuteFunctions,
+	items: INodeExecutionData[],
 	read: ItemParameterReader,
 	itemIndex: number,
 ): PreparedItem<QuivaTarget, PublishRequest> {
 	const options = read('options', itemIndex, {}) as IDataObject;
 	const maxPayloadBytes = typeof options.maxPayloadBytes === 'number' ? options.maxPayloadBytes : DEFAULT_MAX_PAYLOAD_BYTES;
-	const body = readBody(read, itemIndex, context.getInputData()[itemIndex].json);
+	const body = readBody(read, itemIndex, items[itemIndex].json);
 	if (!body.ok) throw invalidFieldError(context.getNode(), body.problem, itemIndex);
 	const checked = validatePublishMessage({ stream: read('stream', itemIndex), subject: read('subject', itemIndex), body: body.value }, maxPayloadBytes);
 	if (!checked.ok) throw invalidFieldError(context.getNode(), checked.problem, itemIndex);

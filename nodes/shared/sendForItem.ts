@@ -40,15 +40,20 @@ export interface PublishRequest {
 	retry: RetryOptions;
 }
 
-/** Publishes a prepared item: sent with retries, and any answer outside 2xx thrown as the item's error. */
-export async function publishItem<Target extends IDataObject>(
-	context: IExecuteFunctions,
-	client: RenewableClient,
-	item: PreparedItem<Target, PublishRequest>,
-	itemIndex: number,
-	explain: ExplainStatus<Target>,
-): Promise<SendResult> {
+/**
+ * Publishes prepared items for one execution: each sent with retries, and any answer outside 2xx thrown
+ * as the item's error. The node and the cancel signal are read once (n8n's getNode() copies the node).
+ */
+export function createPublisher(context: IExecuteFunctions) {
 	const node = context.getNode();
-	const sent = await sendForItem(client, item.request.http, { retry: item.request.retry, signal: context.getExecutionCancelSignal() }, { node, itemIndex });
-	return expectSuccess(sent, { node, itemIndex, explain, target: item.target });
+	const signal = context.getExecutionCancelSignal();
+	return async <Target extends IDataObject>(
+		client: RenewableClient,
+		item: PreparedItem<Target, PublishRequest>,
+		itemIndex: number,
+		explain: ExplainStatus<Target>,
+	): Promise<SendResult> => {
+		const sent = await sendForItem(client, item.request.http, { retry: item.request.retry, signal }, { node, itemIndex });
+		return expectSuccess(sent, { node, itemIndex, explain, target: item.target });
+	};
 }
