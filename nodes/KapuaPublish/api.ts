@@ -46,6 +46,12 @@ export async function prepareKapuaItem(
 	const parameter = (name: string, fallback?: unknown) => read(name, itemIndex, fallback);
 	const options = parameter('options', {}) as IDataObject;
 	const source = parameter('metricsSource', 'list') as string;
+	// Read in the order of the form, so an expression that fails is reported for the first field it is in.
+	const scopeId = parameter('scopeId');
+	const clientId = parameter('clientId');
+	const deviceId = parameter('deviceId', '');
+	const channel = parameter('channel');
+	const listedMetrics = source === 'json' ? [] : (parameter('metrics.metric', []) as ListedMetric[]);
 	const jsonMetrics = source === 'list' ? valid(undefined) : parseJsonParameter(parameter('metricsJson', METRICS_JSON_DEFAULT), 'Metrics JSON', 'Metrics JSON');
 	if (!jsonMetrics.ok) throw invalidFieldError(context.getNode(), jsonMetrics.problem, itemIndex);
 	const body = await readBody(context, read, itemIndex);
@@ -53,11 +59,11 @@ export async function prepareKapuaItem(
 
 	const checked = validateKapuaMessage(
 		{
-			scopeId: parameter('scopeId'),
-			clientId: parameter('clientId'),
-			deviceId: parameter('deviceId', ''),
-			channel: parameter('channel'),
-			listedMetrics: source === 'json' ? [] : (parameter('metrics.metric', []) as ListedMetric[]),
+			scopeId,
+			clientId,
+			deviceId,
+			channel,
+			listedMetrics,
 			jsonMetrics: jsonMetrics.value,
 			body: body.value,
 			position: parameter('position', {}) as PositionInput,
@@ -69,22 +75,23 @@ export async function prepareKapuaItem(
 	);
 	if (!checked.ok) throw invalidFieldError(context.getNode(), checked.problem, itemIndex);
 
-	const { scopeId, clientId, channel, message } = checked.value;
+	const parts = checked.value;
+	const { message } = parts;
 	const accountName = typeof options.accountName === 'string' && options.accountName.trim() !== '' ? options.accountName.trim() : '+';
 	const kapuaTimeout = typeof options.kapuaTimeout === 'number' ? Math.max(0, Math.floor(options.kapuaTimeout)) : DEFAULT_KAPUA_TIMEOUT_MS;
 	return {
-		orderingKey: `${scopeId}\u0000${clientId}\u0000${channel}`,
+		orderingKey: `${parts.scopeId}\u0000${parts.clientId}\u0000${parts.channel}`,
 		target: {
-			topic: `${accountName}/${clientId}/${channel}`,
-			scopeId,
-			clientId,
+			topic: `${accountName}/${parts.clientId}/${parts.channel}`,
+			scopeId: parts.scopeId,
+			clientId: parts.clientId,
 			...(message.deviceId ? { deviceId: message.deviceId } : {}),
-			channel,
+			channel: parts.channel,
 			metricCount: message.payload.metrics.length,
 			sentOn: message.sentOn,
 		},
 		request: {
-			http: { method: 'POST', path: publishPath(scopeId), query: { timeout: kapuaTimeout }, body: JSON.stringify(message) },
+			http: { method: 'POST', path: publishPath(parts.scopeId), query: { timeout: kapuaTimeout }, body: JSON.stringify(message) },
 			retry: readRetryOptions(options),
 		},
 	};

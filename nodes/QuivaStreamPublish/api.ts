@@ -28,9 +28,11 @@ export function prepareQuivaItem(
 ): PreparedItem<QuivaTarget, PublishRequest> {
 	const options = read('options', itemIndex, {}) as IDataObject;
 	const maxPayloadBytes = typeof options.maxPayloadBytes === 'number' ? options.maxPayloadBytes : DEFAULT_MAX_PAYLOAD_BYTES;
+	const stream = read('stream', itemIndex);
+	const subject = read('subject', itemIndex);
 	const body = readBody(read, itemIndex, items[itemIndex].json);
 	if (!body.ok) throw invalidFieldError(context.getNode(), body.problem, itemIndex);
-	const checked = validatePublishMessage({ stream: read('stream', itemIndex), subject: read('subject', itemIndex), body: body.value }, maxPayloadBytes);
+	const checked = validatePublishMessage({ stream, subject, body: body.value }, maxPayloadBytes);
 	if (!checked.ok) throw invalidFieldError(context.getNode(), checked.problem, itemIndex);
 	const { message, payload } = checked.value;
 	return {

@@ -34,8 +34,7 @@ export class ApiClient<Credentials> implements RenewableClient {
 
 	private renewing: Promise<boolean> | undefined;
 
-	/** Renewals this execution made. */
-	renewals = 0;
+	private renewed = 0;
 
 	/**
 	 * @param addsHeaders false when the transport authenticates requests itself (n8n's helper)
@@ -55,6 +54,11 @@ export class ApiClient<Credentials> implements RenewableClient {
 		return this.current;
 	}
 
+	/** Renewals this execution made. */
+	get renewals(): number {
+		return this.renewed;
+	}
+
 	/** Opens the session (a login when the stored token is empty); throws what n8n threw when it fails. */
 	async open(): Promise<void> {
 		await this.probe();
@@ -70,7 +74,7 @@ export class ApiClient<Credentials> implements RenewableClient {
 		this.renewing ??= (async () => {
 			try {
 				await this.probe();
-				this.renewals++;
+				this.renewed++;
 				return true;
 			} catch {
 				return false;
