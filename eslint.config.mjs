@@ -22,9 +22,9 @@ export default [
 		plugins: { 'n8n-nodes-base': n8nNodesBase },
 		rules: {
 			...ruleSet('community'),
-			// The design card names axios (the transport) and eventsource-parser (the chat node's SSE
-			// parser) as runtime dependencies; n8n Cloud's "no dependencies" rule is the one we break,
-			// knowingly: the package targets self-hosted n8n (see README, "Dependencies").
+			// eventsource-parser (the chat node's SSE parser) is a runtime dependency; n8n Cloud's "no
+			// dependencies" rule is the one we break, knowingly: the package targets self-hosted n8n (see
+			// README, "Dependencies").
 			'@n8n/community-nodes/no-runtime-dependencies': 'off',
 		},
 	},
@@ -38,7 +38,8 @@ export default [
 		},
 	},
 	{
-		files: ['nodes/**/*.node.ts'],
+		// A node's description lives in description.ts beside its node file: the same rules read both.
+		files: ['nodes/**/*.node.ts', 'nodes/**/description.ts'],
 		plugins: { 'n8n-nodes-base': n8nNodesBase },
 		rules: {
 			...ruleSet('nodes'),

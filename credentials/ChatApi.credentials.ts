@@ -8,29 +8,47 @@ import type {
 	Icon,
 } from 'n8n-workflow';
 
-/** Better Auth's default; production servers use `__Secure-better-auth.session_token`. */
-export const DEFAULT_SESSION_COOKIE = 'better-auth.session_token';
+import { SignInError } from '../nodes/common/auth/signInError';
+import { serverErrorText } from '../nodes/common/errors';
+import { trimBaseUrl } from '../nodes/common/transport/baseUrl';
+import { socketCode } from '../nodes/common/transport/socketCode';
 
-export function chatBaseUrl(credentials: ICredentialDataDecryptedObject): string {
-	return String(credentials.baseUrl ?? '').replace(/\/+$/, '');
+/** Better Auth's default; production servers use `__Secure-better-auth.session_token`. */
+const DEFAULT_SESSION_COOKIE = 'better-auth.session_token';
+
+/** The credential as the package reads it (again after each sign-in, which changes `session`). */
+export interface ChatCredentials {
+	baseUrl: string;
+	authentication: 'emailPassword' | 'sessionToken';
+	email: string;
+	password: string;
+	cookieName: string;
+	/** The session cookie value in use: the pasted token, or the one the sign-in produced. */
+	session: string;
 }
 
-/** The session cookie value in use: the pasted token, or the one the sign-in produced. */
-function sessionValue(credentials: ICredentialDataDecryptedObject): string {
-	return String((credentials.authentication === 'emailPassword' ? credentials.session : credentials.sessionToken) ?? '');
+export function readChatCredentials(data: ICredentialDataDecryptedObject): ChatCredentials {
+	const authentication = data.authentication === 'emailPassword' ? 'emailPassword' : 'sessionToken';
+	return {
+		baseUrl: trimBaseUrl(data.baseUrl),
+		authentication,
+		email: String(data.email ?? ''),
+		password: String(data.password ?? ''),
+		cookieName: String(data.cookieName || DEFAULT_SESSION_COOKIE),
+		session: String((authentication === 'emailPassword' ? data.session : data.sessionToken) ?? ''),
+	};
 }
 
 /**
  * The Cookie header the chat API expects. One definition, used by n8n's helpers (`authenticate`) and by
  * the node's own keep-alive client.
  */
-export function chatAuthHeaders(credentials: ICredentialDataDecryptedObject): Record<string, string> {
-	const name = String(credentials.cookieName || DEFAULT_SESSION_COOKIE);
-	return { Cookie: `${name}=${sessionValue(credentials)}` };
+export function chatAuthHeaders(credentials: ChatCredentials): Record<string, string> {
+	return { Cookie: `${credentials.cookieName}=${credentials.session}` };
 }
 
 /** A Set-Cookie header's value for `name`, if the answer set it. */
-export function cookieFromSetCookie(setCookie: unknown, name: string): string | undefined {
+function cookieFromSetCookie(setCookie: unknown, name: string): string | undefined {
 	const lines = Array.isArray(setCookie) ? setCookie : typeof setCookie === 'string' ? [setCookie] : [];
 	for (const line of lines) {
 		const pair = String(line).split(';', 1)[0];
@@ -115,38 +133,39 @@ export class ChatApi implements ICredentialType {
 	 * Signs in with email and password (POST /api/auth/sign-in/email) and keeps the session cookie.
 	 * The error names neither the email's password nor the request: only the server's status and words.
 	 */
-	async preAuthentication(this: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject) {
+	async preAuthentication(this: IHttpRequestHelper, data: ICredentialDataDecryptedObject) {
+		const credentials = readChatCredentials(data);
 		if (credentials.authentication !== 'emailPassword') return {};
-		const cookieName = String(credentials.cookieName || DEFAULT_SESSION_COOKIE);
 		let response: { statusCode: number; headers: Record<string, unknown>; body: unknown };
 		try {
 			response = (await this.helpers.httpRequest({
 				method: 'POST',
-				url: `${chatBaseUrl(credentials)}/api/auth/sign-in/email`,
-				body: { email: credentials.email, password: credentials.password },
+				url: `${credentials.baseUrl}/api/auth/sign-in/email`,
+				body: { email: data.email, password: data.password },
 				json: true,
 				returnFullResponse: true,
 				ignoreHttpStatusErrors: true,
 			})) as typeof response;
 		} catch (error) {
 			// The thrown error may carry the request options (and so the password): keep only its code.
-			const code = String((error as { code?: unknown })?.code ?? 'network error');
-			throw new Error(`Sign-in failed: could not reach the chat server (${code})`);
+			const code = socketCode(error);
+			throw new SignInError('unreachable', `Sign-in failed: could not reach the chat server (${code ?? 'network error'})`, { socketCode: code });
 		}
-		const body = response.body as { message?: unknown; code?: unknown } | undefined;
 		if (response.statusCode < 200 || response.statusCode >= 300) {
-			const said = [body?.message, body?.code].filter((part) => typeof part === 'string').join(' – ');
-			throw new Error(`Sign-in failed: the server answered HTTP ${response.statusCode}${said ? ` (${said})` : ''}. Check the email and password.`);
+			const said = serverErrorText(response.body);
+			throw new SignInError('refused', `Sign-in failed: the server answered HTTP ${response.statusCode}${said ? ` (${said})` : ''}. Check the email and password.`, {
+				httpCode: response.statusCode,
+			});
 		}
-		const session = cookieFromSetCookie(response.headers['set-cookie'], cookieName);
+		const session = cookieFromSetCookie(response.headers['set-cookie'], credentials.cookieName);
 		if (!session) {
-			throw new Error(`Sign-in failed: the server set no "${cookieName}" cookie. Check the Session Cookie Name.`);
+			throw new SignInError('noSession', `Sign-in failed: the server set no "${credentials.cookieName}" cookie. Check the Session Cookie Name.`);
 		}
 		return { session };
 	}
 
 	async authenticate(credentials: ICredentialDataDecryptedObject, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
-		return { ...requestOptions, headers: { ...requestOptions.headers, ...chatAuthHeaders(credentials) } };
+		return { ...requestOptions, headers: { ...requestOptions.headers, ...chatAuthHeaders(readChatCredentials(credentials)) } };
 	}
 
 	// Better Auth answers 200 with a null body for an unknown session; n8n fails the test when the

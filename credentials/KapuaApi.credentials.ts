@@ -9,57 +9,59 @@ import type {
 	Icon,
 } from 'n8n-workflow';
 
+import { SignInError } from '../nodes/common/auth/signInError';
+import { trimBaseUrl } from '../nodes/common/transport/baseUrl';
+import { socketCode } from '../nodes/common/transport/socketCode';
+
 /**
- * Eclipse Kapua's REST API (see docs/api-contracts.md, "Eclipse Kapua"). A user name + password or an API key
- * is exchanged for an access token by n8n's credential pre-authentication: the token lives in the
- * expirable hidden property `sessionToken`, fetched when empty and again once after a 401, and persisted
- * with the credential, so a workflow logs in once, not once per item. A pasted token is used as is.
+ * Eclipse Kapua's REST API. A user name + password or an API key is exchanged for an access token by
+ * n8n's credential pre-authentication: the token lives in the expirable hidden property `sessionToken`,
+ * fetched when empty and again once after a 401, and persisted with the credential, so a workflow logs in
+ * once, not once per item. A pasted token is used as is.
  */
 
 export type KapuaAuthentication = 'userPassword' | 'apiKey' | 'accessToken';
 
-export function kapuaAuthentication(credentials: ICredentialDataDecryptedObject): KapuaAuthentication {
-	const value = credentials.authentication;
-	return value === 'apiKey' || value === 'accessToken' ? value : 'userPassword';
+/** The credential as the package reads it (again after each login, which changes `token`). */
+export interface KapuaCredentials {
+	baseUrl: string;
+	authentication: KapuaAuthentication;
+	username: string;
+	password: string;
+	apiKey: string;
+	/** The token requests carry: the pasted one, or the one the last login returned. */
+	token: string;
+	allowUnauthorizedCerts: boolean;
 }
 
-export function kapuaBaseUrl(credentials: ICredentialDataDecryptedObject): string {
-	return String(credentials.baseUrl ?? '').trim().replace(/\/+$/, '');
-}
-
-/** The token requests carry: the pasted one, or the one the last login returned. */
-export function kapuaToken(credentials: ICredentialDataDecryptedObject): string {
-	const token = kapuaAuthentication(credentials) === 'accessToken' ? credentials.accessToken : credentials.sessionToken;
-	return String(token ?? '').trim();
+export function readKapuaCredentials(data: ICredentialDataDecryptedObject): KapuaCredentials {
+	const authentication: KapuaAuthentication = data.authentication === 'apiKey' || data.authentication === 'accessToken' ? data.authentication : 'userPassword';
+	return {
+		baseUrl: trimBaseUrl(data.baseUrl),
+		authentication,
+		username: String(data.username ?? ''),
+		password: String(data.password ?? ''),
+		apiKey: String(data.apiKey ?? ''),
+		token: String((authentication === 'accessToken' ? data.accessToken : data.sessionToken) ?? '').trim(),
+		allowUnauthorizedCerts: data.allowUnauthorizedCerts === true,
+	};
 }
 
 /** The one definition of Kapua's auth headers: used by `authenticate` and by the node's fast client. */
-export function kapuaAuthHeaders(credentials: ICredentialDataDecryptedObject): Record<string, string> {
-	return { Authorization: `Bearer ${kapuaToken(credentials)}` };
-}
-
-/** What a failed login says; never the request (its body holds the password or API key). */
-export class KapuaLoginError extends Error {
-	constructor(
-		message: string,
-		readonly httpCode?: number,
-		/** A socket-level code (ECONNREFUSED...), kept out of the message: n8n swaps messages naming one for a generic text. */
-		readonly code?: string,
-	) {
-		super(message);
-		this.name = 'KapuaLoginError';
-	}
+export function kapuaAuthHeaders(credentials: KapuaCredentials): Record<string, string> {
+	return { Authorization: `Bearer ${credentials.token}` };
 }
 
 /** The login request for a way in, or undefined for a pasted token. Exported for the contract test. */
-export function kapuaLoginRequest(credentials: ICredentialDataDecryptedObject): { path: string; body: IDataObject } | undefined {
-	switch (kapuaAuthentication(credentials)) {
+export function kapuaLoginRequest(data: ICredentialDataDecryptedObject): { path: string; body: IDataObject } | undefined {
+	const credentials = readKapuaCredentials(data);
+	switch (credentials.authentication) {
 		case 'apiKey':
-			return { path: '/authentication/apikey', body: { apiKey: String(credentials.apiKey ?? '') } };
+			return { path: '/authentication/apikey', body: { apiKey: credentials.apiKey } };
 		case 'userPassword':
 			// Kapua reads `username` (Java's UsernamePasswordCredentials and the spec's own examples); the
 			// spec's schema names the field `user`, which the server ignores.
-			return { path: '/authentication/user', body: { username: String(credentials.username ?? ''), password: String(credentials.password ?? '') } };
+			return { path: '/authentication/user', body: { username: credentials.username, password: credentials.password } };
 		default:
 			return undefined;
 	}
@@ -159,7 +161,7 @@ export class KapuaApi implements ICredentialType {
 		try {
 			response = (await this.helpers.httpRequest({
 				method: 'POST',
-				url: `${kapuaBaseUrl(credentials)}${login.path}`,
+				url: `${trimBaseUrl(credentials.baseUrl)}${login.path}`,
 				body: login.body,
 				json: true,
 				headers: { Accept: 'application/json' },
@@ -168,8 +170,7 @@ export class KapuaApi implements ICredentialType {
 				skipSslCertificateValidation: credentials.allowUnauthorizedCerts === true,
 			})) as { statusCode: number; body: unknown };
 		} catch (error) {
-			const code = (error as { code?: unknown })?.code ?? (error as { cause?: { code?: unknown } })?.cause?.code;
-			throw new KapuaLoginError('Could not reach Kapua to log in: check the Base URL', undefined, typeof code === 'string' ? code : undefined);
+			throw new SignInError('unreachable', 'Could not reach Kapua to log in: check the Base URL', { socketCode: socketCode(error) });
 		}
 		const { statusCode, body } = response;
 		const tokenId = body !== null && typeof body === 'object' ? (body as IDataObject).tokenId : undefined;
@@ -177,11 +178,11 @@ export class KapuaApi implements ICredentialType {
 			return { sessionToken: tokenId };
 		}
 		const reason = LOGIN_FAILURES[statusCode] ?? `Kapua answered the login with HTTP ${statusCode} and no access token`;
-		throw new KapuaLoginError(`${reason} (HTTP ${statusCode})`, statusCode);
+		throw new SignInError(statusCode >= 200 && statusCode < 300 ? 'noSession' : 'refused', `${reason} (HTTP ${statusCode})`, { httpCode: statusCode });
 	}
 
 	async authenticate(credentials: ICredentialDataDecryptedObject, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
-		return { ...requestOptions, headers: { ...requestOptions.headers, ...kapuaAuthHeaders(credentials) } };
+		return { ...requestOptions, headers: { ...requestOptions.headers, ...kapuaAuthHeaders(readKapuaCredentials(credentials)) } };
 	}
 
 	// Needs a valid token and changes nothing; n8n logs in first when testing a credential.

@@ -7,12 +7,29 @@ import type {
 	Icon,
 } from 'n8n-workflow';
 
+import { trimBaseUrl } from '../nodes/common/transport/baseUrl';
+
+/** The credential as the package reads it, once per execution. */
+export interface QuivaCredentials {
+	baseUrl: string;
+	authentication: 'apiKey' | 'bearerToken';
+	apiKey: string;
+	token: string;
+}
+
+export function readQuivaCredentials(data: ICredentialDataDecryptedObject): QuivaCredentials {
+	return {
+		baseUrl: trimBaseUrl(data.baseUrl),
+		authentication: data.authentication === 'bearerToken' ? 'bearerToken' : 'apiKey',
+		apiKey: String(data.apiKey ?? ''),
+		token: String(data.token ?? ''),
+	};
+}
+
 /** The gateway takes either header; the node's fast client and n8n's helpers both use this one function. */
-export function quivaAuthHeaders(credentials: ICredentialDataDecryptedObject): Record<string, string> {
-	if (credentials.authentication === 'bearerToken') {
-		return { Authorization: `Bearer ${String(credentials.token ?? '')}` };
-	}
-	return { 'X-Api-Key': String(credentials.apiKey ?? '') };
+export function quivaAuthHeaders(credentials: QuivaCredentials): Record<string, string> {
+	if (credentials.authentication === 'bearerToken') return { Authorization: `Bearer ${credentials.token}` };
+	return { 'X-Api-Key': credentials.apiKey };
 }
 
 export class QuivaApi implements ICredentialType {
@@ -66,7 +83,7 @@ export class QuivaApi implements ICredentialType {
 		credentials: ICredentialDataDecryptedObject,
 		requestOptions: IHttpRequestOptions,
 	): Promise<IHttpRequestOptions> {
-		return { ...requestOptions, headers: { ...requestOptions.headers, ...quivaAuthHeaders(credentials) } };
+		return { ...requestOptions, headers: { ...requestOptions.headers, ...quivaAuthHeaders(readQuivaCredentials(credentials)) } };
 	}
 
 	// Listing streams needs a valid key and changes nothing.

@@ -1,85 +1,95 @@
 /**
- * One message, one streamed reply: send the request under the shared retry policy (429 waits, one
- * re-login after a 401), then read the event stream into a ReplyCollector, forwarding each text delta
- * as it arrives. Every way of stopping (cancel, idle, overall timeout) goes through one watchdog signal.
+ * The chat node's streaming send, one message and its reply: the request under the shared retry policy
+ * (429 waits, one re-login after a 401), then the event stream read into a ReplyCollector, each text delta
+ * forwarded as it arrives. Every way of stopping (cancel, idle, overall timeout) goes through one watchdog
+ * signal.
  */
-import { NodeOperationError, type INode } from 'n8n-workflow';
+import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INode } from 'n8n-workflow';
 
-import { asNodeError } from '../common/errors';
+import { asNodeError, itemMessage } from '../common/errors';
+import type { PreparedItem } from '../common/runItems';
 import { expectSuccess, sendForItem } from '../common/sendForItem';
+import { SseBufferExceeded } from '../common/sse/decoder';
 import { normalizeChatMessage } from '../common/sse/normalize';
-import { readSse, SseStopped, type ByteStream } from '../common/sse/reader';
+import { readSse, SseStopped, type ByteStream, type ReadSseResult } from '../common/sse/reader';
 import { startWatchdog, type StopReason } from '../common/sse/watchdog';
-import type { HttpClient } from '../common/transport/httpClient';
-import type { RetryOptions } from '../common/transport/types';
-import { chatStreamError, explainChatStatus } from './errors';
+import type { RenewableClient } from '../common/transport/sendWithRetry';
+import { explainChatStatus, replyOutput, type ChatItem, type ReplyResult, type ReplySettings } from './api';
+import { ChatStreamError } from './errors';
 import { ReplyCollector } from './reply';
 import { requestBody, streamPath, type ChatMessageRequest } from './validation';
+import type { ChatClient } from './transport';
 
-export interface ExchangeSettings {
-	idleMs: number;
-	overallMs: number;
-	acceptPartial: boolean;
-	includeRaw: boolean;
-	keepEvents: boolean;
-	retry: RetryOptions;
+/**
+ * The chat node's send for one execution: sends item `itemIndex` and returns its output items. The user
+ * is the signed-in one unless the item names another; when the workflow streams, the n8n client hears
+ * the item begin, every delta, and end.
+ */
+export function createChatSender(context: IExecuteFunctions) {
+	const node = context.getNode();
+	const cancelSignal = context.getExecutionCancelSignal();
+	const streaming = context.isStreaming();
+	return async (client: ChatClient, item: PreparedItem<{ chatId: string }, ChatItem>, itemIndex: number): Promise<IDataObject[]> => {
+		const request = { ...item.request.message };
+		if (!request.userId) request.userId = await client.signedInUser(itemIndex);
+		if (streaming) await forward(context.sendChunk('begin', itemIndex));
+		const result = await exchange(
+			{
+				node,
+				client: client.api,
+				cancelSignal,
+				onDelta: streaming ? (text) => forward(context.sendChunk('item', itemIndex, text)) : undefined,
+				now: () => Date.now(),
+			},
+			request,
+			itemIndex,
+			item.request.settings,
+		);
+		if (streaming) await forward(context.sendChunk('end', itemIndex));
+		return replyOutput(item.request, request, result);
+	};
+}
+
+/** n8n types sendChunk as void; it returns a promise, awaited so deltas keep their order under backpressure. */
+export async function forward(sent: unknown): Promise<void> {
+	if (sent instanceof Promise) await sent;
 }
 
 export interface ExchangeDeps {
 	node: INode;
-	client: HttpClient;
+	client: RenewableClient;
 	/** The execution's cancel signal. */
 	cancelSignal?: AbortSignal;
-	renewSession: () => Promise<boolean>;
 	/** Forwards a text delta to the n8n client (sendChunk), when the workflow streams. */
 	onDelta?: (text: string) => void | Promise<void>;
 	now: () => number;
 }
 
-export interface ExchangeResult {
-	reply: ReplyCollector;
-	/** True when the reply ended with end/complete; false for an accepted partial reply. */
-	complete: boolean;
-	/** Why an accepted partial reply stopped. */
-	stopReason?: 'ended early' | 'idle timeout' | 'overall timeout';
-	totalMs: number;
-	attempts: number;
-	bytes: number;
-}
-
-const STOP_TEXT: Record<Exclude<StopReason, 'cancelled'>, { kind: 'idle' | 'overall'; stop: 'idle timeout' | 'overall timeout'; message: (ms: number) => string }> = {
-	idle: { kind: 'idle', stop: 'idle timeout', message: (ms) => `The chat server sent nothing for ${ms / 1000} s (Idle Timeout)` },
-	overall: { kind: 'overall', stop: 'overall timeout', message: (ms) => `The reply took longer than ${ms / 1000} s (Overall Timeout)` },
+const STOP_TEXT: Record<Exclude<StopReason, 'cancelled'>, { stop: 'idle timeout' | 'overall timeout'; message: (ms: number) => string }> = {
+	idle: { stop: 'idle timeout', message: (ms) => `The chat server sent nothing for ${ms / 1000} s (Idle Timeout)` },
+	overall: { stop: 'overall timeout', message: (ms) => `The reply took longer than ${ms / 1000} s (Overall Timeout)` },
 };
 
-export async function exchange(
-	deps: ExchangeDeps,
-	request: ChatMessageRequest,
-	itemIndex: number,
-	settings: ExchangeSettings,
-): Promise<ExchangeResult> {
+export async function exchange(deps: ExchangeDeps, request: ChatMessageRequest, itemIndex: number, settings: ReplySettings): Promise<ReplyResult> {
 	const { node } = deps;
 	const started = deps.now();
 	const reply = new ReplyCollector({ keepEvents: settings.keepEvents, includeRaw: settings.includeRaw, clock: () => deps.now() - started });
 	const watchdog = startWatchdog({ idleMs: settings.idleMs, overallMs: settings.overallMs, parent: deps.cancelSignal });
 	const { chatId } = request;
-	let attempts = 0;
-	let bytes = 0;
+	const partial = (stopReason: ReplyResult['stopReason']): ReplyResult => ({ reply, complete: false, stopReason, totalMs: deps.now() - started });
 
-	const cancelled = () =>
-		new NodeOperationError(node, `The execution was canceled while the reply was streaming [item ${itemIndex}]`, {
-			itemIndex,
-			description: `Chat ${chatId}: the request was aborted; ${reply.text.length} characters had arrived.`,
-		});
 	/** Cancel always throws; a timeout yields the partial reply when the user accepts it. */
-	const stopped = (reason: StopReason): ExchangeResult => {
-		if (reason === 'cancelled') throw cancelled();
-		const text = STOP_TEXT[reason];
-		if (settings.acceptPartial) {
-			return { reply, complete: false, stopReason: text.stop, totalMs: deps.now() - started, attempts, bytes };
+	const stopped = (reason: StopReason): ReplyResult => {
+		if (reason === 'cancelled') {
+			throw new NodeOperationError(node, itemMessage('The execution was canceled while the reply was streaming', itemIndex), {
+				itemIndex,
+				description: `Chat ${chatId}: the request was aborted; ${reply.text.length} characters had arrived.`,
+			});
 		}
+		const text = STOP_TEXT[reason];
+		if (settings.acceptPartial) return partial(text.stop);
 		const ms = reason === 'idle' ? settings.idleMs : settings.overallMs;
-		throw chatStreamError(node, text.kind, { itemIndex, chatId, message: text.message(ms), partialText: reply.replyText() });
+		throw new ChatStreamError(node, { itemIndex, chatId, message: text.message(ms), partialText: reply.replyText() });
 	};
 
 	try {
@@ -87,29 +97,21 @@ export async function exchange(
 		try {
 			sent = await sendForItem(
 				deps.client,
-				{
-					method: 'POST',
-					path: streamPath(chatId),
-					body: requestBody(request),
-					headers: { Accept: 'text/event-stream' },
-					responseType: 'stream',
-					signal: watchdog.signal,
-				},
-				{ retry: settings.retry, signal: watchdog.signal, reauthenticate: deps.renewSession },
+				{ method: 'POST', path: streamPath(chatId), body: requestBody(request), headers: { Accept: 'text/event-stream' }, stream: true, signal: watchdog.signal },
+				{ retry: settings.retry, signal: watchdog.signal },
 				{ node, itemIndex },
 			);
 		} catch (error) {
 			if (watchdog.reason) return stopped(watchdog.reason);
 			throw asNodeError(node, error, itemIndex);
 		}
-		attempts = sent.attempts;
 		const { response } = expectSuccess(sent, { node, itemIndex, explain: explainChatStatus, target: { chatId } });
 		watchdog.touch();
 		const body = response.body as ByteStream;
 		const contentType = response.headers['content-type'] ?? '';
 		if (!/text\/event-stream/i.test(contentType)) {
 			body.destroy();
-			throw chatStreamError(node, 'notEventStream', {
+			throw new ChatStreamError(node, {
 				itemIndex,
 				chatId,
 				message: `The chat server answered HTTP ${response.status} with "${contentType || 'no content type'}" instead of an event stream`,
@@ -118,7 +120,8 @@ export async function exchange(
 			});
 		}
 
-		let read;
+		let read: ReadSseResult | undefined;
+		let failure: unknown;
 		try {
 			read = await readSse(
 				body,
@@ -133,17 +136,19 @@ export async function exchange(
 				{ signal: watchdog.signal, onBytes: watchdog.touch },
 			);
 		} catch (error) {
-			if (error instanceof SseStopped && watchdog.reason) return stopped(watchdog.reason);
-			if (error instanceof Error && error.name === 'SseBufferExceeded') {
-				throw chatStreamError(node, 'endedEarly', { itemIndex, chatId, message: error.message, partialText: reply.replyText() });
-			}
-			throw asNodeError(node, error, itemIndex);
+			failure = error;
 		}
-		bytes = read.bytes;
+		if (!read) {
+			if (failure instanceof SseStopped && watchdog.reason) return stopped(watchdog.reason);
+			if (failure instanceof SseBufferExceeded) {
+				throw new ChatStreamError(node, { itemIndex, chatId, message: failure.message, partialText: reply.replyText() });
+			}
+			throw asNodeError(node, failure, itemIndex);
+		}
 
 		if (reply.terminal === 'error') {
 			const serverError = reply.error ?? { message: 'The server reported an error' };
-			throw chatStreamError(node, 'errorEvent', {
+			throw new ChatStreamError(node, {
 				itemIndex,
 				chatId,
 				message: `The chat server failed while replying: ${serverError.message}${serverError.code ? ` (${serverError.code})` : ''}`,
@@ -152,10 +157,8 @@ export async function exchange(
 			});
 		}
 		if (!read.finished) {
-			if (settings.acceptPartial) {
-				return { reply, complete: false, stopReason: 'ended early', totalMs: deps.now() - started, attempts, bytes };
-			}
-			throw chatStreamError(node, 'endedEarly', {
+			if (settings.acceptPartial) return partial('ended early');
+			throw new ChatStreamError(node, {
 				itemIndex,
 				chatId,
 				message: 'The reply ended early: the connection closed before the end of the reply',
@@ -163,7 +166,7 @@ export async function exchange(
 				extra: `The stream stopped (${read.endedBy}) without an "end" or "complete" event. Enable Accept Partial Reply to keep what arrived.`,
 			});
 		}
-		return { reply, complete: true, totalMs: deps.now() - started, attempts, bytes };
+		return { reply, complete: true, totalMs: deps.now() - started };
 	} finally {
 		watchdog.dispose();
 	}

@@ -1,13 +1,8 @@
 /**
- * What the chat API accepts (backend messages.validation.ts CREATE_MESSAGE, see
- * docs/api-contracts.md, "Chat API"), checked before anything is sent. Pure functions.
+ * What the chat API accepts (the server's own CREATE_MESSAGE validation), checked before anything is
+ * sent, and the request body it becomes. Pure functions, no n8n import.
  */
-import { describeValue } from '../common/describeValue';
-
-export interface FieldProblem {
-	field: 'chatId' | 'message' | 'model' | 'userId' | 'workflowId';
-	message: string;
-}
+import { describeValue, valid, type Checked, type FieldProblem } from '../common/validation';
 
 export interface ChatMessageRequest {
 	chatId: string;
@@ -19,11 +14,11 @@ export interface ChatMessageRequest {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function isUuid(value: unknown): value is string {
+function isUuid(value: unknown): value is string {
 	return typeof value === 'string' && UUID.test(value);
 }
 
-export function checkChatId(chatId: unknown): FieldProblem | undefined {
+function checkChatId(chatId: unknown): FieldProblem | undefined {
 	if (typeof chatId !== 'string' || chatId.trim() === '') {
 		return { field: 'chatId', message: `Chat ID must be a chat's UUID, got ${typeof chatId === 'string' ? 'an empty text' : describeValue(chatId)}` };
 	}
@@ -31,27 +26,27 @@ export function checkChatId(chatId: unknown): FieldProblem | undefined {
 	return undefined;
 }
 
-export function checkMessage(content: unknown): FieldProblem | undefined {
+function checkMessage(content: unknown): FieldProblem | undefined {
 	if (typeof content !== 'string') return { field: 'message', message: `Message must be text, got ${describeValue(content)}` };
 	if (content.trim() === '') return { field: 'message', message: 'Message is empty' };
 	return undefined;
 }
 
-export function checkModel(modelId: unknown): FieldProblem | undefined {
+function checkModel(modelId: unknown): FieldProblem | undefined {
 	if (typeof modelId !== 'string') return { field: 'model', message: `Model must be a model ID, got ${describeValue(modelId)}` };
 	if (modelId.trim() === '') return { field: 'model', message: 'Model is empty: choose a model or give its ID' };
 	return undefined;
 }
 
 /** Optional: empty means "the signed-in user". */
-export function checkUserId(userId: unknown): FieldProblem | undefined {
+function checkUserId(userId: unknown): FieldProblem | undefined {
 	if (userId === undefined || userId === null || userId === '') return undefined;
 	if (typeof userId !== 'string') return { field: 'userId', message: `User ID must be text, got ${describeValue(userId)}` };
 	return undefined;
 }
 
 /** Optional UUID. */
-export function checkWorkflowId(workflowId: unknown): FieldProblem | undefined {
+function checkWorkflowId(workflowId: unknown): FieldProblem | undefined {
 	if (workflowId === undefined || workflowId === null || workflowId === '') return undefined;
 	if (!isUuid(workflowId)) return { field: 'workflowId', message: `Workflow ID "${String(workflowId)}" is not a UUID` };
 	return undefined;
@@ -64,7 +59,7 @@ export function validateChatMessage(input: {
 	modelId: unknown;
 	userId?: unknown;
 	workflowId?: unknown;
-}): { ok: true; request: ChatMessageRequest } | { ok: false; problem: FieldProblem } {
+}): Checked<ChatMessageRequest> {
 	const problem =
 		checkChatId(input.chatId) ??
 		checkMessage(input.content) ??
@@ -79,7 +74,7 @@ export function validateChatMessage(input: {
 		userId: typeof input.userId === 'string' ? input.userId.trim() : '',
 	};
 	if (typeof input.workflowId === 'string' && input.workflowId !== '') request.workflowId = input.workflowId;
-	return { ok: true, request };
+	return valid(request);
 }
 
 /** The stream path; the chat ID is a checked UUID, encoded anyway so no input can change the path. */

@@ -1,11 +1,11 @@
 /**
  * Kapua metrics: checking a value against its valueType, and inferring the type of a JSON value.
- * Pure functions. What the server accepts is Java's ObjectTypeConverter (docs/api-contracts.md, "Eclipse Kapua"):
+ * Pure functions. What the server accepts is Java's ObjectTypeConverter:
  * every value travels as a string and is parsed by the server for its valueType, so a value that would not
  * parse there (or would silently become something else, like Boolean.parseBoolean("yes") = false) is
  * rejected here, before anything is sent.
  */
-import { describeValue } from '../common/describeValue';
+import { describeValue } from '../common/validation';
 
 export const METRIC_TYPES = ['string', 'integer', 'long', 'float', 'double', 'boolean', 'binary', 'date'] as const;
 export type MetricType = (typeof METRIC_TYPES)[number];
@@ -19,12 +19,12 @@ export interface WireMetric {
 
 export type ValueCheck = { ok: true; value: string } | { ok: false; message: string };
 
-export const INT32_MIN = -(2n ** 31n);
-export const INT32_MAX = 2n ** 31n - 1n;
-export const INT64_MIN = -(2n ** 63n);
-export const INT64_MAX = 2n ** 63n - 1n;
+const INT32_MIN = -(2n ** 31n);
+const INT32_MAX = 2n ** 31n - 1n;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
 /** Float.MAX_VALUE: a larger literal parses to Infinity in Java. */
-export const FLOAT_MAX = 3.4028234663852886e38;
+const FLOAT_MAX = 3.4028234663852886e38;
 
 const WHOLE = /^[+-]?\d+$/;
 /** Decimal notation only; Java also reads hex floats, "NaN" and "Infinity", which we do not want to send. */

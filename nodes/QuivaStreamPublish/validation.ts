@@ -1,22 +1,19 @@
 /**
- * What the quiva gateway (NATS JetStream behind it) accepts, checked before anything is sent.
- * Pure functions: each returns a problem naming the field, or undefined.
- * Rules: docs/api-contracts.md, "Quiva" (Quiva's naming rule and the NATS server's own checks).
+ * What the quiva.ai Gateway (NATS JetStream behind it) accepts, checked before anything is sent:
+ * Quiva's stream naming rules and nats-server's own subject checks. Pure functions, no n8n import: a
+ * check gives the problem or undefined, and validatePublishMessage the checked message or the problem.
  */
-import { describeValue } from '../common/describeValue';
+import { describeValue, invalid, valid, type Checked, type FieldProblem } from '../common/validation';
 
-export interface FieldProblem {
-	field: 'stream' | 'subject' | 'body';
-	message: string;
-}
+export type { FieldProblem };
 
-export const MAX_STREAM_NAME_LENGTH = 255;
+const MAX_STREAM_NAME_LENGTH = 255;
 /** JetStream's default max_payload (1 MB). */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
 
 const STREAM_NAME = /^[A-Za-z0-9_-]+$/;
 
-export function checkStreamName(stream: unknown): FieldProblem | undefined {
+function checkStreamName(stream: unknown): FieldProblem | undefined {
 	if (typeof stream !== 'string') return { field: 'stream', message: `Stream must be text, got ${describeValue(stream)}` };
 	if (stream === '') return { field: 'stream', message: 'Stream is empty' };
 	if (stream.length > MAX_STREAM_NAME_LENGTH) {
@@ -29,7 +26,7 @@ export function checkStreamName(stream: unknown): FieldProblem | undefined {
 }
 
 /** A NATS publish subject: literal (no wildcards), non-empty dot-separated tokens, no whitespace, no `$` prefix. */
-export function checkSubject(subject: unknown): FieldProblem | undefined {
+function checkSubject(subject: unknown): FieldProblem | undefined {
 	if (typeof subject !== 'string') return { field: 'subject', message: `Subject must be text, got ${describeValue(subject)}` };
 	if (subject === '') return { field: 'subject', message: 'Subject is empty' };
 	if (/\s/.test(subject)) return { field: 'subject', message: `Subject "${subject}" contains whitespace` };
@@ -46,7 +43,7 @@ export function checkSubject(subject: unknown): FieldProblem | undefined {
 	return undefined;
 }
 
-export function checkBody(body: unknown): FieldProblem | undefined {
+function checkBody(body: unknown): FieldProblem | undefined {
 	if (body === null || typeof body !== 'object' || Array.isArray(body)) {
 		return { field: 'body', message: `Body must be a JSON object, got ${describeValue(body)}` };
 	}
@@ -63,7 +60,7 @@ export interface PublishMessage {
 export function validatePublishMessage(
 	input: { stream: unknown; subject: unknown; body: unknown },
 	maxPayloadBytes: number,
-): { ok: true; message: PublishMessage; payload: string } | { ok: false; problem: FieldProblem } {
+): Checked<{ message: PublishMessage; payload: string }> {
 	const problem = checkStreamName(input.stream) ?? checkSubject(input.subject) ?? checkBody(input.body);
 	if (problem) return { ok: false, problem };
 	const message = input as PublishMessage;
@@ -71,16 +68,11 @@ export function validatePublishMessage(
 	try {
 		payload = JSON.stringify({ stream: message.stream, subject: message.subject, body: message.body });
 	} catch (error) {
-		return { ok: false, problem: { field: 'body', message: `Body cannot be serialized as JSON: ${(error as Error).message}` } };
+		return invalid('body', `Body cannot be serialized as JSON: ${(error as Error).message}`);
 	}
 	const size = Buffer.byteLength(payload, 'utf8');
-	if (size > maxPayloadBytes) {
-		return {
-			ok: false,
-			problem: { field: 'body', message: `Message is ${size} bytes; the limit is ${maxPayloadBytes} bytes (Maximum Payload Size)` },
-		};
-	}
-	return { ok: true, message, payload };
+	if (size > maxPayloadBytes) return invalid('body', `Message is ${size} bytes; the limit is ${maxPayloadBytes} bytes (Maximum Payload Size)`);
+	return valid({ message, payload });
 }
 
 /** The publish path for a stream; the name is URL-encoded so that no input can change the target path. */

@@ -8,6 +8,28 @@ import { ExecutionBaseError, NodeApiError, NodeOperationError, type IDataObject,
 
 import type { SendFailure } from './transport/sendWithRetry';
 import type { HttpResponse } from './transport/types';
+import type { FieldProblem } from './validation';
+
+/** Every error about one item names it the same way: "<what> [item N]: <why>". */
+export function itemMessage(what: string, itemIndex: number, why?: string): string {
+	return `${what} [item ${itemIndex}]${why ? `: ${why}` : ''}`;
+}
+
+/** The error of an item whose input is refused before anything is sent. */
+export function invalidFieldError(node: INode, problem: FieldProblem, itemIndex: number): NodeOperationError {
+	return new NodeOperationError(node, itemMessage(`Invalid ${problem.field}`, itemIndex, problem.message), {
+		itemIndex,
+		description: `Nothing was sent for this item. Field: ${problem.field}.`,
+	});
+}
+
+/** The error of an item that was never sent because the execution was cancelled first. */
+export function notSentCanceledError(node: INode, itemIndex: number): NodeApiError {
+	return new NodeApiError(node, { message: 'Not sent: the execution was canceled' } as JsonObject, {
+		message: itemMessage('Not sent: the execution was canceled', itemIndex),
+		itemIndex,
+	});
+}
 
 /** What an API module says about a status: a message a user can act on, and optionally more. */
 export interface StatusExplanation {
@@ -15,12 +37,12 @@ export interface StatusExplanation {
 	description?: string;
 }
 
-/** `target` is the item's summary (what it was sent to), so a message can name the stream or device. */
-export type ExplainStatus = (
+/** `target` is what the item was sent to (its stream, device or chat), so a message can name it. */
+export type ExplainStatus<Target = IDataObject> = (
 	status: number,
 	serverText: string,
 	body: unknown,
-	target: IDataObject,
+	target: Target,
 ) => StatusExplanation | undefined;
 
 const MAX_SERVER_TEXT = 500;
@@ -66,14 +88,14 @@ function attemptsText(attempts: number): string {
 	return attempts > 1 ? ` after ${attempts} attempts` : '';
 }
 
-export function httpStatusError(
+export function httpStatusError<Target>(
 	node: INode,
 	response: HttpResponse,
-	context: { itemIndex: number; attempts: number; explain?: ExplainStatus; target?: IDataObject },
+	context: { itemIndex: number; attempts: number; explain?: ExplainStatus<Target>; target: Target },
 ): NodeApiError {
 	const { status, body } = response;
 	const serverText = serverErrorText(body);
-	const explained = context.explain?.(status, serverText, body, context.target ?? {});
+	const explained = context.explain?.(status, serverText, body, context.target);
 	const message = explained?.message ?? GENERIC[status] ?? `The server answered with HTTP ${status}`;
 	const description = [
 		explained?.description,
@@ -83,7 +105,7 @@ export function httpStatusError(
 		.join('\n');
 	const errorResponse: JsonObject = { message, httpCode: String(status), serverMessage: serverText };
 	return new NodeApiError(node, errorResponse, {
-		message: `${message} [item ${context.itemIndex}]`,
+		message: itemMessage(message, context.itemIndex),
 		description,
 		httpCode: String(status),
 		itemIndex: context.itemIndex,
@@ -100,7 +122,7 @@ export function sendFailureError(node: INode, error: SendFailure, context: { ite
 	// node-level "Retry On Fail" — re-running the node re-publishes every item already sent.
 	const errorResponse: JsonObject = { message: failure.message };
 	return new NodeApiError(node, errorResponse, {
-		message: `${failure.message} [item ${context.itemIndex}]`,
+		message: itemMessage(failure.message, context.itemIndex),
 		description: `No answer from the server${attemptsText(attempts)} (${failure.code}).${maybeSent}`,
 		itemIndex: context.itemIndex,
 	});

@@ -1,14 +1,18 @@
 /**
- * Reads a field of an item by a dotted path ("order.lines.0.sku"), the way n8n users name fields in
- * nodes such as Set or Item Lists. Only own properties are followed, so "__proto__" reads nothing.
+ * Reads a field of an item by its keys, the way n8n users name fields ("order.lines.0.sku") in nodes such
+ * as Set. Only own properties of objects are followed, so "__proto__" reads nothing, and a string on the
+ * way is not looked into. Undefined when the item does not hold the field.
  */
-export function readItemField(data: unknown, path: string): unknown {
-	let current: unknown = data;
-	for (const key of path.split('.')) {
-		if (current === null || typeof current !== 'object' || !Object.prototype.hasOwnProperty.call(current, key)) {
-			return undefined;
-		}
+export function readOwnPath(data: unknown, keys: readonly string[]): { value: unknown } | undefined {
+	let current = data;
+	for (const key of keys) {
+		if (current === null || typeof current !== 'object' || !Object.prototype.hasOwnProperty.call(current, key)) return undefined;
 		current = (current as Record<string, unknown>)[key];
 	}
-	return current;
+	return { value: current };
+}
+
+/** The value at a dotted path ("data.payload"), or undefined when the item does not hold it. */
+export function readItemField(data: unknown, path: string): unknown {
+	return readOwnPath(data, path.split('.'))?.value;
 }

@@ -1,20 +1,20 @@
 /**
  * Reads a node parameter for each item, for thousands of items, at the cost of what actually varies.
  *
- * Measured in real n8n 2.41 here: `getNodeParameter` costs tens of microseconds per call even for a
- * plain value, and one `{{ $json.subject }}` per item about 0.9 ms (n8n builds its data proxy for every
- * evaluation) — more than the publish request itself. A Kapua node with three listed metrics as
- * `{{ $json.x }}` ran at 543 items/s in real n8n that way, barely ahead of the HTTP Request node. So:
+ * `getNodeParameter` is costly per call even for a plain value, and an expression per item costs more
+ * than the publish request itself (n8n builds its data proxy for every evaluation). So:
  * - a parameter (or collection) that holds no expression cannot differ between items: it is read once;
  * - the plainest expression, a field path on the item (`{{ $json.subject }}`, `{{ $json.order.id }}`,
- *   `{{ $json["x-y"] }}`, or `{{ $json }}` itself), is read straight from the item when every key is an own field of an object:
- *   that is exactly what n8n evaluates it to — also inside collections, where every expression must be
- *   such a path for the fast way to apply;
+ *   `{{ $json["x-y"] }}`, or `{{ $json }}` itself), is read straight from the item when every key is an
+ *   own field of an object: that is exactly what n8n evaluates it to — also inside collections, where
+ *   every expression must be such a path for the fast way to apply;
  * - every other expression, and a path the item does not hold (a missing field, `.length` of a
  *   string), goes through n8n's own evaluation, unchanged.
  * test/workflow/item-parameters.test.ts runs both ways in n8n-core's engine and compares them.
  */
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+
+import { readOwnPath } from './itemField';
 
 const SEGMENT = String.raw`(?:\.([A-Za-z_$][\w$]*)|\[\s*"([^"\\]*)"\s*\]|\[\s*'([^'\\]*)'\s*\])`;
 const JSON_PATH = new RegExp(String.raw`^=\{\{\s*\$json((?:${SEGMENT})+)\s*\}\}$`);
@@ -44,12 +44,8 @@ const UNKNOWN: unique symbol = Symbol('evaluate with n8n');
 
 /** Own properties of objects only; anything else (a missing field, a string on the way) is UNKNOWN. */
 function readPath(data: unknown, keys: string[]): unknown {
-	let current = data;
-	for (const key of keys) {
-		if (current === null || typeof current !== 'object' || !Object.prototype.hasOwnProperty.call(current, key)) return UNKNOWN;
-		current = (current as Record<string, unknown>)[key];
-	}
-	return current;
+	const found = readOwnPath(data, keys);
+	return found ? found.value : UNKNOWN;
 }
 
 type Build = (json: unknown) => unknown;

@@ -1,18 +1,19 @@
 /**
- * The "Options" every node offers for sending (concurrency, timeout, retries, transport), described once
- * and read once, so the three nodes present and interpret them the same way.
+ * The "Options" the publishing nodes offer for sending (concurrency, timeout, retries, transport),
+ * described and read in one place, so the nodes present and interpret them the same way.
+ *
+ * Concurrency, timeout and connection are per execution, read from the first item: they shape the one
+ * client and connection pool of the run, so an expression giving each item its own cannot apply. The
+ * retry options are per item, like every other parameter.
  */
-import type { IDataObject, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
+import type { ConnectionOptions } from './transport/httpClient';
 import { DEFAULT_RETRY, type RetryOptions } from './transport/types';
 
-export type TransportChoice = 'keepAlive' | 'n8nHelper';
-
-export interface SendingOptions {
+export interface ExecutionSending {
 	concurrency: number;
-	timeoutMs: number;
-	retry: RetryOptions;
-	transport: TransportChoice;
+	connection: ConnectionOptions;
 }
 
 export const sendingOptionProperties = (defaults: { timeoutMs: number; ordering: string }): INodeProperties[] => [
@@ -69,16 +70,27 @@ export const sendingOptionProperties = (defaults: { timeoutMs: number; ordering:
 	},
 ];
 
-export function readSendingOptions(options: IDataObject, defaults: { timeoutMs: number }): SendingOptions {
-	const number = (value: unknown, fallback: number) => (typeof value === 'number' && Number.isFinite(value) ? value : fallback);
+const number = (value: unknown, fallback: number) => (typeof value === 'number' && Number.isFinite(value) ? value : fallback);
+
+/** The per-execution sending options (see the module comment). */
+export function readExecutionSending(context: IExecuteFunctions, defaults: { timeoutMs: number }): ExecutionSending {
+	const options = context.getNodeParameter('options', 0, {}) as IDataObject;
+	const concurrency = Math.max(1, Math.floor(number(options.maxConcurrency, 16)));
 	return {
-		concurrency: Math.max(1, Math.floor(number(options.maxConcurrency, 16))),
-		timeoutMs: Math.max(0, number(options.timeout, defaults.timeoutMs)),
-		retry: {
-			...DEFAULT_RETRY,
-			maxAttempts: Math.max(1, Math.floor(number(options.maxAttempts, DEFAULT_RETRY.maxAttempts))),
-			retryOnServerErrors: options.retryOnServerErrors === true,
+		concurrency,
+		connection: {
+			transport: options.transport === 'n8nHelper' ? 'n8nHelper' : 'keepAlive',
+			timeoutMs: Math.max(0, number(options.timeout, defaults.timeoutMs)),
+			maxSockets: concurrency,
 		},
-		transport: options.transport === 'n8nHelper' ? 'n8nHelper' : 'keepAlive',
+	};
+}
+
+/** An item's retry options, from its Options collection. */
+export function readRetryOptions(options: IDataObject): RetryOptions {
+	return {
+		...DEFAULT_RETRY,
+		maxAttempts: Math.max(1, Math.floor(number(options.maxAttempts, DEFAULT_RETRY.maxAttempts))),
+		retryOnServerErrors: options.retryOnServerErrors === true,
 	};
 }

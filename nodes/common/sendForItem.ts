@@ -3,12 +3,12 @@
  * way it can fail turned into the error a user sees for that item. Every node sends through here, so a
  * failure is worded in one place.
  */
-import type { IDataObject, INode } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INode } from 'n8n-workflow';
 
 import { asNodeError, httpStatusError, sendFailureError, type ExplainStatus } from './errors';
-import type { HttpClient } from './transport/httpClient';
-import { SendFailure, sendWithRetry, type SendOptions, type SendResult } from './transport/sendWithRetry';
-import type { HttpRequest } from './transport/types';
+import { SendFailure, sendWithRetry, type RenewableClient, type SendOptions, type SendResult } from './transport/sendWithRetry';
+import type { PreparedItem } from './runItems';
+import type { HttpRequest, RetryOptions } from './transport/types';
 
 export interface ItemContext {
 	node: INode;
@@ -16,7 +16,7 @@ export interface ItemContext {
 }
 
 /** Sends with retries; a request that got no answer (refused, reset, timeout, cancel) throws the item's error. */
-export async function sendForItem(client: HttpClient, request: HttpRequest, options: SendOptions, { node, itemIndex }: ItemContext): Promise<SendResult> {
+export async function sendForItem(client: RenewableClient, request: HttpRequest, options: SendOptions, { node, itemIndex }: ItemContext): Promise<SendResult> {
 	try {
 		return await sendWithRetry(client, request, options);
 	} catch (error) {
@@ -26,10 +26,34 @@ export async function sendForItem(client: HttpClient, request: HttpRequest, opti
 }
 
 /** An answer outside 2xx throws the item's NodeApiError, worded by the API's `explain`. */
-export function expectSuccess(sent: SendResult, context: ItemContext & { explain?: ExplainStatus; target?: IDataObject }): SendResult {
+export function expectSuccess<Target>(sent: SendResult, context: ItemContext & { explain: ExplainStatus<Target>; target: Target }): SendResult {
 	const { status } = sent.response;
 	if (status < 200 || status >= 300) {
 		throw httpStatusError(context.node, sent.response, { itemIndex: context.itemIndex, attempts: sent.attempts, explain: context.explain, target: context.target });
 	}
 	return sent;
+}
+
+/** What a publishing node sends for an item: one request, under the item's retry options. */
+export interface PublishRequest {
+	http: HttpRequest;
+	retry: RetryOptions;
+}
+
+/**
+ * Publishes prepared items for one execution: each sent with retries, and any answer outside 2xx thrown
+ * as the item's error. The node and the cancel signal are read once (n8n's getNode() copies the node).
+ */
+export function createPublisher(context: IExecuteFunctions) {
+	const node = context.getNode();
+	const signal = context.getExecutionCancelSignal();
+	return async <Target extends IDataObject>(
+		client: RenewableClient,
+		item: PreparedItem<Target, PublishRequest>,
+		itemIndex: number,
+		explain: ExplainStatus<Target>,
+	): Promise<SendResult> => {
+		const sent = await sendForItem(client, item.request.http, { retry: item.request.retry, signal }, { node, itemIndex });
+		return expectSuccess(sent, { node, itemIndex, explain, target: item.target });
+	};
 }

@@ -111,8 +111,8 @@ describe('identifiers and channel', () => {
 		['A.Q', { field: 'Scope ID' }],
 	])('scope ID %p', (value, expected) => {
 		const result = checkScopeId(value);
-		if (typeof expected === 'string') expect(result).toBe(expected);
-		else expect(result).toMatchObject(expected as object);
+		if (typeof expected === 'string') expect(result).toEqual({ ok: true, value: expected });
+		else expect(result).toMatchObject({ ok: false, problem: expected as object });
 	});
 	test.each<[unknown, boolean]>([
 		['AA:BB:CC:DD:EE:FF', true],
@@ -124,13 +124,13 @@ describe('identifiers and channel', () => {
 		['a b', false],
 		['x'.repeat(256), false],
 		[undefined, false],
-	])('client ID %p ok=%p', (value, ok) => expect(typeof checkClientId(value) === 'string').toBe(ok));
+	])('client ID %p ok=%p', (value, ok) => expect(checkClientId(value).ok).toBe(ok));
 	test('device ID is optional but a Kapua ID when given', () => {
-		expect(checkDeviceId('')).toBeUndefined();
-		expect(checkDeviceId(undefined)).toBeUndefined();
-		expect(checkDeviceId('WyczTs_GuDM')).toBe('WyczTs_GuDM');
-		expect(checkDeviceId('_')).toMatchObject({ field: 'Device ID' });
-		expect(checkDeviceId('a b')).toMatchObject({ field: 'Device ID' });
+		expect(checkDeviceId('')).toEqual({ ok: true, value: undefined });
+		expect(checkDeviceId(undefined)).toEqual({ ok: true, value: undefined });
+		expect(checkDeviceId('WyczTs_GuDM')).toEqual({ ok: true, value: 'WyczTs_GuDM' });
+		expect(checkDeviceId('_')).toMatchObject({ ok: false, problem: { field: 'Device ID' } });
+		expect(checkDeviceId('a b')).toMatchObject({ ok: false, problem: { field: 'Device ID' } });
 	});
 	test.each<[unknown, string[] | RegExp]>([
 		['heater/data', ['heater', 'data']],
@@ -146,21 +146,27 @@ describe('identifiers and channel', () => {
 		[{ a: 1 }, /must be text/],
 	])('channel %p', (value, expected) => {
 		const result = parseChannel(value);
-		if (Array.isArray(expected)) expect(result).toEqual(expected);
-		else expect((result as { message: string }).message).toMatch(expected);
+		if (Array.isArray(expected)) expect(result).toEqual({ ok: true, value: expected });
+		else expect(!result.ok && result.problem.message).toMatch(expected);
 	});
 	test('the publish path keeps the scope in one segment', () => expect(publishPath('AQ')).toBe('/AQ/streams/messages'));
 });
 
 describe('metrics, position, dates and the whole message', () => {
 	test('listed then JSON metrics; names unique across both, case-sensitive', () => {
-		expect(buildMetrics([{ name: 'a', type: 'integer', value: '1' }], { A: 2, skip: null })).toEqual([
-			{ name: 'a', valueType: 'integer', value: '1' },
-			{ name: 'A', valueType: 'integer', value: '2' },
-		]);
-		expect(buildMetrics([{ name: 'a', type: 'string', value: 'x' }, { name: 'a', type: 'string', value: 'y' }])).toMatchObject({ field: 'Metrics › #2', message: expect.stringMatching(/used twice/) });
-		expect(buildMetrics([{ name: 'a', type: 'int', value: '1' }])).toMatchObject({ message: expect.stringMatching(/not one of/) });
-		expect(buildMetrics([], [1, 2])).toMatchObject({ field: 'Metrics JSON' });
+		expect(buildMetrics([{ name: 'a', type: 'integer', value: '1' }], { A: 2, skip: null })).toEqual({
+			ok: true,
+			value: [
+				{ name: 'a', valueType: 'integer', value: '1' },
+				{ name: 'A', valueType: 'integer', value: '2' },
+			],
+		});
+		expect(buildMetrics([{ name: 'a', type: 'string', value: 'x' }, { name: 'a', type: 'string', value: 'y' }])).toMatchObject({
+			ok: false,
+			problem: { field: 'Metrics › #2', message: expect.stringMatching(/used twice/) },
+		});
+		expect(buildMetrics([{ name: 'a', type: 'int', value: '1' }])).toMatchObject({ ok: false, problem: { message: expect.stringMatching(/not one of/) } });
+		expect(buildMetrics([], [1, 2])).toMatchObject({ ok: false, problem: { field: 'Metrics JSON' } });
 	});
 	test.each<[Record<string, unknown>, RegExp | Record<string, unknown> | undefined]>([
 		[{ latitude: 90, longitude: -180 }, { latitude: 90, longitude: -180 }],
@@ -173,13 +179,13 @@ describe('metrics, position, dates and the whole message', () => {
 		[{ timestamp: '2024-10-17T09:25:04Z', speed: '3.5' }, { timestamp: '2024-10-17T09:25:04.000Z', speed: 3.5 }],
 	])('position %p', (input, expected) => {
 		const result = buildPosition(input);
-		if (expected instanceof RegExp) expect('problem' in result && result.problem.message).toMatch(expected);
-		else expect('position' in result ? result.position : undefined).toEqual(expected);
+		if (expected instanceof RegExp) expect(!result.ok && result.problem.message).toMatch(expected);
+		else expect(result).toEqual({ ok: true, value: expected });
 	});
 	test('instants: ISO strings, epoch milliseconds and Dates become UTC ISO', () => {
-		expect(toIsoInstant('2024-10-17T11:25:05+02:00', 'Sent On')).toBe('2024-10-17T09:25:05.000Z');
-		expect(toIsoInstant(0, 'Sent On')).toBe('1970-01-01T00:00:00.000Z');
-		expect(toIsoInstant('soon', 'Sent On')).toMatchObject({ field: 'Sent On' });
+		expect(toIsoInstant('2024-10-17T11:25:05+02:00', 'Sent On')).toEqual({ ok: true, value: '2024-10-17T09:25:05.000Z' });
+		expect(toIsoInstant(0, 'Sent On')).toEqual({ ok: true, value: '1970-01-01T00:00:00.000Z' });
+		expect(toIsoInstant('soon', 'Sent On')).toMatchObject({ ok: false, problem: { field: 'Sent On' } });
 	});
 	test('a full message, with Sent On defaulting to now and the body in base64', () => {
 		const now = new Date('2025-01-02T03:04:05.006Z');

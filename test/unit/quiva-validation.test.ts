@@ -19,7 +19,7 @@ describe('validatePublishMessage accepts', () => {
 	])('%s', (_name, input) => {
 		const result = validatePublishMessage(input, DEFAULT_MAX_PAYLOAD_BYTES);
 		expect(result.ok).toBe(true);
-		if (result.ok) expect(JSON.parse(result.payload)).toEqual({ stream: input.stream, subject: input.subject, body: input.body });
+		if (result.ok) expect(JSON.parse(result.value.payload)).toEqual({ stream: input.stream, subject: input.subject, body: input.body });
 	});
 });
 

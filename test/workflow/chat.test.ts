@@ -380,6 +380,21 @@ describe('failures during the stream', () => {
 		await waitFor(() => record.closedByClient, 5000, 'the client to close the stream');
 		expect(record).toMatchObject({ closedByClient: true, ended: false, eventsWritten: 3 });
 	});
+
+	test('with Continue On Fail the run still ends canceled; the item in flight says so and the next is not sent', async () => {
+		const before = sim.streams.length;
+		sim.faults.inject({ kind: 'streamHang', afterEvents: 3 }, onStream);
+		const result = await chat(
+			{ options: { idleTimeout: 0 } },
+			{ items: [{}, {}], continueOnFail: true, cancelWhen: () => (sim.streams[before]?.eventsWritten ?? 0) >= 3 },
+		);
+		expect(result.run.status).toBe('canceled');
+		expect(result.output.map((item) => [item.pairedItem, item.json.error])).toEqual([
+			[{ item: 0 }, 'The execution was canceled while the reply was streaming [item 0]'],
+			[{ item: 1 }, 'Not sent: the execution was canceled [item 1]'],
+		]);
+		expect(sim.streams.length).toBe(before + 1);
+	});
 });
 
 describe('streaming to the n8n client', () => {

@@ -278,4 +278,17 @@ describe('cancellation', () => {
 		expect(sim.requestCount).toBe(1);
 		expect(sim.received).toHaveLength(0);
 	});
+	test('with Continue On Fail the run still ends canceled, each item saying it was not sent, and no further item is sent', async () => {
+		sim.faults.inject({ kind: 'hang' });
+		const result = await publish({ options: { maxConcurrency: 1 } }, [{ id: 1 }, { id: 2 }, { id: 3 }], { cancelAfterMs: 150, continueOnFail: true });
+		expect(result.run.status).toBe('canceled');
+		expect(result.output.map((item) => [item.pairedItem, item.json.stream, item.json.error])).toEqual([
+			[{ item: 0 }, 'orders', 'The request was canceled [item 0]'],
+			[{ item: 1 }, 'orders', 'Not sent: the execution was canceled [item 1]'],
+			[{ item: 2 }, 'orders', 'Not sent: the execution was canceled [item 2]'],
+		]);
+		await new Promise((resolve) => setTimeout(resolve, 100));
+		expect(sim.requestCount).toBe(1);
+		expect(sim.received).toHaveLength(0);
+	});
 });

@@ -6,8 +6,8 @@
  * per message (n8n's sendChunk is async) without the parser's synchronous callbacks getting in the way.
  */
 /* eslint-disable @n8n/community-nodes/no-restricted-imports --
- * eventsource-parser is the design card's SSE parser (a runtime dependency the package takes knowingly,
- * see README "Dependencies"); 3.1.1 is the newest version that is real CommonJS for n8n's `require`,
+ * eventsource-parser is the package's one runtime dependency, taken knowingly (README "Dependencies");
+ * 3.1.1 is the newest version that is real CommonJS for n8n's `require`,
  * with the O(N²) fixes (3.0.8) and maxBufferSize (3.1.0). */
 import { createParser, type EventSourceParser } from 'eventsource-parser';
 /* eslint-enable @n8n/community-nodes/no-restricted-imports */

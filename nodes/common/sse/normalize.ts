@@ -1,6 +1,6 @@
 /**
- * Maps one SSE message from either vocabulary of the chat API onto ChatEvent
- * (see docs/api-contracts.md, "Chat API"):
+ * Maps one SSE message from either vocabulary of the chat API (what the server implements and what its
+ * documentation describes) onto ChatEvent:
  *
  * | server sends                                   | normalized            |
  * |------------------------------------------------|-----------------------|

@@ -12,7 +12,7 @@
  * SseStopped and the decoder's overflow are signals to the calling node, which turns them into a
  * NodeApiError naming the item (it alone knows the item, the partial text and why the watchdog fired). */
 
-import { SseDecoder } from './decoder';
+import { SseBufferExceeded, SseDecoder } from './decoder';
 import type { SseMessage } from './types';
 
 /** What the reader needs of a response body (a Node Readable), typed here so no stream module is imported. */
@@ -91,7 +91,7 @@ export async function readSse(body: ByteStream, handler: SseHandler, options: Re
 			}
 		} catch (error) {
 			if (signal?.aborted) throw new SseStopped();
-			if (error instanceof Error && error.name === 'SseBufferExceeded') throw error;
+			if (error instanceof SseBufferExceeded) throw error;
 			// The connection broke mid-stream. The iterator gives up at the error, but the bytes that had
 			// arrived and were not read yet (the handler was still busy with earlier ones) are still in the
 			// body's buffer: they are decoded and delivered first, then the early end is reported.

@@ -1,20 +1,16 @@
 /**
- * The package's HTTP clients. One interface, two ways to send:
+ * The package's HTTP transports. One interface, two ways to send:
  *
- * - `createKeepAliveClient` (default): Node's own http/https with a keep-alive agent, one per
- *   execution, the credential resolved once. Measured in real n8n 2.41 on this project's machines:
- *   ~0.65 ms a request, against ~5.9 ms through n8n's authenticated helper, which resolves the
- *   credential and opens a new TCP connection on every call. n8n's own broker nodes (MQTT, Kafka,
- *   RabbitMQ) likewise hold one connection per execution.
- *   The design card named axios for this client; `npm run bench` measured axios with a keep-alive
- *   agent at 1.7× to 2.7× the time of Node's client for the same 2000 posts (lean to default config),
- *   which alone breaks the speed goal, so the thin client is the default (axios stays in the bench as
- *   a measured comparison row).
+ * - `createKeepAliveClient` (default): Node's own http/https with a keep-alive agent, one per execution.
+ *   n8n's authenticated helper resolves the credential and opens a new connection for every request,
+ *   which costs more than the publish itself; n8n's own broker nodes (MQTT, Kafka, RabbitMQ) likewise
+ *   hold one connection per execution. `npm run bench` keeps the comparison measured.
  * - `createN8nHelperClient`: every request through `this.helpers.httpRequestWithAuthentication`, n8n's own
- *   pipeline. Kept as an option and in the benchmark so its cost stays measured, not remembered.
+ *   pipeline, which adds the credential's headers itself.
  *
- * Neither throws for an HTTP status; a request that got no answer throws a TransportFailure that carries
- * a socket-level code and nothing of the request (no URL credentials, no headers).
+ * Neither knows about credentials (the ApiClient in ../auth adds the headers) and neither throws for an
+ * HTTP status; a request that got no answer throws a TransportFailure that carries a socket-level code and
+ * nothing of the request (no URL credentials, no headers).
  */
 /* eslint-disable @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-restricted-globals --
  * Connection reuse needs Node's own agents (n8n's helpers make a new agent per request), a timeout
@@ -25,20 +21,18 @@ import * as https from 'node:https';
 import type { Readable } from 'node:stream';
 import type { IAllExecuteFunctions, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
 
+import { trimBaseUrl } from './baseUrl';
+import { socketCode } from './socketCode';
 import { TransportFailure, type HttpRequest, type HttpResponse, type TransportFailureKind } from './types';
 
 export interface HttpClient {
 	send(request: HttpRequest): Promise<HttpResponse>;
-	/** Replaces the credential headers, after a session was renewed. */
-	setAuthHeaders(headers: Record<string, string>): void;
 	/** Releases pooled sockets; the client must not be used afterwards. */
 	close(): void;
 }
 
-export interface KeepAliveClientOptions {
+interface KeepAliveClientOptions {
 	baseUrl: string;
-	/** Headers on every request, typically the credential's (see credentialAuth.ts). */
-	headers?: Record<string, string>;
 	/** Per request, from sending to the last byte of a non-streamed answer; 0 = none. */
 	timeoutMs: number;
 	/** The execution's cancel signal: aborts whatever is in flight. */
@@ -62,7 +56,7 @@ const FAILURE_KINDS: Record<string, TransportFailureKind> = {
 /** Turns whatever a client library threw into a TransportFailure without copying request details. */
 export function toTransportFailure(error: unknown): TransportFailure {
 	if (error instanceof TransportFailure) return error;
-	const code = String((error as { code?: unknown })?.code ?? (error as { cause?: { code?: unknown } })?.cause?.code ?? 'ERR_NETWORK');
+	const code = socketCode(error) ?? 'ERR_NETWORK';
 	const kind = FAILURE_KINDS[code] ?? 'network';
 	const descriptions: Record<TransportFailureKind, string> = {
 		refused: 'The server refused the connection',
@@ -89,7 +83,7 @@ function normalizeHeaders(raw: unknown): Record<string, string | undefined> {
 }
 
 /** JSON when it parses, the text otherwise: error pages (Kapua's 401) are HTML, not JSON. */
-export function parseBody(text: string): unknown {
+function parseBody(text: string): unknown {
 	if (text === '') return '';
 	try {
 		return JSON.parse(text);
@@ -109,8 +103,8 @@ function serialize(body: unknown): string | undefined {
 	return typeof body === 'string' ? body : JSON.stringify(body);
 }
 
-export function createKeepAliveClient(options: KeepAliveClientOptions): HttpClient {
-	const base = new URL(options.baseUrl.replace(/\/+$/, '') || 'http://invalid.invalid');
+function createKeepAliveClient(options: KeepAliveClientOptions): HttpClient {
+	const base = new URL(trimBaseUrl(options.baseUrl) || 'http://invalid.invalid');
 	const basePath = base.pathname.replace(/\/+$/, '');
 	const secure = base.protocol === 'https:';
 	// Node >= 24.5 agents honour HTTP_PROXY / HTTPS_PROXY / NO_PROXY themselves (CONNECT for https).
@@ -119,7 +113,6 @@ export function createKeepAliveClient(options: KeepAliveClientOptions): HttpClie
 		? new https.Agent({ ...agentOptions, rejectUnauthorized: !options.allowUnauthorizedCerts })
 		: new http.Agent(agentOptions);
 	const transport = secure ? https : http;
-	let authHeaders = options.headers ?? {};
 
 	const send = (request: HttpRequest) =>
 		new Promise<HttpResponse>((resolve, reject) => {
@@ -159,14 +152,13 @@ export function createKeepAliveClient(options: KeepAliveClientOptions): HttpClie
 					headers: {
 						Accept: 'application/json',
 						...(body !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } : {}),
-						...authHeaders,
 						...request.headers,
 					},
 				},
 				(res) => {
 					const status = res.statusCode ?? 0;
 					const headers = normalizeHeaders(res.headers);
-					if (request.responseType === 'stream' && status >= 200 && status < 300) {
+					if (request.stream && status >= 200 && status < 300) {
 						// The caller owns the stream from here (idle and overall timeouts are its own).
 						res.once('close', detach);
 						finish(undefined, { status, headers, body: res }, true);
@@ -192,9 +184,6 @@ export function createKeepAliveClient(options: KeepAliveClientOptions): HttpClie
 
 	return {
 		send,
-		setAuthHeaders(headers) {
-			authHeaders = headers;
-		},
 		close() {
 			agent.destroy();
 		},
@@ -205,12 +194,12 @@ export function createKeepAliveClient(options: KeepAliveClientOptions): HttpClie
  * Sends every request through n8n's authenticated helper (credential resolved, pre-authentication run
  * and a new connection opened per request). Slower; see the module comment.
  */
-export function createN8nHelperClient(
+function createN8nHelperClient(
 	context: IAllExecuteFunctions,
 	credentialType: string,
 	options: { baseUrl: string; timeoutMs: number },
 ): HttpClient {
-	const baseUrl = options.baseUrl.replace(/\/+$/, '');
+	const baseUrl = trimBaseUrl(options.baseUrl);
 	return {
 		async send(request: HttpRequest): Promise<HttpResponse> {
 			const requestOptions: IHttpRequestOptions = {
@@ -227,7 +216,7 @@ export function createN8nHelperClient(
 				returnFullResponse: true,
 				ignoreHttpStatusErrors: true,
 				timeout: options.timeoutMs || undefined,
-				...(request.responseType === 'stream' ? { encoding: 'stream' as const } : {}),
+				...(request.stream ? { encoding: 'stream' as const } : {}),
 			};
 			try {
 				const response = (await context.helpers.httpRequestWithAuthentication.call(
@@ -237,7 +226,7 @@ export function createN8nHelperClient(
 				)) as { statusCode: number; headers: unknown; body: unknown };
 				const headers = normalizeHeaders(response.headers);
 				const ok = response.statusCode >= 200 && response.statusCode < 300;
-				if (request.responseType === 'stream' && ok) return { status: response.statusCode, headers, body: response.body };
+				if (request.stream && ok) return { status: response.statusCode, headers, body: response.body };
 				const body = response.body;
 				const text = Buffer.isBuffer(body) ? body.toString('utf8') : typeof body === 'string' ? body : body && typeof (body as Readable).pipe === 'function' ? await readAll(body as Readable) : JSON.stringify(body ?? '');
 				return { status: response.statusCode, headers, body: parseBody(text) };
@@ -245,32 +234,27 @@ export function createN8nHelperClient(
 				throw toTransportFailure(error);
 			}
 		},
-		// n8n's helper authenticates every request itself.
-		setAuthHeaders() {},
 		close() {},
 	};
 }
 
-/** The client a node uses for one execution, as chosen in its "Connection" option. */
-export function openClient(
+/** How a node connects for one execution, as chosen in its "Connection" option. */
+export interface ConnectionOptions {
+	transport: 'keepAlive' | 'n8nHelper';
+	timeoutMs: number;
+	maxSockets: number;
+}
+
+/** The transport for one execution. The n8n helper authenticates requests itself; the keep-alive client does not. */
+export function openTransport(
 	context: IExecuteFunctions,
-	spec: {
-		credentialType: string;
-		baseUrl: string;
-		/** The credential's headers, computed once by the credential's own function. */
-		authHeaders: Record<string, string>;
-		transport: 'keepAlive' | 'n8nHelper';
-		timeoutMs: number;
-		maxSockets: number;
-		allowUnauthorizedCerts?: boolean;
-	},
+	spec: ConnectionOptions & { credentialType: string; baseUrl: string; allowUnauthorizedCerts?: boolean },
 ): HttpClient {
 	if (spec.transport === 'n8nHelper') {
 		return createN8nHelperClient(context, spec.credentialType, { baseUrl: spec.baseUrl, timeoutMs: spec.timeoutMs });
 	}
 	return createKeepAliveClient({
 		baseUrl: spec.baseUrl,
-		headers: spec.authHeaders,
 		timeoutMs: spec.timeoutMs,
 		signal: context.getExecutionCancelSignal(),
 		allowUnauthorizedCerts: spec.allowUnauthorizedCerts,

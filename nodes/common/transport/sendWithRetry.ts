@@ -1,8 +1,7 @@
 /**
  * Sends one request under the retry policy. The only place in the package that loops on a request.
  */
-import type { HttpClient } from './httpClient';
-import { toTransportFailure } from './httpClient';
+import { toTransportFailure, type HttpClient } from './httpClient';
 import { decideRetry } from './retryPolicy';
 import { TransportFailure, type AttemptOutcome, type HttpRequest, type HttpResponse, type RetryOptions } from './types';
 
@@ -25,7 +24,7 @@ export class SendFailure extends Error {
 
 /* eslint-disable @n8n/community-nodes/no-restricted-globals --
  * A backoff wait must end early when the execution is cancelled; n8n-workflow's `sleep` takes no signal. */
-export async function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+async function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
 	if (ms <= 0 || signal?.aborted) return;
 	await new Promise<void>((resolve) => {
 		const onAbort = () => {
@@ -44,18 +43,18 @@ export async function abortableSleep(ms: number, signal?: AbortSignal): Promise<
 export interface SendOptions {
 	retry: RetryOptions;
 	signal?: AbortSignal;
-	/** Called between attempts, e.g. to count retries in a benchmark or soak test. */
-	onRetry?: (attempt: number, outcome: AttemptOutcome, delayMs: number) => void;
-	random?: () => number;
-	/**
-	 * Called on a 401: renews the session (a new login or token) and says whether to send again.
-	 * A 401 means the request was not processed, so one more try duplicates nothing; it is not counted
-	 * against maxAttempts, and happens at most once per request.
-	 */
-	reauthenticate?: () => Promise<boolean>;
 }
 
-export async function sendWithRetry(client: HttpClient, request: HttpRequest, options: SendOptions): Promise<SendResult> {
+/**
+ * A client whose session can be renewed (see ../auth/apiClient.ts). On a 401 it is asked once per
+ * request to renew; a 401 means the request was not processed, so sending again duplicates nothing, and
+ * that extra try is not counted against maxAttempts.
+ */
+export interface RenewableClient extends Pick<HttpClient, 'send'> {
+	renew?(): Promise<boolean>;
+}
+
+export async function sendWithRetry(client: RenewableClient, request: HttpRequest, options: SendOptions): Promise<SendResult> {
 	let reauthenticated = false;
 	for (let attempt = 1; ; attempt++) {
 		let outcome: AttemptOutcome;
@@ -64,19 +63,18 @@ export async function sendWithRetry(client: HttpClient, request: HttpRequest, op
 		} catch (error) {
 			outcome = { type: 'failure', failure: toTransportFailure(error) };
 		}
-		if (outcome.type === 'response' && outcome.response.status === 401 && options.reauthenticate && !reauthenticated) {
+		if (outcome.type === 'response' && outcome.response.status === 401 && client.renew && !reauthenticated) {
 			reauthenticated = true;
-			if (await options.reauthenticate()) {
+			if (await client.renew()) {
 				attempt--;
 				continue;
 			}
 		}
-		const decision = decideRetry(outcome, attempt, options.retry, options.random);
+		const decision = decideRetry(outcome, attempt, options.retry);
 		if (!decision.retry || options.signal?.aborted) {
 			if (outcome.type === 'response') return { response: outcome.response, attempts: attempt };
 			throw new SendFailure(outcome.failure, attempt);
 		}
-		options.onRetry?.(attempt, outcome, decision.delayMs);
 		await abortableSleep(decision.delayMs, options.signal);
 		if (options.signal?.aborted) {
 			throw new SendFailure(new TransportFailure('aborted', 'ABORT_ERR', 'The request was canceled'), attempt);

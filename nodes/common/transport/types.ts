@@ -3,7 +3,7 @@
  * Nothing here knows about a particular API.
  */
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST';
 
 export interface HttpRequest {
 	method: HttpMethod;
@@ -13,8 +13,8 @@ export interface HttpRequest {
 	/** A string is sent as is (already serialized JSON); anything else is JSON-serialized. */
 	body?: unknown;
 	headers?: Record<string, string>;
-	/** 'stream' hands back the body as a Readable (Server-Sent Events). */
-	responseType?: 'json' | 'text' | 'stream';
+	/** A 2xx answer's body is handed back unread, as a Readable (Server-Sent Events). */
+	stream?: boolean;
 	/** Aborts this request only (e.g. a streamed reply's idle watchdog), besides the client's own signal. */
 	signal?: AbortSignal;
 }

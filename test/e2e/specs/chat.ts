@@ -198,4 +198,20 @@ export function chatSpecs(session: () => E2ESession): void {
 		expect(run.status).toBe('success');
 		expect(outputOf(run, NODE)).toEqual([expect.objectContaining({ text: REPLY, complete: true, chatId: streams[0].chatId })]);
 	});
+
+	test('a wrong password fails the run with the sign-in\'s own words (found by class across the installed package), nothing sent', async () => {
+		const streamsBefore = sim.streams.length;
+		await session().addCredential('chatApi', 'Chat account, wrong password', { ...goodData(), password: 'Wrong-Passw0rd!' });
+		try {
+			const run = await session().runWorkflow(loadExample(EXAMPLE));
+			expect(run.status).toBe('error');
+			const error = errorOf(run);
+			expect(error.node?.name).toBe(NODE);
+			expect(error.message).toMatch(/^Sign-in failed: the server answered HTTP 401/);
+			expect(JSON.stringify(run)).not.toContain('Wrong-Passw0rd!');
+			expect(sim.streams.length).toBe(streamsBefore);
+		} finally {
+			credential = await session().addCredential('chatApi', 'Chat account', goodData());
+		}
+	});
 }

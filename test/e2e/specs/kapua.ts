@@ -82,4 +82,19 @@ export function kapuaSpecs(session: () => E2ESession): void {
 		expect(String(error.description)).toContain('Broker unreachable');
 		expect(sim.published).toHaveLength(0);
 	});
+
+	test("a wrong password fails the run with the login's own words (found by class across the installed package), nothing published", async () => {
+		await session().addCredential('kapuaApi', 'Kapua account, wrong password', { ...goodData(), password: 'Wrong-Passw0rd!' });
+		try {
+			const run = await session().runWorkflow(loadExample(EXAMPLE));
+			expect(run.status).toBe('error');
+			const error = errorOf(run);
+			expect(error.node?.name).toBe(NODE);
+			expect(error.message).toBe('Kapua rejected the login: wrong user name, password or API key, or the user is disabled or expired (HTTP 401)');
+			expect(JSON.stringify(run)).not.toContain('Wrong-Passw0rd!');
+			expect(sim.published).toHaveLength(0);
+		} finally {
+			credential = await session().addCredential('kapuaApi', 'Kapua account', goodData());
+		}
+	});
 }

@@ -1,13 +1,13 @@
 /**
- * session.ts: the probe opens the session once; concurrent 401s share one renewal; a failed renewal says
- * so; the client gets the renewed headers. n8n's execution context is stood in for by its two methods the
- * session uses (getCredentials, httpRequestWithAuthentication), with n8n's pre-authentication rule: the
+ * apiClient.ts: the probe opens the session once; concurrent 401s share one renewal; a failed renewal says
+ * so; the client sends the renewed headers. n8n's execution context is stood in for by its two methods the
+ * client uses (getCredentials, httpRequestWithAuthentication), with n8n's pre-authentication rule: the
  * login runs when the token is empty or after the probe was refused.
  */
 import type { ICredentialDataDecryptedObject, IExecuteFunctions } from 'n8n-workflow';
 
+import { ApiClient, type AuthSpec } from '../../nodes/common/auth/apiClient';
 import type { HttpClient } from '../../nodes/common/transport/httpClient';
-import { openSession } from '../../nodes/common/transport/session';
 
 function n8nLike(options: { loginFails?: () => boolean } = {}) {
 	const state = { stored: { sessionToken: '' } as ICredentialDataDecryptedObject, valid: new Set<string>(), logins: 0, probes: 0 };
@@ -33,40 +33,52 @@ function n8nLike(options: { loginFails?: () => boolean } = {}) {
 	return { context, state, expire: () => state.valid.clear() };
 }
 
-function recordingClient() {
-	const headers: Array<Record<string, string>> = [];
-	const client: HttpClient = { send: async () => ({ status: 200, headers: {}, body: '' }), setAuthHeaders: (h) => headers.push(h), close: () => {} };
-	return { client, headers };
+/** A transport that records the headers of every request it is given. */
+function recordingTransport() {
+	const headers: Array<Record<string, string> | undefined> = [];
+	const transport: HttpClient = { send: async (request) => (headers.push(request.headers), { status: 200, headers: {}, body: '' }), close: () => {} };
+	return { transport, headers };
 }
 
-const spec = { credentialType: 'x', probe: () => ({ url: 'http://x/info' }), authHeaders: (c: ICredentialDataDecryptedObject) => ({ Authorization: `Bearer ${c.sessionToken}` }) };
+const spec: AuthSpec<ICredentialDataDecryptedObject> = {
+	credentialType: 'x',
+	read: (data) => data,
+	probe: () => ({ url: 'http://x/info' }),
+	headers: (c) => ({ Authorization: `Bearer ${c.sessionToken}` }),
+};
+
+/** What openApiClient does, on a recording transport: reads the stored credential, then opens the session. */
+async function openSession(context: IExecuteFunctions, transport: HttpClient = recordingTransport().transport) {
+	const client = new ApiClient(context, spec, await context.getCredentials('x'), transport);
+	await client.open();
+	return client;
+}
 
 test('opening logs in once and exposes the stored credential', async () => {
 	const { context, state } = n8nLike();
-	const { client } = recordingClient();
-	const session = await openSession(context, spec, () => client);
+	const session = await openSession(context);
 	expect(state.logins).toBe(1);
 	expect(session.credentials.sessionToken).toBe('token-1');
-	expect(session.renewals()).toBe(0);
+	expect(session.renewals).toBe(0);
 });
 
-test('sixteen concurrent 401s share one renewal, and the client gets the new token', async () => {
+test('sixteen concurrent 401s share one renewal, and the client sends the new token', async () => {
 	const { context, state, expire } = n8nLike();
-	const { client, headers } = recordingClient();
-	const session = await openSession(context, spec, () => client);
+	const { transport, headers } = recordingTransport();
+	const session = await openSession(context, transport);
 	expire();
 	const results = await Promise.all(Array.from({ length: 16 }, () => session.renew()));
 	expect(results.every(Boolean)).toBe(true);
 	expect(state.logins).toBe(2);
-	expect(session.renewals()).toBe(1);
+	expect(session.renewals).toBe(1);
+	await session.send({ method: 'GET', path: '/after-renewal' });
 	expect(headers).toEqual([{ Authorization: 'Bearer token-2' }]);
 	expect(session.credentials.sessionToken).toBe('token-2');
 });
 
 test('a 401 that arrives after the renewal probes again but does not log in again', async () => {
 	const { context, state, expire } = n8nLike();
-	const { client } = recordingClient();
-	const session = await openSession(context, spec, () => client);
+	const session = await openSession(context);
 	expire();
 	await session.renew();
 	await session.renew();
@@ -77,8 +89,7 @@ test('a renewal whose login fails returns false, and a later one may succeed', a
 	let fail = true;
 	const { context, expire } = n8nLike({ loginFails: () => fail });
 	fail = false;
-	const { client } = recordingClient();
-	const session = await openSession(context, spec, () => client);
+	const session = await openSession(context);
 	expire();
 	fail = true;
 	expect(await session.renew()).toBe(false);
@@ -88,5 +99,5 @@ test('a renewal whose login fails returns false, and a later one may succeed', a
 
 test('opening fails when the login fails', async () => {
 	const { context } = n8nLike({ loginFails: () => true });
-	await expect(openSession(context, spec, () => recordingClient().client)).rejects.toThrow('login refused');
+	await expect(openSession(context)).rejects.toThrow('login refused');
 });

@@ -1,8 +1,22 @@
 /**
- * GET /api/models → dropdown options. The server answers `{models:[{id,name,provider}]}`; its docs wrap
- * the list in `{data: ...}`, so both are read.
+ * The Model dropdown: GET /api/models through n8n's authenticated helper (n8n signs in when needed).
+ * The server answers `{models:[{id,name,provider}]}`; its docs wrap the list in `{data: ...}`, so both
+ * are read.
  */
-import type { INodePropertyOptions } from 'n8n-workflow';
+import type { ILoadOptionsFunctions, INodePropertyOptions } from 'n8n-workflow';
+
+import { readChatCredentials } from '../../../credentials/ChatApi.credentials';
+import { CHAT_AUTH } from '../transport';
+
+export async function getModels(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
+	const { baseUrl } = readChatCredentials(await this.getCredentials(CHAT_AUTH.credentialType));
+	const body: unknown = await this.helpers.httpRequestWithAuthentication.call(this, CHAT_AUTH.credentialType, {
+		method: 'GET',
+		url: `${baseUrl}/api/models`,
+		json: true,
+	});
+	return modelOptions(body);
+}
 
 export function modelOptions(body: unknown): INodePropertyOptions[] {
 	const record = (body ?? {}) as { models?: unknown; data?: unknown };

@@ -1,0 +1,90 @@
+/**
+ * The chat app's client for one execution: the session cookie from n8n's sign-in (email and password,
+ * renewed once after a 401) or a pasted session token (used as is, never renewed), the signed-in user's
+ * ID when a message needs it, and why signing in failed, worded for the user.
+ */
+import { NodeApiError, type IExecuteFunctions, type JsonObject } from 'n8n-workflow';
+
+import { chatAuthHeaders, readChatCredentials, type ChatCredentials } from '../../credentials/ChatApi.credentials';
+import { openApiClient, type ApiClient, type AuthSpec } from '../common/auth/apiClient';
+import { findSignInError } from '../common/auth/signInError';
+import { expectSuccess, sendForItem } from '../common/sendForItem';
+import { DEFAULT_RETRY } from '../common/transport/types';
+import { explainChatStatus } from './api';
+
+export const CHAT_AUTH: AuthSpec<ChatCredentials> = {
+	credentialType: 'chatApi',
+	read: readChatCredentials,
+	headers: chatAuthHeaders,
+	// /api/models answers 401 without a valid session (get-session answers 200 null), so this probe is
+	// what makes n8n sign in again when the stored session has expired. A pasted token has nothing to sign
+	// in with: no probe, and the first message's 401 says it expired.
+	probe: (credentials) => (credentials.authentication === 'emailPassword' ? { method: 'GET', url: `${credentials.baseUrl}/api/models`, json: true } : undefined),
+};
+
+export interface ChatClient {
+	api: ApiClient<ChatCredentials>;
+	/** The signed-in user's ID, read once per execution for the first item that needs it. */
+	signedInUser(itemIndex: number): Promise<string>;
+	close(): void;
+}
+
+export async function openChatClient(context: IExecuteFunctions): Promise<ChatClient> {
+	let api: ApiClient<ChatCredentials>;
+	try {
+		// Streams are bounded by the idle and overall timeouts, not by a request timeout.
+		api = await openApiClient(context, CHAT_AUTH, { transport: 'keepAlive', timeoutMs: 0, maxSockets: 2 });
+	} catch (error) {
+		throw chatSessionError(context, error);
+	}
+	let user: Promise<string> | undefined;
+	return {
+		api,
+		signedInUser: (itemIndex) => (user ??= readSessionUser(context, api, itemIndex)),
+		close: () => api.close(),
+	};
+}
+
+/** The signed-in user's ID from GET /api/auth/get-session; renews the session once if it has none. */
+async function readSessionUser(context: IExecuteFunctions, api: ApiClient<ChatCredentials>, itemIndex: number): Promise<string> {
+	const node = context.getNode();
+	for (let round = 0; round < 2; round++) {
+		const sent = await sendForItem(
+			api,
+			{ method: 'GET', path: '/api/auth/get-session' },
+			{ retry: DEFAULT_RETRY, signal: context.getExecutionCancelSignal() },
+			{ node, itemIndex },
+		);
+		const { response } = expectSuccess(sent, { node, itemIndex, explain: explainChatStatus, target: {} });
+		const user = (response.body as { user?: { id?: unknown } } | null)?.user;
+		if (user && typeof user.id === 'string' && user.id !== '') return user.id;
+		if (round === 0 && !(await api.renew())) break;
+	}
+	throw new NodeApiError(node, { message: 'The session has no user' } as JsonObject, {
+		message: 'Session expired or sign-in failed: the chat server knows no signed-in user for this session',
+		description: 'GET /api/auth/get-session returned no user. Check the Chat API credential, or set the User ID option.',
+	});
+}
+
+/** The error for a failed sign-in or session check, without anything of the request (cookies, password). */
+function chatSessionError(context: IExecuteFunctions, error: unknown): NodeApiError {
+	const signIn = findSignInError(error);
+	const httpCode = (error as { httpCode?: unknown })?.httpCode;
+	let message: string;
+	let description: string;
+	if (signIn?.reason === 'unreachable') {
+		message = 'Sign-in failed: could not reach the chat server';
+		description = `n8n could not connect to the chat server to sign in (POST /api/auth/sign-in/email); nothing was sent (${signIn.details.socketCode ?? 'network error'}). Check the credential's Base URL and that the server is running.`;
+	} else if (signIn) {
+		message = signIn.message;
+		description = "n8n signs in with the credential's email and password (POST /api/auth/sign-in/email). The account must exist and its email be verified.";
+	} else {
+		message = 'Session expired or sign-in failed: the chat server did not accept the credential';
+		description = `The server refused the session${typeof httpCode === 'string' ? ` (HTTP ${httpCode})` : ''}. Check the Chat API credential: a session token expires after 7 days.`;
+	}
+	return new NodeApiError(context.getNode(), { message } as JsonObject, {
+		message,
+		description,
+		...(typeof httpCode === 'string' ? { httpCode } : {}),
+	});
+}
