@@ -108,6 +108,27 @@ function postgresUser(): { uid: number; gid: number } | undefined {
 	return { uid, gid };
 }
 
+/**
+ * The server's user must pass through every folder above its data. Temporary folders are made 0700 (this
+ * suite's, and the one jest's global setup puts TMPDIR in), so those get search permission for others —
+ * never read: their contents stay unlisted. A closed folder that is not a temporary one is an error.
+ */
+function letThrough(dir: string, owner: { uid: number; gid: number } | undefined): void {
+	if (!owner) return;
+	const temporary = [os.tmpdir(), process.env.N8N_NODES_STREAM_MESSAGING_TEST_ROOT]
+		.filter((folder): folder is string => Boolean(folder))
+		.map((folder) => fs.realpathSync(folder));
+	const isTemporary = (folder: string) => temporary.some((root) => folder === root || folder.startsWith(`${root}${path.sep}`));
+	for (let folder = fs.realpathSync(path.dirname(dir)); folder !== path.dirname(folder); folder = path.dirname(folder)) {
+		const mode = fs.statSync(folder).mode & 0o7777;
+		if (mode & 0o001) continue;
+		if (!isTemporary(folder)) {
+			throw new Error(`Postgres runs as "nobody", which cannot pass through ${folder} (mode ${mode.toString(8)}): set TMPDIR to a folder under /tmp`);
+		}
+		fs.chmodSync(folder, mode | 0o001);
+	}
+}
+
 function chownTree(dir: string, owner: { uid: number; gid: number } | undefined): void {
 	if (!owner) return;
 	fs.chownSync(dir, owner.uid, owner.gid);
@@ -182,8 +203,7 @@ export async function startPostgres(workDir: string, install: N8nInstall): Promi
 	const password = randomBytes(12).toString('hex');
 	const pwFile = path.join(dir, 'pwfile');
 	fs.writeFileSync(pwFile, `${password}\n`);
-	// The temporary folder is root's (0700): the server's user must pass through it and own its data.
-	if (owner) fs.chmodSync(workDir, 0o711);
+	letThrough(dir, owner);
 	chownTree(dir, owner);
 
 	const initLog = path.join(workDir, 'initdb.log');
