@@ -217,7 +217,7 @@ export async function startPostgres(workDir: string, install: N8nInstall): Promi
 
 	const port = await freePort();
 	const version = /\d+(\.\d+)*/.exec(execFileSync(path.join(bin, 'postgres'), ['--version'], { encoding: 'utf8' }))?.[0] ?? '?';
-	// fsync off: a throw-away database; n8n's behaviour does not depend on it, the machine's disk does.
+	// fsync off: a throw-away database that need not survive a power cut, on a disk other sessions share.
 	const args = ['-D', dataDir, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200'];
 	const logFile = path.join(workDir, 'postgres.log');
 	const service = spawnService('postgres', path.join(bin, 'postgres'), args, { cwd: dir, env: { ...process.env, LC_ALL: 'C' }, logFile, ...(owner ?? {}) });
