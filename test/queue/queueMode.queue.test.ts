@@ -173,7 +173,7 @@ describe('n8n 2.41 in queue mode: main + 2 workers, Redis, Postgres', () => {
 		expect(kapua().published).toHaveLength(10 * KAPUA_ITEMS);
 
 		// The first executions met an empty session token at the same moment, so each of those logged in
-		// (n8n's pre-authentication has no lock); never more than one login per execution, never one per item.
+		// (n8n does not serialise a credential's pre-authentication); at most one per execution, never one per item.
 		expect(logins).toBeGreaterThanOrEqual(1);
 		expect(logins).toBeLessThanOrEqual(kapuaRuns.length);
 	});
