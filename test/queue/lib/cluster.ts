@@ -28,6 +28,8 @@ export interface Worker {
 	startedExecutions(): string[];
 	/** SIGKILL to the worker and its task runner: a crashed container, no graceful shutdown. */
 	kill(): Promise<void>;
+	/** SIGTERM, as a container stop or a redeploy sends, and wait until the worker has exited. */
+	stop(): Promise<void>;
 }
 
 export interface QueueCluster {
@@ -36,8 +38,11 @@ export interface QueueCluster {
 	redis: RedisServer;
 	postgres: PostgresServer;
 	main: N8nServer;
+	/** The workers started so far, stopped or killed ones included. */
 	workers: Worker[];
 	api: N8nApi;
+	/** Starts one more worker (package installed into its own user folder) and waits until it takes jobs. */
+	addWorker(): Promise<Worker>;
 	/** The queue-mode environment every instance shares (what a user sets; see README "Running in queue mode"). */
 	sharedEnv: Record<string, string>;
 	nodeType(name: string): string;
@@ -89,7 +94,7 @@ async function startWorker(install: N8nInstall, name: string, userFolder: string
 			QUEUE_HEALTH_CHECK_ACTIVE: 'true',
 			QUEUE_HEALTH_CHECK_PORT: String(healthPort),
 			N8N_WORKER_SERVER_ADDRESS: '127.0.0.1',
-			N8N_GRACEFUL_SHUTDOWN_TIMEOUT: '5',
+			// N8N_GRACEFUL_SHUTDOWN_TIMEOUT stays n8n's default (30 s): the graceful-stop test measures it.
 		}),
 	});
 	// Registered before waiting, so a worker that never gets ready is stopped with the rest.
@@ -104,6 +109,8 @@ async function startWorker(install: N8nInstall, name: string, userFolder: string
 			return [...text.matchAll(STARTED_MARK)].map((match) => match[1]);
 		},
 		kill: () => service.kill(),
+		// Longer than n8n's own shutdown window, so n8n decides what happens to the runs, not this SIGKILL.
+		stop: () => service.stop('SIGTERM', 120_000),
 	};
 }
 
@@ -132,6 +139,14 @@ export async function startQueueCluster(options: { workers?: number } = {}): Pro
 		const main = await startN8n(install, folders.main, sharedEnv);
 		cleanup.defer('stop n8n main', () => main.stop());
 		const workers = await Promise.all(names.slice(1).map((name) => startWorker(install, name, folders[name], sharedEnv, cleanup)));
+		const addWorker = async () => {
+			const name = `worker-${workers.length + 1}`;
+			const folder = path.join(work.dir, name);
+			await installCommunityPackage(folder, tarball);
+			const worker = await startWorker(install, name, folder, sharedEnv, cleanup);
+			workers.push(worker);
+			return worker;
+		};
 
 		const api = new N8nApi(main.url, install);
 		await api.setupOwner();
@@ -143,6 +158,7 @@ export async function startQueueCluster(options: { workers?: number } = {}): Pro
 			main,
 			workers,
 			api,
+			addWorker,
 			sharedEnv,
 			nodeType: (name) => `${pkg!.name}.${name}`,
 			workerOf: (executionId) => workers.find((worker) => worker.startedExecutions().includes(executionId)),
