@@ -2,8 +2,8 @@
  * The package in a production-shaped n8n 2.41: queue mode, main + 2 workers, Redis and Postgres (real
  * servers on loopback), the package installed from its own tarball into every instance's user folder.
  * Every execution runs on a worker (webhooks and REST-API runs alike); main only receives and relays.
- * README, "Running in queue mode", states what this suite proved, and "Retries" the delivery guarantee
- * after a worker crash that the last test measures.
+ * README, "Running in queue mode", states what this suite proved, and "Retries" what a user gets when a
+ * worker is stopped (SIGTERM) or killed (SIGKILL) mid-run, as the last two tests measure.
  */
 import { say } from '../e2e/lib/cache';
 import type { ExecutionResult, WorkflowJson } from '../e2e/lib/restApi';
