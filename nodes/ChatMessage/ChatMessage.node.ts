@@ -1,6 +1,7 @@
-import { NodeConnectionTypes, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes, type IDataObject, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
 
 import { itemParameterReader } from '../common/itemParameters';
+import { readMaxRequestsPerSecond } from '../common/options';
 import { runItems } from '../common/runItems';
 import { prepareChatItem } from './api';
 import { CHAT_PROPERTIES } from './description';
@@ -31,9 +32,11 @@ export class ChatMessage implements INodeType {
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const read = itemParameterReader(this, this.getInputData());
 		const streaming = this.isStreaming();
+		// Per execution, like the publishing nodes' connection options: it shapes the one client of the run.
+		const maxRequestsPerSecond = readMaxRequestsPerSecond(this.getNodeParameter('options', 0, {}) as IDataObject);
 		const output = await runItems(this, {
 			prepare: (itemIndex) => prepareChatItem(this, read, itemIndex),
-			open: async () => await openChatClient(this),
+			open: async () => await openChatClient(this, { maxRequestsPerSecond }),
 			send: createChatSender(this),
 			concurrency: 1,
 			errorJson: chatErrorJson,

@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { maxRequestsPerSecondProperty } from '../common/options';
 import { DEFAULT_IDLE_TIMEOUT_S } from './api';
 
 export const CHAT_PROPERTIES: INodeProperties[] = [
@@ -82,6 +83,7 @@ export const CHAT_PROPERTIES: INodeProperties[] = [
 				default: false,
 				description: "Whether to add the server's own JSON of every event (rawEvents, or raw in Each Event mode)",
 			},
+			maxRequestsPerSecondProperty,
 			{
 				displayName: 'Overall Timeout (Seconds)',
 				name: 'overallTimeout',

@@ -29,11 +29,11 @@ export interface ChatClient {
 	close(): void;
 }
 
-export async function openChatClient(context: IExecuteFunctions): Promise<ChatClient> {
+export async function openChatClient(context: IExecuteFunctions, limits: { maxRequestsPerSecond?: number } = {}): Promise<ChatClient> {
 	let api: ApiClient<ChatCredentials>;
 	try {
 		// Streams are bounded by the idle and overall timeouts, not by a request timeout.
-		api = await openApiClient(context, CHAT_AUTH, { transport: 'keepAlive', timeoutMs: 0, maxSockets: 2 });
+		api = await openApiClient(context, CHAT_AUTH, { transport: 'keepAlive', timeoutMs: 0, maxSockets: 2, ...limits });
 	} catch (error) {
 		throw chatSessionError(context, error);
 	}

@@ -2,9 +2,9 @@
  * The "Options" the publishing nodes offer for sending (concurrency, timeout, retries, transport),
  * described and read in one place, so the nodes present and interpret them the same way.
  *
- * Concurrency, timeout and connection are per execution, read from the first item: they shape the one
- * client and connection pool of the run, so an expression giving each item its own cannot apply. The
- * retry options are per item, like every other parameter.
+ * Concurrency, timeout, connection and Max Requests per Second are per execution, read from the first
+ * item: they shape the one client and connection pool of the run, so an expression giving each item its
+ * own cannot apply. The retry options are per item, like every other parameter.
  */
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
@@ -16,6 +16,23 @@ export interface ExecutionSending {
 	connection: ConnectionOptions;
 }
 
+/** Shared by every node's Options: a rate the user knows the server allows, kept across the execution. */
+export const maxRequestsPerSecondProperty: INodeProperties = {
+	displayName: 'Max Requests per Second',
+	name: 'maxRequestsPerSecond',
+	type: 'number',
+	typeOptions: { minValue: 0, numberPrecision: 2 },
+	default: 0,
+	description:
+		'The most requests the node sends in any one second, retries included, across all items of the execution: for a server that answers bursts with HTTP 429. 0 means no limit.',
+};
+
+/** The Max Requests per Second option as the client takes it: a positive rate, or undefined for none. */
+export function readMaxRequestsPerSecond(options: IDataObject): number | undefined {
+	const rate = options.maxRequestsPerSecond;
+	return typeof rate === 'number' && Number.isFinite(rate) && rate > 0 ? rate : undefined;
+}
+
 export const sendingOptionProperties = (defaults: { timeoutMs: number; ordering: string }): INodeProperties[] => [
 	{
 		displayName: 'Max Concurrent Requests',
@@ -25,6 +42,7 @@ export const sendingOptionProperties = (defaults: { timeoutMs: number; ordering:
 		default: 16,
 		description: `How many requests may be in flight at once. Items with the same ${defaults.ordering} are always sent one after another, in input order.`,
 	},
+	maxRequestsPerSecondProperty,
 	{
 		displayName: 'Timeout (Ms)',
 		name: 'timeout',
@@ -82,6 +100,7 @@ export function readExecutionSending(context: IExecuteFunctions, defaults: { tim
 			transport: options.transport === 'n8nHelper' ? 'n8nHelper' : 'keepAlive',
 			timeoutMs: Math.max(0, number(options.timeout, defaults.timeoutMs)),
 			maxSockets: concurrency,
+			maxRequestsPerSecond: readMaxRequestsPerSecond(options),
 		},
 	};
 }

@@ -11,6 +11,8 @@ import { FaultInjector, isStreamFault, type Fault, type StreamFault } from './fa
 export interface RequestRecord {
 	method: string;
 	path: string;
+	/** When it arrived (performance.now() of this process), for rate checks; set in a server's log. */
+	at?: number;
 }
 
 export interface SimulatorServer {
@@ -105,7 +107,7 @@ export async function startServer(handler: Handler): Promise<SimulatorServer> {
 	const wait = (ms: number) => timers.wait(ms);
 
 	const server = http.createServer((request, response) => {
-		requests.push(requestRecord(request));
+		requests.push({ ...requestRecord(request), at: performance.now() });
 		void (async () => {
 			const body = await readBody(request);
 			const fault: Fault | undefined = faults.next(request);

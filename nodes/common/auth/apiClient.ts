@@ -13,9 +13,10 @@
  */
 import type { ICredentialDataDecryptedObject, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
 
+import { RateLimiter } from '../rateLimit';
 import { openTransport, type ConnectionOptions, type HttpClient } from '../transport/httpClient';
 import type { RenewableClient } from '../transport/sendWithRetry';
-import type { HttpRequest, HttpResponse } from '../transport/types';
+import { TransportFailure, type HttpRequest, type HttpResponse } from '../transport/types';
 
 export interface AuthSpec<Credentials> {
 	credentialType: string;
@@ -38,6 +39,8 @@ export class ApiClient<Credentials> implements RenewableClient {
 
 	/**
 	 * @param addsHeaders false when the transport authenticates requests itself (n8n's helper)
+	 * @param limit Max Requests per Second: every request this client sends takes a permit first, so
+	 *   retries and re-sends after a renewal count too; `signal` ends a wait when the execution is cancelled
 	 */
 	constructor(
 		private readonly context: Pick<IExecuteFunctions, 'getCredentials' | 'helpers'>,
@@ -45,6 +48,7 @@ export class ApiClient<Credentials> implements RenewableClient {
 		data: ICredentialDataDecryptedObject,
 		private readonly transport: HttpClient,
 		private readonly addsHeaders = true,
+		private readonly limit?: { limiter: RateLimiter; signal?: AbortSignal },
 	) {
 		this.current = auth.read(data);
 		this.headers = auth.headers(this.current);
@@ -65,6 +69,9 @@ export class ApiClient<Credentials> implements RenewableClient {
 	}
 
 	async send(request: HttpRequest): Promise<HttpResponse> {
+		if (this.limit && !(await this.limit.limiter.take(request.signal ?? this.limit.signal))) {
+			throw new TransportFailure('aborted', 'ABORT_ERR', 'The request was canceled');
+		}
 		return await this.transport.send(this.addsHeaders ? { ...request, headers: { ...this.headers, ...request.headers } } : request);
 	}
 
@@ -111,7 +118,10 @@ export async function openApiClient<Credentials extends { baseUrl: string; allow
 	const data: ICredentialDataDecryptedObject = given ?? (await context.getCredentials(auth.credentialType));
 	const { baseUrl, allowUnauthorizedCerts } = auth.read(data);
 	const transport = openTransport(context, { ...connection, credentialType: auth.credentialType, baseUrl, allowUnauthorizedCerts });
-	const client = new ApiClient(context, auth, data, transport, connection.transport !== 'n8nHelper');
+	const limit = connection.maxRequestsPerSecond
+		? { limiter: new RateLimiter(connection.maxRequestsPerSecond), signal: context.getExecutionCancelSignal() }
+		: undefined;
+	const client = new ApiClient(context, auth, data, transport, connection.transport !== 'n8nHelper', limit);
 	let opened = false;
 	try {
 		await client.open();

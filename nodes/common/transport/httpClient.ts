@@ -243,6 +243,8 @@ export interface ConnectionOptions {
 	transport: 'keepAlive' | 'n8nHelper';
 	timeoutMs: number;
 	maxSockets: number;
+	/** Requests per second across the execution, every attempt counted; undefined: no limit. */
+	maxRequestsPerSecond?: number;
 }
 
 /** The transport for one execution. The n8n helper authenticates requests itself; the keep-alive client does not. */
