@@ -1,4 +1,5 @@
 /** Max Requests per Second: the achieved rate and the one-second windows, on a virtual clock and a real one. */
+import { readMaxRequestsPerSecond } from '../../nodes/common/options';
 import { RateLimiter, type RateLimiterClock } from '../../nodes/common/rateLimit';
 
 /** A clock whose sleeps advance virtual time, late by what `lateness()` says (a loaded machine's timers). */
@@ -110,4 +111,10 @@ test('cancelling while waiting ends the wait at once on the real clock', async (
 	setTimeout(() => controller.abort(), 20);
 	expect(await waiting).toBe(false);
 	expect(limiter.granted).toBe(1);
+});
+
+test('the option: 0 (the default), empty or not a number means no limit; a positive number is the rate', () => {
+	for (const none of [0, -1, undefined, '', '5', Number.NaN, Number.POSITIVE_INFINITY]) expect(readMaxRequestsPerSecond({ maxRequestsPerSecond: none })).toBeUndefined();
+	expect(readMaxRequestsPerSecond({})).toBeUndefined();
+	expect(readMaxRequestsPerSecond({ maxRequestsPerSecond: 2.5 })).toBe(2.5);
 });
