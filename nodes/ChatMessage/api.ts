@@ -25,6 +25,8 @@ export interface ReplySettings {
 	idleMs: number;
 	overallMs: number;
 	acceptPartial: boolean;
+	/** Forward tool calls, tool results and sources to a streaming client as their own chunks. */
+	streamToolEvents: boolean;
 	includeRaw: boolean;
 	/** Each Event mode: one output item per event. */
 	keepEvents: boolean;
@@ -64,6 +66,7 @@ export function prepareChatItem(context: IExecuteFunctions, read: ItemParameterR
 				idleMs: seconds(options.idleTimeout, DEFAULT_IDLE_TIMEOUT_S) * 1000,
 				overallMs: seconds(options.overallTimeout, 0) * 1000,
 				acceptPartial: options.acceptPartial === true,
+				streamToolEvents: options.streamToolEvents === true,
 				includeRaw: options.includeRawEvents === true,
 				keepEvents: outputMode === 'eachEvent',
 				// A 429 means the message was refused, so waiting and sending again duplicates nothing.

@@ -93,6 +93,14 @@ export const CHAT_PROPERTIES: INodeProperties[] = [
 				description: 'Fail when the whole reply takes longer than this. 0 means no limit.',
 			},
 			{
+				displayName: 'Stream Tool Events',
+				name: 'streamToolEvents',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether a streaming workflow (a Webhook or Chat Trigger in Streaming mode) also forwards the tool calls, tool results and sources of the reply, in order with the text, each as its own chunk whose content is a JSON object with a "chatMessageEvent" field. Off: text only, which chat widgets show as it is.',
+			},
+			{
 				displayName: 'User ID',
 				name: 'userId',
 				type: 'string',

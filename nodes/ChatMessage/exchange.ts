@@ -11,6 +11,7 @@ import type { PreparedItem } from '../common/runItems';
 import { expectSuccess, sendForItem } from '../common/sendForItem';
 import { SseBufferExceeded } from '../common/sse/decoder';
 import { normalizeChatMessage } from '../common/sse/normalize';
+import type { ChatEvent, ChatSource } from '../common/sse/types';
 import { readSse, SseStopped, type ByteStream, type ReadSseResult } from '../common/sse/reader';
 import { startWatchdog, type StopReason } from '../common/sse/watchdog';
 import type { RenewableClient } from '../common/transport/sendWithRetry';
@@ -39,6 +40,10 @@ export function createChatSender(context: IExecuteFunctions) {
 				client: client.api,
 				cancelSignal,
 				onDelta: streaming ? (text) => forward(context.sendChunk('item', itemIndex, text)) : undefined,
+				onToolEvent:
+					streaming && item.request.settings.streamToolEvents
+						? (event) => forward(context.sendChunk('item', itemIndex, JSON.stringify(event)))
+						: undefined,
 				now: () => Date.now(),
 			},
 			request,
@@ -62,6 +67,8 @@ export interface ExchangeDeps {
 	cancelSignal?: AbortSignal;
 	/** Forwards a text delta to the n8n client (sendChunk), when the workflow streams. */
 	onDelta?: (text: string) => void | Promise<void>;
+	/** Forwards a tool call, tool result or the reply's sources, when the workflow streams them (Stream Tool Events). */
+	onToolEvent?: (event: StreamedToolEvent) => void | Promise<void>;
 	now: () => number;
 }
 
@@ -69,6 +76,29 @@ const STOP_TEXT: Record<Exclude<StopReason, 'cancelled'>, { stop: 'idle timeout'
 	idle: { stop: 'idle timeout', message: (ms) => `The chat server sent nothing for ${ms / 1000} s (Idle Timeout)` },
 	overall: { stop: 'overall timeout', message: (ms) => `The reply took longer than ${ms / 1000} s (Overall Timeout)` },
 };
+
+/**
+ * A tool event as a streaming client receives it: the chunk's content is this object as JSON. The
+ * `chatMessageEvent` field tells it from text, which is forwarded as it is.
+ */
+export type StreamedToolEvent =
+	| { chatMessageEvent: 'tool_call'; toolName?: string; toolArgs?: unknown }
+	| { chatMessageEvent: 'tool_result'; toolName?: string; toolResult?: unknown }
+	| { chatMessageEvent: 'sources'; sources: ChatSource[] };
+
+/** The tool event to stream for a chat event, if it is one (the implemented vocabulary's only tool output is the sources of its complete event). */
+export function toolEventOf(event: ChatEvent): StreamedToolEvent | undefined {
+	switch (event.type) {
+		case 'tool_call':
+			return { chatMessageEvent: 'tool_call', toolName: event.toolName, toolArgs: event.toolArgs };
+		case 'tool_result':
+			return { chatMessageEvent: 'tool_result', toolName: event.toolName, toolResult: event.toolResult };
+		case 'end':
+			return event.sources?.length ? { chatMessageEvent: 'sources', sources: event.sources } : undefined;
+		default:
+			return undefined;
+	}
+}
 
 export async function exchange(deps: ExchangeDeps, request: ChatMessageRequest, itemIndex: number, settings: ReplySettings): Promise<ReplyResult> {
 	const { node } = deps;
@@ -127,10 +157,13 @@ export async function exchange(deps: ExchangeDeps, request: ChatMessageRequest, 
 				body,
 				(message) => {
 					const event = reply.take(normalizeChatMessage(message));
-					if (event?.type === 'delta' && event.text && deps.onDelta) {
-						const forwarded = deps.onDelta(event.text);
-						if (forwarded) return forwarded.then(() => (reply.terminal ? 'stop' : undefined));
+					let forwarded: void | Promise<void> = undefined;
+					if (event?.type === 'delta' && event.text && deps.onDelta) forwarded = deps.onDelta(event.text);
+					else if (event && deps.onToolEvent) {
+						const toolEvent = toolEventOf(event);
+						if (toolEvent) forwarded = deps.onToolEvent(toolEvent);
 					}
+					if (forwarded) return forwarded.then(() => (reply.terminal ? 'stop' : undefined));
 					return reply.terminal ? 'stop' : undefined;
 				},
 				{ signal: watchdog.signal, onBytes: watchdog.touch },

@@ -419,6 +419,47 @@ describe('streaming to the n8n client', () => {
 		}
 	});
 
+	test('Stream Tool Events: tool calls and results go in order with the text, each a JSON chunk a client can tell from text; off: text only', async () => {
+		const reply: ReplyScript = { vocabulary: 'documented', withTool: true, tokens: ['Searching', ' done', '.'] };
+		const toolChunks = [
+			{ chatMessageEvent: 'tool_call', toolName: 'webSearch', toolArgs: { query: 'Explain quantum computing' } },
+			{ chatMessageEvent: 'tool_result', toolName: 'webSearch', toolResult: { hits: 1 } },
+		];
+		const run = async (streamToolEvents: boolean) => {
+			const chunks: StructuredChunk[] = [];
+			const result = await chat({ options: { streamToolEvents } }, { reply, onChunk: (chunk) => void chunks.push(chunk) });
+			expect(result.error).toBeUndefined();
+			expect(result.output[0].json.text).toBe('Searching done.');
+			return chunks.filter((chunk) => chunk.type === 'item').map((chunk) => chunk.content!);
+		};
+		const on = await run(true);
+		expect(on).toEqual(['Searching', JSON.stringify(toolChunks[0]), JSON.stringify(toolChunks[1]), ' done', '.']);
+		// What a client does to tell them apart: text never parses to an object with chatMessageEvent.
+		const isToolEvent = (content: string) => {
+			try {
+				return typeof (JSON.parse(content) as { chatMessageEvent?: unknown }).chatMessageEvent === 'string';
+			} catch {
+				return false;
+			}
+		};
+		expect(on.map(isToolEvent)).toEqual([false, true, true, false, false]);
+		expect(await run(false)).toEqual(['Searching', ' done', '.']);
+	});
+
+	test('Stream Tool Events with the implemented vocabulary: the reply\'s sources come as one chunk before the end', async () => {
+		const sources = [{ url: 'https://example.org/q', title: 'Quantum', description: 'An overview' }];
+		const chunks: StructuredChunk[] = [];
+		const result = await chat({ options: { streamToolEvents: true } }, { reply: { tokens: ['A', 'B'], sources }, onChunk: (chunk) => void chunks.push(chunk) });
+		expect(result.error).toBeUndefined();
+		expect(chunks.map((chunk) => [chunk.type, chunk.content ?? null])).toEqual([
+			['begin', null],
+			['item', 'A'],
+			['item', 'B'],
+			['item', JSON.stringify({ chatMessageEvent: 'sources', sources })],
+			['end', null],
+		]);
+	});
+
 	test('without a streaming response nothing is sent as chunks (isStreaming() is false)', async () => {
 		// No onChunk: the harness registers no sendChunk hook, as `n8n execute` does.
 		const result = await chat({});

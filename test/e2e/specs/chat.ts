@@ -199,6 +199,26 @@ export function chatSpecs(session: () => E2ESession): void {
 		expect(outputOf(run, NODE)).toEqual([expect.objectContaining({ text: REPLY, complete: true, chatId: streams[0].chatId })]);
 	});
 
+	test('streaming with Stream Tool Events: the caller gets tool calls and results as JSON chunks in order with the text; without the option, text only', async () => {
+		sim.setReply({ vocabulary: 'documented', withTool: true, tokens: ['Looking', ' it', ' up.'] });
+		const toolEvents = [
+			{ chatMessageEvent: 'tool_call', toolName: 'webSearch', toolArgs: { query: 'What is new?' } },
+			{ chatMessageEvent: 'tool_result', toolName: 'webSearch', toolResult: { hits: 1 } },
+		];
+		const itemContents = async (path: string, streamToolEvents: boolean) => {
+			const workflow = withParameters(loadExample(STREAMING_EXAMPLE), NODE, { options: { streamToolEvents } });
+			const webhook = workflow.nodes.find((node) => node.type === 'n8n-nodes-base.webhook')!;
+			webhook.parameters = { ...webhook.parameters, path };
+			(webhook as { webhookId?: string }).webhookId = randomUUID();
+			await session().api.activateWorkflow(await session().importWorkflow(workflow));
+			const response = await postAndStream(`${session().server.url}/webhook/${path}`, { message: 'What is new?' }, () => undefined);
+			expect(response.statusCode).toBe(200);
+			return response.messages.filter((line) => line.metadata?.nodeName === NODE && line.type === 'item').map((line) => String(line.content));
+		};
+		expect(await itemContents('chat-stream-tools', true)).toEqual(['Looking', JSON.stringify(toolEvents[0]), JSON.stringify(toolEvents[1]), ' it', ' up.']);
+		expect(await itemContents('chat-stream-text', false)).toEqual(['Looking', ' it', ' up.']);
+	});
+
 	test('a wrong password fails the run with the sign-in\'s own words (found by class across the installed package), nothing sent', async () => {
 		const streamsBefore = sim.streams.length;
 		await session().addCredential('chatApi', 'Chat account, wrong password', { ...goodData(), password: 'Wrong-Passw0rd!' });
