@@ -6,6 +6,7 @@ import { runItems } from '../common/runItems';
 import { createPublisher } from '../common/sendForItem';
 import { DEFAULT_TIMEOUT_MS, explainKapuaStatus, prepareKapuaItem } from './api';
 import { KAPUA_PROPERTIES } from './description';
+import { createDeliveryCheck } from './delivery';
 import { KAPUA_AUTH, openKapuaClient } from './transport';
 
 export class KapuaPublish implements INodeType {
@@ -30,14 +31,18 @@ export class KapuaPublish implements INodeType {
 		const read = itemParameterReader(this, this.getInputData());
 		const publish = createPublisher(this);
 		const now = new Date();
+		const delivery = createDeliveryCheck(this);
 		const output = await runItems(this, {
 			prepare: async (itemIndex) => await prepareKapuaItem(this, read, itemIndex, now),
 			open: async () => await openKapuaClient(this, sending.connection),
 			send: async (client, item, itemIndex) => {
 				const explain = explainKapuaStatus[client.credentials.authentication];
 				const { response, attempts } = await publish(client, item, itemIndex, explain);
+				delivery?.track(client, item, itemIndex);
 				return { published: true, status: response.status, attempts };
 			},
+			settle: delivery?.settle,
+			errorJson: delivery?.errorJson,
 			concurrency: sending.concurrency,
 		});
 		return [output];

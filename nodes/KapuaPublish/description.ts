@@ -213,6 +213,23 @@ export const KAPUA_PROPERTIES: INodeProperties[] = [
 				default: DEFAULT_MAX_BODY_BYTES,
 				description: 'Larger bodies are rejected before sending',
 			},
+			{
+				displayName: 'Verify Delivery',
+				name: 'verifyDelivery',
+				type: 'boolean',
+				default: false,
+				description:
+					"Whether to look each accepted message up in Kapua's datastore until it is found (output stored: true, its datastoreMessageId and storedAfterMs) or the Verify Timeout passes. Kapua's publish is fire-and-forget: without this, a 204 only says Kapua accepted the request.",
+			},
+			{
+				displayName: 'Verify Timeout (Seconds)',
+				name: 'verifyTimeout',
+				type: 'number',
+				typeOptions: { minValue: 0.1 },
+				default: 10,
+				displayOptions: { show: { verifyDelivery: [true] } },
+				description: "How long to look for a message in Kapua's datastore before the item fails (Kapua indexes new messages about once a second)",
+			},
 		],
 	},
 ];

@@ -42,6 +42,11 @@ export interface ItemPipeline<Target extends IDataObject, Request, Client extend
 	/** Sends one item; returns its output JSON (several for a node that outputs one item per event). */
 	send: (client: Client, item: PreparedItem<Target, Request>, itemIndex: number) => Promise<IDataObject | IDataObject[]>;
 	concurrency: number;
+	/**
+	 * What a sent item's output still waits for once every item was sent (Kapua's Verify Delivery): the
+	 * item's final JSON, or its error. It runs after sending so that it never holds up an ordering lane.
+	 */
+	settle?: (json: IDataObject, itemIndex: number) => Promise<IDataObject>;
 	/** More fields for a failed item's output, from its error (the chat reply's partial text). */
 	errorJson?: (error: unknown) => IDataObject;
 	/** Told when an item that was to be sent fails and the node goes on (the chat node tells the streaming client). */
@@ -107,6 +112,21 @@ export async function runItems<Target extends IDataObject, Request, Client exten
 					{ concurrency: pipeline.concurrency, shouldStop: () => (failed && !continueOnFail) || signal?.aborted === true },
 				)
 			: [];
+
+		// 3b. What sent items still wait for (a delivery check), all at once.
+		const { settle } = pipeline;
+		if (settle) {
+			await Promise.all(
+				results.map(async (result, itemIndex) => {
+					if (!result?.ok || Array.isArray(result.value)) return;
+					try {
+						result.value = await settle(result.value, itemIndex);
+					} catch (error) {
+						results[itemIndex] = { ok: false, error: asNodeError(node, error, itemIndex) };
+					}
+				}),
+			);
+		}
 
 		// 4. One output per input item, in input order.
 		const output: INodeExecutionData[] = [];

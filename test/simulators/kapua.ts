@@ -119,6 +119,8 @@ export interface KapuaSimulator extends SimulatorServer {
 	loginRequests: number;
 	/** Datastore queries (GET /{scopeId}/data/messages) seen, faulted ones included. */
 	datastoreQueries: number;
+	/** The query parameters of every datastore query answered, in arrival order. */
+	datastoreQueryLog: Array<Record<string, string>>;
 	/** Every valid token expires now (as if its TTL had run out). */
 	expireTokens(): void;
 	/** Every valid token expires right after the n-th accepted publish (counted from now). */
@@ -400,7 +402,9 @@ export async function startKapuaSimulator(options: KapuaSimulatorOptions = {}): 
 	});
 
 	/** GET /{scopeId}/data/messages: what is stored and indexed, filtered and paged as Kapua's query does. */
+	const datastoreQueryLog: Array<Record<string, string>> = [];
 	const queryDatastore = (token: Token, scopeParam: string, query: URLSearchParams, response: ServerResponse) => {
+		datastoreQueryLog.push(Object.fromEntries(query));
 		const scopeId = scopeParam === '_' ? token.scopeId : scopeParam;
 		const dateParam = (name: string): number | undefined | null => {
 			const text = query.get(name);
@@ -534,6 +538,7 @@ export async function startKapuaSimulator(options: KapuaSimulatorOptions = {}): 
 		},
 		published,
 		captured,
+		datastoreQueryLog,
 		logins,
 		expireTokens: expireAll,
 		expireTokensAfterPublishes(n: number) {
