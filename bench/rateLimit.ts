@@ -1,5 +1,5 @@
 /**
- * `npm run bench:rate`: Max Requests per Second, measured where it is promised, at the simulator, with
+ * Max Requests per Second (`npm run bench:options`), measured where it is promised, at the simulator, with
  * the node in a real n8n 2.41 (its own process, installed from the package tarball), so the arrival times
  * are not skewed by the node's own event loop. 2,000 items over 20 subjects at 50, 200 and 1,000 per
  * second: the achieved rate (requests after the first / time from first to last arrival) must be within
@@ -105,11 +105,3 @@ export function printRateLimit(results: RateLimitResult[]): void {
 	}
 }
 
-if (require.main === module) {
-	benchRateLimit()
-		.then(printRateLimit)
-		.catch((error: unknown) => {
-			console.error(error);
-			process.exit(1);
-		});
-}

@@ -1,0 +1,17 @@
+/**
+ * `npm run bench:options`: what the options of issue 15 cost and keep, each against a baseline in the same
+ * run: Verify Delivery (in-process) and Max Requests per Second (in real n8n, counted at the simulator).
+ */
+import { benchRateLimit, printRateLimit } from './rateLimit';
+import { benchVerifyDelivery, printVerifyDelivery } from './verifyDelivery';
+
+async function main() {
+	console.log(`Options benchmark — Node ${process.version}, ${new Date().toISOString()}`);
+	printVerifyDelivery(await benchVerifyDelivery());
+	if (!process.argv.includes('--no-rate')) printRateLimit(await benchRateLimit());
+}
+
+main().catch((error: unknown) => {
+	console.error(error);
+	process.exit(1);
+});
