@@ -9,6 +9,8 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
+import { baseUrlCases, lineBreakCase, secretCases, type BadCredentialCase } from './credential.badInputs';
+
 export interface KapuaBadInput {
 	name: string;
 	parameters: Record<string, unknown>;
@@ -85,3 +87,13 @@ export const kapuaBadInputs: KapuaBadInput[] = (
 			] as Array<[string, Record<string, unknown>, IDataObject, IDataObject, RegExp]>
 		).map(([name, parameters, good, bad, message]): KapuaBadInput => ({ name, parameters, items: [good, bad], message })),
 	);
+
+/** Eclipse Kapua API credentials that cannot work: nothing may be sent, not even a login. */
+export const kapuaBadCredentials: BadCredentialCase[] = [
+	...baseUrlCases('Eclipse Kapua API', 'userPassword'),
+	...secretCases('Eclipse Kapua API', 'userPassword', 'username', 'User Name'),
+	...secretCases('Eclipse Kapua API', 'userPassword', 'password', 'Password'),
+	...secretCases('Eclipse Kapua API', 'apiKey', 'apiKey', 'API Key'),
+	...secretCases('Eclipse Kapua API', 'accessToken', 'accessToken', 'Access Token'),
+	lineBreakCase('Eclipse Kapua API', 'apiKey', 'apiKey', 'API Key'),
+];

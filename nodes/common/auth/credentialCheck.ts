@@ -8,7 +8,6 @@
  */
 import { NodeOperationError, type INode } from 'n8n-workflow';
 
-import { trimBaseUrl } from '../transport/baseUrl';
 
 export interface CredentialProblem {
 	/** The field's display name ("Base URL", "API Key"). */
@@ -19,7 +18,8 @@ export interface CredentialProblem {
 
 /** Why a Base URL cannot be sent to, or undefined when it can. */
 export function checkBaseUrl(value: unknown): CredentialProblem | undefined {
-	const text = trimBaseUrl(value);
+	// Trailing slashes kept: "http://" is a URL without a host, not one without a scheme.
+	const text = String(value ?? '').trim();
 	const problem = (message: string): CredentialProblem => ({ field: 'Base URL', message });
 	if (text === '') return problem('Base URL is empty; enter the server\'s address, such as https://host:port');
 	if (!/^https?:\/\//i.test(text)) return problem('Base URL must start with http:// or https://');

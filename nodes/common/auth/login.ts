@@ -84,7 +84,10 @@ export function unreachableText(server: string, code: string | undefined): strin
 export function withDetails(message: string, details: { httpCode?: number | string; socketCode?: string }): string {
 	const code = details.socketCode ?? (details.httpCode !== undefined ? `HTTP ${details.httpCode}` : undefined);
 	if (!code || message.includes(code)) return message;
-	return `${message} (${code})`;
+	// After the first sentence, which says what went wrong: "… was refused (ECONNREFUSED). Check …"
+	const end = message.indexOf('. ');
+	if (end >= 0) return `${message.slice(0, end)} (${code})${message.slice(end)}`;
+	return message.endsWith('.') ? `${message.slice(0, -1)} (${code}).` : `${message} (${code})`;
 }
 
 /** Sends a login and turns "no answer" into the SignInError a run and the Test button both show. */
