@@ -105,7 +105,7 @@ const subjects: Subject[] = [
 	},
 ];
 
-const SECRETS = [BASE_URL_PASSWORD_CANARY, LINE_BREAK_CANARY, QUIVA_DEFAULTS.apiKey, KAPUA_DEFAULTS.password, KAPUA_DEFAULTS.apiKey, CHAT_DEFAULTS.user.password];
+const SECRETS = [BASE_URL_PASSWORD_CANARY, ...LINE_BREAK_CANARY.split('\n'), QUIVA_DEFAULTS.apiKey, KAPUA_DEFAULTS.password, KAPUA_DEFAULTS.apiKey, CHAT_DEFAULTS.user.password];
 
 describe.each(subjects.map((subject) => [subject.node, subject] as const))('%s: a credential that cannot work sends nothing', (_node, subject) => {
 	test.each(subject.cases.map((badCase) => [badCase.name, badCase] as const))('%s', async (_name, badCase) => {
