@@ -147,9 +147,9 @@ export function httpStatusError<Target>(
 	});
 }
 
-export function sendFailureError(node: INode, error: SendFailure, context: { itemIndex: number }): NodeApiError {
+export function sendFailureError(node: INode, error: SendFailure, context: { itemIndex: number; carriesMessage?: boolean }): NodeApiError {
 	const { failure, attempts } = error;
-	const maybeStored = failure.kind === 'reset' || failure.kind === 'timeout';
+	const maybeStored = context.carriesMessage !== false && (failure.kind === 'reset' || failure.kind === 'timeout');
 	const message = maybeStored ? `${failure.message}; ${MAY_HAVE_RECEIVED}` : failure.message;
 	// No `code` here: NodeApiError would swap our message for n8n's generic one, which advises the
 	// node-level "Retry On Fail" — re-running the node re-publishes every item already sent.

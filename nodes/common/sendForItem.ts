@@ -20,7 +20,8 @@ export async function sendForItem(client: RenewableClient, request: HttpRequest,
 	try {
 		return await sendWithRetry(client, request, options);
 	} catch (error) {
-		if (error instanceof SendFailure) throw sendFailureError(node, error, { itemIndex });
+		// A GET (a session check) carries no message: nothing can have been stored.
+		if (error instanceof SendFailure) throw sendFailureError(node, error, { itemIndex, carriesMessage: request.method !== 'GET' });
 		throw asNodeError(node, error, itemIndex);
 	}
 }

@@ -12,7 +12,7 @@ import type { ICredentialDataDecryptedObject, ICredentialTestFunctions, IDataObj
 import { ChatMessage } from '../../nodes/ChatMessage/ChatMessage.node';
 import { KapuaPublish } from '../../nodes/KapuaPublish/KapuaPublish.node';
 import { QuivaStreamPublish } from '../../nodes/QuivaStreamPublish/QuivaStreamPublish.node';
-import { CredentialStore, runNode, type NodeRunResult } from '../harness/n8n';
+import { CredentialStore, runLoadOptions, runNode, type NodeRunResult } from '../harness/n8n';
 import { CHAT_DEFAULTS, startChatSimulator, type ChatSimulator } from '../simulators/chat';
 import { chatCredentialData, kapuaCredentialData, quivaCredentialData, type ChatAuthWay, type KapuaAuthWay, type QuivaAuthWay } from '../simulators/credentials';
 import { KAPUA_DEFAULTS, startKapuaSimulator, type KapuaSimulator } from '../simulators/kapua';
@@ -240,4 +240,12 @@ describe("each credential's Test names the cause", () => {
 			}
 		}
 	});
+});
+
+test("the Chat node's Model dropdown refuses a credential that cannot work in the same words, without signing in", async () => {
+	const before = chat.requestCount;
+	const badCase = chatBadCredentials.find((candidate) => candidate.name === 'Base URL with the ftp scheme')!;
+	const credentials = new CredentialStore().set('chatApi', chatCredentialData(chat, 'emailPassword', badCase.overrides(chat.url)));
+	await expect(runLoadOptions({ type: 'chatMessage', method: 'getModels', credentials })).rejects.toThrow(badCase.message);
+	expect(chat.requestCount).toBe(before);
 });
