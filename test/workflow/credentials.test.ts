@@ -7,6 +7,11 @@
  * - each credential's Test (the node's `methods.credentialTest`, as n8n's CLI calls it) says what is
  *   wrong in words that help fix it, with the HTTP status or socket code, never a secret.
  */
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+
 import type { ICredentialDataDecryptedObject, ICredentialTestFunctions, IDataObject, INodeCredentialTestResult } from 'n8n-workflow';
 
 import { ChatMessage } from '../../nodes/ChatMessage/ChatMessage.node';
@@ -248,4 +253,34 @@ test("the Chat node's Model dropdown refuses a credential that cannot work in th
 	const credentials = new CredentialStore().set('chatApi', chatCredentialData(chat, 'emailPassword', badCase.overrides(chat.url)));
 	await expect(runLoadOptions({ type: 'chatMessage', method: 'getModels', credentials })).rejects.toThrow(badCase.message);
 	expect(chat.requestCount).toBe(before);
+});
+
+describe('TLS: a self-signed certificate', () => {
+	let server: Server;
+	let url: string;
+	beforeAll(async () => {
+		const tls = path.join(__dirname, '..', 'fixtures', 'tls');
+		// Answers like a gateway and a Kapua that accept everything: only the certificate is in question.
+		server = createServer({ key: readFileSync(path.join(tls, 'key.pem')), cert: readFileSync(path.join(tls, 'cert.pem')) }, (request, response) => {
+			response.setHeader('Content-Type', 'application/json');
+			response.end(request.url?.endsWith('/authentication/user') ? JSON.stringify({ tokenId: 'tls-token' }) : '{}');
+		});
+		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+		url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+	});
+	afterAll(async () => await new Promise((resolve) => server.close(resolve)));
+
+	test("is refused by the Test in words naming TLS, and accepted with Kapua's Ignore SSL Issues", async () => {
+		const [quivaSubject, kapuaSubject] = subjects;
+		const untrusted = (server: string) => ({
+			status: 'Error',
+			message: `Could not reach ${server} securely: its TLS certificate could not be verified (DEPTH_ZERO_SELF_SIGNED_CERT). Use a trusted certificate, or check the Base URL's host name.`,
+		});
+		expect(await quivaSubject.test(quivaSubject.data('apiKey', { baseUrl: url }))).toEqual(untrusted('the quiva.ai Gateway'));
+		expect(await kapuaSubject.test(kapuaSubject.data('userPassword', { baseUrl: `${url}/v1` }))).toEqual(untrusted('Kapua to log in'));
+		expect(await kapuaSubject.test(kapuaSubject.data('userPassword', { baseUrl: `${url}/v1`, allowUnauthorizedCerts: true }))).toEqual({
+			status: 'OK',
+			message: 'Connected: logged in to Kapua',
+		});
+	});
 });
