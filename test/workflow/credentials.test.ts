@@ -284,3 +284,16 @@ describe('TLS: a self-signed certificate', () => {
 		});
 	});
 });
+
+test('a run with a wrong Base URL path says what the Test says: no login or sign-in route, nothing sent', async () => {
+	const [, kapuaSubject, chatSubject] = subjects;
+	const kapuaRun = await kapuaSubject.run(kapuaSubject.data('userPassword', { baseUrl: `${kapua.url}/v2` }), false);
+	expect(kapuaRun.error?.message).toBe(
+		'Kapua login failed: the server has no login route at this Base URL (HTTP 404 on POST /authentication/user). Check the Base URL, including the version path such as /v1',
+	);
+	const streamsBefore = chat.streams.length;
+	const chatRun = await chatSubject.run(chatSubject.data('emailPassword', { baseUrl: `${chat.url}/app` }), false);
+	expect(chatRun.error?.message).toBe('Sign-in failed: this server has no sign-in route here (HTTP 404 on POST /api/auth/sign-in/email). Check the Base URL.');
+	expect(chatRun.error?.description).toMatch(/it is not the chat app's API, or the Base URL has a wrong path\. Nothing was sent\.$/);
+	expect(chat.streams.length).toBe(streamsBefore);
+});
