@@ -1,6 +1,5 @@
 import type {
 	ICredentialDataDecryptedObject,
-	ICredentialTestRequest,
 	ICredentialType,
 	IHttpRequestHelper,
 	IHttpRequestOptions,
@@ -8,10 +7,16 @@ import type {
 	Icon,
 } from 'n8n-workflow';
 
+import { checkBaseUrl, checkSecret, firstProblem, type CredentialProblem } from '../nodes/common/auth/credentialCheck';
+import { n8nLoginSender, sendLogin, type LoginSend } from '../nodes/common/auth/login';
 import { SignInError } from '../nodes/common/auth/signInError';
 import { serverErrorText } from '../nodes/common/errors';
 import { trimBaseUrl } from '../nodes/common/transport/baseUrl';
-import { socketCode } from '../nodes/common/transport/socketCode';
+
+/** The credential's name as the user sees it, in every message about it. */
+export const CHAT_CREDENTIAL_NAME = 'Chat API';
+
+export const SIGN_IN_PATH = '/api/auth/sign-in/email';
 
 /** Better Auth's default; production servers use `__Secure-better-auth.session_token`. */
 const DEFAULT_SESSION_COOKIE = 'better-auth.session_token';
@@ -47,9 +52,52 @@ export function chatAuthHeaders(credentials: ChatCredentials): Record<string, st
 	return { Cookie: `${credentials.cookieName}=${credentials.session}` };
 }
 
-/** A Set-Cookie header's value for `name`, if the answer set it. */
+/** What makes the credential unusable before anything is sent: a Base URL that is no http(s) URL, an empty secret. */
+export function checkChatCredentials(data: ICredentialDataDecryptedObject): CredentialProblem | undefined {
+	const credentials = readChatCredentials(data);
+	const cookieName = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(credentials.cookieName)
+		? undefined
+		: { field: 'Session Cookie Name', message: 'Session Cookie Name may hold only letters, digits and !#$%&\'*+-.^_`|~' };
+	if (credentials.authentication === 'sessionToken') {
+		return firstProblem(checkBaseUrl(data.baseUrl), checkSecret(data.sessionToken, 'Session Token'), cookieName);
+	}
+	return firstProblem(checkBaseUrl(data.baseUrl), checkSecret(credentials.email, 'Email'), checkSecret(credentials.password, 'Password'), cookieName);
+}
+
+/**
+ * Signs in with email and password through `send` and returns the session cookie's value; throws a
+ * SignInError in the words a run and the Test button both show. The error names neither the password
+ * nor the request: only the server's status and words.
+ */
+export async function chatSignIn(send: LoginSend, data: ICredentialDataDecryptedObject): Promise<string> {
+	const credentials = readChatCredentials(data);
+	const response = await sendLogin(send, { path: SIGN_IN_PATH, body: { email: credentials.email, password: credentials.password } }, 'the chat server to sign in');
+	const { statusCode } = response;
+	if (statusCode === 404 || statusCode === 405) {
+		throw new SignInError('wrongUrl', `Sign-in failed: this server has no sign-in route here (HTTP ${statusCode} on POST ${SIGN_IN_PATH}). Check the Base URL.`, {
+			httpCode: statusCode,
+		});
+	}
+	if (statusCode < 200 || statusCode >= 300) {
+		const said = serverErrorText(response.body);
+		const hint = statusCode === 401 || statusCode === 403 ? 'Check the email and password.' : 'Check the Base URL and that the chat server is working.';
+		throw new SignInError('refused', `Sign-in failed: the server answered HTTP ${statusCode}${said ? ` (${said})` : ''}. ${hint}`, { httpCode: statusCode });
+	}
+	const session = cookieFromSetCookie(response.headers['set-cookie'], credentials.cookieName);
+	if (!session) {
+		throw new SignInError('noSession', `Sign-in failed: the server set no "${credentials.cookieName}" cookie. Check the Session Cookie Name.`);
+	}
+	return session;
+}
+
+/**
+ * A Set-Cookie header's value for `name`, if the answer set it: from n8n's list of headers, or from one
+ * string of them joined with ", " (a comma inside Expires is not followed by "name=").
+ */
 function cookieFromSetCookie(setCookie: unknown, name: string): string | undefined {
-	const lines = Array.isArray(setCookie) ? setCookie : typeof setCookie === 'string' ? [setCookie] : [];
+	const lines = (Array.isArray(setCookie) ? setCookie : typeof setCookie === 'string' ? [setCookie] : []).flatMap((line) =>
+		String(line).split(/,(?=\s*[^;,=\s]+=)/),
+	);
 	for (const line of lines) {
 		const pair = String(line).split(';', 1)[0];
 		const eq = pair.indexOf('=');
@@ -129,58 +177,16 @@ export class ChatApi implements ICredentialType {
 		},
 	];
 
-	/**
-	 * Signs in with email and password (POST /api/auth/sign-in/email) and keeps the session cookie.
-	 * The error names neither the email's password nor the request: only the server's status and words.
-	 */
+	/** Signs in with email and password (POST /api/auth/sign-in/email) and keeps the session cookie. */
 	async preAuthentication(this: IHttpRequestHelper, data: ICredentialDataDecryptedObject) {
-		const credentials = readChatCredentials(data);
-		if (credentials.authentication !== 'emailPassword') return {};
-		let response: { statusCode: number; headers: Record<string, unknown>; body: unknown };
-		try {
-			response = (await this.helpers.httpRequest({
-				method: 'POST',
-				url: `${credentials.baseUrl}/api/auth/sign-in/email`,
-				body: { email: data.email, password: data.password },
-				json: true,
-				returnFullResponse: true,
-				ignoreHttpStatusErrors: true,
-			})) as typeof response;
-		} catch (error) {
-			// The thrown error may carry the request options (and so the password): keep only its code.
-			const code = socketCode(error);
-			throw new SignInError('unreachable', `Sign-in failed: could not reach the chat server (${code ?? 'network error'})`, { socketCode: code });
-		}
-		if (response.statusCode < 200 || response.statusCode >= 300) {
-			const said = serverErrorText(response.body);
-			throw new SignInError('refused', `Sign-in failed: the server answered HTTP ${response.statusCode}${said ? ` (${said})` : ''}. Check the email and password.`, {
-				httpCode: response.statusCode,
-			});
-		}
-		const session = cookieFromSetCookie(response.headers['set-cookie'], credentials.cookieName);
-		if (!session) {
-			throw new SignInError('noSession', `Sign-in failed: the server set no "${credentials.cookieName}" cookie. Check the Session Cookie Name.`);
-		}
-		return { session };
+		if (readChatCredentials(data).authentication !== 'emailPassword') return {};
+		return { session: await chatSignIn(n8nLoginSender(this, trimBaseUrl(data.baseUrl)), data) };
 	}
 
 	async authenticate(credentials: ICredentialDataDecryptedObject, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
 		return { ...requestOptions, headers: { ...requestOptions.headers, ...chatAuthHeaders(readChatCredentials(credentials)) } };
 	}
 
-	// Better Auth answers 200 with a null body for an unknown session; n8n fails the test when the
-	// body's `user` equals `value`, i.e. when it is missing.
-	test: ICredentialTestRequest = {
-		request: {
-			baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}',
-			url: '/api/auth/get-session',
-			method: 'GET',
-		},
-		rules: [
-			{
-				type: 'responseSuccessBody',
-				properties: { key: 'user', value: undefined, message: 'The session is not valid: sign in again or paste a fresh session token' },
-			},
-		],
-	};
+	// No `test` request here: the Chat Message node's own test (testedBy) signs in and reads the session
+	// with the node's client and words; n8n would prefer a `test` request over it and run no sign-in first.
 }

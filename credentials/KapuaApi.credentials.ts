@@ -1,6 +1,5 @@
 import type {
 	ICredentialDataDecryptedObject,
-	ICredentialTestRequest,
 	ICredentialType,
 	IDataObject,
 	IHttpRequestHelper,
@@ -9,9 +8,10 @@ import type {
 	Icon,
 } from 'n8n-workflow';
 
+import { checkBaseUrl, checkSecret, firstProblem, type CredentialProblem } from '../nodes/common/auth/credentialCheck';
+import { n8nLoginSender, sendLogin, type LoginSend } from '../nodes/common/auth/login';
 import { SignInError } from '../nodes/common/auth/signInError';
 import { trimBaseUrl } from '../nodes/common/transport/baseUrl';
-import { socketCode } from '../nodes/common/transport/socketCode';
 
 /**
  * Eclipse Kapua's REST API. A user name + password or an API key is exchanged for an access token by
@@ -67,11 +67,48 @@ export function kapuaLoginRequest(data: ICredentialDataDecryptedObject): { path:
 	}
 }
 
+/** The credential's name as the user sees it, in every message about it. */
+export const KAPUA_CREDENTIAL_NAME = 'Eclipse Kapua API';
+
+/** What makes the credential unusable before anything is sent (the empty secret of its way in, a bad Base URL). */
+export function checkKapuaCredentials(data: ICredentialDataDecryptedObject): CredentialProblem | undefined {
+	const credentials = readKapuaCredentials(data);
+	switch (credentials.authentication) {
+		case 'apiKey':
+			return firstProblem(checkBaseUrl(data.baseUrl), checkSecret(credentials.apiKey, 'API Key'));
+		case 'accessToken':
+			return firstProblem(checkBaseUrl(data.baseUrl), checkSecret(credentials.token, 'Access Token'));
+		default:
+			return firstProblem(checkBaseUrl(data.baseUrl), checkSecret(credentials.username, 'User Name'), checkSecret(credentials.password, 'Password'));
+	}
+}
+
 const LOGIN_FAILURES: Record<number, string> = {
 	400: 'Kapua rejected the login request as invalid',
 	401: 'Kapua rejected the login: wrong user name, password or API key, or the user is disabled or expired',
 	403: 'Kapua refused the login: the user needs multi-factor authentication, which this credential does not support',
 };
+
+/**
+ * Logs in (user/password or API key) through `send` and returns the token; throws a SignInError in the
+ * words a run and the Test button both show. Undefined for a pasted token (nothing to log in with).
+ */
+export async function kapuaLogin(send: LoginSend, data: ICredentialDataDecryptedObject): Promise<string | undefined> {
+	const login = kapuaLoginRequest(data);
+	if (!login) return undefined;
+	const { statusCode, body } = await sendLogin(send, login, 'Kapua to log in');
+	const tokenId = body !== null && typeof body === 'object' ? (body as IDataObject).tokenId : undefined;
+	if (statusCode >= 200 && statusCode < 300 && typeof tokenId === 'string' && tokenId !== '') return tokenId;
+	if (statusCode === 404 || statusCode === 405) {
+		throw new SignInError(
+			'wrongUrl',
+			`Kapua login failed: the server has no login route at this Base URL (HTTP ${statusCode} on POST ${login.path}). Check the Base URL, including the version path such as /v1`,
+			{ httpCode: statusCode },
+		);
+	}
+	const reason = LOGIN_FAILURES[statusCode] ?? `Kapua answered the login with HTTP ${statusCode} and no access token`;
+	throw new SignInError(statusCode >= 200 && statusCode < 300 ? 'noSession' : 'refused', `${reason} (HTTP ${statusCode})`, { httpCode: statusCode });
+}
 
 export class KapuaApi implements ICredentialType {
 	name = 'kapuaApi';
@@ -154,44 +191,16 @@ export class KapuaApi implements ICredentialType {
 
 	/** Logs in (user/password or API key) and returns the token n8n stores in `sessionToken`. */
 	async preAuthentication(this: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject): Promise<IDataObject> {
-		const login = kapuaLoginRequest(credentials);
 		// A pasted token needs no login; returning no sessionToken leaves it to `authenticate`.
-		if (!login) return {};
-		let response: { statusCode: number; body: unknown };
-		try {
-			response = (await this.helpers.httpRequest({
-				method: 'POST',
-				url: `${trimBaseUrl(credentials.baseUrl)}${login.path}`,
-				body: login.body,
-				json: true,
-				headers: { Accept: 'application/json' },
-				returnFullResponse: true,
-				ignoreHttpStatusErrors: true,
-				skipSslCertificateValidation: credentials.allowUnauthorizedCerts === true,
-			})) as { statusCode: number; body: unknown };
-		} catch (error) {
-			throw new SignInError('unreachable', 'Could not reach Kapua to log in: check the Base URL', { socketCode: socketCode(error) });
-		}
-		const { statusCode, body } = response;
-		const tokenId = body !== null && typeof body === 'object' ? (body as IDataObject).tokenId : undefined;
-		if (statusCode >= 200 && statusCode < 300 && typeof tokenId === 'string' && tokenId !== '') {
-			return { sessionToken: tokenId };
-		}
-		const reason = LOGIN_FAILURES[statusCode] ?? `Kapua answered the login with HTTP ${statusCode} and no access token`;
-		throw new SignInError(statusCode >= 200 && statusCode < 300 ? 'noSession' : 'refused', `${reason} (HTTP ${statusCode})`, { httpCode: statusCode });
+		if (!kapuaLoginRequest(credentials)) return {};
+		const send = n8nLoginSender(this, trimBaseUrl(credentials.baseUrl), { skipSslCertificateValidation: credentials.allowUnauthorizedCerts === true });
+		return { sessionToken: await kapuaLogin(send, credentials) };
 	}
 
 	async authenticate(credentials: ICredentialDataDecryptedObject, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
 		return { ...requestOptions, headers: { ...requestOptions.headers, ...kapuaAuthHeaders(readKapuaCredentials(credentials)) } };
 	}
 
-	// Needs a valid token and changes nothing; n8n logs in first when testing a credential.
-	test: ICredentialTestRequest = {
-		request: {
-			baseURL: '={{$credentials.baseUrl.trim().replace(/\\/+$/, "")}}',
-			url: '/authentication/info',
-			method: 'GET',
-			skipSslCertificateValidation: '={{$credentials.allowUnauthorizedCerts}}',
-		},
-	};
+	// No `test` request here: the Kapua Publish node's own test (testedBy) logs in and checks the token
+	// with the node's client and words; n8n would prefer a `test` request over it and run no login first.
 }

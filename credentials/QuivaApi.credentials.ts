@@ -1,13 +1,16 @@
 import type {
 	ICredentialDataDecryptedObject,
-	ICredentialTestRequest,
 	ICredentialType,
 	IHttpRequestOptions,
 	INodeProperties,
 	Icon,
 } from 'n8n-workflow';
 
+import { checkBaseUrl, checkSecret, firstProblem, type CredentialProblem } from '../nodes/common/auth/credentialCheck';
 import { trimBaseUrl } from '../nodes/common/transport/baseUrl';
+
+/** The credential's name as the user sees it, in every message about it. */
+export const QUIVA_CREDENTIAL_NAME = 'Quiva API';
 
 /** The credential as the package reads it, once per execution. */
 export interface QuivaCredentials {
@@ -30,6 +33,15 @@ export function readQuivaCredentials(data: ICredentialDataDecryptedObject): Quiv
 export function quivaAuthHeaders(credentials: QuivaCredentials): Record<string, string> {
 	if (credentials.authentication === 'bearerToken') return { Authorization: `Bearer ${credentials.token}` };
 	return { 'X-Api-Key': credentials.apiKey };
+}
+
+/** What makes the credential unusable before anything is sent: a Base URL that is no http(s) URL, an empty secret. */
+export function checkQuivaCredentials(data: ICredentialDataDecryptedObject): CredentialProblem | undefined {
+	const credentials = readQuivaCredentials(data);
+	return firstProblem(
+		checkBaseUrl(data.baseUrl),
+		credentials.authentication === 'bearerToken' ? checkSecret(credentials.token, 'Token') : checkSecret(credentials.apiKey, 'API Key'),
+	);
 }
 
 export class QuivaApi implements ICredentialType {
@@ -86,12 +98,6 @@ export class QuivaApi implements ICredentialType {
 		return { ...requestOptions, headers: { ...requestOptions.headers, ...quivaAuthHeaders(readQuivaCredentials(credentials)) } };
 	}
 
-	// Listing streams needs a valid key and changes nothing.
-	test: ICredentialTestRequest = {
-		request: {
-			baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}',
-			url: '/storage/streams',
-			method: 'GET',
-		},
-	};
+	// No `test` request here: the Quiva Stream Publish node's own test (testedBy) checks the fields and
+	// lists the streams with the node's client and words; n8n would prefer a `test` request over it.
 }

@@ -59,11 +59,17 @@ function printReport() {
 		rows.filter((r) => r.section === 'badInput').map((r) => [r.node, r.tried, r.clear, r.sent]),
 	);
 	table(
+		'Bad credentials (Base URL, scheme, empty secret; Continue On Fail off and on: the credential named, nothing sent)',
+		['node', 'runs', 'clear errors', 'requests the simulator received', 'canary leaks'],
+		rows.filter((r) => r.section === 'badCredential').map((r) => [r.node, r.runs, r.clear, r.sent, r.leaks]),
+	);
+	table(
 		'Secrets (canary credentials on every error path)',
 		['node', 'error paths run', 'canary leaks'],
 		rows.filter((r) => r.section === 'secrets').map((r) => [r.node, r.paths, r.leaks]),
 	);
-	const leaks = matrix.reduce((n, r) => n + r.leaks, 0) + rows.filter((r) => r.section === 'secrets').reduce((n, r) => n + r.leaks, 0);
+	const leaks =
+		matrix.reduce((n, r) => n + r.leaks, 0) + rows.filter((r) => r.section === 'secrets' || r.section === 'badCredential').reduce((n, r) => n + r.leaks, 0);
 	console.log(`\nleaks found: ${leaks}`);
 	const failed = matrix.filter((r) => r.outcome.startsWith('FAILED'));
 	console.log(`fault cases failed: ${failed.length}${failed.length ? ` (${failed.map((r) => `${r.node} × ${r.fault}`).join('; ')})` : ''}`);

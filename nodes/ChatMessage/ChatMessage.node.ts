@@ -8,7 +8,7 @@ import { CHAT_PROPERTIES } from './description';
 import { chatErrorJson } from './errors';
 import { createChatSender, forward } from './exchange';
 import { getModels } from './methods/loadOptions';
-import { CHAT_AUTH, openChatClient } from './transport';
+import { chatApiTest, openChatClient } from './transport';
 
 export class ChatMessage implements INodeType {
 	description: INodeTypeDescription = {
@@ -23,11 +23,11 @@ export class ChatMessage implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: CHAT_AUTH.credentialType, required: true }],
+		credentials: [{ name: 'chatApi', required: true, testedBy: 'chatApiTest' }],
 		properties: CHAT_PROPERTIES,
 	};
 
-	methods = { loadOptions: { getModels } };
+	methods = { loadOptions: { getModels }, credentialTest: { chatApiTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const read = itemParameterReader(this, this.getInputData());
@@ -39,6 +39,7 @@ export class ChatMessage implements INodeType {
 			open: async () => await openChatClient(this, { maxRequestsPerSecond }),
 			send: createChatSender(this),
 			concurrency: 1,
+			targetFields: ['chatId'],
 			errorJson: chatErrorJson,
 			// When the node stops, n8n's engine sends the streaming client an error chunk itself; when it
 			// goes on, the client hears it from here.

@@ -7,7 +7,7 @@ import { createPublisher } from '../common/sendForItem';
 import { DEFAULT_TIMEOUT_MS, explainKapuaStatus, prepareKapuaItem } from './api';
 import { KAPUA_PROPERTIES } from './description';
 import { createDeliveryCheck } from './delivery';
-import { KAPUA_AUTH, openKapuaClient } from './transport';
+import { kapuaApiTest, openKapuaClient } from './transport';
 
 export class KapuaPublish implements INodeType {
 	description: INodeTypeDescription = {
@@ -22,9 +22,11 @@ export class KapuaPublish implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: KAPUA_AUTH.credentialType, required: true }],
+		credentials: [{ name: 'kapuaApi', required: true, testedBy: 'kapuaApiTest' }],
 		properties: KAPUA_PROPERTIES,
 	};
+
+	methods = { credentialTest: { kapuaApiTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const sending = readExecutionSending(this, { timeoutMs: DEFAULT_TIMEOUT_MS });
@@ -44,6 +46,7 @@ export class KapuaPublish implements INodeType {
 			settle: delivery?.settle,
 			errorJson: delivery?.errorJson,
 			concurrency: sending.concurrency,
+			targetFields: ['topic', 'scopeId', 'clientId', 'deviceId', 'channel', 'metricCount', 'sentOn'],
 		});
 		return [output];
 	}

@@ -159,7 +159,9 @@ function explainFor(authentication: KapuaAuthentication): ExplainStatus<KapuaTar
 			case 500: {
 				const code = field(body, 'kapuaErrorCode');
 				if (code === 'CALL_ERROR') {
+					// Kapua's call to the device or broker failed before the message went out.
 					return {
+						notStored: true,
 						message: `Kapua could not publish for client "${target.clientId}"`,
 						description:
 							`Likely causes: no device with client ID "${target.clientId}" in ${scopeText} (or no device with the given Device ID); ` +
@@ -168,7 +170,7 @@ function explainFor(authentication: KapuaAuthentication): ExplainStatus<KapuaTar
 					};
 				}
 				if (field(body, 'type') === 'throwableInfo') {
-					return { message: 'Kapua failed to read the message', description: 'A metric value may not parse for its type on the server.' };
+					return { notStored: true, message: 'Kapua failed to read the message', description: 'A metric value may not parse for its type on the server.' };
 				}
 				return undefined;
 			}

@@ -135,7 +135,7 @@ export function buildMetrics(listed: ListedMetric[] = [], json?: unknown): Check
 		const field = `Metrics › ${name}`;
 		if (!isMetricType(metric.type)) return invalid(field, `Type "${String(metric.type)}" is not one of ${METRIC_TYPES.join(', ')}`);
 		const checked = checkMetricValue(metric.type, metric.value);
-		if (!checked.ok) return invalid(field, `Value does not fit type ${checked.message}`);
+		if (!checked.ok) return invalid(field, sentence(checked.message));
 		metrics.push({ name, valueType: metric.type, value: checked.value });
 	}
 
@@ -151,7 +151,7 @@ export function buildMetrics(listed: ListedMetric[] = [], json?: unknown): Check
 			const added = add(key, field);
 			if (!added.ok) return added;
 			const checked = checkMetricValue(inferred.type, raw);
-			if (!checked.ok) return invalid(field, checked.message);
+			if (!checked.ok) return invalid(field, sentence(checked.message));
 			metrics.push({ name: added.value, valueType: inferred.type, value: checked.value });
 		}
 	}
@@ -249,4 +249,9 @@ export function validateKapuaMessage(input: KapuaMessageInput, limits: { maxBody
 /** The publish path; the scope ID passed the Kapua ID pattern, encoding keeps it one path segment anyway. */
 export function publishPath(scopeId: string): string {
 	return `/${encodeURIComponent(scopeId)}/streams/messages`;
+}
+
+/** A value check's reason as a sentence of its own ("integer needs …" → "Integer needs …"). */
+function sentence(text: string): string {
+	return text.charAt(0).toUpperCase() + text.slice(1);
 }

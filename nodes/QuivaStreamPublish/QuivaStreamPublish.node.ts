@@ -6,7 +6,7 @@ import { runItems } from '../common/runItems';
 import { createPublisher } from '../common/sendForItem';
 import { DEFAULT_TIMEOUT_MS, explainQuivaStatus, prepareQuivaItem } from './api';
 import { QUIVA_PROPERTIES } from './description';
-import { QUIVA_AUTH, openQuivaClient } from './transport';
+import { openQuivaClient, quivaApiTest } from './transport';
 
 export class QuivaStreamPublish implements INodeType {
 	description: INodeTypeDescription = {
@@ -21,9 +21,11 @@ export class QuivaStreamPublish implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: QUIVA_AUTH.credentialType, required: true }],
+		credentials: [{ name: 'quivaApi', required: true, testedBy: 'quivaApiTest' }],
 		properties: QUIVA_PROPERTIES,
 	};
+
+	methods = { credentialTest: { quivaApiTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const sending = readExecutionSending(this, { timeoutMs: DEFAULT_TIMEOUT_MS });
@@ -38,6 +40,7 @@ export class QuivaStreamPublish implements INodeType {
 				return { published: true, status: response.status, response: response.body as IDataObject, attempts };
 			},
 			concurrency: sending.concurrency,
+			targetFields: ['stream', 'subject'],
 		});
 		return [output];
 	}

@@ -35,6 +35,8 @@ export function notSentCanceledError(node: INode, itemIndex: number): NodeApiErr
 export interface StatusExplanation {
 	message: string;
 	description?: string;
+	/** The API's answer says the message was not stored (a 5xx that is a refusal), so no "may have received". */
+	notStored?: boolean;
 }
 
 /** `target` is what the item was sent to (its stream, device or chat), so a message can name it. */
@@ -88,18 +90,51 @@ function attemptsText(attempts: number): string {
 	return attempts > 1 ? ` after ${attempts} attempts` : '';
 }
 
+/** Said in the message of every failure after which the message may be stored on the server. */
+export const MAY_HAVE_RECEIVED = 'the server may have received the message';
+
+/**
+ * What a user can do about a message the server may have stored: publishing is not idempotent, so it was
+ * not sent again unless the user accepted duplicates.
+ */
+export function mayHaveReceivedAdvice(attempts: number): string {
+	if (attempts > 1) {
+		return `It was sent ${attempts} times (Retry on Server Errors is on) and the server may have stored it any number of those times: check downstream whether it arrived, and how often.`;
+	}
+	return 'It was not sent again, so it is not duplicated. Turn on the Retry on Server Errors option to resend such items (at-least-once: a message may then arrive twice), or check downstream whether it arrived.';
+}
+
+/**
+ * Whether an error answer may come after the server stored the message: any 5xx, except a 503 with
+ * Retry-After (the server says it refused it, and it is retried as surely not stored).
+ */
+function mayHaveStored(response: HttpResponse): boolean {
+	if (response.status < 500) return false;
+	return !(response.status === 503 && response.headers['retry-after'] !== undefined);
+}
+
 export function httpStatusError<Target>(
 	node: INode,
 	response: HttpResponse,
-	context: { itemIndex: number; attempts: number; explain?: ExplainStatus<Target>; target: Target },
+	context: {
+		itemIndex: number;
+		attempts: number;
+		explain?: ExplainStatus<Target>;
+		target: Target;
+		/** False for a request that carries no message (a session check): a 5xx then stores nothing. */
+		carriesMessage?: boolean;
+	},
 ): NodeApiError {
 	const { status, body } = response;
 	const serverText = serverErrorText(body);
 	const explained = context.explain?.(status, serverText, body, context.target);
-	const message = explained?.message ?? GENERIC[status] ?? `The server answered with HTTP ${status}`;
+	const maybeStored = context.carriesMessage !== false && explained?.notStored !== true && mayHaveStored(response);
+	const worded = explained?.message ?? GENERIC[status] ?? `The server answered with HTTP ${status}`;
+	const message = maybeStored ? `${worded}; ${MAY_HAVE_RECEIVED}` : worded;
 	const description = [
 		explained?.description,
 		`The server answered HTTP ${status}${attemptsText(context.attempts)}${serverText ? `: ${serverText}` : '.'}`,
+		maybeStored ? mayHaveReceivedAdvice(context.attempts) : undefined,
 	]
 		.filter(Boolean)
 		.join('\n');
@@ -112,18 +147,16 @@ export function httpStatusError<Target>(
 	});
 }
 
-export function sendFailureError(node: INode, error: SendFailure, context: { itemIndex: number }): NodeApiError {
+export function sendFailureError(node: INode, error: SendFailure, context: { itemIndex: number; carriesMessage?: boolean }): NodeApiError {
 	const { failure, attempts } = error;
-	const maybeSent =
-		failure.kind === 'reset' || failure.kind === 'timeout'
-			? ' The server may have received the message before the connection failed, so it was not sent again (enable "Retry on Server Errors" to accept possible duplicates).'
-			: '';
+	const maybeStored = context.carriesMessage !== false && (failure.kind === 'reset' || failure.kind === 'timeout');
+	const message = maybeStored ? `${failure.message}; ${MAY_HAVE_RECEIVED}` : failure.message;
 	// No `code` here: NodeApiError would swap our message for n8n's generic one, which advises the
 	// node-level "Retry On Fail" — re-running the node re-publishes every item already sent.
-	const errorResponse: JsonObject = { message: failure.message };
+	const errorResponse: JsonObject = { message };
 	return new NodeApiError(node, errorResponse, {
-		message: itemMessage(failure.message, context.itemIndex),
-		description: `No answer from the server${attemptsText(attempts)} (${failure.code}).${maybeSent}`,
+		message: itemMessage(message, context.itemIndex),
+		description: `No answer from the server${attemptsText(attempts)} (${failure.code}).${maybeStored ? ` ${mayHaveReceivedAdvice(attempts)}` : ''}`,
 		itemIndex: context.itemIndex,
 	});
 }
@@ -137,13 +170,16 @@ export function asNodeError(node: INode, error: unknown, itemIndex: number): Exe
 	return new NodeOperationError(node, error instanceof Error ? error : String(error), { itemIndex });
 }
 
-/** The JSON of a Continue On Fail item: the message, with the description and HTTP code when the error has them. */
+/**
+ * The error fields of a Continue On Fail item, one shape whatever failed (bad input, credential, no
+ * answer, an HTTP error): `error`, `description` and `httpCode`, null when the error has none.
+ */
 export function errorItemJson(error: unknown): IDataObject {
-	if (!(error instanceof Error)) return { error: String(error) };
+	if (!(error instanceof Error)) return { error: String(error), description: null, httpCode: null };
 	const { description, httpCode } = error as { description?: unknown; httpCode?: unknown };
 	return {
 		error: error.message,
-		...(typeof description === 'string' && description ? { description } : {}),
-		...(typeof httpCode === 'string' && httpCode ? { httpCode } : {}),
+		description: typeof description === 'string' && description ? description : null,
+		httpCode: typeof httpCode === 'string' && httpCode ? httpCode : null,
 	};
 }

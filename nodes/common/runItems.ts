@@ -14,7 +14,8 @@
  *
  * Failure policy, one for every node: without Continue On Fail, the first failure stops new sends and the
  * node fails with the first failed item's error, in input order. With it, each failed item becomes an
- * error item `{...target, error, description?, httpCode?}` and the others go on. A cancelled execution
+ * error item `{...target, error, description, httpCode}` (target fields null when the item's input was bad,
+ * description and httpCode null when the error has none) and the others go on. A cancelled execution
  * starts no further item; those fail with "Not sent: the execution was canceled [item N]" (the node's
  * error without Continue On Fail, error items with it), and n8n records the run as canceled.
  */
@@ -42,6 +43,11 @@ export interface ItemPipeline<Target extends IDataObject, Request, Client extend
 	/** Sends one item; returns its output JSON (several for a node that outputs one item per event). */
 	send: (client: Client, item: PreparedItem<Target, Request>, itemIndex: number) => Promise<IDataObject | IDataObject[]>;
 	concurrency: number;
+	/**
+	 * The target's fields, so that every error item has the same shape: null where the item failed before
+	 * its target was known (bad input).
+	 */
+	targetFields: ReadonlyArray<keyof Target & string>;
 	/**
 	 * What a sent item's output still waits for once every item was sent (Kapua's Verify Delivery): the
 	 * item's final JSON, or its error. It runs after sending so that it never holds up an ordering lane.
@@ -146,7 +152,8 @@ export async function runItems<Target extends IDataObject, Request, Client exten
 				error = notSentCanceledError(node, itemIndex);
 			}
 			if (!continueOnFail) throw asNodeError(node, error, itemIndex);
-			output.push({ json: { ...target, ...errorItemJson(error), ...pipeline.errorJson?.(error) }, pairedItem: { item: itemIndex } });
+			const knownTarget = { ...Object.fromEntries(pipeline.targetFields.map((field) => [field, null])), ...target };
+			output.push({ json: { ...knownTarget, ...errorItemJson(error), ...pipeline.errorJson?.(error) }, pairedItem: { item: itemIndex } });
 		}
 		return output;
 	} finally {

@@ -20,16 +20,21 @@ export async function sendForItem(client: RenewableClient, request: HttpRequest,
 	try {
 		return await sendWithRetry(client, request, options);
 	} catch (error) {
-		if (error instanceof SendFailure) throw sendFailureError(node, error, { itemIndex });
+		// A GET (a session check) carries no message: nothing can have been stored.
+		if (error instanceof SendFailure) throw sendFailureError(node, error, { itemIndex, carriesMessage: request.method !== 'GET' });
 		throw asNodeError(node, error, itemIndex);
 	}
 }
 
 /** An answer outside 2xx throws the item's NodeApiError, worded by the API's `explain`. */
-export function expectSuccess<Target>(sent: SendResult, context: ItemContext & { explain: ExplainStatus<Target>; target: Target }): SendResult {
+export function expectSuccess<Target>(
+	sent: SendResult,
+	context: ItemContext & { explain: ExplainStatus<Target>; target: Target; carriesMessage?: boolean },
+): SendResult {
 	const { status } = sent.response;
 	if (status < 200 || status >= 300) {
-		throw httpStatusError(context.node, sent.response, { itemIndex: context.itemIndex, attempts: sent.attempts, explain: context.explain, target: context.target });
+		const { itemIndex, explain, target, carriesMessage } = context;
+		throw httpStatusError(context.node, sent.response, { itemIndex, attempts: sent.attempts, explain, target, carriesMessage });
 	}
 	return sent;
 }

@@ -15,10 +15,10 @@ import { CredentialStore, runNode, type NodeRunResult, type NodeRunSpec } from '
 import { waitFor } from '../harness/waitFor';
 import type { Fault } from '../simulators/faults';
 import { CHAT_DEFAULTS, chatErrorBody, isSignInRequest, isStreamRequest, startChatSimulator, type ChatSimulator } from '../simulators/chat';
-import { CHAT_BASE_PARAMETERS, chatBadInputs } from '../workflow/chat.badInputs';
+import { CHAT_BASE_PARAMETERS, chatBadCredentials, chatBadInputs } from '../workflow/chat.badInputs';
 import { record } from './report';
 import { collectSecretSurface } from './secrets';
-import { runBadInputs, runMatrixCase, STREAM_FAULT_NAMES } from './suite';
+import { runBadCredentials, runBadInputs, runMatrixCase, STREAM_FAULT_NAMES } from './suite';
 
 const NODE = 'Chat Message';
 const CANARY_PASSWORD = 'CANARY-chat-password-3c9d1';
@@ -138,7 +138,7 @@ describe('fault matrix', () => {
 			setup: async () => inject({ kind: 'status', status: 503, body: chatErrorBody(503, 'SERVICE_UNAVAILABLE', 'unavailable') }),
 			expect: (result) => {
 				// May have been processed: not sent again.
-				expect(result.error?.message).toMatch(/unavailable \[item 0\]/);
+				expect(result.error?.message).toMatch(/^The service is unavailable; the server may have received the message \[item 0\]$/);
 				expect(result.error?.description).toMatch(/HTTP 503: unavailable – SERVICE_UNAVAILABLE/);
 				expect(sim.streamRequests).toBe(1);
 				expect(sim.streams).toHaveLength(0);
@@ -164,7 +164,7 @@ describe('fault matrix', () => {
 			},
 			expect: (result) => {
 				expect(result.error?.message).toBe('Sign-in failed: could not reach the chat server');
-				expect(result.error?.description).toMatch(/nothing was sent \(ECONNREFUSED\)/);
+				expect(result.error?.description).toMatch(/Nothing was sent \(POST \/api\/auth\/sign-in\/email: ECONNREFUSED\)/);
 				expect(sim.requestCount).toBe(0);
 			},
 		},
@@ -187,7 +187,7 @@ describe('fault matrix', () => {
 			fault: 'reset mid-request (before accept)',
 			setup: async () => inject({ kind: 'reset' }),
 			expect: (result) => {
-				expect(result.error?.message).toMatch(/closed before the server answered \[item 0\]/);
+				expect(result.error?.message).toMatch(/closed before the server answered; the server may have received the message \[item 0\]/);
 				expect(sim.streamRequests).toBe(1);
 				expect(sim.streams).toHaveLength(0);
 			},
@@ -196,8 +196,9 @@ describe('fault matrix', () => {
 			fault: 'reset after accept',
 			setup: async () => inject({ kind: 'resetAfterAccept' }),
 			expect: (result) => {
-				expect(result.error?.message).toMatch(/closed before the server answered \[item 0\]/);
-				expect(result.error?.description).toMatch(/may have received the message/);
+				expect(result.error?.message).toMatch(/closed before the server answered; the server may have received the message \[item 0\]/);
+				expect(result.error?.message).toMatch(/may have received the message/);
+				expect(result.error?.description).toMatch(/It was not sent again, so it is not duplicated/);
 				// The server took the message; it is reported, never sent again.
 				expect(sim.streamRequests).toBe(1);
 				expect(sim.streams).toHaveLength(1);
@@ -323,6 +324,23 @@ describe('bad input', () => {
 	});
 });
 
+describe('bad credentials', () => {
+	test(`${chatBadCredentials.length} credentials that cannot work: the credential named, nothing sent (not even a sign-in), no canary, either Continue On Fail`, async () => {
+		await start();
+		await runBadCredentials({
+			node: NODE,
+			cases: chatBadCredentials,
+			goodBaseUrl: sim.url,
+			items: 2,
+			run: (badCase, continueOnFail) =>
+				run([{ n: 1 }, { n: 2 }], {}, { credentials: credentials(badCase.way as Way, badCase.overrides(sim.url)), continueOnFail }),
+			sent: () => sim.requestCount,
+			canaries: CANARIES,
+		});
+		expect(sim.signIns).toBe(0);
+	});
+});
+
 describe('secrets', () => {
 	type Path = {
 		name: string;
@@ -361,6 +379,9 @@ describe('secrets', () => {
 		{ name: 'bad input', spec: () => ({ parameters: { chatMode: 'existing', chatId: 'not-a-uuid' } }) },
 		{ name: 'sign-in answered 500', ways: ['emailPassword'], spec: () => (inject({ kind: 'status', status: 500, body: { message: 'boom' } }, { match: isSignInRequest }), {}) },
 		{ name: 'sign-in connection reset', ways: ['emailPassword'], spec: () => (inject({ kind: 'reset' }, { match: isSignInRequest }), {}) },
+		// A wrong path: no sign-in route (404), or for a pasted token a 404 to the message.
+		{ name: 'no sign-in route at the Base URL (404)', spec: (way) => ({ credentials: credentials(way, {}, `${sim.url}/app`) }) },
+		{ name: 'Base URL refused before sending', spec: (way) => ({ credentials: credentials(way, { baseUrl: sim.url.replace('http://', 'ftp://') }) }) },
 	];
 
 	test('no canary (password, pasted token, issued session cookie) in outputs, errors, logs or streamed chunks on any error path', async () => {

@@ -14,12 +14,12 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { CredentialStore, runNode, type NodeRunResult, type NodeRunSpec } from '../harness/n8n';
 import type { Fault } from '../simulators/faults';
 import { isLoginRequest, isPublishRequest, startKapuaSimulator, type KapuaSimulator } from '../simulators/kapua';
-import { kapuaBadInputs } from '../workflow/kapua.badInputs';
+import { kapuaBadCredentials, kapuaBadInputs } from '../workflow/kapua.badInputs';
 import { BASE_PARAMETERS, type AuthWay } from '../workflow/kapuaFixtures';
 import { record } from './report';
 import { collectSecretSurface } from './secrets';
 import { soakStats } from './soak';
-import { appliedFaults, runBadInputs, runMatrixCase, streamFaultsNotApplicable } from './suite';
+import { appliedFaults, runBadCredentials, runBadInputs, runMatrixCase, streamFaultsNotApplicable } from './suite';
 
 const NODE = 'Kapua Publish';
 const USER = 'kapua-sys';
@@ -122,7 +122,7 @@ describe('fault matrix', () => {
 			setup: async () => void sim.faults.inject({ kind: 'status', status: 503, body: { error: 'unavailable' } }, onPublish),
 			expect: (result) => {
 				// May have been processed: not retried by default.
-				expect(result.error?.message).toMatch(/unavailable \[item 0\]/);
+				expect(result.error?.message).toMatch(/^The service is unavailable; the server may have received the message \[item 0\]$/);
 				expect(sim.publishRequests).toBe(1);
 				expect(sim.published).toHaveLength(0);
 			},
@@ -154,7 +154,7 @@ describe('fault matrix', () => {
 			fault: 'reset mid-request (before accept)',
 			setup: async () => void sim.faults.inject({ kind: 'reset' }, onPublish),
 			expect: (result) => {
-				expect(result.error?.message).toMatch(/closed before the server answered \[item 0\]/);
+				expect(result.error?.message).toMatch(/closed before the server answered; the server may have received the message \[item 0\]/);
 				expect(sim.publishRequests).toBe(1);
 				expect(sim.published).toHaveLength(0);
 			},
@@ -163,7 +163,8 @@ describe('fault matrix', () => {
 			fault: 'reset after accept',
 			setup: async () => void sim.faults.inject({ kind: 'resetAfterAccept' }, onPublish),
 			expect: (result) => {
-				expect(result.error?.description).toMatch(/may have received the message/);
+				expect(result.error?.message).toMatch(/may have received the message/);
+				expect(result.error?.description).toMatch(/It was not sent again, so it is not duplicated/);
 				expect(sim.publishRequests).toBe(1);
 				expect(sim.published).toHaveLength(1);
 			},
@@ -173,7 +174,7 @@ describe('fault matrix', () => {
 			parameters: { options: { timeout: 150 } },
 			setup: async () => void sim.faults.inject({ kind: 'delay', ms: 1000 }, onPublish),
 			expect: (result) => {
-				expect(result.error?.message).toMatch(/did not answer in time \[item 0\]/);
+				expect(result.error?.message).toMatch(/did not answer in time; the server may have received the message \[item 0\]/);
 				expect(sim.publishRequests).toBe(1);
 			},
 		},
@@ -298,7 +299,7 @@ describe('soak: 2,000 publishes over 20 client ID + channel keys, 5% of requests
 		// hit an expired token was not accepted, hence "at most".
 		expect(acceptedButReported.length).toBeGreaterThan(0);
 		expect(acceptedButReported.length).toBeLessThanOrEqual(sim.faults.applied.resetAfterAccept);
-		expect(acceptedButReported.every((item) => /may have received the message/.test(String(item.json.description)))).toBe(true);
+		expect(acceptedButReported.every((item) => /may have received the message/.test(String(item.json.error)))).toBe(true);
 		expect(failed.every((item) => /\[item \d+\]/.test(String(item.json.error)))).toBe(true);
 		// One token expiry: one re-login for the whole execution, whatever the number of 401s in flight.
 		expect(sim.rejectedTokens).toBeGreaterThanOrEqual(1);
@@ -331,6 +332,22 @@ describe('bad input', () => {
 			run: (badInput) => run(badInput.items, badInput.parameters),
 			descriptionNamesField: true,
 			sent: () => sim.requestCount,
+		});
+	});
+});
+
+describe('bad credentials', () => {
+	test(`${kapuaBadCredentials.length} credentials that cannot work: the credential named, nothing sent (not even a login), no canary, either Continue On Fail`, async () => {
+		await start();
+		const goodBaseUrl = `${sim.url}/v1/`;
+		await runBadCredentials({
+			node: NODE,
+			cases: kapuaBadCredentials,
+			goodBaseUrl,
+			items: 2,
+			run: (badCase, continueOnFail) => run([{}, {}], {}, { credentials: credentials(badCase.way as AuthWay, badCase.overrides(goodBaseUrl)), continueOnFail }),
+			sent: () => sim.requestCount,
+			canaries: CANARIES,
 		});
 	});
 });
@@ -382,6 +399,9 @@ describe('secrets', () => {
 		{ name: 'bad input', spec: () => ({ parameters: { channel: 'heater/+' } }) },
 		{ name: 'login answered 500', ways: ['userPassword', 'apiKey'], spec: () => (inject({ kind: 'status', status: 500, body: { type: 'throwableInfo', httpErrorCode: 500, message: 'boom' } }, { match: isLoginRequest }), {}) },
 		{ name: 'login connection reset', ways: ['userPassword', 'apiKey'], spec: () => (inject({ kind: 'reset' }, { match: isLoginRequest }), {}) },
+		// A wrong path: the login (or the token check) answers 404, worded as a wrong Base URL.
+		{ name: 'no login route at the Base URL (404)', spec: (way) => ({ credentials: credentials(way, {}, `${sim.url}/v2`) }) },
+		{ name: 'Base URL refused before sending', spec: (way) => ({ credentials: credentials(way, { baseUrl: sim.url.replace('http://', 'ftp://') }) }) },
 	];
 
 	test('no canary (password, API key, pasted or issued token) in outputs, errors or logs on any error path', async () => {

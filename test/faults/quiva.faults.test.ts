@@ -8,11 +8,11 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { CredentialStore, runNode, type NodeRunResult, type NodeRunSpec } from '../harness/n8n';
 import type { Fault } from '../simulators/faults';
 import { startQuivaSimulator, type QuivaSimulator } from '../simulators/quiva';
-import { QUIVA_GOOD_ITEM, quivaBadInputs } from '../workflow/quiva.badInputs';
+import { QUIVA_GOOD_ITEM, quivaBadCredentials, quivaBadInputs } from '../workflow/quiva.badInputs';
 import { record } from './report';
 import { collectSecretSurface } from './secrets';
 import { soakStats } from './soak';
-import { appliedFaults, runBadInputs, runMatrixCase, streamFaultsNotApplicable } from './suite';
+import { appliedFaults, runBadCredentials, runBadInputs, runMatrixCase, streamFaultsNotApplicable } from './suite';
 
 const NODE = 'Quiva Stream Publish';
 const CANARY_KEY = 'CANARY-quiva-key-7f3a9';
@@ -73,7 +73,7 @@ describe('fault matrix', () => {
 			fault: '503 (no Retry-After)',
 			setup: async () => void sim.faults.inject({ kind: 'status', status: 503, body: { error: 'unavailable' } }),
 			expect: (result) => {
-				expect(result.error?.message).toMatch(/unavailable \[item 0\]/);
+				expect(result.error?.message).toMatch(/^The service is unavailable; the server may have received the message \[item 0\]$/);
 				expect(sim.requestCount).toBe(1);
 			},
 		},
@@ -107,7 +107,8 @@ describe('fault matrix', () => {
 			fault: 'reset after accept',
 			setup: async () => void sim.faults.inject({ kind: 'resetAfterAccept' }),
 			expect: (result) => {
-				expect(result.error?.description).toMatch(/may have received the message/);
+				expect(result.error?.message).toMatch(/may have received the message/);
+				expect(result.error?.description).toMatch(/It was not sent again, so it is not duplicated/);
 				expect(sim.received).toHaveLength(1);
 				expect(sim.requestCount).toBe(1);
 			},
@@ -203,6 +204,24 @@ describe('bad input', () => {
 			badInputs: quivaBadInputs,
 			run: (badInput) => run([QUIVA_GOOD_ITEM, { ...QUIVA_GOOD_ITEM, ...badInput.badItem }], {}, {}, { subject: 'orders.ok', ...badInput.parameters }),
 			sent: () => sim.requestCount,
+		});
+	});
+});
+
+describe('bad credentials', () => {
+	test(`${quivaBadCredentials.length} credentials that cannot work: the credential named, nothing sent, no canary, either Continue On Fail`, async () => {
+		await start();
+		await runBadCredentials({
+			node: NODE,
+			cases: quivaBadCredentials,
+			goodBaseUrl: sim.url,
+			items: 2,
+			run: (badCase, continueOnFail) => {
+				const data = { baseUrl: sim.url, authentication: badCase.way, apiKey: CANARY_KEY, token: `${CANARY_KEY}-token`, ...badCase.overrides(sim.url) };
+				return run([{ subject: 'orders.a' }, { subject: 'orders.b' }], {}, { credentials: new CredentialStore().set('quivaApi', data), continueOnFail });
+			},
+			sent: () => sim.requestCount,
+			canaries: [CANARY_KEY],
 		});
 	});
 });

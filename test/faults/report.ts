@@ -12,6 +12,7 @@ export type ReportRow =
 	| { section: 'matrix'; node: string; fault: string; outcome: string; leaks: number }
 	| { section: 'soak'; node: string; sent: number; succeeded: number; failed: number; retried: number; duplicates: number; lost: number; orderBreaks: number; faults: string }
 	| { section: 'badInput'; node: string; tried: number; clear: number; sent: number }
+	| { section: 'badCredential'; node: string; runs: number; clear: number; sent: number; leaks: number }
 	| { section: 'secrets'; node: string; paths: number; leaks: number };
 
 export function record(row: ReportRow): void {

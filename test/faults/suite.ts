@@ -5,8 +5,10 @@
  */
 import type { NodeRunResult } from '../harness/n8n';
 import type { FaultKind } from '../simulators/faults';
+import { BASE_URL_PASSWORD_CANARY, LINE_BREAK_CANARY, type BadCredentialCase } from '../workflow/credential.badInputs';
 import { leftoverHandles } from './leaks';
 import { record } from './report';
+import { collectSecretSurface } from './secrets';
 
 /**
  * The matrix rows of faults in a streamed answer: Chat Message's cases, "n/a" for the other nodes. The
@@ -85,6 +87,50 @@ export async function runBadInputs<B extends { name: string; message: RegExp }>(
 	options.after?.();
 	expect(badInputs.length).toBeGreaterThanOrEqual(15);
 	record({ section: 'badInput', node, tried: badInputs.length, clear, sent: options.sent() });
+}
+
+/**
+ * Runs every credential that cannot work, with Continue On Fail off and on: off, the node fails with the
+ * credential's words and no output; on, every item is an error item with those words (never the input
+ * passed through). The simulator must have received nothing at all (no publish, login or sign-in), and
+ * no canary (the node's secrets, a password in the Base URL, a secret with a line break) may appear in
+ * outputs, errors or logs. Records the row for the report.
+ */
+export async function runBadCredentials(options: {
+	node: string;
+	cases: BadCredentialCase[];
+	goodBaseUrl: string;
+	run: (badCase: BadCredentialCase, continueOnFail: boolean) => Promise<NodeRunResult>;
+	/** Items each run has. */
+	items: number;
+	/** Requests the simulator received. */
+	sent: () => number;
+	canaries: string[];
+}): Promise<void> {
+	// The line-broken secret's halves: JSON and logs escape the line break itself.
+	const canaries = [...options.canaries, BASE_URL_PASSWORD_CANARY, ...LINE_BREAK_CANARY.split('\n')];
+	const before = options.sent();
+	let runs = 0;
+	let clear = 0;
+	let leaks = 0;
+	for (const badCase of options.cases) {
+		for (const continueOnFail of [false, true]) {
+			let result: NodeRunResult | undefined;
+			const surface = await collectSecretSurface(async () => (result = await options.run(badCase, continueOnFail)));
+			runs++;
+			const messages = continueOnFail ? result!.output.map((item) => item.json.error) : [result!.error?.message];
+			const expected = continueOnFail ? Array(options.items).fill(badCase.message) : [badCase.message];
+			expect({ name: badCase.name, continueOnFail, messages }).toEqual({ name: badCase.name, continueOnFail, messages: expected });
+			if (!continueOnFail) expect(result!.output).toEqual([]);
+			clear++;
+			const found = canaries.filter((canary) => surface.includes(canary));
+			if (found.length > 0) leaks++;
+			expect({ name: badCase.name, continueOnFail, found }).toEqual({ name: badCase.name, continueOnFail, found: [] });
+		}
+	}
+	expect(options.sent() - before).toBe(0);
+	expect(options.cases.length).toBeGreaterThanOrEqual(15);
+	record({ section: 'badCredential', node: options.node, runs, clear, sent: options.sent() - before, leaks });
 }
 
 /** The faults an injector applied, by kind, e.g. "status 302, reset 74" (kinds never applied left out). */

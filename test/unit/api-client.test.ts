@@ -42,6 +42,8 @@ function recordingTransport() {
 
 const spec: AuthSpec<ICredentialDataDecryptedObject> = {
 	credentialType: 'x',
+	credentialName: 'X API',
+	check: () => undefined,
 	read: (data) => data,
 	probe: () => ({ url: 'http://x/info' }),
 	headers: (c) => ({ Authorization: `Bearer ${c.sessionToken}` }),

@@ -31,3 +31,30 @@ test('httpStatusError names the item, the code, the attempts and the server text
 	expect(error.description).toContain('HTTP 404 after 2 attempts: not_found');
 	expect(error.context.itemIndex).toBe(3);
 });
+
+describe('an answer after which the message may be stored says so, and what to do', () => {
+	const status = (code: number, headers: Record<string, string> = {}) => ({ status: code, headers, body: { error: 'boom' } });
+	const base = { itemIndex: 0, attempts: 1, target: {} };
+
+	test.each([500, 502, 503, 504])('HTTP %i', (code) => {
+		const error = httpStatusError(node, status(code), base);
+		expect(error.message).toMatch(/; the server may have received the message \[item 0\]$/);
+		expect(error.description).toContain('It was not sent again, so it is not duplicated. Turn on the Retry on Server Errors option');
+	});
+
+	test('after retries, the advice counts the attempts', () => {
+		const error = httpStatusError(node, status(500), { ...base, attempts: 3 });
+		expect(error.description).toContain('It was sent 3 times (Retry on Server Errors is on)');
+	});
+
+	test.each<[string, Parameters<typeof httpStatusError>[2], ReturnType<typeof status>]>([
+		['a 503 with Retry-After (a refusal)', base, status(503, { 'retry-after': '5' })],
+		['a 4xx', base, status(400)],
+		['a request that carries no message', { ...base, carriesMessage: false }, status(500)],
+		['an answer the API explains as not stored', { ...base, explain: () => ({ message: 'Kapua could not publish', notStored: true }) }, status(500)],
+	])('not for %s', (_name, context, response) => {
+		const error = httpStatusError(node, response, context);
+		expect(error.message).not.toContain('may have received');
+		expect(String(error.description)).not.toContain('Retry on Server Errors');
+	});
+});

@@ -8,6 +8,8 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
+import { baseUrlCases, lineBreakCase, secretCases, type BadCredentialCase } from './credential.badInputs';
+
 export const CHAT_BASE_PARAMETERS: IDataObject = { chatMode: 'new', message: 'Explain quantum computing', model: 'gpt-4o', options: {} };
 
 const GOOD_CHAT_ID = '3f2b8c1e-9d4a-4c6b-8e2f-1a2b3c4d5e6f';
@@ -60,3 +62,18 @@ export const chatBadInputs: ChatBadInput[] = (
 			] as Array<[string, IDataObject, IDataObject, IDataObject, RegExp]>
 		).map(([name, parameters, good, bad, message]): ChatBadInput => ({ name, parameters, items: [good, bad], message })),
 	);
+
+/** Chat API credentials that cannot work: nothing may be sent, not even a sign-in. */
+export const chatBadCredentials: BadCredentialCase[] = [
+	...baseUrlCases('Chat API', 'emailPassword'),
+	...secretCases('Chat API', 'emailPassword', 'email', 'Email'),
+	...secretCases('Chat API', 'emailPassword', 'password', 'Password'),
+	...secretCases('Chat API', 'sessionToken', 'sessionToken', 'Session Token'),
+	lineBreakCase('Chat API', 'sessionToken', 'sessionToken', 'Session Token'),
+	{
+		name: 'session cookie name with a space',
+		way: 'sessionToken',
+		overrides: () => ({ cookieName: 'session token' }),
+		message: "Chat API credential: Session Cookie Name may hold only letters, digits and !#$%&'*+-.^_`|~",
+	},
+];

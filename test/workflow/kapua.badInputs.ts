@@ -9,6 +9,8 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
+import { baseUrlCases, lineBreakCase, secretCases, type BadCredentialCase } from './credential.badInputs';
+
 export interface KapuaBadInput {
 	name: string;
 	parameters: Record<string, unknown>;
@@ -42,7 +44,7 @@ export const kapuaBadInputs: KapuaBadInput[] = (
 		['leading "/" in channel', { channel: '/heater/data' }, /Invalid Channel \[item 0\]: .*empty level/],
 		['empty channel', { channel: '  ' }, /Invalid Channel \[item 0\]: Channel is empty/],
 		// Metric values per type
-		['integer over 32 bits', metric('integer', '2147483648'), /Invalid Metrics › m \[item 0\]: .*32-bit/],
+		['integer over 32 bits', metric('integer', '2147483648'), /Invalid Metrics › m \[item 0\]: 2147483648 does not fit in a 32-bit integer \(-2147483648 to 2147483647\)$/],
 		['long over 64 bits', metric('long', '9223372036854775808'), /Invalid Metrics › m \[item 0\]: .*64-bit/],
 		['float not a number', metric('float', '1,5'), /Invalid Metrics › m \[item 0\]: .*decimal number/],
 		['double out of range', metric('double', '1e309'), /Invalid Metrics › m \[item 0\]: .*range of a double/],
@@ -78,10 +80,20 @@ export const kapuaBadInputs: KapuaBadInput[] = (
 				['a boolean from an expression as client ID', { clientId: '={{ $json.c }}' }, { c: 'dev-1' }, { c: true }, /Invalid Client ID \[item 1\]: Client ID must be text, got a boolean/],
 				['an array from an expression as channel', { channel: '={{ $json.ch }}' }, { ch: 'a/b' }, { ch: ['a', 'b'] }, /Invalid Channel \[item 1\]: Channel must be text .*got an array/],
 				['an empty channel from an expression', { channel: '={{ $json.ch }}' }, { ch: 'a/b' }, { ch: '' }, /Invalid Channel \[item 1\]: Channel is empty/],
-				['an object from an expression as a string metric', metric('string', '={{ $json.v }}'), { v: 'ok' }, { v: { a: 1 } }, /Invalid Metrics › m \[item 1\]: .*string needs text, got an object/],
+				['an object from an expression as a string metric', metric('string', '={{ $json.v }}'), { v: 'ok' }, { v: { a: 1 } }, /Invalid Metrics › m \[item 1\]: String needs text, got an object/],
 				['text from an expression as an integer metric', metric('integer', '={{ $json.v }}'), { v: 7 }, { v: 'seven' }, /Invalid Metrics › m \[item 1\]/],
 				['an array from an expression as metrics JSON', { metricsSource: 'json', metricsJson: '={{ $json.r }}' }, { r: { t: 1 } }, { r: [1, 2] }, /Invalid Metrics JSON \[item 1\]: .*got an array/],
 				['a scope ID with "/" from an expression', { scopeId: '={{ $json.s }}' }, { s: 'AQ' }, { s: 'AQ/../Ag' }, /Invalid Scope ID \[item 1\]/],
 			] as Array<[string, Record<string, unknown>, IDataObject, IDataObject, RegExp]>
 		).map(([name, parameters, good, bad, message]): KapuaBadInput => ({ name, parameters, items: [good, bad], message })),
 	);
+
+/** Eclipse Kapua API credentials that cannot work: nothing may be sent, not even a login. */
+export const kapuaBadCredentials: BadCredentialCase[] = [
+	...baseUrlCases('Eclipse Kapua API', 'userPassword'),
+	...secretCases('Eclipse Kapua API', 'userPassword', 'username', 'User Name'),
+	...secretCases('Eclipse Kapua API', 'userPassword', 'password', 'Password'),
+	...secretCases('Eclipse Kapua API', 'apiKey', 'apiKey', 'API Key'),
+	...secretCases('Eclipse Kapua API', 'accessToken', 'accessToken', 'Access Token'),
+	lineBreakCase('Eclipse Kapua API', 'apiKey', 'apiKey', 'API Key'),
+];

@@ -5,6 +5,8 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
+import { baseUrlCases, lineBreakCase, secretCases, type BadCredentialCase } from './credential.badInputs';
+
 export const QUIVA_GOOD_ITEM = { s: 'orders', sub: 'orders.ok', b: { ok: true }, n: 'orders', o: 'orders', flag: 'orders.ok' };
 
 export interface BadInputCase {
@@ -35,3 +37,11 @@ export const quivaBadInputs: BadInputCase[] = ([
 	['a null body field', { bodySource: 'field', bodyField: 'b' }, { b: null }, /Invalid body \[item 1\].*got null/],
 	['a 2 MB body (over the 1 MB default)', {}, { big: 'x'.repeat(2 * 1024 * 1024) }, /Invalid body \[item 1\].*limit is 1048576 bytes/],
 ] as Array<[string, IDataObject, IDataObject, RegExp]>).map(([name, parameters, badItem, message]) => ({ name, parameters, badItem, message }));
+
+/** Quiva API credentials that cannot work: nothing may be sent (see credential.badInputs.ts). */
+export const quivaBadCredentials: BadCredentialCase[] = [
+	...baseUrlCases('Quiva API', 'apiKey'),
+	...secretCases('Quiva API', 'apiKey', 'apiKey', 'API Key'),
+	...secretCases('Quiva API', 'bearerToken', 'token', 'Token'),
+	lineBreakCase('Quiva API', 'apiKey', 'apiKey', 'API Key'),
+];

@@ -224,8 +224,8 @@ describe('server answers', () => {
 		sim.faults.inject({ kind: 'resetAfterAccept' });
 		const { output, error } = await publish({}, [{ id: 1 }, { id: 2 }], { continueOnFail: true });
 		expect(error).toBeUndefined();
-		expect(output[0].json.error).toMatch(/closed before the server answered \[item 0\]/);
-		expect(output[0].json.description).toMatch(/may have received the message/);
+		expect(output[0].json.error).toMatch(/^The connection was closed before the server answered; the server may have received the message \[item 0\]$/);
+		expect(output[0].json.description).toMatch(/It was not sent again, so it is not duplicated. Turn on the Retry on Server Errors option/);
 		expect(output[1].json.published).toBe(true);
 		expect(sim.received.map((message) => message.body)).toEqual([{ id: 1 }, { id: 2 }]);
 	});

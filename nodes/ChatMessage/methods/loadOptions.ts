@@ -3,13 +3,18 @@
  * The server answers `{models:[{id,name,provider}]}`; its docs wrap the list in `{data: ...}`, so both
  * are read.
  */
-import type { ILoadOptionsFunctions, INodePropertyOptions } from 'n8n-workflow';
+import { NodeOperationError, type ILoadOptionsFunctions, type INodePropertyOptions } from 'n8n-workflow';
 
 import { readChatCredentials } from '../../../credentials/ChatApi.credentials';
+import { credentialProblemText } from '../../common/auth/credentialCheck';
 import { CHAT_AUTH } from '../transport';
 
 export async function getModels(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
-	const { baseUrl } = readChatCredentials(await this.getCredentials(CHAT_AUTH.credentialType));
+	const data = await this.getCredentials(CHAT_AUTH.credentialType);
+	// The dropdown says what a run would say, before signing in with a credential that cannot work.
+	const problem = CHAT_AUTH.check(data);
+	if (problem) throw new NodeOperationError(this.getNode(), credentialProblemText(CHAT_AUTH.credentialName, problem));
+	const { baseUrl } = readChatCredentials(data);
 	const body: unknown = await this.helpers.httpRequestWithAuthentication.call(this, CHAT_AUTH.credentialType, {
 		method: 'GET',
 		url: `${baseUrl}/api/models`,

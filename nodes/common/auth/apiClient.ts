@@ -14,12 +14,17 @@
 import type { ICredentialDataDecryptedObject, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
 
 import { RateLimiter } from '../rateLimit';
+import { credentialProblemError, type CredentialProblem } from './credentialCheck';
 import { openTransport, type ConnectionOptions, type HttpClient } from '../transport/httpClient';
 import type { RenewableClient } from '../transport/sendWithRetry';
 import { TransportFailure, type HttpRequest, type HttpResponse } from '../transport/types';
 
 export interface AuthSpec<Credentials> {
 	credentialType: string;
+	/** The credential's name as the user sees it ("Quiva API"), in the words about it. */
+	credentialName: string;
+	/** What makes the credential unusable before anything is sent; checked once per execution. */
+	check: (data: ICredentialDataDecryptedObject) => CredentialProblem | undefined;
 	/** The credential's typed form (read again after each login, which changes its token). */
 	read: (data: ICredentialDataDecryptedObject) => Credentials;
 	/** The headers that authenticate a request. */
@@ -116,6 +121,9 @@ export async function openApiClient<Credentials extends { baseUrl: string; allow
 	given?: ICredentialDataDecryptedObject,
 ): Promise<ApiClient<Credentials>> {
 	const data: ICredentialDataDecryptedObject = given ?? (await context.getCredentials(auth.credentialType));
+	// Before any transport exists: a Base URL that is no http(s) URL or an empty secret sends nothing.
+	const problem = auth.check(data);
+	if (problem) throw credentialProblemError(context.getNode(), auth.credentialName, problem);
 	const { baseUrl, allowUnauthorizedCerts } = auth.read(data);
 	const transport = openTransport(context, { ...connection, credentialType: auth.credentialType, baseUrl, allowUnauthorizedCerts });
 	const limit = connection.maxRequestsPerSecond

@@ -14,6 +14,8 @@ export type SignInFailure =
 	| 'unreachable'
 	/** The server answered the login with an error status. */
 	| 'refused'
+	/** The server has no login route at the Base URL (HTTP 404): the Base URL is wrong, not the secret. */
+	| 'wrongUrl'
 	/** The login succeeded but produced no token or cookie to use. */
 	| 'noSession';
 

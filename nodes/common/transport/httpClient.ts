@@ -238,6 +238,14 @@ function createN8nHelperClient(
 	};
 }
 
+/**
+ * A client for a credential's Test button, which runs outside any execution (no cancel signal, no node
+ * options): the same keep-alive client a run uses, bounded by `timeoutMs` per request.
+ */
+export function openTestTransport(spec: { baseUrl: string; allowUnauthorizedCerts?: boolean; timeoutMs: number }): HttpClient {
+	return createKeepAliveClient({ baseUrl: spec.baseUrl, timeoutMs: spec.timeoutMs, allowUnauthorizedCerts: spec.allowUnauthorizedCerts, maxSockets: 1 });
+}
+
 /** How a node connects for one execution, as chosen in its "Connection" option. */
 export interface ConnectionOptions {
 	transport: 'keepAlive' | 'n8nHelper';

@@ -78,28 +78,40 @@ export function chatSpecs(session: () => E2ESession): void {
 		expect(JSON.stringify(run)).not.toContain(USER.password);
 	});
 
-	test("the credential's Test button passes with a good password or session token and explains bad ones", async () => {
+	test("the credential's Test button says what is wrong: wrong password or session, unreachable, no sign-in route, bad scheme, empty secret", async () => {
 		const requestsBefore = sim.requestCount;
 		const streamsBefore = sim.streams.length;
-		expect(await credential.test()).toMatchObject({ status: 'OK' });
+		expect(await credential.test()).toEqual({ status: 'OK', message: 'Connected: signed in to the chat server' });
 		const token = sim.createSession(USER.id);
-		expect(await credential.test({ ...goodData(), authentication: 'sessionToken', sessionToken: token })).toMatchObject({ status: 'OK' });
+		expect(await credential.test({ ...goodData(), authentication: 'sessionToken', sessionToken: token })).toEqual({ status: 'OK', message: 'Connected: signed in to the chat server' });
 
-		const badPassword = await credential.test({ ...goodData(), password: 'Wrong-Passw0rd!' });
-		expect(badPassword.status).toBe('Error');
-		expect(badPassword.message).toMatch(/sign-in failed/i);
-		expect(badPassword.message).toMatch(/401/);
-		expect(badPassword.message).not.toContain('Wrong-Passw0rd!');
-
-		const staleToken = 'expired0token0value.signature00';
-		const badToken = await credential.test({ ...goodData(), authentication: 'sessionToken', sessionToken: staleToken });
-		expect(badToken).toEqual({ status: 'Error', message: 'The session is not valid: sign in again or paste a fresh session token' });
-
-		const unreachable = await credential.test({ ...goodData(), baseUrl: 'http://127.0.0.1:1' });
-		expect(unreachable.status).toBe('Error');
-		expect(unreachable.message).toMatch(/refused the connection|could not reach/i);
-		expect(unreachable.message).not.toContain(USER.password);
-
+		expect(await credential.test({ ...goodData(), password: 'Wrong-Passw0rd!' })).toEqual({
+			status: 'Error',
+			message: 'Sign-in failed: the server answered HTTP 401 (Invalid email or password – INVALID_EMAIL_OR_PASSWORD). Check the email and password.',
+		});
+		expect(await credential.test({ ...goodData(), authentication: 'sessionToken', sessionToken: 'expired0token0value.signature00' })).toEqual({
+			status: 'Error',
+			message: 'The session token is not valid: it expired (after 7 days) or was signed out. Paste a fresh one from a signed-in browser.',
+		});
+		expect(await credential.test({ ...goodData(), baseUrl: 'http://127.0.0.1:1' })).toEqual({
+			status: 'Error',
+			message: "Could not reach the chat server to sign in: the connection was refused (ECONNREFUSED). Check the Base URL's host and port and that the server is running.",
+		});
+		// A 404 means the Base URL is wrong, not the password.
+		expect(await credential.test({ ...goodData(), baseUrl: `${sim.url}/app` })).toEqual({
+			status: 'Error',
+			message: 'Sign-in failed: this server has no sign-in route here (HTTP 404 on POST /api/auth/sign-in/email). Check the Base URL.',
+		});
+		const requestsBeforeChecks = sim.requestCount;
+		expect(await credential.test({ ...goodData(), baseUrl: 'localhost:3026' })).toEqual({
+			status: 'Error',
+			message: 'Chat API credential: Base URL must start with http:// or https://',
+		});
+		expect(await credential.test({ ...goodData(), authentication: 'sessionToken', sessionToken: '' })).toEqual({
+			status: 'Error',
+			message: 'Chat API credential: Session Token is empty',
+		});
+		expect(sim.requestCount).toBe(requestsBeforeChecks);
 		// The Test button reached the server, and never sent a message.
 		expect(sim.requestCount).toBeGreaterThan(requestsBefore);
 		expect(sim.streams.length).toBe(streamsBefore);
@@ -230,6 +242,20 @@ export function chatSpecs(session: () => E2ESession): void {
 			expect(error.message).toMatch(/^Sign-in failed: the server answered HTTP 401/);
 			expect(JSON.stringify(run)).not.toContain('Wrong-Passw0rd!');
 			expect(sim.streams.length).toBe(streamsBefore);
+		} finally {
+			credential = await session().addCredential('chatApi', 'Chat account', goodData());
+		}
+	});
+
+	test('a credential that cannot work: the run fails naming the credential and field, not even a sign-in', async () => {
+		const requestsBefore = sim.requestCount;
+		// Runs bind to the credential added last: the broken one here, the good one again afterwards.
+		await session().addCredential('chatApi', 'Chat broken', { ...goodData(), baseUrl: sim.url.replace('http:', 'ftp:') });
+		try {
+			const run = await session().runWorkflow(loadExample(EXAMPLE));
+			expect(run.status).toBe('error');
+			expect(errorOf(run).message).toBe('Chat API credential: Base URL must start with http:// or https://');
+			expect(sim.requestCount).toBe(requestsBefore);
 		} finally {
 			credential = await session().addCredential('chatApi', 'Chat account', goodData());
 		}

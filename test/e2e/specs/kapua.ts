@@ -50,14 +50,37 @@ export function kapuaSpecs(session: () => E2ESession): void {
 		]);
 	});
 
-	test("the credential's Test button passes with a good password and explains a wrong one", async () => {
-		expect(await credential.test()).toMatchObject({ status: 'OK' });
-		expect(await credential.test({ ...goodData(), authentication: 'apiKey', apiKey: KAPUA_DEFAULTS.apiKey })).toMatchObject({ status: 'OK' });
+	test("the credential's Test button says what is wrong: wrong password, token or Base URL, unreachable, bad scheme, empty secret", async () => {
+		const publishedBefore = sim.published.length;
+		expect(await credential.test()).toEqual({ status: 'OK', message: 'Connected: logged in to Kapua' });
+		expect(await credential.test({ ...goodData(), authentication: 'apiKey', apiKey: KAPUA_DEFAULTS.apiKey })).toEqual({ status: 'OK', message: 'Connected: logged in to Kapua' });
+		expect(await credential.test(kapuaCredentialData(sim, 'accessToken'))).toEqual({ status: 'OK', message: 'Connected: Kapua accepted the access token' });
+
 		const bad = await credential.test({ ...goodData(), password: 'Wrong-Passw0rd!' });
-		expect(bad.status).toBe('Error');
-		expect(bad.message.length).toBeGreaterThan(0);
-		expect(bad.message).not.toContain('Wrong-Passw0rd!');
-		expect(sim.published).toHaveLength(0);
+		expect(bad).toEqual({
+			status: 'Error',
+			message: 'Kapua rejected the login: wrong user name, password or API key, or the user is disabled or expired (HTTP 401)',
+		});
+		expect(await credential.test(kapuaCredentialData(sim, 'accessToken', { accessToken: 'eyJ.invalid.token' }))).toEqual({
+			status: 'Error',
+			message: 'Kapua refused the access token: it expired or was invalidated; paste a new one (HTTP 401)',
+		});
+		expect(await credential.test({ ...goodData(), baseUrl: 'http://127.0.0.1:1/v1' })).toEqual({
+			status: 'Error',
+			message: "Could not reach Kapua to log in: the connection was refused (ECONNREFUSED). Check the Base URL's host and port and that the server is running.",
+		});
+		expect(await credential.test({ ...goodData(), baseUrl: `${sim.url}/v2` })).toEqual({
+			status: 'Error',
+			message: 'Kapua login failed: the server has no login route at this Base URL (HTTP 404 on POST /authentication/user). Check the Base URL, including the version path such as /v1',
+		});
+		const requestsBeforeChecks = sim.requestCount;
+		expect(await credential.test({ ...goodData(), baseUrl: `ftp://${sim.url.slice('http://'.length)}/v1` })).toEqual({
+			status: 'Error',
+			message: 'Eclipse Kapua API credential: Base URL must start with http:// or https://',
+		});
+		expect(await credential.test({ ...goodData(), password: '' })).toEqual({ status: 'Error', message: 'Eclipse Kapua API credential: Password is empty' });
+		expect(sim.requestCount).toBe(requestsBeforeChecks);
+		expect(sim.published.length).toBe(publishedBefore);
 	});
 
 	test('bad input: a wildcard channel fails the run with the field named and nothing published', async () => {
@@ -93,6 +116,20 @@ export function kapuaSpecs(session: () => E2ESession): void {
 			expect(error.message).toBe('Kapua rejected the login: wrong user name, password or API key, or the user is disabled or expired (HTTP 401)');
 			expect(JSON.stringify(run)).not.toContain('Wrong-Passw0rd!');
 			expect(sim.published).toHaveLength(0);
+		} finally {
+			credential = await session().addCredential('kapuaApi', 'Kapua account', goodData());
+		}
+	});
+
+	test('a credential that cannot work: the run fails naming the credential and field, not even a login', async () => {
+		const requestsBefore = sim.requestCount;
+		// Runs bind to the credential added last: the broken one here, the good one again afterwards.
+		await session().addCredential('kapuaApi', 'Kapua broken', { ...goodData(), apiKey: '', authentication: 'apiKey' });
+		try {
+			const run = await session().runWorkflow(loadExample(EXAMPLE));
+			expect(run.status).toBe('error');
+			expect(errorOf(run).message).toBe('Eclipse Kapua API credential: API Key is empty');
+			expect(sim.requestCount).toBe(requestsBefore);
 		} finally {
 			credential = await session().addCredential('kapuaApi', 'Kapua account', goodData());
 		}

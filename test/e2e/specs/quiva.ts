@@ -65,23 +65,38 @@ export function quivaSpecs(session: () => E2ESession): void {
 		expect(sim.authHeadersSeen.every((seen) => seen.apiKey === QUIVA_DEFAULTS.apiKey)).toBe(true);
 	});
 
-	test("the credential's Test button passes with a good API key or token and explains a bad one", async () => {
-		expect(await credential.test()).toEqual({ status: 'OK', message: 'Connection successful!' });
-		expect(await credential.test(quivaCredentialData(sim, 'bearerToken'))).toMatchObject({
-			status: 'OK',
-		});
+	test("the credential's Test button says what is wrong: wrong key, unreachable or wrong Base URL, bad scheme, empty key", async () => {
+		const requestsBefore = sim.requestCount;
+		expect(await credential.test()).toEqual({ status: 'OK', message: 'Connected: the quiva.ai Gateway accepted the API key' });
+		expect(await credential.test(quivaCredentialData(sim, 'bearerToken'))).toEqual({ status: 'OK', message: 'Connected: the quiva.ai Gateway accepted the token' });
 
 		const bad = await credential.test({ ...goodData(), apiKey: 'expired-key' });
-		expect(bad.status).toBe('Error');
-		expect(bad.message).toMatch(/unauthori[sz]ed|authori[sz]ation failed|401/i);
-		expect(bad.message).not.toContain('expired-key');
+		expect(bad).toEqual({
+			status: 'Error',
+			message: 'Authentication failed: the gateway rejected the API key or token (HTTP 401). Check the Quiva API credential; API keys expire after 3 months.',
+		});
 
-		const unreachable = await credential.test({ ...goodData(), baseUrl: 'http://127.0.0.1:1' });
-		expect(unreachable.status).toBe('Error');
-		expect(unreachable.message).toMatch(/ECONNREFUSED|connect/i);
-		// The Test button lists streams: it must never publish.
+		expect(await credential.test({ ...goodData(), baseUrl: 'http://127.0.0.1:1' })).toEqual({
+			status: 'Error',
+			message: "Could not reach the quiva.ai Gateway: the connection was refused (ECONNREFUSED). Check the Base URL's host and port and that the server is running.",
+		});
+		expect(await credential.test({ ...goodData(), baseUrl: `${sim.url}/gateway` })).toEqual({
+			status: 'Error',
+			message:
+				"The server at the Base URL is not the quiva.ai Gateway, or the Base URL's path is wrong: it has no /storage/streams route (HTTP 404 on GET /storage/streams). Check the Base URL.",
+		});
+		const requestsBeforeChecks = sim.requestCount;
+		expect(await credential.test({ ...goodData(), baseUrl: sim.url.replace('http:', 'ftp:') })).toEqual({
+			status: 'Error',
+			message: 'Quiva API credential: Base URL must start with http:// or https://',
+		});
+		expect(await credential.test({ ...goodData(), apiKey: '' })).toEqual({ status: 'Error', message: 'Quiva API credential: API Key is empty' });
+		// The field checks sent nothing; the Test button never publishes.
+		expect(sim.requestCount).toBe(requestsBeforeChecks);
+		expect(sim.requestCount).toBeGreaterThan(requestsBefore);
 		expect(sim.received).toHaveLength(0);
 	});
+
 
 	test('bad input: a wildcard subject fails the run with the field named and nothing sent', async () => {
 		const run = await session().runWorkflow(withParameters(loadExample(EXAMPLE), NODE, { subject: 'orders.*' }));
@@ -100,8 +115,9 @@ export function quivaSpecs(session: () => E2ESession): void {
 		expect(run.status).toBe('error');
 		const error = errorOf(run);
 		expect(error.node?.name).toBe(NODE);
-		expect(error.message).toMatch(/server failed to process the request/i);
+		expect(error.message).toMatch(/^The server failed to process the request; the server may have received the message \[item \d+\]$/);
 		expect(String(error.description)).toContain('HTTP 500');
+		expect(String(error.description)).toContain('Turn on the Retry on Server Errors option');
 		expect(String(error.description)).toContain('JetStream not available');
 		expect(String(error.description)).not.toContain(QUIVA_DEFAULTS.apiKey);
 		expect(sim.received).toHaveLength(0);
@@ -109,5 +125,21 @@ export function quivaSpecs(session: () => E2ESession): void {
 		const requests = sim.requestCount - requestsBefore;
 		expect(requests).toBeGreaterThanOrEqual(1);
 		expect(requests).toBeLessThanOrEqual(SAMPLE_ORDERS.length);
+	});
+
+	test('a credential that cannot work: the run fails naming the credential and field, nothing sent', async () => {
+		const requestsBefore = sim.requestCount;
+		// Runs bind to the credential added last: the broken one here, the good one again afterwards.
+		await session().addCredential('quivaApi', 'Quiva broken', { ...goodData(), baseUrl: sim.url.replace('http://', '') });
+		try {
+			const run = await session().runWorkflow(loadExample(EXAMPLE));
+			expect(run.status).toBe('error');
+			const error = errorOf(run);
+			expect(error.message).toBe('Quiva API credential: Base URL must start with http:// or https://');
+			expect(String(error.description)).toMatch(/^Nothing was sent: the credential is checked before the first request/);
+			expect(sim.requestCount).toBe(requestsBefore);
+		} finally {
+			credential = await session().addCredential('quivaApi', 'Quiva account', goodData());
+		}
 	});
 }
