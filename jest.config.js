@@ -1,9 +1,9 @@
-/** Unit and workflow tests. The real-n8n end-to-end suite has its own config (jest.e2e.config.js). */
+/** Unit and workflow tests. The real-n8n end-to-end, fault and real-browser suites have their own configs. */
 module.exports = {
 	testEnvironment: 'node',
 	roots: ['<rootDir>/test'],
 	testMatch: ['**/*.test.ts'],
-	testPathIgnorePatterns: ['/test/e2e/', '/test/faults/'],
+	testPathIgnorePatterns: ['/test/e2e/', '/test/faults/', '/test/ui/'],
 	setupFiles: ['<rootDir>/test/setup/quiet-n8n-logger.js'],
 	transform: {
 		// Type checking is done once by `tsc` in `npm run lint`; tests only transpile.
