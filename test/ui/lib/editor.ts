@@ -223,8 +223,16 @@ export class Editor {
 	 * Returns the banner, its "More details" opened, once it says what `expect` waits for.
 	 */
 	async saveAndTestCredential(expect: 'success' | 'failure'): Promise<CredentialTestOutcome> {
-		await this.page.click(`${credentialModal} [data-test-id=credential-save-button]`);
+		await this.saveCredential();
 		return await this.credentialTestOutcome(expect);
+	}
+
+	/** Save, and wait for the server to store it (creating a credential tests it too; changing one does not). */
+	async saveCredential(): Promise<void> {
+		const stored = this.page.waitForResponse((response) => /\/rest\/credentials(\/[^/]+)?$/.test(new URL(response.url()).pathname) && ['POST', 'PATCH'].includes(response.request().method()));
+		await this.page.click(`${credentialModal} [data-test-id=credential-save-button]`);
+		const response = await stored;
+		if (!response.ok()) throw new Error(`saving the credential failed: HTTP ${response.status()}`);
 	}
 
 	/** The banner's Retry, which tests the credential again with what the dialog holds now. */
@@ -237,7 +245,16 @@ export class Editor {
 		const words = { success: 'Connection tested successfully', failure: 'Couldn’t connect with these settings' };
 		const read = () => this.page.$eval(credentialDialog, (element) => (element as HTMLElement).innerText);
 		await this.page
-			.waitForFunction((selector, text) => document.querySelector(selector)?.textContent?.includes(text), { timeout: 30_000 }, credentialDialog, words[expect])
+			// innerText: only what is shown (the dialog keeps a hidden success text); "Retrying" means still testing.
+			.waitForFunction(
+				(selector, text) => {
+					const shown = (document.querySelector(selector) as HTMLElement | null)?.innerText ?? '';
+					return shown.includes(text) && !shown.includes('Retrying');
+				},
+				{ timeout: 30_000 },
+				credentialDialog,
+				words[expect],
+			)
 			.catch(() => undefined);
 		const dialog = await read();
 		const ok = dialog.includes(words.success);
@@ -256,8 +273,11 @@ export class Editor {
 		return { ok, text };
 	}
 
+	/** Closes the credential dialog, unless n8n already did (it closes it after a save that tests well). */
 	async closeCredentialDialog(): Promise<void> {
-		await this.page.click(`${credentialModal} .el-dialog__headerbtn`);
+		await sleep(500);
+		const close = await this.page.$(`${credentialModal} .el-dialog__headerbtn`);
+		if (close && (await close.isVisible())) await close.click().catch(() => undefined);
 		await this.page.waitForSelector(credentialModal, { hidden: true });
 	}
 
@@ -271,7 +291,8 @@ export class Editor {
 			items.filter((item) => (item as HTMLElement).offsetParent !== null).map((item) => (item as HTMLElement).innerText.trim().split('\n')[0]),
 		);
 		await this.page.keyboard.press('Escape');
-		return options;
+		// No options: say what the field shows instead (e.g. "Error fetching options from ..."), for the failure message.
+		return options.length > 0 ? options : [`(no options; the field shows: ${await this.parameterText(parameter)})`];
 	}
 
 	/** Text of the open node panel's parameter area, e.g. to read a dropdown's error. */
@@ -304,7 +325,9 @@ export class Editor {
 
 	async screenshot(file: string): Promise<void> {
 		fs.mkdirSync(path.dirname(file), { recursive: true });
-		await sleep(300); // let the panel's transition finish
+		// Toasts ("Credential saved") would cover the panel in the picture; a user closes them too.
+		for (const close of await this.page.$$('.el-notification .el-notification__closeBtn')) await close.click().catch(() => undefined);
+		await sleep(600); // let the panel's and the toasts' transitions finish
 		await this.page.screenshot({ path: file as `${string}.png` });
 	}
 
