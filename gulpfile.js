@@ -1,4 +1,5 @@
-// Copies what tsc does not: node icons and codex (*.node.json) files, next to the compiled nodes.
+// Copies what tsc does not: node icons, codex (*.node.json) files and output schemas (__schema__/*.json,
+// served by n8n at /schemas/<package>.<node>/<version>.json), next to the compiled nodes.
 const { rmSync } = require('node:fs');
 const { src, dest } = require('gulp');
 
@@ -8,7 +9,7 @@ async function clean() {
 }
 
 function buildAssets() {
-	return src(['nodes/**/*.{png,svg}', 'nodes/**/*.node.json', 'credentials/**/*.{png,svg}'], {
+	return src(['nodes/**/*.{png,svg}', 'nodes/**/*.node.json', 'nodes/**/__schema__/**/*.json', 'credentials/**/*.{png,svg}'], {
 		base: '.',
 		encoding: false,
 	}).pipe(dest('dist'));

@@ -1,9 +1,9 @@
-/** Unit and workflow tests. The real-n8n end-to-end suite has its own config (jest.e2e.config.js). */
+/** Unit and workflow tests. The real-n8n end-to-end, fault and real-browser suites have their own configs. */
 module.exports = {
 	testEnvironment: 'node',
 	roots: ['<rootDir>/test'],
 	testMatch: ['**/*.test.ts'],
-	testPathIgnorePatterns: ['/test/e2e/', '/test/faults/', '/test/queue/'],
+	testPathIgnorePatterns: ['/test/e2e/', '/test/faults/', '/test/queue/', '/test/ui/'],
 	setupFiles: ['<rootDir>/test/setup/quiet-n8n-logger.js'],
 	// Nothing outside the repository and one temp folder that the run removes (test/setup/temp-folders.js):
 	// jest's cache in node_modules, n8n's user folder and TMPDIR in that temp folder.

@@ -38,7 +38,8 @@ export interface ExecutionError {
 	[key: string]: unknown;
 }
 
-const OWNER = { email: 'e2e-owner@example.com', firstName: 'E2E', lastName: 'Owner', password: 'E2e-only-Password-1' };
+/** The owner account `setupOwner` creates; the UI test signs in with it. */
+export const OWNER = { email: 'e2e-owner@example.com', firstName: 'E2E', lastName: 'Owner', password: 'E2e-only-Password-1' };
 const BROWSER_ID = 'n8n-nodes-stream-messaging-e2e';
 
 export class N8nApi {

@@ -1,0 +1,376 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+// The functions given to page.evaluate and waitForFunction run in the browser, on its DOM.
+/**
+ * The package as a new user meets it: a real n8n 2.41 installed from our own `npm pack` tarball, its
+ * editor in the system's Chromium. The user finds each node in the node panel, opens it, creates its
+ * credential and presses Test with a wrong and then a right secret (against the loopback simulators),
+ * loads Chat Message's Model list, runs one example workflow per node from the editor and reads the output.
+ * Any uncaught error of the page fails the test it happened in.
+ *
+ * The screenshots the README shows are saved here, into docs/images/, so they show what a user will see.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { REPO_ROOT } from '../e2e/lib/cache';
+import { OWNER } from '../e2e/lib/restApi';
+import { openSession, type E2ESession } from '../e2e/lib/session';
+import { loadExample } from '../e2e/lib/workflows';
+import { CHAT_DEFAULTS, startChatSimulator, type ChatSimulator } from '../simulators/chat';
+import { chatCredentialData, kapuaCredentialData, quivaCredentialData } from '../simulators/credentials';
+import { KAPUA_DEFAULTS, startKapuaSimulator, type KapuaSimulator } from '../simulators/kapua';
+import { QUIVA_DEFAULTS, startQuivaSimulator, type QuivaSimulator } from '../simulators/quiva';
+import { launchBrowser, type EditorBrowser } from './lib/browser';
+import { Editor } from './lib/editor';
+
+const IMAGES = path.join(REPO_ROOT, 'docs', 'images');
+
+interface Simulators {
+	quiva: QuivaSimulator;
+	kapua: KapuaSimulator;
+	chat: ChatSimulator;
+}
+
+/** One node as the user meets it: its names, its credential's form, its example workflow. */
+interface NodeSpec {
+	displayName: string;
+	/** The folder under nodes/, whose codex lists the aliases the panel's search must find. */
+	folder: string;
+	/** Short file-name stem for the screenshots. */
+	slug: string;
+	credential: {
+		/** Form fields a user types, with the right secret. */
+		right(sims: Simulators): Record<string, string>;
+		/** The one field that holds the secret, and a wrong value for it. */
+		secretField: string;
+		wrongSecret: string;
+		/** The API data of the same credential, for the example workflow's run. */
+		apiData(sims: Simulators): Record<string, unknown>;
+		type: string;
+		name: string;
+	};
+	example: string;
+	/** The node of the example whose output the test reads, and what it must show. */
+	check(output: { headers: string[]; rows: string[][]; itemCount: string }, sims: Simulators): void;
+}
+
+const NODES: NodeSpec[] = [
+	{
+		displayName: 'Quiva Stream Publish',
+		folder: 'QuivaStreamPublish',
+		slug: 'quiva-stream-publish',
+		credential: {
+			type: 'quivaApi',
+			name: 'Quiva account',
+			right: (sims) => ({ baseUrl: sims.quiva.url, apiKey: QUIVA_DEFAULTS.apiKey }),
+			secretField: 'apiKey',
+			wrongSecret: 'wrong-quiva-key-0000',
+			apiData: (sims) => quivaCredentialData(sims.quiva),
+		},
+		example: 'quiva-stream-publish.json',
+		check(output, sims) {
+			expect(output.itemCount).toBe(`${sims.quiva.received.length} items`);
+			expect(output.headers).toEqual(expect.arrayContaining(['stream', 'subject', 'published', 'status']));
+			const column = (name: string) => output.rows.map((row) => row[output.headers.indexOf(name)]);
+			expect(new Set(column('published'))).toEqual(new Set(['true']));
+			// Items of different subjects go out in parallel: the same subjects, not the same arrival order.
+			expect(column('subject').sort()).toEqual(sims.quiva.received.map((message) => message.subject).sort());
+		},
+	},
+	{
+		displayName: 'Kapua Publish',
+		folder: 'KapuaPublish',
+		slug: 'kapua-publish',
+		credential: {
+			type: 'kapuaApi',
+			name: 'Kapua account',
+			right: (sims) => ({ baseUrl: `${sims.kapua.url}/v1`, username: KAPUA_DEFAULTS.username, password: KAPUA_DEFAULTS.password }),
+			secretField: 'password',
+			wrongSecret: 'Wrong-Passw0rd!',
+			apiData: (sims) => kapuaCredentialData(sims.kapua),
+		},
+		example: 'kapua-publish.json',
+		check(output, sims) {
+			expect(output.itemCount).toBe(`${sims.kapua.published.length} items`);
+			expect(output.headers).toEqual(expect.arrayContaining(['topic', 'clientId', 'channel', 'published', 'status']));
+			const column = (name: string) => output.rows.map((row) => row[output.headers.indexOf(name)]);
+			expect(new Set(column('published'))).toEqual(new Set(['true']));
+			expect(column('clientId').sort()).toEqual(sims.kapua.published.map((message) => String(message.clientId)).sort());
+			expect(column('channel').sort()).toEqual(sims.kapua.published.map((message) => message.semanticParts.join('/')).sort());
+		},
+	},
+	{
+		displayName: 'Chat Message',
+		folder: 'ChatMessage',
+		slug: 'chat-message',
+		credential: {
+			type: 'chatApi',
+			name: 'Chat account',
+			right: (sims) => ({ baseUrl: sims.chat.url, email: CHAT_DEFAULTS.user.email, password: CHAT_DEFAULTS.user.password }),
+			secretField: 'password',
+			wrongSecret: 'not the password',
+			apiData: (sims) => chatCredentialData(sims.chat),
+		},
+		example: 'chat-message.json',
+		check(output, sims) {
+			expect(output.itemCount).toBe('1 item');
+			expect(output.headers).toEqual(expect.arrayContaining(['chatId', 'text', 'complete', 'model']));
+			const row = output.rows[0];
+			// The table shows the text with its spaces collapsed and trimmed, as HTML does.
+			expect(row[output.headers.indexOf('text')]).toBe(sims.chat.replyText().replace(/\s+/g, ' ').trim());
+			expect(row[output.headers.indexOf('complete')]).toBe('true');
+		},
+	},
+];
+
+/** The codex's aliases: what n8n's search matches besides the name. */
+function aliasesOf(spec: NodeSpec): string[] {
+	const codex = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'nodes', spec.folder, `${spec.folder}.node.json`), 'utf8')) as { alias?: string[] };
+	return codex.alias ?? [];
+}
+
+/** Full name, first word, a prefix of two words as one types them ("chat mes"), and every alias. */
+function queriesFor(spec: NodeSpec): string[] {
+	const words = spec.displayName.split(' ');
+	const typed = words.length > 1 ? `${words[0].toLowerCase()} ${words[1].slice(0, 3).toLowerCase()}` : undefined;
+	return [...new Set([spec.displayName, words[0], ...(typed ? [typed] : []), ...aliasesOf(spec)])];
+}
+
+let session: E2ESession | undefined;
+let sims: Simulators | undefined;
+let chromium: EditorBrowser | undefined;
+let editor: Editor;
+
+const current = () => {
+	if (!session || !sims || !chromium) throw new Error('the n8n session, simulators or browser did not start (see beforeAll)');
+	return { session, sims, chromium };
+};
+
+beforeAll(async () => {
+	session = await openSession({ label: 'ui' });
+	const [quiva, kapua, chat] = await Promise.all([startQuivaSimulator(), startKapuaSimulator(), startChatSimulator()]);
+	sims = { quiva, kapua, chat };
+	chromium = await launchBrowser();
+	editor = new Editor(chromium.page, session.server.url);
+	await editor.signIn(OWNER.email, OWNER.password);
+});
+
+afterAll(async () => {
+	await chromium?.close();
+	await Promise.all(Object.values(sims ?? {}).map((sim: { close(): Promise<void> }) => sim.close()));
+	await session?.close();
+});
+
+afterEach(() => {
+	// An uncaught error in the editor fails the test it happened in.
+	expect(chromium?.takePageErrors() ?? []).toEqual([]);
+});
+
+/** A new workflow holding a Manual Trigger, as a user starts one; the node panel then says "What happens next?". */
+async function workflowWithTrigger(): Promise<void> {
+	await editor.newWorkflow();
+	await editor.openNodePanel();
+	await editor.addNodeFromPanel('Manual Trigger');
+	await editor.closeNodeDetails();
+}
+
+/** Every query that does not list the node, as "query" → what was listed; empty when all found it. */
+async function missedQueries(spec: NodeSpec, listedName = spec.displayName): Promise<Record<string, string[]>> {
+	const missed: Record<string, string[]> = {};
+	for (const query of queriesFor(spec)) {
+		const listed = await editor.search(query, listedName);
+		if (!listed.includes(listedName)) missed[query] = listed.slice(0, 10);
+	}
+	return missed;
+}
+
+describe('the node panel finds every node by its name, first word and aliases', () => {
+	test('in the first-node panel of an empty workflow', async () => {
+		await editor.newWorkflow();
+		expect(await editor.openNodePanel()).toBe('What triggers this workflow?');
+		for (const spec of NODES) expect({ node: spec.displayName, missed: await missedQueries(spec) }).toEqual({ node: spec.displayName, missed: {} });
+		await editor.closeNodePanel();
+	});
+
+	test('in "What happens next?" and in its "Action in an app"', async () => {
+		await workflowWithTrigger();
+
+		expect(await editor.openNodePanel()).toBe('What happens next?');
+		for (const spec of NODES) expect({ node: spec.displayName, missed: await missedQueries(spec) }).toEqual({ node: spec.displayName, missed: {} });
+		await editor.search('publish', 'Kapua Publish');
+		await editor.screenshot(path.join(IMAGES, 'node-panel.png'));
+
+		await editor.openPanelEntry('Action in an app');
+		for (const spec of NODES) expect({ node: spec.displayName, missed: await missedQueries(spec) }).toEqual({ node: spec.displayName, missed: {} });
+		await editor.closeNodePanel();
+	});
+
+	test("as AI Agent tools, in the agent's Tool slot", async () => {
+		await workflowWithTrigger();
+		await editor.openNodePanel();
+		await editor.addNodeFromPanel('AI Agent');
+		await editor.closeNodeDetails();
+		await editor.openNodePanelFromHandle('AI Agent', 'inputs/ai_tool/0');
+		for (const spec of NODES) {
+			const tool = `${spec.displayName} Tool`;
+			expect({ query: spec.displayName, listed: (await editor.search(spec.displayName, tool)).includes(tool) }).toEqual({ query: spec.displayName, listed: true });
+		}
+		// The tool variant is where the model may fill parameters in.
+		await editor.addNodeFromPanel('Chat Message Tool');
+		expect(await editor.fromAiButtons()).toBeGreaterThan(0);
+		await editor.closeNodeDetails();
+	});
+});
+
+describe.each(NODES)('$displayName in the editor', (spec) => {
+	test('opens its panel, with no AI-only button on the plain node, and its credential Test says whether the secret is right', async () => {
+		const { sims } = current();
+		await workflowWithTrigger();
+		await editor.openNodePanel();
+		await editor.addNodeFromPanel(spec.displayName);
+
+		expect((await editor.parameterNames()).length).toBeGreaterThan(0);
+		// "Let the model define this parameter" does nothing outside an agent's tool slot.
+		expect(await editor.fromAiButtons()).toBe(0);
+
+		await editor.createCredentialFromNode();
+		const right = spec.credential.right(sims);
+		for (const [field, value] of Object.entries(right)) {
+			await editor.fillCredentialField(field, field === spec.credential.secretField ? spec.credential.wrongSecret : value);
+		}
+		const wrong = await editor.saveAndTestCredential('failure');
+		expect(wrong).toEqual({ ok: false, text: expect.stringContaining('Couldn’t connect with these settings') });
+		expect(wrong.text).not.toContain(spec.credential.wrongSecret);
+		if (spec.slug === 'chat-message') await editor.screenshot(path.join(IMAGES, 'credential-test.png'));
+
+		// The user fixes the secret and presses the banner's Retry (the dialog's Test, with what the form
+		// holds), then saves; n8n closes the dialog itself once a save tests well.
+		await editor.fillCredentialField(spec.credential.secretField, right[spec.credential.secretField]);
+		const fixed = await editor.retryCredentialTest('success');
+		expect(fixed).toEqual({ ok: true, text: expect.stringContaining('Connection tested successfully') });
+		await editor.saveCredential();
+		await editor.closeCredentialDialog();
+		await editor.screenshot(path.join(IMAGES, `${spec.slug}-node.png`));
+		await editor.closeNodeDetails();
+	});
+});
+
+test("Chat Message's Model list comes from the chat server", async () => {
+	const { sims } = current();
+	// The credential saved by the test above; the panel is opened afresh (see the skipped in-place case).
+	await workflowWithTrigger();
+	await editor.openNodePanel();
+	await editor.addNodeFromPanel('Chat Message');
+	const models = await editor.dropdownOptions('model');
+	// Listed as the node words them: "GPT-4o (openai)".
+	expect(models).toEqual(expect.arrayContaining(CHAT_DEFAULTS.models.map((model) => `${model.name} (${model.provider})`)));
+	expect(sims.chat.requests.some((request) => request.path === '/api/models')).toBe(true);
+	await editor.closeNodeDetails();
+});
+
+describe.each(NODES)('$displayName runs from the editor', (spec) => {
+	test(`the example ${spec.example} runs, and the node's output shows what the simulator received`, async () => {
+		const { session, sims } = current();
+		await session.addCredential(spec.credential.type, spec.credential.name, spec.credential.apiData(sims));
+		const id = await session.importWorkflow(loadExample(spec.example));
+		await editor.openWorkflow(id);
+		const said = await editor.executeWorkflow();
+		expect(said).toMatch(/executed successfully/i);
+		await editor.openNodeDetails(spec.displayName);
+		const output = await editor.outputTable();
+		spec.check(output, sims);
+		await editor.screenshot(path.join(IMAGES, `${spec.slug}-output.png`));
+		await editor.closeNodeDetails();
+	});
+});
+
+test('every output schema the editor asked for was there (nodes/*/__schema__)', () => {
+	const { chromium } = current();
+	const ours = chromium.schemaRequests.filter((request) => request.url.includes('/schemas/n8n-nodes-stream-messaging.'));
+	expect(ours.filter((request) => request.status !== 200)).toEqual([]);
+});
+
+// Issue 13 asks each credential's Test to say what is wrong in words that help fix it. Today the Test is
+// each credential's declarative `test` request, which n8n words itself ("Authorization failed - please
+// check your credentials", "ECONNREFUSED", "Unauthorized"); our own messages reach only n8n's log. The fix
+// is in credentials/*.ts and the nodes' `testedBy` (n8n's credentialTest methods), which another change is
+// refactoring now: enable this block with that change.
+describe.skip('credential Test wording (issue 13, needs credentials/ change)', () => {
+	/** Opens a fresh credential dialog of the node's type, fills it and returns what Test said. */
+	async function testCredential(spec: NodeSpec, fields: Record<string, string>): Promise<string> {
+		await workflowWithTrigger();
+		await editor.openNodePanel();
+		await editor.addNodeFromPanel(spec.displayName);
+		await editor.page.click('[data-test-id=node-credentials-select]');
+		// "Create new credential" from the slot's dropdown (one of this type exists by now).
+		const create = await editor.page.waitForFunction(() => [...document.querySelectorAll('li')].find((item) => /Create new credential/i.test(item.textContent ?? '')) ?? null);
+		await (create.asElement() as unknown as { click(): Promise<void> }).click();
+		for (const [field, value] of Object.entries(fields)) await editor.fillCredentialField(field, value);
+		const { text } = await editor.saveAndTestCredential('failure');
+		await editor.closeCredentialDialog();
+		await editor.closeNodeDetails();
+		return text;
+	}
+	const [quiva, kapua, chat] = NODES;
+
+	test('Quiva: a wrong or expired API key is named as such, with the HTTP code', async () => {
+		const text = await testCredential(quiva, { ...quiva.credential.right(current().sims), apiKey: quiva.credential.wrongSecret });
+		expect(text).toMatch(/API key/i);
+		expect(text).toMatch(/wrong|expired|rejected/i);
+		expect(text).toContain('401');
+		expect(text).not.toContain(quiva.credential.wrongSecret);
+	});
+
+	test('Kapua: a wrong password says user name, password or API key, with the HTTP code', async () => {
+		const text = await testCredential(kapua, { ...kapua.credential.right(current().sims), password: kapua.credential.wrongSecret });
+		expect(text).toContain('wrong user name, password or API key');
+		expect(text).toContain('HTTP 401');
+		expect(text).not.toMatch(/Authorization failed - please check your credentials/);
+	});
+
+	test('Kapua: an unreachable Base URL says so, with the socket code', async () => {
+		const text = await testCredential(kapua, { ...kapua.credential.right(current().sims), baseUrl: 'http://127.0.0.1:9/v1' });
+		expect(text).toMatch(/could not reach Kapua/i);
+		expect(text).toMatch(/Base URL/);
+		expect(text).toContain('ECONNREFUSED');
+	});
+
+	test('Chat: a wrong password says email and password, with the HTTP code', async () => {
+		const text = await testCredential(chat, { ...chat.credential.right(current().sims), password: chat.credential.wrongSecret });
+		expect(text).toMatch(/email and password/i);
+		expect(text).toContain('401');
+		expect(text).not.toContain(chat.credential.wrongSecret);
+	});
+
+	test('Chat: a server with no sign-in route is a wrong Base URL, not a wrong password', async () => {
+		// The Quiva simulator answers 404 to /api/auth/sign-in/email: a real server, the wrong one.
+		const text = await testCredential(chat, { ...chat.credential.right(current().sims), baseUrl: current().sims.quiva.url });
+		expect(text).toMatch(/no sign-in route/i);
+		expect(text).toMatch(/Base URL/);
+		expect(text).toContain('404');
+		expect(text).not.toMatch(/Check the email and password/);
+	});
+});
+
+// Issue 13, point 3: after the credential is fixed in place, the Model dropdown keeps "Error fetching
+// options from Chat Message" until the panel is reopened. The cure is in the node's description
+// (nodes/ChatMessage, being refactored now); enable this with it.
+test.skip('Chat Message: the Model list loads once the credential is fixed, without reopening the panel (issue 13, needs nodes/ change)', async () => {
+	const { sims } = current();
+	await workflowWithTrigger();
+	await editor.openNodePanel();
+	await editor.addNodeFromPanel('Chat Message');
+	await editor.page.click('[data-test-id=credential-edit-button]');
+	await editor.page.waitForSelector('[data-test-id=credential-edit-dialog]', { visible: true });
+	await editor.fillCredentialField('password', 'not the password');
+	await editor.saveCredential();
+	await editor.retryCredentialTest('failure');
+	expect(await editor.dropdownOptions('model')).toEqual([]);
+	await editor.fillCredentialField('password', CHAT_DEFAULTS.user.password);
+	await editor.saveCredential();
+	await editor.retryCredentialTest('success');
+	await editor.closeCredentialDialog();
+	expect(await editor.dropdownOptions('model')).toEqual(expect.arrayContaining(CHAT_DEFAULTS.models.map((model) => `${model.name} (${model.provider})`)));
+	expect(sims.chat.requests.length).toBeGreaterThan(0);
+});
