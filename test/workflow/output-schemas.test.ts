@@ -101,6 +101,18 @@ describe('what each node really outputs matches its schema', () => {
 		expect(invalidItems('kapuaPublish', output.map((item) => item.json))).toEqual([]);
 	});
 
+	test('Kapua Publish with Verify Delivery', async () => {
+		const { output, error } = await runNode({
+			type: 'kapuaPublish',
+			parameters: { ...BASE_PARAMETERS, metrics: { metric: [{ name: 'n', type: 'integer', value: '={{ $json.n }}' }] }, options: { verifyDelivery: true } },
+			credentials: kapuaCredentials(kapua),
+			items: [{ n: 1 }, { n: 2 }],
+		});
+		expect(error).toBeUndefined();
+		expect(output.map((item) => item.json.stored)).toEqual([true, true]);
+		expect(invalidItems('kapuaPublish', output.map((item) => item.json))).toEqual([]);
+	});
+
 	const chatRun = (parameters: IDataObject) =>
 		runNode({
 			type: 'chatMessage',
