@@ -29,6 +29,7 @@ import type { WorkflowJson } from '../test/e2e/lib/restApi';
 import { executionTimeOf, outputOf } from '../test/e2e/lib/workflows';
 import { checkDelivery } from './delivery';
 import { postAllRaw, readChatStreamRaw } from './rawClient';
+import { postAllRawInOwnProcess } from './rawClientProcess';
 import { interleavedMedians } from './rounds';
 import { formatLatency, streamingLatency } from './latency';
 import { formatSummary, profileSpan, readProfile, summariseProfile, type Window } from './profile';
@@ -285,25 +286,34 @@ function chatWorkflow(session: E2ESession): WorkflowJson {
  * medians: a 100,000-token reply for the per-token cost, and a one-token reply for the fixed cost of a
  * message (node time − raw time). Then the streaming latency through a Webhook.
  */
-async function benchChatInN8n(session: E2ESession): Promise<{ result: BenchResult; fixedMs: { node: number; raw: number }; latency: string }> {
+async function benchChatInN8n(session: E2ESession, profileWindows?: Window[]): Promise<{ result: BenchResult; fixedMs: { node: number; raw: number }; latency: string }> {
 	const sim = await startChatSimulator({ reply: { tokenCount: CHAT_TOKENS } });
 	const agent = new http.Agent({ keepAlive: true });
 	try {
 		const cookie = sim.createSession(CHAT_DEFAULTS.user.id);
 		await session.addCredential('chatApi', 'Chat (simulator)', chatCredentialData(sim, 'sessionToken', { sessionToken: cookie }));
 		const workflowId = await session.importWorkflow(chatWorkflow(session));
+		let profiling = false;
 		const nodeRun = async () => {
 			const run = await session.api.runManually(workflowId, 'Manual Trigger');
 			if (run.error) throw new Error(`the chat benchmark workflow failed: ${run.error.message}`);
 			if (outputOf(run, 'Chat Message')[0]?.text !== sim.replyText()) throw new Error('the chat benchmark reply is not the text the simulator sent');
-			return executionTimeOf(run, 'Chat Message');
+			const ms = executionTimeOf(run, 'Chat Message');
+			const startTime = run.runData['Chat Message'][0].startTime;
+			if (profiling && startTime !== undefined) {
+				const fromUs = startTime * 1000 + monotonicMinusEpochUs();
+				profileWindows?.push({ fromUs, toUs: fromUs + ms * 1000 });
+			}
+			return ms;
 		};
 		const runners = { raw: async () => (await readChatStreamRaw(sim, cookie, agent)).ms, node: nodeRun };
 		sim.setReply({ tokenCount: 1 });
 		// Warmed up by one unmeasured run of each (JIT, sockets, n8n's first-run costs).
 		const fixedMs = await interleavedMedians(CHAT_FIXED_ROUNDS, runners);
 		sim.setReply({ tokenCount: CHAT_TOKENS });
+		profiling = true;
 		const { raw: baselineMs, node: ms } = await interleavedMedians(CHAT_ROUNDS, runners);
+		profiling = false;
 		const latency = formatLatency(await streamingLatency(session, sim, cookie));
 		return {
 			result: {
@@ -341,6 +351,9 @@ export interface RealN8nReport {
 
 const PROFILE_RUNS = 5;
 
+/** monotonic µs − epoch µs: moves n8n's startTime (epoch ms) onto the clock V8 stamps its samples with. */
+const monotonicMinusEpochUs = () => Number(process.hrtime.bigint() / 1000n) - Date.now() * 1000;
+
 export async function benchRealN8n(options: RealN8nOptions = { profile: false }): Promise<RealN8nReport> {
 	const wanted = (section: string) => !options.only || options.only.has(section);
 	const streams = [...Object.values(STREAMS), ...SCALING_SIZES.map(scalingStream), 'bench-profile'];
@@ -350,6 +363,7 @@ export async function benchRealN8n(options: RealN8nOptions = { profile: false })
 	const results: BenchResult[] = [];
 	const tables: RealN8nReport['tables'] = [];
 	const profileWindows: Window[] = [];
+	const chatWindows: Window[] = [];
 	let n8nPid = 0;
 	try {
 		session = await openSession({ label: 'bench', n8nEnv: profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : undefined });
@@ -360,17 +374,17 @@ export async function benchRealN8n(options: RealN8nOptions = { profile: false })
 			// Warm (one unmeasured run), then PROFILE_RUNS runs of the Quiva node alone; the profile is cut to the
 			// node's own execution in each (n8n's startTime, epoch ms, moved onto the monotonic clock).
 			await runQuivaOnly(session, sim, ITEMS, 'bench-profile');
-			const monotonicMinusEpochUs = Number(process.hrtime.bigint() / 1000n) - Date.now() * 1000;
+			const offsetUs = monotonicMinusEpochUs();
 			for (let run = 0; run < PROFILE_RUNS; run++) {
 				const { startTime, ms } = await runQuivaOnly(session, sim, ITEMS, 'bench-profile');
-				const fromUs = startTime * 1000 + monotonicMinusEpochUs;
+				const fromUs = startTime * 1000 + offsetUs;
 				profileWindows.push({ fromUs, toUs: fromUs + ms * 1000 });
 			}
 		}
 		if (wanted('scaling')) tables.push({ title: 'How cost grows: the Quiva node, one execution each', text: formatScaling(await scalingTable(session, sim)) });
 		if (wanted('kapua')) results.push(await benchKapuaInN8n(session));
 		if (wanted('chat')) {
-			const chat = await benchChatInN8n(session);
+			const chat = await benchChatInN8n(session, profileDir ? chatWindows : undefined);
 			results.push(chat.result);
 			tables.push({ title: 'Streaming latency: Chat Message through a Webhook in Streaming mode', text: chat.latency });
 		}
@@ -389,6 +403,15 @@ export async function benchRealN8n(options: RealN8nOptions = { profile: false })
 			title: `CPU profile of the n8n process during the Quiva node's execution (n8n's executionTime): ${PROFILE_RUNS} runs of ${ITEMS} items, 20 subjects; ${path.join(profileDir, file)}`,
 			text: formatSummary(summariseProfile(profile, profileWindows), ITEMS * PROFILE_RUNS),
 		});
+	}
+	if (profileDir && chatWindows.length > 0) {
+		const file = fs.readdirSync(profileDir).find((name) => name.includes(`.${n8nPid}.`) && name.endsWith('.cpuprofile'));
+		if (file) {
+			tables.push({
+				title: `CPU profile of the n8n process during the Chat Message node's execution: ${chatWindows.length} runs of a ${CHAT_TOKENS.toLocaleString('en')}-token reply`,
+				text: formatSummary(summariseProfile(readProfile(path.join(profileDir, file)), chatWindows)),
+			});
+		}
 	}
 	return { results, tables };
 }
@@ -415,6 +438,8 @@ async function benchQuivaInN8n(session: E2ESession, sim: QuivaSimulator): Promis
 		body: JSON.stringify({ stream: STREAMS.raw, subject: `bench.s${seq % SUBJECTS}`, body: { seq } }),
 	}));
 	const rawMs = await postAllRaw(sim.url, { 'X-Api-Key': QUIVA_DEFAULTS.apiKey }, rawPosts, RAW_CONCURRENCY);
+	// The same client in a process of its own (client and server in two processes, as n8n and the simulator are).
+	const rawOwnProcessMs = await postAllRawInOwnProcess(sim.url, { 'X-Api-Key': QUIVA_DEFAULTS.apiKey }, rawPosts, RAW_CONCURRENCY);
 	// The fixed-subject node against one request at a time: its bound (one ordering lane).
 	const rawSerialMs = await postAllRaw(sim.url, { 'X-Api-Key': QUIVA_DEFAULTS.apiKey }, rawPosts, 1);
 
@@ -438,7 +463,16 @@ async function benchQuivaInN8n(session: E2ESession, sim: QuivaSimulator): Promis
 			ms: nodeMs,
 			baselineMs: rawMs,
 			goal: { maxTimeRatio: 1.3, words: "≤ 1.3× the raw client's time" },
-			notes: `loopback limit at ${RAW_CONCURRENCY} in flight: ${itemsPerSecond(ITEMS, rawMs)} items/s`,
+			notes: `loopback limit at ${RAW_CONCURRENCY} in flight: ${itemsPerSecond(ITEMS, rawMs)} items/s (client and simulator in the bench's one process)`,
+		},
+		{
+			name: 'Quiva node in real n8n',
+			baselineName: `raw keep-alive client in its own process (Node http, ${RAW_CONCURRENCY} in flight)`,
+			items: ITEMS,
+			ms: nodeMs,
+			baselineMs: rawOwnProcessMs,
+			goal: { maxTimeRatio: 1.3, words: "≤ 1.3× the raw client's time" },
+			notes: 'client and simulator in two processes, as n8n and the simulator are',
 		},
 		{
 			name: 'Quiva node in real n8n, fixed subject (one ordering lane)',
