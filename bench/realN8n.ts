@@ -29,8 +29,8 @@ import type { WorkflowJson } from '../test/e2e/lib/restApi';
 import { executionTimeOf, outputOf } from '../test/e2e/lib/workflows';
 import { checkDelivery } from './delivery';
 import { postAllRaw, readChatStreamRaw } from './rawClient';
-import { postAllRawInOwnProcess } from './rawClientProcess';
-import { interleavedMedians } from './rounds';
+import { postAllRawInOwnProcess, readChatStreamRawInOwnProcess } from './rawClientProcess';
+import { interleavedMedians, median } from './rounds';
 import { formatLatency, streamingLatency } from './latency';
 import { formatSummary, profileSpan, readProfile, summariseProfile, type Window } from './profile';
 import { formatScaling, runQuivaOnly, scalingStream, scalingTable, SCALING_SIZES } from './scaling';
@@ -314,6 +314,8 @@ async function benchChatInN8n(session: E2ESession, profileWindows?: Window[]): P
 		profiling = true;
 		const { raw: baselineMs, node: ms } = await interleavedMedians(CHAT_ROUNDS, runners);
 		profiling = false;
+		// The same raw reads from a process of its own (reader and simulator in two processes, as n8n and the simulator are).
+		const ownProcessMs = median(await readChatStreamRawInOwnProcess(sim, cookie, CHAT_ROUNDS + 1));
 		const latency = formatLatency(await streamingLatency(session, sim, cookie));
 		return {
 			result: {
@@ -326,6 +328,7 @@ async function benchChatInN8n(session: E2ESession, profileWindows?: Window[]): P
 				goal: { maxTimeRatio: 1.2, words: '≤ 1.2× raw consumption' },
 				notes:
 					`median of ${CHAT_ROUNDS} alternating rounds; node ms = n8n executionTime (session probe, get-session, stream, SSE parsing, collecting); ` +
+					`raw read from a process of its own (two processes, as n8n and the simulator): ${Math.round(ownProcessMs)} ms, node ${(ms / ownProcessMs).toFixed(2)}× that; ` +
 					`fixed cost per message (one-token reply, median of ${CHAT_FIXED_ROUNDS}): node ${fixedMs.node.toFixed(1)} ms, raw ${fixedMs.raw.toFixed(1)} ms, so ${(fixedMs.node - fixedMs.raw).toFixed(1)} ms of the node's time is per message`,
 			},
 			fixedMs,
