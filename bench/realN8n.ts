@@ -33,7 +33,7 @@ import { postAllRawInOwnProcess, readChatStreamRawInOwnProcess } from './rawClie
 import { interleavedMedians, median } from './rounds';
 import { formatLatency, streamingLatency } from './latency';
 import { formatSummary, profileSpan, readProfile, summariseProfile, type Window } from './profile';
-import { formatScaling, runQuivaOnly, scalingStream, scalingTable, SCALING_SIZES } from './scaling';
+import { formatScaling, formatScalingRow, runQuivaOnly, scalingStream, scalingTable, SCALING_SIZES } from './scaling';
 import { itemsPerSecond, timeRatio, verdict, type BenchResult } from './types';
 
 const ITEMS = 2000;
@@ -373,6 +373,7 @@ export async function benchRealN8n(options: RealN8nOptions = { profile: false })
 		n8nPid = session.server.pid;
 		await session.addCredential('quivaApi', 'Quiva (simulator)', quivaCredentialData(sim));
 		if (wanted('quiva')) results.push(...(await benchQuivaInN8n(session, sim)));
+		printResults(results);
 		if (profileDir) {
 			// Warm (one unmeasured run), then PROFILE_RUNS runs of the Quiva node alone; the profile is cut to the
 			// node's own execution in each (n8n's startTime, epoch ms, moved onto the monotonic clock).
@@ -384,12 +385,22 @@ export async function benchRealN8n(options: RealN8nOptions = { profile: false })
 				profileWindows.push({ fromUs, toUs: fromUs + ms * 1000 });
 			}
 		}
-		if (wanted('scaling')) tables.push({ title: 'How cost grows: the Quiva node, one execution each', text: formatScaling(await scalingTable(session, sim)) });
-		if (wanted('kapua')) results.push(await benchKapuaInN8n(session));
+		if (wanted('kapua')) {
+			const kapua = await benchKapuaInN8n(session);
+			results.push(kapua);
+			printResults([kapua]);
+		}
 		if (wanted('chat')) {
 			const chat = await benchChatInN8n(session, profileDir ? chatWindows : undefined);
 			results.push(chat.result);
+			printResults([chat.result]);
 			tables.push({ title: 'Streaming latency: Chat Message through a Webhook in Streaming mode', text: chat.latency });
+		}
+		// Last, as its 100,000-item executions are the heaviest thing the bench asks of n8n; printed as it goes.
+		if (wanted('scaling')) {
+			const title = 'How cost grows: the Quiva node, one execution each';
+			console.log(`\n${title} (each row as it is measured)`);
+			tables.push({ title, text: formatScaling(await scalingTable(session, sim, (row) => console.log(`  ${formatScalingRow(row)}`))) });
 		}
 	} finally {
 		await session?.close();
@@ -491,7 +502,7 @@ async function benchQuivaInN8n(session: E2ESession, sim: QuivaSimulator): Promis
 	];
 }
 
-function print({ results, tables }: RealN8nReport): void {
+function printResults(results: BenchResult[]): void {
 	for (const result of results) {
 		const unit = result.unit ?? 'items';
 		console.log(`\n${result.name}: ${itemsPerSecond(result.items, result.ms)} ${unit}/s (${Math.round(result.ms)} ms for ${result.items})`);
@@ -499,6 +510,9 @@ function print({ results, tables }: RealN8nReport): void {
 		console.log(`  time ratio ${timeRatio(result).toFixed(3)}${result.goal ? ` — goal ${result.goal.words}: ${verdict(result)}` : ''}`);
 		if (result.notes) console.log(`  ${result.notes}`);
 	}
+}
+
+function print({ tables }: RealN8nReport): void {
 	for (const table of tables) console.log(`\n${table.title}\n${table.text}`);
 }
 

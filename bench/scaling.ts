@@ -81,7 +81,7 @@ export interface ScalingRow {
 	outputJsonBytes: number;
 }
 
-export async function scalingTable(session: E2ESession, sim: QuivaSimulator): Promise<{ rows: ScalingRow[]; peakResettable: boolean }> {
+export async function scalingTable(session: E2ESession, sim: QuivaSimulator, onRow: (row: ScalingRow) => void = () => undefined): Promise<{ rows: ScalingRow[]; peakResettable: boolean }> {
 	const pid = session.server.pid;
 	const rows: ScalingRow[] = [];
 	let peakResettable = true;
@@ -108,18 +108,20 @@ export async function scalingTable(session: E2ESession, sim: QuivaSimulator): Pr
 			nodeBytesPerItem: (peakRss - noopPeakRss) / items,
 			outputJsonBytes: Buffer.byteLength(JSON.stringify(output[items - 1])),
 		});
+		onRow(rows[rows.length - 1]);
 	}
 	return { rows, peakResettable };
+}
+
+export function formatScalingRow(row: ScalingRow): string {
+	return `| ${row.items.toLocaleString('en')} | ${Math.round(row.ms)} | ${row.itemsPerSecond} | ${mb(row.peakRss)} | ${mb(row.noopPeakRss)} | ${Math.round(row.nodeBytesPerItem)} B | ${row.outputJsonBytes} B |`;
 }
 
 export function formatScaling({ rows, peakResettable }: { rows: ScalingRow[]; peakResettable: boolean }): string {
 	const lines = [
 		'| items | node ms | items/s | peak RSS of n8n (our node) | peak RSS (No Operation instead) | node memory per item | one output item as JSON |',
 		'|---:|---:|---:|---:|---:|---:|---:|',
-		...rows.map(
-			(row) =>
-				`| ${row.items.toLocaleString('en')} | ${Math.round(row.ms)} | ${row.itemsPerSecond} | ${mb(row.peakRss)} | ${mb(row.noopPeakRss)} | ${Math.round(row.nodeBytesPerItem)} B | ${row.outputJsonBytes} B |`,
-		),
+		...rows.map(formatScalingRow),
 	];
 	if (!peakResettable) lines.push('(the peak RSS could not be reset between runs: each figure is the peak since n8n started)');
 	return lines.join('\n');
