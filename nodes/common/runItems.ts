@@ -102,12 +102,17 @@ export async function runItems<Target extends IDataObject, Request, Client exten
 		// 3. Send, in order per key.
 		let failed = false;
 		const opened = client;
+		// Each request (its serialized body above all) is let go once its item is sent: for 100,000 items the
+		// node holds the requests in flight, the targets and the outputs, not every request until the end.
+		const targets = prepared.map((item) => item?.target);
 		const results = opened
 			? await runOrdered(
 					prepared.map((item) => item?.orderingKey),
 					async (itemIndex) => {
+						const item = prepared[itemIndex]!;
+						prepared[itemIndex] = undefined;
 						try {
-							return await pipeline.send(opened, prepared[itemIndex]!, itemIndex);
+							return await pipeline.send(opened, item, itemIndex);
 						} catch (error) {
 							failed = true;
 							const itemError = asNodeError(node, error, itemIndex);
@@ -137,8 +142,9 @@ export async function runItems<Target extends IDataObject, Request, Client exten
 		// 4. One output per input item, in input order.
 		const output: INodeExecutionData[] = [];
 		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-			const target = prepared[itemIndex]?.target;
+			const target = targets[itemIndex];
 			const result = results[itemIndex];
+			results[itemIndex] = undefined;
 			if (result?.ok) {
 				const values = Array.isArray(result.value) ? result.value : [result.value];
 				for (const json of values) output.push({ json: { ...target, ...json }, pairedItem: { item: itemIndex } });

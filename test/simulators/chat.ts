@@ -53,6 +53,8 @@ export interface ReplyScript {
 	extraFrames?: string;
 	/** Implemented vocabulary: leave `content` out of the complete event. */
 	omitFinalContent?: boolean;
+	/** Told of each write as it is handed to the socket (the bench stamps each token's send time). */
+	onWrite?: (data: Buffer) => void;
 }
 
 export interface StreamRecord {
@@ -222,6 +224,7 @@ export async function startChatSimulator(options: ChatSimulatorOptions = {}): Pr
 		const write = async (data: Buffer) => {
 			if (closed) return;
 			unflushed++;
+			s.onWrite?.(data);
 			if (!response.write(data, flushed)) {
 				await new Promise<void>((resolve) => {
 					const done = () => {

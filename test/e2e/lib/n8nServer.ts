@@ -16,6 +16,8 @@ export interface N8nServer {
 	url: string;
 	userFolder: string;
 	logFile: string;
+	/** The n8n main process (its task runner is a child): for reading its memory from /proc. */
+	pid: number;
 	/** The last lines n8n logged, to explain a failure. */
 	logTail(lines?: number): string;
 	stop(): Promise<void>;
@@ -92,7 +94,7 @@ export async function startN8n(install: N8nInstall, userFolder: string, extraEnv
 		await stop();
 		throw new Error(`${(error as Error).message}\n--- n8n log (last lines) ---\n${logTail()}`);
 	}
-	return { url, userFolder, logFile, logTail, stop };
+	return { url, userFolder, logFile, pid: child.pid!, logTail, stop };
 }
 
 /** Ready when the REST API answers JSON (the editor's settings endpoint needs no login). Start-up takes 10-30 s. */

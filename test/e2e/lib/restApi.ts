@@ -25,7 +25,7 @@ export interface WorkflowJson {
 export interface ExecutionResult {
 	id: string;
 	status: string;
-	runData: Record<string, Array<{ executionTime: number; data?: { main?: Array<Array<{ json: Record<string, unknown> }> | null> }; error?: ExecutionError }>>;
+	runData: Record<string, Array<{ startTime?: number; executionTime: number; data?: { main?: Array<Array<{ json: Record<string, unknown> }> | null> }; error?: ExecutionError }>>;
 	error?: ExecutionError;
 	lastNodeExecuted?: string;
 }

@@ -31,7 +31,16 @@ export interface E2ESession {
 	close(): Promise<void>;
 }
 
-export async function openSession(options: { label?: string } = {}): Promise<E2ESession> {
+export interface SessionOptions {
+	label?: string;
+	/**
+	 * More environment for the n8n process, e.g. `NODE_OPTIONS: '--cpu-prof --cpu-prof-dir=<dir>'` to profile
+	 * it (the bench's --profile). n8n's task runner inherits it too.
+	 */
+	n8nEnv?: Record<string, string>;
+}
+
+export async function openSession(options: SessionOptions = {}): Promise<E2ESession> {
 	assertNode24();
 	const cleanup = new Cleanup();
 	try {
@@ -46,7 +55,7 @@ export async function openSession(options: { label?: string } = {}): Promise<E2E
 		const userFolder = path.join(workDir, 'user');
 		const pkg = await installCommunityPackage(userFolder, tarball);
 		say(`installed ${pkg.name}@${pkg.version} into ${path.dirname(path.dirname(pkg.dir))} as the Community Nodes installer does`);
-		const server = await startN8n(install, userFolder);
+		const server = await startN8n(install, userFolder, options.n8nEnv);
 		cleanup.defer('stop n8n', () => server.stop());
 		const api = new N8nApi(server.url, install);
 		await api.setupOwner();

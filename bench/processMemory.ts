@@ -1,0 +1,27 @@
+/**
+ * The resident memory of another process (the n8n server), from Linux's /proc: its current RSS and its
+ * peak (VmHWM), which can be reset so that the peak covers one workflow run only.
+ */
+import * as fs from 'node:fs';
+
+function statusField(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+	const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+	const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+	if (!match) throw new Error(`/proc/${pid}/status has no ${field}`);
+	return Number(match[1]) * 1024;
+}
+
+export const rssBytes = (pid: number) => statusField(pid, 'VmRSS');
+export const peakRssBytes = (pid: number) => statusField(pid, 'VmHWM');
+
+/** Sets the peak to the current RSS (proc(5): writing 5 to clear_refs); false when not allowed. */
+export function resetPeakRss(pid: number): boolean {
+	try {
+		fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+export const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
