@@ -50,6 +50,27 @@ export function kapuaSpecs(session: () => E2ESession): void {
 		]);
 	});
 
+	test('Verify Delivery: each reading is found in the datastore with its ID; with storage disabled the run fails with the usual causes', async () => {
+		const options = { verifyDelivery: true, verifyTimeout: 1 };
+		const run = await session().runWorkflow(withParameters(loadExample(EXAMPLE), NODE, { options }));
+		expect(run.error).toBeUndefined();
+		const stored = sim.published.map((message) => message.datastoreId);
+		expect(outputOf(run, NODE).map((item) => [item.stored, item.datastoreMessageId])).toEqual(stored.map((id) => [true, id]));
+
+		const noStorage = await startKapuaSimulator({ accounts: [{ id: KAPUA_DEFAULTS.scopeId, name: KAPUA_DEFAULTS.accountName, endpoint: true, dataStorage: false }] });
+		try {
+			await session().addCredential('kapuaApi', 'Kapua account, no data storage', kapuaCredentialData(noStorage));
+			const failed = await session().runWorkflow(withParameters(loadExample(EXAMPLE), NODE, { options }));
+			expect(failed.status).toBe('error');
+			expect(errorOf(failed).message).toBe('Kapua accepted the message but its datastore did not show it within 1 s [item 0]');
+			expect(errorOf(failed).description).toMatch(/data storage disabled for the account/);
+			expect(noStorage.published).toHaveLength(READINGS.length);
+		} finally {
+			await noStorage.close();
+			credential = await session().addCredential('kapuaApi', 'Kapua account', goodData());
+		}
+	});
+
 	test("the credential's Test button says what is wrong: wrong password, token or Base URL, unreachable, bad scheme, empty secret", async () => {
 		const publishedBefore = sim.published.length;
 		expect(await credential.test()).toEqual({ status: 'OK', message: 'Connected: logged in to Kapua' });
