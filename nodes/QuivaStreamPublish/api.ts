@@ -47,11 +47,11 @@ function readBody(read: ItemParameterReader, itemIndex: number, json: IDataObjec
 	if (source === 'item') return valid(json);
 	if (source === 'field') {
 		const path = read('bodyField', itemIndex) as string;
-		if (!path) return invalid('body', 'Field is empty');
+		if (!path) return invalid('Body', 'Field is empty');
 		const value = readItemField(json, path);
-		return value === undefined ? invalid('body', `the item has no field "${path}"`) : valid(value);
+		return value === undefined ? invalid('Body', `the item has no field "${path}"`) : valid(value);
 	}
-	return parseJsonParameter(read('bodyJson', itemIndex), 'body', 'JSON Body');
+	return parseJsonParameter(read('bodyJson', itemIndex), 'Body', 'JSON Body');
 }
 
 /** What the gateway's error answers mean for someone publishing. */

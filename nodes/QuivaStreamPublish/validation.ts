@@ -14,38 +14,38 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
 const STREAM_NAME = /^[A-Za-z0-9_-]+$/;
 
 function checkStreamName(stream: unknown): FieldProblem | undefined {
-	if (typeof stream !== 'string') return { field: 'stream', message: `Stream must be text, got ${describeValue(stream)}` };
-	if (stream === '') return { field: 'stream', message: 'Stream is empty' };
+	if (typeof stream !== 'string') return { field: 'Stream', message: `Stream must be text, got ${describeValue(stream)}` };
+	if (stream === '') return { field: 'Stream', message: 'Stream is empty' };
 	if (stream.length > MAX_STREAM_NAME_LENGTH) {
-		return { field: 'stream', message: `Stream name is ${stream.length} characters long; at most ${MAX_STREAM_NAME_LENGTH} are allowed` };
+		return { field: 'Stream', message: `Stream name is ${stream.length} characters long; at most ${MAX_STREAM_NAME_LENGTH} are allowed` };
 	}
 	if (!STREAM_NAME.test(stream)) {
-		return { field: 'stream', message: `Stream name "${stream}" may only contain letters, digits, "-" and "_"` };
+		return { field: 'Stream', message: `Stream name "${stream}" may only contain letters, digits, "-" and "_"` };
 	}
 	return undefined;
 }
 
 /** A NATS publish subject: literal (no wildcards), non-empty dot-separated tokens, no whitespace, no `$` prefix. */
 function checkSubject(subject: unknown): FieldProblem | undefined {
-	if (typeof subject !== 'string') return { field: 'subject', message: `Subject must be text, got ${describeValue(subject)}` };
-	if (subject === '') return { field: 'subject', message: 'Subject is empty' };
-	if (/\s/.test(subject)) return { field: 'subject', message: `Subject "${subject}" contains whitespace` };
+	if (typeof subject !== 'string') return { field: 'Subject', message: `Subject must be text, got ${describeValue(subject)}` };
+	if (subject === '') return { field: 'Subject', message: 'Subject is empty' };
+	if (/\s/.test(subject)) return { field: 'Subject', message: `Subject "${subject}" contains whitespace` };
 	if (subject.startsWith('$')) {
-		return { field: 'subject', message: `Subject "${subject}" starts with "$", which NATS reserves for its own subjects ($JS, $KV, $SYS)` };
+		return { field: 'Subject', message: `Subject "${subject}" starts with "$", which NATS reserves for its own subjects ($JS, $KV, $SYS)` };
 	}
 	const tokens = subject.split('.');
 	if (tokens.some((token) => token === '')) {
-		return { field: 'subject', message: `Subject "${subject}" has an empty token (a leading, trailing or double ".")` };
+		return { field: 'Subject', message: `Subject "${subject}" has an empty token (a leading, trailing or double ".")` };
 	}
 	if (tokens.some((token) => token === '*' || token === '>')) {
-		return { field: 'subject', message: `Subject "${subject}" contains a wildcard token ("*" or ">"); a message is published to one literal subject` };
+		return { field: 'Subject', message: `Subject "${subject}" contains a wildcard token ("*" or ">"); a message is published to one literal subject` };
 	}
 	return undefined;
 }
 
 function checkBody(body: unknown): FieldProblem | undefined {
 	if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-		return { field: 'body', message: `Body must be a JSON object, got ${describeValue(body)}` };
+		return { field: 'Body', message: `Body must be a JSON object, got ${describeValue(body)}` };
 	}
 	return undefined;
 }
@@ -68,10 +68,10 @@ export function validatePublishMessage(
 	try {
 		payload = JSON.stringify({ stream: message.stream, subject: message.subject, body: message.body });
 	} catch (error) {
-		return invalid('body', `Body cannot be serialized as JSON: ${(error as Error).message}`);
+		return invalid('Body', `Body cannot be serialized as JSON: ${(error as Error).message}`);
 	}
 	const size = Buffer.byteLength(payload, 'utf8');
-	if (size > maxPayloadBytes) return invalid('body', `Message is ${size} bytes; the limit is ${maxPayloadBytes} bytes (Maximum Payload Size)`);
+	if (size > maxPayloadBytes) return invalid('Body', `Message is ${size} bytes; the limit is ${maxPayloadBytes} bytes (Maximum Payload Size)`);
 	return valid({ message, payload });
 }
 

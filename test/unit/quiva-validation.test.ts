@@ -25,29 +25,29 @@ describe('validatePublishMessage accepts', () => {
 
 describe('validatePublishMessage rejects', () => {
 	const cases: Array<[string, Record<string, unknown>, FieldProblem['field'], RegExp]> = [
-		['an empty stream', { ...ok, stream: '' }, 'stream', /empty/],
-		['a 256-character stream name', { ...ok, stream: 'a'.repeat(256) }, 'stream', /at most 255/],
-		['a dot in the stream', { ...ok, stream: 'a.b' }, 'stream', /letters, digits/],
-		['a slash in the stream (path trick)', { ...ok, stream: '../admin' }, 'stream', /letters, digits/],
-		['an encoded slash in the stream', { ...ok, stream: 'a%2Fb' }, 'stream', /letters, digits/],
-		['? in the stream', { ...ok, stream: 'a?b=1' }, 'stream', /letters, digits/],
-		['# in the stream', { ...ok, stream: 'a#b' }, 'stream', /letters, digits/],
-		['whitespace in the stream', { ...ok, stream: 'a b' }, 'stream', /letters, digits/],
-		['a number as stream', { ...ok, stream: 42 }, 'stream', /must be text, got a number/],
-		['an empty subject', { ...ok, subject: '' }, 'subject', /empty/],
-		['whitespace in the subject', { ...ok, subject: 'orders created' }, 'subject', /whitespace/],
-		['a tab in the subject', { ...ok, subject: 'orders\tcreated' }, 'subject', /whitespace/],
-		['a leading dot', { ...ok, subject: '.orders' }, 'subject', /empty token/],
-		['a trailing dot', { ...ok, subject: 'orders.' }, 'subject', /empty token/],
-		['a double dot', { ...ok, subject: 'orders..created' }, 'subject', /empty token/],
-		['a * token', { ...ok, subject: 'orders.*' }, 'subject', /wildcard/],
-		['a > token', { ...ok, subject: 'orders.>' }, 'subject', /wildcard/],
-		['a $ prefix', { ...ok, subject: '$JS.API.INFO' }, 'subject', /reserves/],
-		['an object as subject', { ...ok, subject: { a: 1 } }, 'subject', /must be text, got an object/],
-		['an array body', { ...ok, body: [1, 2] }, 'body', /JSON object, got an array/],
-		['a string body', { ...ok, body: '{"a":1}' }, 'body', /JSON object, got a string/],
-		['a null body', { ...ok, body: null }, 'body', /JSON object, got null/],
-		['a payload over the limit', { ...ok, body: { big: 'x'.repeat(200) } }, 'body', /bytes; the limit is 100 bytes/],
+		['an empty stream', { ...ok, stream: '' }, 'Stream', /empty/],
+		['a 256-character stream name', { ...ok, stream: 'a'.repeat(256) }, 'Stream', /at most 255/],
+		['a dot in the stream', { ...ok, stream: 'a.b' }, 'Stream', /letters, digits/],
+		['a slash in the stream (path trick)', { ...ok, stream: '../admin' }, 'Stream', /letters, digits/],
+		['an encoded slash in the stream', { ...ok, stream: 'a%2Fb' }, 'Stream', /letters, digits/],
+		['? in the stream', { ...ok, stream: 'a?b=1' }, 'Stream', /letters, digits/],
+		['# in the stream', { ...ok, stream: 'a#b' }, 'Stream', /letters, digits/],
+		['whitespace in the stream', { ...ok, stream: 'a b' }, 'Stream', /letters, digits/],
+		['a number as stream', { ...ok, stream: 42 }, 'Stream', /must be text, got a number/],
+		['an empty subject', { ...ok, subject: '' }, 'Subject', /empty/],
+		['whitespace in the subject', { ...ok, subject: 'orders created' }, 'Subject', /whitespace/],
+		['a tab in the subject', { ...ok, subject: 'orders\tcreated' }, 'Subject', /whitespace/],
+		['a leading dot', { ...ok, subject: '.orders' }, 'Subject', /empty token/],
+		['a trailing dot', { ...ok, subject: 'orders.' }, 'Subject', /empty token/],
+		['a double dot', { ...ok, subject: 'orders..created' }, 'Subject', /empty token/],
+		['a * token', { ...ok, subject: 'orders.*' }, 'Subject', /wildcard/],
+		['a > token', { ...ok, subject: 'orders.>' }, 'Subject', /wildcard/],
+		['a $ prefix', { ...ok, subject: '$JS.API.INFO' }, 'Subject', /reserves/],
+		['an object as subject', { ...ok, subject: { a: 1 } }, 'Subject', /must be text, got an object/],
+		['an array body', { ...ok, body: [1, 2] }, 'Body', /JSON object, got an array/],
+		['a string body', { ...ok, body: '{"a":1}' }, 'Body', /JSON object, got a string/],
+		['a null body', { ...ok, body: null }, 'Body', /JSON object, got null/],
+		['a payload over the limit', { ...ok, body: { big: 'x'.repeat(200) } }, 'Body', /bytes; the limit is 100 bytes/],
 	];
 	test.each(cases)('%s', (_name, input, field, message) => {
 		const limit = _name === 'a payload over the limit' ? 100 : DEFAULT_MAX_PAYLOAD_BYTES;
@@ -62,7 +62,7 @@ describe('validatePublishMessage rejects', () => {
 	test('a body that cannot be serialized (BigInt) is a body problem, not a crash', () => {
 		const result = validatePublishMessage({ ...ok, body: { n: BigInt(1) } }, DEFAULT_MAX_PAYLOAD_BYTES);
 		expect(result.ok).toBe(false);
-		if (!result.ok) expect(result.problem).toMatchObject({ field: 'body', message: expect.stringMatching(/serialized/) });
+		if (!result.ok) expect(result.problem).toMatchObject({ field: 'Body', message: expect.stringMatching(/serialized/) });
 	});
 
 	test('the payload limit counts UTF-8 bytes, not characters', () => {

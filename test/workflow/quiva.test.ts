@@ -61,7 +61,7 @@ describe('publishing', () => {
 		const evaluated = await publish({ stream: '={{ $json.s + "" }}', subject: '={{ $json["sub"] ?? undefined }}', bodySource: 'json', bodyJson: '={{ $json.b ?? undefined }}' }, items, { continueOnFail: true });
 		expect(sim.received.map(({ stream, subject, body }) => ({ stream, subject, body }))).toEqual(directLog);
 		expect(evaluated.output.map((item) => item.json.published ?? item.json.error)).toEqual(direct.output.map((item) => item.json.published ?? item.json.error));
-		expect(String(direct.output[2].json.error)).toMatch(/Invalid subject \[item 2\]/);
+		expect(String(direct.output[2].json.error)).toMatch(/Invalid Subject \[item 2\]/);
 	});
 
 	test('the body can be one field of the item, by dotted path', async () => {
@@ -124,9 +124,9 @@ describe('bad input: a clear error naming the item and the field, and nothing se
 	);
 
 	test.each<[string, IDataObject, RegExp]>([
-		['body JSON that is an array', { bodySource: 'json', bodyJson: '[1,2]' }, /Invalid body \[item 0\].*JSON object, got an array/],
-		['body JSON that does not parse', { bodySource: 'json', bodyJson: '{"a":' }, /Invalid body \[item 0\].*not valid JSON/],
-		['empty field path', { bodySource: 'field', bodyField: '' }, /Invalid body \[item 0\]: Field is empty/],
+		['body JSON that is an array', { bodySource: 'json', bodyJson: '[1,2]' }, /Invalid Body \[item 0\].*JSON object, got an array/],
+		['body JSON that does not parse', { bodySource: 'json', bodyJson: '{"a":' }, /Invalid Body \[item 0\].*not valid JSON/],
+		['empty field path', { bodySource: 'field', bodyField: '' }, /Invalid Body \[item 0\]: Field is empty/],
 	])('node-level %s', async (_name, parameters, message) => {
 		const { error } = await publish(parameters, [{ a: 1 }, { a: 2 }]);
 		expect(error?.message).toMatch(message);
@@ -137,7 +137,7 @@ describe('bad input: a clear error naming the item and the field, and nothing se
 		const { output, error } = await publish({ subject: '={{ $json.subject }}' }, [{ subject: 'orders.a' }, { subject: 'orders..b' }, { subject: 'orders.c' }], { continueOnFail: true });
 		expect(error).toBeUndefined();
 		expect(output).toHaveLength(3);
-		expect(output[1].json.error).toMatch(/Invalid subject \[item 1\]/);
+		expect(output[1].json.error).toMatch(/Invalid Subject \[item 1\]/);
 		expect(output[1].pairedItem).toEqual({ item: 1 });
 		expect(sim.received.map((message) => message.subject)).toEqual(['orders.a', 'orders.c']);
 	});

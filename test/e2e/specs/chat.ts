@@ -122,12 +122,12 @@ export function chatSpecs(session: () => E2ESession): void {
 		const badId = await session().runWorkflow(withParameters(loadExample(EXAMPLE), NODE, { chatMode: 'existing', chatId: 'chat-42' }));
 		expect(badId.status).toBe('error');
 		expect(errorOf(badId).node?.name).toBe(NODE);
-		expect(errorOf(badId).message).toBe('Invalid chatId [item 0]: Chat ID "chat-42" is not a UUID (e.g. 550e8400-e29b-41d4-a716-446655440000)');
+		expect(errorOf(badId).message).toBe('Invalid Chat ID [item 0]: Chat ID "chat-42" is not a UUID (e.g. 550e8400-e29b-41d4-a716-446655440000)');
 		expect(badId.runData.Answer).toBeUndefined();
 
 		const empty = await session().runWorkflow(withParameters(loadExample(EXAMPLE), NODE, { message: '={{ "  " }}' }));
 		expect(empty.status).toBe('error');
-		expect(errorOf(empty).message).toBe('Invalid message [item 0]: Message is empty');
+		expect(errorOf(empty).message).toBe('Invalid Message [item 0]: Message is empty');
 
 		// Checked before anything is sent: not even the sign-in.
 		expect(sim.requestCount).toBe(requestsBefore);

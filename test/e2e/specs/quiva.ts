@@ -103,7 +103,7 @@ export function quivaSpecs(session: () => E2ESession): void {
 		expect(run.status).toBe('error');
 		const error = errorOf(run);
 		expect(error.node?.name).toBe(NODE);
-		expect(error.message).toBe('Invalid subject [item 0]: Subject "orders.*" contains a wildcard token ("*" or ">"); a message is published to one literal subject');
+		expect(error.message).toBe('Invalid Subject [item 0]: Subject "orders.*" contains a wildcard token ("*" or ">"); a message is published to one literal subject');
 		expect(sim.received).toHaveLength(0);
 		expect(run.runData.Confirmation).toBeUndefined();
 	});
