@@ -31,11 +31,21 @@ interface ChatJob {
 
 type Job = PostJob | ChatJob;
 
+let lastCpuMs = NaN;
+
+/** The CPU time (user + system, ms) the last raw client process spent on its measured rounds. */
+export function lastRawCpuMs(): number {
+	return lastCpuMs;
+}
+
 function runInOwnProcess(job: Job): Promise<number[]> {
 	return new Promise((resolve, reject) => {
 		const child = execFile(process.execPath, [__filename], { maxBuffer: 1024 * 1024 }, (error, stdout) => {
 			if (error) return reject(error);
-			const times = stdout.trim().split('\n').map(Number);
+			// The last line is the child's CPU time for the measured rounds ("cpu <ms>").
+			const lines = stdout.trim().split('\n');
+			lastCpuMs = Number(lines.pop()?.replace(/^cpu /, ''));
+			const times = lines.map(Number);
 			if (times.some((ms) => !Number.isFinite(ms))) return reject(new Error(`raw client process printed ${stdout}`));
 			resolve(times);
 		});
@@ -54,18 +64,26 @@ export async function readChatStreamRawInOwnProcess(sim: ChatSimulator, cookie: 
 	return await runInOwnProcess({ kind: 'chat', url: sim.url, cookieName: sim.cookieName, cookie, rounds });
 }
 
-async function runJob(job: Job): Promise<number[]> {
+async function runJob(job: Job): Promise<{ times: number[]; cpuMs: number }> {
 	if (job.kind === 'posts') {
 		// A warm-up round (JIT, sockets), as the node's own run comes after n8n has warmed up.
 		await postAllRaw(job.baseUrl, job.headers, job.posts.slice(0, 200), job.concurrency);
-		return [await postAllRaw(job.baseUrl, job.headers, job.posts, job.concurrency)];
+		const cpu = process.cpuUsage();
+		const ms = await postAllRaw(job.baseUrl, job.headers, job.posts, job.concurrency);
+		const used = process.cpuUsage(cpu);
+		return { times: [ms], cpuMs: (used.user + used.system) / 1000 };
 	}
 	const agent = new http.Agent({ keepAlive: true });
 	const sim = { url: job.url, cookieName: job.cookieName } as ChatSimulator;
 	const times: number[] = [];
-	for (let round = 0; round < job.rounds; round++) times.push((await readChatStreamRaw(sim, job.cookie, agent)).ms);
+	let cpu = process.cpuUsage();
+	for (let round = 0; round < job.rounds; round++) {
+		if (round === 1) cpu = process.cpuUsage();
+		times.push((await readChatStreamRaw(sim, job.cookie, agent)).ms);
+	}
+	const used = process.cpuUsage(cpu);
 	agent.destroy();
-	return times.slice(1);
+	return { times: times.slice(1), cpuMs: (used.user + used.system) / 1000 };
 }
 
 if (require.main === module) {
@@ -74,7 +92,7 @@ if (require.main === module) {
 	process.stdin.on('data', (chunk: string) => (input += chunk));
 	process.stdin.on('end', () => {
 		runJob(JSON.parse(input) as Job)
-			.then((times) => console.log(times.join('\n')))
+			.then(({ times, cpuMs }) => console.log([...times, `cpu ${cpuMs}`].join('\n')))
 			.catch((error: unknown) => {
 				console.error(error);
 				process.exitCode = 1;
