@@ -30,7 +30,7 @@ import { executionTimeOf, outputOf } from '../test/e2e/lib/workflows';
 import { checkDelivery } from './delivery';
 import { postAllRaw, readChatStreamRaw } from './rawClient';
 import { cpuMs } from './processMemory';
-import { lastRawCpuMs, postAllRawInOwnProcess, readChatStreamRawInOwnProcess } from './rawClientProcess';
+import { lastRawCpuMs, lastRawWindow, postAllRawInOwnProcess, readChatStreamRawInOwnProcess, setRawClientNodeFlags } from './rawClientProcess';
 import { interleavedMedians, median } from './rounds';
 import { formatLatency, streamingLatency } from './latency';
 import { formatSummary, profileSpan, readProfile, summariseProfile, type Window } from './profile';
@@ -370,6 +370,7 @@ export async function benchRealN8n(options: RealN8nOptions = { profile: false })
 	const chatWindows: Window[] = [];
 	let n8nPid = 0;
 	try {
+		if (profileDir) setRawClientNodeFlags(['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, 'raw')}`]);
 		session = await openSession({ label: 'bench', n8nEnv: profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : undefined });
 		n8nPid = session.server.pid;
 		await session.addCredential('quivaApi', 'Quiva (simulator)', quivaCredentialData(sim));
@@ -419,6 +420,20 @@ export async function benchRealN8n(options: RealN8nOptions = { profile: false })
 			text: formatSummary(summariseProfile(profile, profileWindows), ITEMS * PROFILE_RUNS),
 		});
 	}
+	const rawProfileDir = profileDir ? path.join(profileDir, 'raw') : undefined;
+	if (rawProfileDir && rawClientWindow && fs.existsSync(rawProfileDir)) {
+		// The posts' process is the one whose window was recorded last; its profile is the newest file there.
+		const files = fs.readdirSync(rawProfileDir).filter((name) => name.endsWith('.cpuprofile'));
+		const profiles = files.map((name) => readProfile(path.join(rawProfileDir, name)));
+		const window = rawClientWindow;
+		const profile = profiles.find((candidate) => candidate.startTime <= window.fromUs && candidate.endTime >= window.toUs);
+		if (profile) {
+			tables.push({
+				title: `CPU profile of the raw keep-alive client in its own process, for comparison: ${ITEMS} posts, ${RAW_CONCURRENCY} in flight`,
+				text: formatSummary(summariseProfile(profile, [window]), ITEMS),
+			});
+		}
+	}
 	if (profileDir && chatWindows.length > 0) {
 		const file = fs.readdirSync(profileDir).find((name) => name.includes(`.${n8nPid}.`) && name.endsWith('.cpuprofile'));
 		if (file) {
@@ -430,6 +445,9 @@ export async function benchRealN8n(options: RealN8nOptions = { profile: false })
 	}
 	return { results, tables };
 }
+
+/** The raw client process's measured window, for summarising its profile beside n8n's. */
+let rawClientWindow: Window | undefined;
 
 async function benchQuivaInN8n(session: E2ESession, sim: QuivaSimulator): Promise<BenchResult[]> {
 	const run = await session.runWorkflow(benchWorkflow(session, sim));
@@ -456,6 +474,7 @@ async function benchQuivaInN8n(session: E2ESession, sim: QuivaSimulator): Promis
 	// The same client in a process of its own (client and server in two processes, as n8n and the simulator are).
 	const rawOwnProcessMs = await postAllRawInOwnProcess(sim.url, { 'X-Api-Key': QUIVA_DEFAULTS.apiKey }, rawPosts, RAW_CONCURRENCY);
 	const rawCpuPerItemUs = (lastRawCpuMs() / ITEMS) * 1000;
+	rawClientWindow = lastRawWindow();
 	// CPU the n8n process spends per item for the node, whatever the machine's load: a run of the Quiva
 	// node alone less a run of the same workflow with No Operation in its place (both include n8n's own
 	// handling of the execution), from /proc at 10 ms resolution.
