@@ -31,11 +31,36 @@ interface ChatJob {
 
 type Job = PostJob | ChatJob;
 
+let lastCpuMs = NaN;
+let lastWindow = { fromUs: 0, toUs: 0 };
+
+/** When the last raw client process ran its measured rounds, on the monotonic clock (µs), for its profile. */
+export function lastRawWindow(): { fromUs: number; toUs: number } {
+	return lastWindow;
+}
+
+/** The CPU time (user + system, ms) the last raw client process spent on its measured rounds. */
+export function lastRawCpuMs(): number {
+	return lastCpuMs;
+}
+
+/** Node flags for the raw client processes, e.g. --cpu-prof (the bench's --profile). */
+let nodeFlags: string[] = [];
+export function setRawClientNodeFlags(flags: string[]): void {
+	nodeFlags = flags;
+}
+
 function runInOwnProcess(job: Job): Promise<number[]> {
 	return new Promise((resolve, reject) => {
-		const child = execFile(process.execPath, [__filename], { maxBuffer: 1024 * 1024 }, (error, stdout) => {
+		const child = execFile(process.execPath, [...nodeFlags, __filename], { maxBuffer: 1024 * 1024 }, (error, stdout) => {
 			if (error) return reject(error);
-			const times = stdout.trim().split('\n').map(Number);
+			// The last lines: the measured window on the monotonic clock ("window <fromUs> <toUs>") and the
+			// child's CPU time for the measured rounds ("cpu <ms>").
+			const lines = stdout.trim().split('\n');
+			lastCpuMs = Number(lines.pop()?.replace(/^cpu /, ''));
+			const [fromUs, toUs] = (lines.pop() ?? '').split(' ').slice(1).map(Number);
+			lastWindow = { fromUs, toUs };
+			const times = lines.map(Number);
 			if (times.some((ms) => !Number.isFinite(ms))) return reject(new Error(`raw client process printed ${stdout}`));
 			resolve(times);
 		});
@@ -54,18 +79,33 @@ export async function readChatStreamRawInOwnProcess(sim: ChatSimulator, cookie: 
 	return await runInOwnProcess({ kind: 'chat', url: sim.url, cookieName: sim.cookieName, cookie, rounds });
 }
 
-async function runJob(job: Job): Promise<number[]> {
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+
+async function runJob(job: Job): Promise<{ times: number[]; window: number[]; cpuMs: number }> {
 	if (job.kind === 'posts') {
 		// A warm-up round (JIT, sockets), as the node's own run comes after n8n has warmed up.
 		await postAllRaw(job.baseUrl, job.headers, job.posts.slice(0, 200), job.concurrency);
-		return [await postAllRaw(job.baseUrl, job.headers, job.posts, job.concurrency)];
+		const cpu = process.cpuUsage();
+		const fromUs = monotonicUs();
+		const ms = await postAllRaw(job.baseUrl, job.headers, job.posts, job.concurrency);
+		const used = process.cpuUsage(cpu);
+		return { times: [ms], window: [fromUs, monotonicUs()], cpuMs: (used.user + used.system) / 1000 };
 	}
 	const agent = new http.Agent({ keepAlive: true });
 	const sim = { url: job.url, cookieName: job.cookieName } as ChatSimulator;
 	const times: number[] = [];
-	for (let round = 0; round < job.rounds; round++) times.push((await readChatStreamRaw(sim, job.cookie, agent)).ms);
+	let cpu = process.cpuUsage();
+	let fromUs = monotonicUs();
+	for (let round = 0; round < job.rounds; round++) {
+		if (round === 1) {
+			cpu = process.cpuUsage();
+			fromUs = monotonicUs();
+		}
+		times.push((await readChatStreamRaw(sim, job.cookie, agent)).ms);
+	}
+	const used = process.cpuUsage(cpu);
 	agent.destroy();
-	return times.slice(1);
+	return { times: times.slice(1), window: [fromUs, monotonicUs()], cpuMs: (used.user + used.system) / 1000 };
 }
 
 if (require.main === module) {
@@ -74,7 +114,7 @@ if (require.main === module) {
 	process.stdin.on('data', (chunk: string) => (input += chunk));
 	process.stdin.on('end', () => {
 		runJob(JSON.parse(input) as Job)
-			.then((times) => console.log(times.join('\n')))
+			.then(({ times, window, cpuMs }) => console.log([...times, `window ${window.join(' ')}`, `cpu ${cpuMs}`].join('\n')))
 			.catch((error: unknown) => {
 				console.error(error);
 				process.exitCode = 1;

@@ -29,11 +29,12 @@ import type { WorkflowJson } from '../test/e2e/lib/restApi';
 import { executionTimeOf, outputOf } from '../test/e2e/lib/workflows';
 import { checkDelivery } from './delivery';
 import { postAllRaw, readChatStreamRaw } from './rawClient';
-import { postAllRawInOwnProcess, readChatStreamRawInOwnProcess } from './rawClientProcess';
+import { cpuMs } from './processMemory';
+import { lastRawCpuMs, lastRawWindow, postAllRawInOwnProcess, readChatStreamRawInOwnProcess, setRawClientNodeFlags } from './rawClientProcess';
 import { interleavedMedians, median } from './rounds';
 import { formatLatency, streamingLatency } from './latency';
 import { formatSummary, profileSpan, readProfile, summariseProfile, type Window } from './profile';
-import { formatScaling, formatScalingRow, runQuivaOnly, scalingStream, scalingTable, SCALING_SIZES } from './scaling';
+import { formatScaling, formatScalingRow, quivaOnlyWorkflow, runQuivaOnly, scalingStream, scalingTable, SCALING_SIZES } from './scaling';
 import { itemsPerSecond, timeRatio, verdict, type BenchResult } from './types';
 
 const ITEMS = 2000;
@@ -359,7 +360,7 @@ const monotonicMinusEpochUs = () => Number(process.hrtime.bigint() / 1000n) - Da
 
 export async function benchRealN8n(options: RealN8nOptions = { profile: false }): Promise<RealN8nReport> {
 	const wanted = (section: string) => !options.only || options.only.has(section);
-	const streams = [...Object.values(STREAMS), ...SCALING_SIZES.map(scalingStream), 'bench-profile'];
+	const streams = [...Object.values(STREAMS), ...SCALING_SIZES.map(scalingStream), 'bench-profile', 'bench-cpu'];
 	const sim = await startQuivaSimulator({ streams: streams.map((name) => ({ name, subjects: ['bench.>'] })) });
 	const profileDir = options.profile ? fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-cpu-prof-')) : undefined;
 	let session: E2ESession | undefined;
@@ -369,6 +370,7 @@ export async function benchRealN8n(options: RealN8nOptions = { profile: false })
 	const chatWindows: Window[] = [];
 	let n8nPid = 0;
 	try {
+		if (profileDir) setRawClientNodeFlags(['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, 'raw')}`]);
 		session = await openSession({ label: 'bench', n8nEnv: profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : undefined });
 		n8nPid = session.server.pid;
 		await session.addCredential('quivaApi', 'Quiva (simulator)', quivaCredentialData(sim));
@@ -418,6 +420,20 @@ export async function benchRealN8n(options: RealN8nOptions = { profile: false })
 			text: formatSummary(summariseProfile(profile, profileWindows), ITEMS * PROFILE_RUNS),
 		});
 	}
+	const rawProfileDir = profileDir ? path.join(profileDir, 'raw') : undefined;
+	if (rawProfileDir && rawClientWindow && fs.existsSync(rawProfileDir)) {
+		// The posts' process is the one whose window was recorded last; its profile is the newest file there.
+		const files = fs.readdirSync(rawProfileDir).filter((name) => name.endsWith('.cpuprofile'));
+		const profiles = files.map((name) => readProfile(path.join(rawProfileDir, name)));
+		const window = rawClientWindow;
+		const profile = profiles.find((candidate) => candidate.startTime <= window.fromUs && candidate.endTime >= window.toUs);
+		if (profile) {
+			tables.push({
+				title: `CPU profile of the raw keep-alive client in its own process, for comparison: ${ITEMS} posts, ${RAW_CONCURRENCY} in flight`,
+				text: formatSummary(summariseProfile(profile, [window]), ITEMS),
+			});
+		}
+	}
 	if (profileDir && chatWindows.length > 0) {
 		const file = fs.readdirSync(profileDir).find((name) => name.includes(`.${n8nPid}.`) && name.endsWith('.cpuprofile'));
 		if (file) {
@@ -429,6 +445,9 @@ export async function benchRealN8n(options: RealN8nOptions = { profile: false })
 	}
 	return { results, tables };
 }
+
+/** The raw client process's measured window, for summarising its profile beside n8n's. */
+let rawClientWindow: Window | undefined;
 
 async function benchQuivaInN8n(session: E2ESession, sim: QuivaSimulator): Promise<BenchResult[]> {
 	const run = await session.runWorkflow(benchWorkflow(session, sim));
@@ -454,6 +473,19 @@ async function benchQuivaInN8n(session: E2ESession, sim: QuivaSimulator): Promis
 	const rawMs = await postAllRaw(sim.url, { 'X-Api-Key': QUIVA_DEFAULTS.apiKey }, rawPosts, RAW_CONCURRENCY);
 	// The same client in a process of its own (client and server in two processes, as n8n and the simulator are).
 	const rawOwnProcessMs = await postAllRawInOwnProcess(sim.url, { 'X-Api-Key': QUIVA_DEFAULTS.apiKey }, rawPosts, RAW_CONCURRENCY);
+	const rawCpuPerItemUs = (lastRawCpuMs() / ITEMS) * 1000;
+	rawClientWindow = lastRawWindow();
+	// CPU the n8n process spends per item for the node, whatever the machine's load: a run of the Quiva
+	// node alone less a run of the same workflow with No Operation in its place (both include n8n's own
+	// handling of the execution), from /proc at 10 ms resolution.
+	const cpuOf = async (target: 'quiva' | 'noop') => {
+		const before = cpuMs(session.server.pid);
+		const run = await session.runWorkflow(quivaOnlyWorkflow(session, ITEMS, 'bench-cpu', target));
+		if (run.error) throw new Error(`the CPU measuring workflow failed: ${run.error.message}`);
+		return cpuMs(session.server.pid) - before;
+	};
+	await cpuOf('quiva');
+	const nodeCpuPerItemUs = (((await cpuOf('quiva')) - (await cpuOf('noop'))) / ITEMS) * 1000;
 	// The fixed-subject node against one request at a time: its bound (one ordering lane).
 	const rawSerialMs = await postAllRaw(sim.url, { 'X-Api-Key': QUIVA_DEFAULTS.apiKey }, rawPosts, 1);
 
@@ -486,7 +518,9 @@ async function benchQuivaInN8n(session: E2ESession, sim: QuivaSimulator): Promis
 			ms: nodeMs,
 			baselineMs: rawOwnProcessMs,
 			goal: { maxTimeRatio: 1.3, words: "≤ 1.3× the raw client's time" },
-			notes: 'client and simulator in two processes, as n8n and the simulator are',
+			notes:
+				`client and simulator in two processes, as n8n and the simulator are; CPU per item: n8n process for our node ${nodeCpuPerItemUs.toFixed(0)} µs ` +
+				`(a run of the node alone − a run with No Operation instead), raw client process ${rawCpuPerItemUs.toFixed(0)} µs`,
 		},
 		{
 			name: 'Quiva node in real n8n, fixed subject (one ordering lane)',
