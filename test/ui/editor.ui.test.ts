@@ -244,12 +244,13 @@ describe.each(NODES)('$displayName in the editor', (spec) => {
 		expect(wrong.text).not.toContain(spec.credential.wrongSecret);
 		if (spec.slug === 'chat-message') await editor.screenshot(path.join(IMAGES, 'credential-test.png'));
 
-		// The user fixes the secret and presses the banner's Retry (the dialog's Test, with what the form
-		// holds), then saves; n8n closes the dialog itself once a save tests well.
+		// The user fixes the secret and saves: n8n tests it again and closes the dialog when the test passes.
+		// Opened again from the node, the credential is tested as it opens, and says so.
 		await editor.fillCredentialField(spec.credential.secretField, right[spec.credential.secretField]);
-		const fixed = await editor.retryCredentialTest('success');
-		expect(fixed).toEqual({ ok: true, text: expect.stringContaining('Connection tested successfully') });
 		await editor.saveCredential();
+		await editor.openCredentialFromNode();
+		const fixed = await editor.credentialTestOutcome('success');
+		expect(fixed).toEqual({ ok: true, text: expect.stringContaining('Connection tested successfully') });
 		await editor.closeCredentialDialog();
 		await editor.screenshot(path.join(IMAGES, `${spec.slug}-node.png`));
 		await editor.closeNodeDetails();

@@ -206,6 +206,14 @@ export class Editor {
 		await this.settled(credentialModal);
 	}
 
+	/** The node's saved credential, opened with the pencil beside it (the dialog closes first if n8n left it open). */
+	async openCredentialFromNode(): Promise<void> {
+		await this.closeCredentialDialog();
+		await this.page.click('[data-test-id=credential-edit-button]');
+		await this.page.waitForSelector(credentialDialog, { visible: true });
+		await this.settled(credentialModal);
+	}
+
 	/** Types into a text field of the open credential dialog, replacing what it holds. */
 	async fillCredentialField(name: string, value: string): Promise<void> {
 		const input = await this.page.waitForSelector(`${credentialDialog} [data-test-id=parameter-input-${name}] input`, { visible: true });
@@ -241,7 +249,7 @@ export class Editor {
 		return await this.credentialTestOutcome(expect);
 	}
 
-	private async credentialTestOutcome(expect: 'success' | 'failure'): Promise<CredentialTestOutcome> {
+	async credentialTestOutcome(expect: 'success' | 'failure'): Promise<CredentialTestOutcome> {
 		const words = { success: 'Connection tested successfully', failure: 'Couldn’t connect with these settings' };
 		const read = () => this.page.$eval(credentialDialog, (element) => (element as HTMLElement).innerText);
 		await this.page
@@ -283,16 +291,25 @@ export class Editor {
 
 	/** Opens an options parameter's dropdown and returns its option labels (loaded from the server for dynamic lists). */
 	async dropdownOptions(parameter: string): Promise<string[]> {
-		await this.page.click(`[data-test-id=parameter-input-${parameter}]`);
-		await this.page
-			.waitForFunction(() => [...document.querySelectorAll('.el-select-dropdown__item, .el-select__popper li')].some((item) => (item as HTMLElement).offsetParent !== null), { timeout: 30_000 })
-			.catch(() => undefined);
-		const options = await this.page.$$eval('.el-select-dropdown__item, .el-select__popper li', (items) =>
-			items.filter((item) => (item as HTMLElement).offsetParent !== null).map((item) => (item as HTMLElement).innerText.trim().split('\n')[0]),
-		);
-		await this.page.keyboard.press('Escape');
+		const visibleOptions = () =>
+			this.page.$$eval('.el-select-dropdown__item, .el-select__popper li', (items) =>
+				items.filter((item) => (item as HTMLElement).offsetParent !== null).map((item) => (item as HTMLElement).innerText.trim().split('\n')[0]),
+			);
+		// A click while the list is still loading, or the panel still moving, may open nothing: try again.
+		for (let attempt = 1; attempt <= 3; attempt++) {
+			await this.page.click(`[data-test-id=parameter-input-${parameter}]`);
+			await this.page
+				.waitForFunction(() => [...document.querySelectorAll('.el-select-dropdown__item, .el-select__popper li')].some((item) => (item as HTMLElement).offsetParent !== null), { timeout: 10_000 })
+				.catch(() => undefined);
+			const options = await visibleOptions();
+			if (options.length > 0) {
+				// Escape closes the open list (with none open it would close the node's panel instead).
+				await this.page.keyboard.press('Escape');
+				return options;
+			}
+		}
 		// No options: say what the field shows instead (e.g. "Error fetching options from ..."), for the failure message.
-		return options.length > 0 ? options : [`(no options; the field shows: ${await this.parameterText(parameter)})`];
+		return [`(no options; the field shows: ${await this.parameterText(parameter)})`];
 	}
 
 	/** Text of the open node panel's parameter area, e.g. to read a dropdown's error. */
