@@ -9,6 +9,7 @@ import { openSession, type E2ESession } from '../test/e2e/lib/session';
 import type { WorkflowJson } from '../test/e2e/lib/restApi';
 import { quivaCredentialData } from '../test/simulators/credentials';
 import { startQuivaSimulator, type QuivaSimulator } from '../test/simulators/quiva';
+import { busiestSecond } from '../test/harness/rate';
 
 const ITEMS = 2000;
 const SUBJECTS = 20;
@@ -21,15 +22,6 @@ export interface RateLimitResult {
 	busiestSecond: number;
 	rateWithin5Percent: boolean;
 	windowKept: boolean;
-}
-
-function busiestSecond(times: number[]): number {
-	let most = 0;
-	for (let start = 0, end = 0; start < times.length; start++) {
-		while (end < times.length && times[end] < times[start] + 1000) end++;
-		most = Math.max(most, end - start);
-	}
-	return most;
 }
 
 function rateWorkflow(session: E2ESession, limit: number): WorkflowJson {

@@ -11,7 +11,9 @@
  */
 import { NodeApiError, type IDataObject, type IExecuteFunctions, type JsonObject } from 'n8n-workflow';
 
+import { abortableSleep } from '../common/abortableSleep';
 import { itemMessage } from '../common/errors';
+import { positiveNumber } from '../common/options';
 import type { PreparedItem } from '../common/runItems';
 import type { PublishRequest } from '../common/sendForItem';
 import type { HttpClient } from '../common/transport/httpClient';
@@ -32,13 +34,15 @@ export interface SentMessage {
 
 export type DeliveryResult =
 	| { found: true; datastoreMessageId: string; storedAfterMs: number }
-	| { found: false; waitedMs: number; reason: 'timeout' | 'canceled' | 'query failed'; detail?: string };
+	| { found: false; reason: 'timeout' | 'canceled' | 'query failed'; detail?: string };
 
 interface Pending {
 	message: SentMessage;
 	acceptedAt: number;
 	deadline: number;
 	resolve: (result: DeliveryResult) => void;
+	/** Why the last query for it failed, if it did (it is asked again next round). */
+	lastError?: string;
 }
 
 interface StoredMessage {
@@ -99,7 +103,7 @@ export class DeliveryVerifier {
 
 	private async loop(): Promise<void> {
 		while (this.pending.size > 0) {
-			if (this.signal?.aborted) return this.settleAll({ reason: 'canceled' });
+			if (this.signal?.aborted) return this.cancelAll();
 			const groups = new Map<string, Pending[]>();
 			for (const entry of this.pending) {
 				const key = `${entry.message.scopeId}\u0000${entry.message.clientId}\u0000${entry.message.channel}`;
@@ -112,17 +116,17 @@ export class DeliveryVerifier {
 					await this.lookUp(group);
 				} catch (error) {
 					// A query that fails is asked again next round; the items fail only when their time is up.
-					for (const entry of group) (entry as Pending & { lastError?: string }).lastError = (error as Error).message;
+					for (const entry of group) entry.lastError = (error as Error).message;
 				}
 			}
 			const now = this.now();
 			for (const entry of this.pending) {
 				if (now < entry.deadline) continue;
 				this.pending.delete(entry);
-				const detail = (entry as Pending & { lastError?: string }).lastError;
-				entry.resolve({ found: false, waitedMs: now - entry.acceptedAt, reason: detail ? 'query failed' : 'timeout', ...(detail ? { detail } : {}) });
+				const detail = entry.lastError;
+				entry.resolve({ found: false, reason: detail ? 'query failed' : 'timeout', ...(detail ? { detail } : {}) });
 			}
-			if (this.pending.size > 0) await this.pause(POLL_MS);
+			if (this.pending.size > 0) await abortableSleep(POLL_MS, this.signal);
 		}
 	}
 
@@ -155,29 +159,10 @@ export class DeliveryVerifier {
 		}
 	}
 
-	private settleAll(result: { reason: 'canceled' }): void {
-		const now = this.now();
-		for (const entry of this.pending) entry.resolve({ found: false, waitedMs: now - entry.acceptedAt, reason: result.reason });
+	private cancelAll(): void {
+		for (const entry of this.pending) entry.resolve({ found: false, reason: 'canceled' });
 		this.pending.clear();
 	}
-
-	/* eslint-disable @n8n/community-nodes/no-restricted-globals --
-	 * The wait between rounds must end at once when the execution is cancelled; n8n's `sleep` takes no signal. */
-	private pause(ms: number): Promise<void> {
-		return new Promise<void>((resolve) => {
-			if (this.signal?.aborted) return resolve();
-			const onAbort = () => {
-				clearTimeout(timer);
-				resolve();
-			};
-			const timer = setTimeout(() => {
-				this.signal?.removeEventListener('abort', onAbort);
-				resolve();
-			}, ms);
-			this.signal?.addEventListener('abort', onAbort, { once: true });
-		});
-	}
-	/* eslint-enable @n8n/community-nodes/no-restricted-globals */
 }
 
 /** The output fields of a verified item. */
@@ -188,8 +173,7 @@ export function deliveryJson(result: Extract<DeliveryResult, { found: true }>): 
 /** The Verify Delivery options, per execution (one query loop for all items): undefined when off. */
 export function readDeliveryOptions(options: IDataObject): { timeoutMs: number } | undefined {
 	if (options.verifyDelivery !== true) return undefined;
-	const seconds = typeof options.verifyTimeout === 'number' && Number.isFinite(options.verifyTimeout) && options.verifyTimeout > 0 ? options.verifyTimeout : 10;
-	return { timeoutMs: seconds * 1000 };
+	return { timeoutMs: (positiveNumber(options.verifyTimeout) ?? 10) * 1000 };
 }
 
 /** What was sent, as the datastore will show it: read back from the request body built for the item. */

@@ -27,10 +27,14 @@ export const maxRequestsPerSecondProperty: INodeProperties = {
 		'The most requests the node sends in any one second, retries included, across all items of the execution: for a server that answers bursts with HTTP 429. 0 means no limit.',
 };
 
+/** A finite number above 0, or undefined: how optional limits and timeouts with "0 means none" are read. */
+export function positiveNumber(value: unknown): number | undefined {
+	return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
 /** The Max Requests per Second option as the client takes it: a positive rate, or undefined for none. */
 export function readMaxRequestsPerSecond(options: IDataObject): number | undefined {
-	const rate = options.maxRequestsPerSecond;
-	return typeof rate === 'number' && Number.isFinite(rate) && rate > 0 ? rate : undefined;
+	return positiveNumber(options.maxRequestsPerSecond);
 }
 
 export const sendingOptionProperties = (defaults: { timeoutMs: number; ordering: string }): INodeProperties[] => [

@@ -12,6 +12,8 @@
  * Waiters are served first come, first served; a cancelled wait gives up its turn at once.
  */
 
+import { abortableSleep } from './abortableSleep';
+
 /** How far behind its even schedule the limiter may run before it forgets the lost time. */
 const CATCH_UP_MS = 50;
 /**
@@ -28,25 +30,7 @@ export interface RateLimiterClock {
 	sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
-/* eslint-disable @n8n/community-nodes/no-restricted-globals --
- * The wait must end at once when the execution is cancelled; n8n-workflow's `sleep` takes no signal. */
-const realClock: RateLimiterClock = {
-	now: () => performance.now(),
-	sleep: (ms, signal) =>
-		new Promise<void>((resolve) => {
-			if (signal?.aborted) return resolve();
-			const onAbort = () => {
-				clearTimeout(timer);
-				resolve();
-			};
-			const timer = setTimeout(() => {
-				signal?.removeEventListener('abort', onAbort);
-				resolve();
-			}, ms);
-			signal?.addEventListener('abort', onAbort, { once: true });
-		}),
-};
-/* eslint-enable @n8n/community-nodes/no-restricted-globals */
+const realClock: RateLimiterClock = { now: () => performance.now(), sleep: abortableSleep };
 
 export class RateLimiter {
 	private readonly interval: number;

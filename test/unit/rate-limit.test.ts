@@ -1,6 +1,7 @@
 /** Max Requests per Second: the achieved rate and the one-second windows, on a virtual clock and a real one. */
 import { readMaxRequestsPerSecond } from '../../nodes/common/options';
 import { RateLimiter, type RateLimiterClock } from '../../nodes/common/rateLimit';
+import { busiestSecond } from '../harness/rate';
 
 /** A clock whose sleeps advance virtual time, late by what `lateness()` says (a loaded machine's timers). */
 function virtualClock(lateness: () => number = () => 0): RateLimiterClock & { t: number; jump(ms: number): void } {
@@ -24,16 +25,6 @@ function seeded(seed: number): () => number {
 		state = (state * 1103515245 + 12345) % 2 ** 31;
 		return state / 2 ** 31;
 	};
-}
-
-/** The most grants any one-second window [t, t + 1000) holds. */
-function busiestSecond(times: number[]): number {
-	let most = 0;
-	for (let start = 0, end = 0; start < times.length; start++) {
-		while (end < times.length && times[end] < times[start] + 1000) end++;
-		most = Math.max(most, end - start);
-	}
-	return most;
 }
 
 async function grant(limiter: RateLimiter, clock: { now(): number }, count: number, inFlight = 16, between?: (n: number) => void) {

@@ -1,6 +1,7 @@
 /**
  * Sends one request under the retry policy. The only place in the package that loops on a request.
  */
+import { abortableSleep } from '../abortableSleep';
 import { toTransportFailure, type HttpClient } from './httpClient';
 import { decideRetry } from './retryPolicy';
 import { TransportFailure, type AttemptOutcome, type HttpRequest, type HttpResponse, type RetryOptions } from './types';
@@ -21,24 +22,6 @@ export class SendFailure extends Error {
 		this.name = 'SendFailure';
 	}
 }
-
-/* eslint-disable @n8n/community-nodes/no-restricted-globals --
- * A backoff wait must end early when the execution is cancelled; n8n-workflow's `sleep` takes no signal. */
-async function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-	if (ms <= 0 || signal?.aborted) return;
-	await new Promise<void>((resolve) => {
-		const onAbort = () => {
-			clearTimeout(timer);
-			resolve();
-		};
-		const timer = setTimeout(() => {
-			signal?.removeEventListener('abort', onAbort);
-			resolve();
-		}, ms);
-		signal?.addEventListener('abort', onAbort, { once: true });
-	});
-}
-/* eslint-enable @n8n/community-nodes/no-restricted-globals */
 
 export interface SendOptions {
 	retry: RetryOptions;
