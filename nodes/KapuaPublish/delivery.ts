@@ -14,6 +14,7 @@ import { NodeApiError, type IDataObject, type IExecuteFunctions, type JsonObject
 import { abortableSleep } from '../common/abortableSleep';
 import { itemMessage } from '../common/errors';
 import { positiveNumber } from '../common/options';
+import { runOrdered } from '../common/orderedPool';
 import type { PreparedItem } from '../common/runItems';
 import type { PublishRequest } from '../common/sendForItem';
 import type { HttpClient } from '../common/transport/httpClient';
@@ -23,6 +24,8 @@ const POLL_MS = 250;
 /** How far around the pending messages' Sent On a query looks (clocks and rounding). */
 const WINDOW_SLACK_MS = 1000;
 const PAGE = 500;
+/** Datastore queries in flight at once in a round (one per client ID and channel pending). */
+const QUERIES_AT_ONCE = 4;
 
 export interface SentMessage {
 	scopeId: string;
@@ -69,9 +72,8 @@ function sameValue(valueType: string, sent: string, stored: unknown): boolean {
 	}
 }
 
-function matches(sent: SentMessage, stored: StoredMessage): boolean {
-	const storedTime = Date.parse(stored.sentOn ?? stored.timestamp ?? '');
-	if (storedTime !== Date.parse(sent.sentOn)) return false;
+/** Whether a stored message (already known to have the same Sent On) carries the metrics sent. */
+function sameMetrics(sent: SentMessage, stored: StoredMessage): boolean {
 	const metrics = stored.payload?.metrics ?? [];
 	if (metrics.length !== sent.metrics.length) return false;
 	return sent.metrics.every((metric) =>
@@ -85,6 +87,13 @@ export class DeliveryVerifier {
 	private readonly claimed = new Set<string>();
 
 	private running: Promise<void> | undefined;
+
+	/** Set by `sendingDone`, once: cuts the loop's wait short, or skips the next one if it is querying. */
+	private sendingFinished = false;
+
+	private skipNextWait = false;
+
+	private wakeUp: (() => void) | undefined;
 
 	constructor(
 		private readonly client: Pick<HttpClient, 'send'>,
@@ -111,14 +120,15 @@ export class DeliveryVerifier {
 				if (group) group.push(entry);
 				else groups.set(key, [entry]);
 			}
-			for (const group of groups.values()) {
-				try {
-					await this.lookUp(group);
-				} catch (error) {
-					// A query that fails is asked again next round; the items fail only when their time is up.
-					for (const entry of group) entry.lastError = (error as Error).message;
-				}
-			}
+			// One query per client ID and channel, a few at once: a round costs a few round trips, not one per group.
+			const queries = [...groups.values()];
+			const results = await runOrdered(queries.map((_, index) => String(index)), async (index) => await this.lookUp(queries[index]), {
+				concurrency: QUERIES_AT_ONCE,
+			});
+			results.forEach((result, index) => {
+				// A query that fails is asked again next round; the items fail only when their time is up.
+				if (result && !result.ok) for (const entry of queries[index]) entry.lastError = (result.error as Error).message;
+			});
 			const now = this.now();
 			for (const entry of this.pending) {
 				if (now < entry.deadline) continue;
@@ -126,19 +136,47 @@ export class DeliveryVerifier {
 				const detail = entry.lastError;
 				entry.resolve({ found: false, reason: detail ? 'query failed' : 'timeout', ...(detail ? { detail } : {}) });
 			}
-			if (this.pending.size > 0) await abortableSleep(POLL_MS, this.signal);
+			if (this.pending.size > 0 && !this.skipNextWait) {
+				const wake = new AbortController();
+				this.wakeUp = () => wake.abort();
+				await abortableSleep(POLL_MS, this.signal ? AbortSignal.any([this.signal, wake.signal]) : wake.signal);
+				this.wakeUp = undefined;
+			}
+			this.skipNextWait = false;
 		}
+	}
+
+	/**
+	 * Every item was sent: the last ones are looked up now rather than at the next round, which saves the
+	 * rest of a wait when the datastore is quick. Once only, so a slow datastore is still asked every POLL_MS.
+	 */
+	sendingDone(): void {
+		if (this.sendingFinished) return;
+		this.sendingFinished = true;
+		if (this.wakeUp) this.wakeUp();
+		else this.skipNextWait = true;
 	}
 
 	private async lookUp(group: Pending[]): Promise<void> {
 		const { scopeId, clientId, channel } = group[0].message;
-		const times = group.map((entry) => Date.parse(entry.message.sentOn));
+		// Indexed by Sent On so that each stored message is compared only with those sent at its millisecond.
+		const bySentOn = new Map<number, Pending[]>();
+		let first = Infinity;
+		let last = -Infinity;
+		for (const entry of group) {
+			const time = Date.parse(entry.message.sentOn);
+			first = Math.min(first, time);
+			last = Math.max(last, time);
+			const same = bySentOn.get(time);
+			if (same) same.push(entry);
+			else bySentOn.set(time, [entry]);
+		}
 		const query = {
 			clientId,
 			channel,
 			strictChannel: 'true',
-			startDate: new Date(Math.min(...times) - WINDOW_SLACK_MS).toISOString(),
-			endDate: new Date(Math.max(...times) + WINDOW_SLACK_MS).toISOString(),
+			startDate: new Date(first - WINDOW_SLACK_MS).toISOString(),
+			endDate: new Date(last + WINDOW_SLACK_MS).toISOString(),
 			sortDir: 'ASC',
 			limit: PAGE,
 		};
@@ -149,7 +187,8 @@ export class DeliveryVerifier {
 			const now = this.now();
 			for (const stored of page.items ?? []) {
 				if (!stored.datastoreId || this.claimed.has(stored.datastoreId)) continue;
-				const entry = group.find((candidate) => this.pending.has(candidate) && matches(candidate.message, stored));
+				const candidates = bySentOn.get(Date.parse(stored.sentOn ?? stored.timestamp ?? ''));
+				const entry = candidates?.find((candidate) => this.pending.has(candidate) && sameMetrics(candidate.message, stored));
 				if (!entry) continue;
 				this.claimed.add(stored.datastoreId);
 				this.pending.delete(entry);
@@ -229,6 +268,7 @@ export function createDeliveryCheck(context: IExecuteFunctions) {
 			tracked.set(itemIndex, { result: verifier.track(message), target: message });
 		},
 		async settle(json: IDataObject, itemIndex: number): Promise<IDataObject> {
+			verifier?.sendingDone();
 			const entry = tracked.get(itemIndex);
 			if (!entry) return json;
 			tracked.delete(itemIndex);

@@ -94,6 +94,10 @@ export interface PublishedMessage {
 	datastoreId?: string;
 	/** From when on a datastore query can find it (epoch ms). */
 	visibleFrom?: number;
+	/** The datastore's time for it (Sent On, else received), parsed once: queries filter and sort by it. */
+	time: number;
+	/** `semanticParts` joined by "/", as a channel filter compares it. */
+	channelPath: string;
 }
 
 export interface CapturedRequest {
@@ -358,8 +362,12 @@ export async function startKapuaSimulator(options: KapuaSimulatorOptions = {}): 
 		}
 		const semanticParts = Array.isArray(channel.semanticParts) ? channel.semanticParts.map(String) : [];
 		const stored = account.dataStorage !== false;
+		const receivedOn = new Date().toISOString();
+		const sentOn = typeof body.sentOn === 'string' ? body.sentOn : undefined;
 		published.push({
-			receivedOn: new Date().toISOString(),
+			receivedOn,
+			time: Date.parse(sentOn ?? receivedOn),
+			channelPath: semanticParts.join('/'),
 			...(stored ? { datastoreId: randomUUID(), visibleFrom: Date.now() + indexDelayMs } : {}),
 			scopeId,
 			topic: [account.name, String(topicClient), ...semanticParts].join('/'),
@@ -368,7 +376,7 @@ export async function startKapuaSimulator(options: KapuaSimulatorOptions = {}): 
 			semanticParts,
 			metrics,
 			...(bytes ? { body: bytes } : {}),
-			...(typeof body.sentOn === 'string' ? { sentOn: body.sentOn } : {}),
+			...(sentOn !== undefined ? { sentOn } : {}),
 			...(typeof body.capturedOn === 'string' ? { capturedOn: body.capturedOn } : {}),
 			...(body.position && typeof body.position === 'object' ? { position: body.position as Record<string, unknown> } : {}),
 			tokenId: token.tokenId,
@@ -430,15 +438,14 @@ export async function startKapuaSimulator(options: KapuaSimulatorOptions = {}): 
 			if (message.scopeId !== scopeId || message.datastoreId === undefined || (message.visibleFrom ?? 0) > now) return false;
 			if (clientId !== null && message.clientId !== clientId) return false;
 			if (channel !== null) {
-				const path = message.semanticParts.join('/');
+				const path = message.channelPath;
 				if (strict ? path !== channel : path !== channel && !path.startsWith(`${channel}/`)) return false;
 			}
-			const time = Date.parse(message.sentOn ?? message.receivedOn);
-			return (start === undefined || time >= start) && (end === undefined || time <= end);
+			return (start === undefined || message.time >= start) && (end === undefined || message.time <= end);
 		});
 		const ascending = query.get('sortDir') === 'ASC';
 		matches.sort((a, b) => {
-			const byTime = Date.parse(a.sentOn ?? a.receivedOn) - Date.parse(b.sentOn ?? b.receivedOn);
+			const byTime = a.time - b.time;
 			return (ascending ? byTime : -byTime) || (ascending ? a.sequence - b.sequence : b.sequence - a.sequence);
 		});
 		const page = matches.slice(offset, offset + limit);
