@@ -3,6 +3,7 @@ import { NodeConnectionTypes, type IDataObject, type IExecuteFunctions, type INo
 import { itemParameterReader } from '../common/itemParameters';
 import { readMaxRequestsPerSecond } from '../common/options';
 import { runItems } from '../common/runItems';
+import { CHAT_SUBTITLE } from '../common/subtitle';
 import { prepareChatItem } from './api';
 import { CHAT_PROPERTIES } from './description';
 import { chatErrorJson } from './errors';
@@ -17,7 +18,7 @@ export class ChatMessage implements INodeType {
 		icon: { light: 'file:chat.svg', dark: 'file:chat.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{$parameter["chatMode"] === "new" ? "new chat" : "chat " + $parameter["chatId"]}}',
+		subtitle: CHAT_SUBTITLE,
 		description: 'Send a message to an AI chat app and collect its streamed reply',
 		defaults: { name: 'Chat Message' },
 		usableAsTool: true,

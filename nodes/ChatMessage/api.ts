@@ -86,12 +86,26 @@ export interface ReplyResult {
 	totalMs: number;
 }
 
+/**
+ * The fields of every Each Event item, null where an event has none: events of different types carry
+ * different fields, and n8n's table and schema views show one set of columns for all items.
+ */
+const EVENT_FIELDS = ['type', 'serverType', 'text', 'messageId', 'role', 'createdAt', 'toolName', 'toolArgs', 'toolResult', 'sources', 'error', 'id', 'reason'] as const;
+
+function eventItem(chatId: string, sequence: number, event: IDataObject, withRaw: boolean): IDataObject {
+	const item: IDataObject = { chatId: (event.chatId as string | undefined) ?? chatId, sequence };
+	for (const field of EVENT_FIELDS) item[field] = event[field] ?? null;
+	if (withRaw) item.raw = event.raw ?? null;
+	return item;
+}
+
 /** The output items of a reply: the final reply, or (Each Event mode) one per event. */
 export function replyOutput(item: ChatItem, request: ChatMessageRequest, result: ReplyResult): IDataObject[] {
 	const { reply } = result;
 	if (item.settings.keepEvents) {
-		const events: IDataObject[] = reply.events.map((event, sequence) => ({ chatId: request.chatId, sequence, ...event }));
-		if (!result.complete) events.push({ chatId: request.chatId, sequence: reply.events.length, type: 'incomplete', reason: result.stopReason });
+		const withRaw = item.settings.includeRaw;
+		const events = reply.events.map((event, sequence) => eventItem(request.chatId, sequence, event, withRaw));
+		if (!result.complete) events.push(eventItem(request.chatId, reply.events.length, { type: 'incomplete', reason: result.stopReason }, withRaw));
 		return events;
 	}
 	return [

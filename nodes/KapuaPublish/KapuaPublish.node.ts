@@ -4,6 +4,7 @@ import { itemParameterReader } from '../common/itemParameters';
 import { readExecutionSending } from '../common/options';
 import { runItems } from '../common/runItems';
 import { createPublisher } from '../common/sendForItem';
+import { fieldsSubtitle } from '../common/subtitle';
 import { DEFAULT_TIMEOUT_MS, explainKapuaStatus, prepareKapuaItem } from './api';
 import { KAPUA_PROPERTIES } from './description';
 import { createDeliveryCheck } from './delivery';
@@ -16,7 +17,7 @@ export class KapuaPublish implements INodeType {
 		icon: { light: 'file:kapua.svg', dark: 'file:kapua.dark.svg' },
 		group: ['output'],
 		version: 1,
-		subtitle: '={{"to " + $parameter["clientId"] + " / " + $parameter["channel"]}}',
+		subtitle: fieldsSubtitle('to ', ['clientId', 'channel']),
 		description: "Publish data messages to devices through Eclipse Kapua's REST API (forwarded over MQTT)",
 		defaults: { name: 'Kapua Publish' },
 		usableAsTool: true,

@@ -1,6 +1,7 @@
 import { NodeConnectionTypes, type IDataObject, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
 
 import { itemParameterReader } from '../common/itemParameters';
+import { fieldsSubtitle } from '../common/subtitle';
 import { readExecutionSending } from '../common/options';
 import { runItems } from '../common/runItems';
 import { createPublisher } from '../common/sendForItem';
@@ -15,7 +16,7 @@ export class QuivaStreamPublish implements INodeType {
 		icon: { light: 'file:quiva.svg', dark: 'file:quiva.dark.svg' },
 		group: ['output'],
 		version: 1,
-		subtitle: '={{"to " + $parameter["stream"] + " / " + $parameter["subject"]}}',
+		subtitle: fieldsSubtitle('to ', ['stream', 'subject']),
 		description: 'Publish messages to a quiva.ai stream (NATS JetStream)',
 		defaults: { name: 'Quiva Stream Publish' },
 		usableAsTool: true,

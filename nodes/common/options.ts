@@ -48,7 +48,7 @@ export const sendingOptionProperties = (defaults: { timeoutMs: number; ordering:
 	},
 	maxRequestsPerSecondProperty,
 	{
-		displayName: 'Timeout (Ms)',
+		displayName: 'Request Timeout (Ms)',
 		name: 'timeout',
 		type: 'number',
 		typeOptions: { minValue: 0 },
@@ -83,7 +83,7 @@ export const sendingOptionProperties = (defaults: { timeoutMs: number; ordering:
 				description: 'One keep-alive connection pool per execution; the credential is read once',
 			},
 			{
-				name: "N8n's HTTP Helper",
+				name: 'Through the n8n Request Helper (Slower)',
 				value: 'n8nHelper',
 				description: "Every request through n8n's authenticated request helper: a new connection and credential lookup per request (slower)",
 			},

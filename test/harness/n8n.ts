@@ -216,6 +216,20 @@ function workflowWithNode(
 	return { node, workflow };
 }
 
+/**
+ * The node's subtitle as the editor's canvas shows it: its description's subtitle evaluated by n8n-workflow's
+ * expression engine for the node, with no item data (the editor shows nothing when it throws).
+ */
+export function nodeSubtitle(type: string, parameters: Record<string, NodeParameterValueType | object>): unknown {
+	const { node, workflow } = workflowWithNode(type, parameters);
+	const subtitle = packageNodes[type].description.subtitle;
+	try {
+		return workflow.expression.getSimpleParameterValue(node, subtitle, 'internal', {}, undefined, '');
+	} catch (error) {
+		return { threw: (error as Error).message };
+	}
+}
+
 /** Runs one node of the package in n8n-core's engine with `items` as its input. */
 export async function runNode(spec: NodeRunSpec): Promise<NodeRunResult> {
 	const credentials = spec.credentials ?? new CredentialStore();

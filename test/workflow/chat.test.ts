@@ -145,6 +145,11 @@ describe('each event', () => {
 		expect(implemented.output.every((item) => (item.pairedItem as { item: number }).item === 0)).toBe(true);
 		expect(implemented.output[1].json).toMatchObject({ type: 'delta', text: 'a' });
 		expect(implemented.output[3].json).toMatchObject({ type: 'end', text: 'ab', chatId: implemented.output[0].json.chatId });
+		// One set of fields for every event, null where an event has none: n8n's table shows no "undefined" cells.
+		expect(new Set(implemented.output.map((item) => Object.keys(item.json).join()))).toEqual(
+			new Set(['chatId,sequence,type,serverType,text,messageId,role,createdAt,toolName,toolArgs,toolResult,sources,error,id,reason']),
+		);
+		expect(implemented.output[1].json).toMatchObject({ messageId: null, toolName: null, toolArgs: null, error: null, reason: null });
 
 		const documented = await chat({ outputMode: 'eachEvent', options: { includeRawEvents: true } }, { reply: { vocabulary: 'documented', tokens: ['a', 'b'] } });
 		expect(documented.output.map((item) => item.json.type)).toEqual(['start', 'delta', 'delta', 'end']);
@@ -261,6 +266,13 @@ describe('authentication', () => {
 			{ name: 'Claude Sonnet (anthropic)', value: 'claude-sonnet' },
 			{ name: 'GPT-4o (openai)', value: 'gpt-4o' },
 		]);
+	});
+
+	test('a Model list that fails says why and how to load it again once the credential is fixed, without the secret', async () => {
+		const credentials = emailCredentials({ password: 'not the password' });
+		const failure = runLoadOptions({ type: 'chatMessage', method: 'getModels', credentials });
+		await expect(failure).rejects.toThrow(/^Could not load the models: .*Refresh List/);
+		await expect(failure).rejects.not.toThrow(/not the password/);
 	});
 });
 

@@ -9,17 +9,29 @@ import { readChatCredentials } from '../../../credentials/ChatApi.credentials';
 import { credentialProblemText } from '../../common/auth/credentialCheck';
 import { CHAT_AUTH } from '../transport';
 
+/**
+ * n8n loads the list when the panel opens or the chosen credential changes, not when the credential's
+ * contents are fixed in place: the way to load it again is the field's own "Refresh List", so a failure says so.
+ */
+export const REFRESH_ADVICE = 'Once the credential is fixed, choose "Refresh List" from the Model field\'s menu to load the models again.';
+
 export async function getModels(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
 	const data = await this.getCredentials(CHAT_AUTH.credentialType);
 	// The dropdown says what a run would say, before signing in with a credential that cannot work.
 	const problem = CHAT_AUTH.check(data);
-	if (problem) throw new NodeOperationError(this.getNode(), credentialProblemText(CHAT_AUTH.credentialName, problem));
+	if (problem) throw new NodeOperationError(this.getNode(), `${credentialProblemText(CHAT_AUTH.credentialName, problem)} ${REFRESH_ADVICE}`);
 	const { baseUrl } = readChatCredentials(data);
-	const body: unknown = await this.helpers.httpRequestWithAuthentication.call(this, CHAT_AUTH.credentialType, {
-		method: 'GET',
-		url: `${baseUrl}/api/models`,
-		json: true,
-	});
+	let body: unknown;
+	try {
+		body = await this.helpers.httpRequestWithAuthentication.call(this, CHAT_AUTH.credentialType, {
+			method: 'GET',
+			url: `${baseUrl}/api/models`,
+			json: true,
+		});
+	} catch (error) {
+		const message = (error as Error).message.replace(/[.\s]*$/, '.');
+		throw new NodeOperationError(this.getNode(), `Could not load the models: ${message} ${REFRESH_ADVICE}`);
+	}
 	return modelOptions(body);
 }
 
