@@ -17,11 +17,18 @@ import { abortableSleep } from './abortableSleep';
 /** How far behind its even schedule the limiter may run before it forgets the lost time. */
 const CATCH_UP_MS = 50;
 /**
- * The window the last `rate` grants must fit: a second and a little more, because a request reaches the
- * server a few milliseconds after its permit, not always the same few, and the promise is about what the
- * server sees. It costs 2 % of the rate at most, within the 5 % the option allows.
+ * The window the last `rate` grants must fit is a second and a margin, because a request reaches the server
+ * some milliseconds after its permit, not always the same number, and the promise is about what the server
+ * sees. On a quiet machine that is a few milliseconds and the least margin costs 2 % of the rate, within the
+ * 5 % the option allows. On a busy one the process is not scheduled for tens of milliseconds at a time, so
+ * requests leave (and arrive) bunched by that much: the margin follows how late the limiter's own timers
+ * fire (twice the recent worst), up to MAX_MARGIN_MS. Then the rate falls short of the limit by a few per
+ * cent more, rather than a gateway counting more than the limit in one second.
  */
-const WINDOW_MS = 1020;
+const MIN_MARGIN_MS = 20;
+const MAX_MARGIN_MS = 100;
+/** How fast the remembered lateness fades, per timer: after about 45 punctual ones it is a tenth. */
+const LATENESS_DECAY = 0.95;
 const SECOND_MS = 1000;
 
 export interface RateLimiterClock {
@@ -49,6 +56,9 @@ export class RateLimiter {
 	/** Permits handed out (for tests and the benchmark). */
 	granted = 0;
 
+	/** How late the limiter's timers have fired lately (ms, decaying): the machine's scheduling jitter. */
+	private lateness = 0;
+
 	constructor(
 		readonly perSecond: number,
 		private readonly clock: RateLimiterClock = realClock,
@@ -72,7 +82,8 @@ export class RateLimiter {
 		for (;;) {
 			if (signal?.aborted) return false;
 			const now = this.clock.now();
-			const windowFree = this.recent.length < capacity ? -Infinity : this.recent[this.oldest] + WINDOW_MS;
+			const window = SECOND_MS + Math.min(MAX_MARGIN_MS, Math.max(MIN_MARGIN_MS, 2 * this.lateness));
+			const windowFree = this.recent.length < capacity ? -Infinity : this.recent[this.oldest] + window;
 			// The first permit starts the schedule: there is no lost time to catch up yet.
 			const slot = this.granted === 0 ? now : Math.max(this.nextSlot, now - CATCH_UP_MS);
 			const at = Math.max(slot, windowFree);
@@ -87,6 +98,7 @@ export class RateLimiter {
 				return true;
 			}
 			await this.clock.sleep(at - now, signal);
+			this.lateness = Math.max(this.clock.now() - at, this.lateness * LATENESS_DECAY);
 		}
 	}
 }
