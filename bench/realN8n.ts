@@ -45,50 +45,57 @@ const RAW_CONCURRENCY = 16;
 const STREAMS = { node: 'bench-node', fixed: 'bench-fixed', http: 'bench-http', raw: 'bench-raw' };
 const FIXED_NODE = 'Quiva Stream Publish (fixed subject)';
 
+/** n8n's HTTP Request node as a user sets it up to publish: POST per item, one header, a JSON body as an expression. */
+function httpRequestNode(
+	id: string,
+	name: string,
+	position: [number, number],
+	request: { url: string; header: { name: string; value: string }; jsonBody: string },
+): WorkflowJson['nodes'][number] {
+	return {
+		id,
+		name,
+		type: 'n8n-nodes-base.httpRequest',
+		typeVersion: 4.2,
+		position,
+		parameters: {
+			method: 'POST',
+			url: request.url,
+			sendHeaders: true,
+			headerParameters: { parameters: [request.header] },
+			sendBody: true,
+			specifyBody: 'json',
+			jsonBody: request.jsonBody,
+			options: {},
+		},
+	};
+}
+
 /** The three paths the Quiva section compares, each a node of its own after the same Items. */
 type QuivaPath = 'node' | 'fixed' | 'http';
 const PATH_NODE: Record<QuivaPath, string> = { node: 'Quiva Stream Publish', fixed: FIXED_NODE, http: 'HTTP Request' };
 
 /** Manual Trigger → Items (Code, 2000 items over 20 subjects) → the path's node, one workflow per path. */
 function benchWorkflow(session: E2ESession, sim: QuivaSimulator, path: QuivaPath): WorkflowJson {
+	const quivaNode = (id: string, path: 'node' | 'fixed', subject: string): WorkflowJson['nodes'][number] => ({
+		id,
+		name: PATH_NODE[path],
+		type: session.nodeType('quivaStreamPublish'),
+		typeVersion: 1,
+		position: [440, 0],
+		parameters: { stream: STREAMS[path], subject, bodySource: 'item', options: {} },
+		credentials: { quivaApi: { id: 'bound-at-import', name: 'Quiva (simulator)' } },
+	});
 	const nodes: Record<QuivaPath, WorkflowJson['nodes'][number]> = {
-		node: {
-			id: 'b3',
-			name: PATH_NODE.node,
-			type: session.nodeType('quivaStreamPublish'),
-			typeVersion: 1,
-			position: [440, 0],
-			parameters: { stream: STREAMS.node, subject: '={{ $json.subject }}', bodySource: 'item', options: {} },
-			credentials: { quivaApi: { id: 'bound-at-import', name: 'Quiva (simulator)' } },
-		},
+		node: quivaNode('b3', 'node', '={{ $json.subject }}'),
 		// The same node with one fixed subject: no per-item expression, but also one ordering lane, so its
 		// requests go one after another (strict order), where the first node has 16 in flight.
-		fixed: {
-			id: 'b5',
-			name: PATH_NODE.fixed,
-			type: session.nodeType('quivaStreamPublish'),
-			typeVersion: 1,
-			position: [440, 0],
-			parameters: { stream: STREAMS.fixed, subject: 'bench.fixed', bodySource: 'item', options: {} },
-			credentials: { quivaApi: { id: 'bound-at-import', name: 'Quiva (simulator)' } },
-		},
-		http: {
-			id: 'b4',
-			name: PATH_NODE.http,
-			type: 'n8n-nodes-base.httpRequest',
-			typeVersion: 4.2,
-			position: [440, 0],
-			parameters: {
-				method: 'POST',
-				url: `={{ '${sim.url}/storage/streams/' + '${STREAMS.http}' + '/messages' }}`,
-				sendHeaders: true,
-				headerParameters: { parameters: [{ name: 'X-Api-Key', value: QUIVA_DEFAULTS.apiKey }] },
-				sendBody: true,
-				specifyBody: 'json',
-				jsonBody: `={{ JSON.stringify({ stream: '${STREAMS.http}', subject: $json.subject, body: $json }) }}`,
-				options: {},
-			},
-		},
+		fixed: quivaNode('b5', 'fixed', 'bench.fixed'),
+		http: httpRequestNode('b4', PATH_NODE.http, [440, 0], {
+			url: `={{ '${sim.url}/storage/streams/' + '${STREAMS.http}' + '/messages' }}`,
+			header: { name: 'X-Api-Key', value: QUIVA_DEFAULTS.apiKey },
+			jsonBody: `={{ JSON.stringify({ stream: '${STREAMS.http}', subject: $json.subject, body: $json }) }}`,
+		}),
 	};
 	return {
 		name: `Benchmark: ${PATH_NODE[path]}`,
@@ -177,23 +184,11 @@ function kapuaWorkflow(session: E2ESession, sim: KapuaSimulator, token: string):
 				},
 				credentials: { kapuaApi: { id: 'bound-at-import', name: 'Kapua (simulator)' } },
 			},
-			{
-				id: 'k4',
-				name: KAPUA_HTTP,
-				type: 'n8n-nodes-base.httpRequest',
-				typeVersion: 4.2,
-				position: [440, 120],
-				parameters: {
-					method: 'POST',
-					url: `={{ '${sim.url}/v1/' + '_' + '/streams/messages' }}`,
-					sendHeaders: true,
-					headerParameters: { parameters: [{ name: 'Authorization', value: `Bearer ${token}` }] },
-					sendBody: true,
-					specifyBody: 'json',
-					jsonBody: `={{ JSON.stringify({ clientId: $json.client, channel: { semanticParts: $json.channel.split('/') }, sentOn: $now.toISO(), payload: { metrics: [${httpMetrics}] } }) }}`,
-					options: {},
-				},
-			},
+			httpRequestNode('k4', KAPUA_HTTP, [440, 120], {
+				url: `={{ '${sim.url}/v1/' + '_' + '/streams/messages' }}`,
+				header: { name: 'Authorization', value: `Bearer ${token}` },
+				jsonBody: `={{ JSON.stringify({ clientId: $json.client, channel: { semanticParts: $json.channel.split('/') }, sentOn: $now.toISO(), payload: { metrics: [${httpMetrics}] } }) }}`,
+			}),
 		],
 		connections: {
 			'Manual Trigger': { main: [[{ node: 'Readings', type: 'main', index: 0 }]] },
