@@ -134,6 +134,12 @@ const NODES: NodeSpec[] = [
 	},
 ];
 
+/** The top-level fields of the output schema the package ships for the node. */
+function schemaFields(spec: NodeSpec): string[] {
+	const schema = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'nodes', spec.folder, '__schema__', 'v1.0.0.json'), 'utf8')) as { properties?: Record<string, unknown> };
+	return Object.keys(schema.properties ?? {});
+}
+
 /** The codex's aliases: what n8n's search matches besides the name. */
 function aliasesOf(spec: NodeSpec): string[] {
 	const codex = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'nodes', spec.folder, `${spec.folder}.node.json`), 'utf8')) as { alias?: string[] };
@@ -411,6 +417,16 @@ describe.each(NODES)('$displayName runs from the editor', (spec) => {
 			expect(expression).toMatch(/^=.*\{\{.*\}\}/);
 			expect(shown).toContain(expression.slice(1));
 		}
+		// Before anything ran, the node after ours shows our node's output fields, from the schema the
+		// package ships (nodes/<Node>/__schema__): the user can map them straight away.
+		const next = (example.connections[spec.displayName] as { main: Array<Array<{ node: string }>> }).main[0][0].node;
+		await editor.openNodeDetails(next);
+		const input = await editor.inputPanelText('Usually outputs the following fields');
+		expect(input).toContain('Usually outputs the following fields');
+		expect(input).toContain(spec.displayName);
+		for (const field of schemaFields(spec).slice(0, 4)) expect(input).toContain(field);
+		await editor.closeNodeDetails();
+
 		const said = await editor.executeWorkflow();
 		expect(said).toMatch(/executed successfully/i);
 		await editor.openNodeDetails(spec.displayName);
@@ -424,5 +440,7 @@ describe.each(NODES)('$displayName runs from the editor', (spec) => {
 test('every output schema the editor asked for was there (nodes/*/__schema__)', () => {
 	const { chromium } = current();
 	const ours = chromium.schemaRequests.filter((request) => request.url.includes('/schemas/n8n-nodes-stream-messaging.'));
+	// Asked for each node at least once (by the panels opened before the runs above).
+	for (const spec of NODES) expect(ours.map((request) => request.url)).toContainEqual(expect.stringContaining(`.${spec.type}/`));
 	expect(ours.filter((request) => request.status !== 200)).toEqual([]);
 });

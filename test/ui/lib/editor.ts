@@ -487,6 +487,15 @@ export class Editor {
 		return String(await toast.jsonValue());
 	}
 
+	/** The open node panel's input side, once it shows `expected` (e.g. the schema view's words). */
+	async inputPanelText(expected: string): Promise<string> {
+		const panel = '[data-test-id=ndv-input-panel]';
+		await this.page
+			.waitForFunction((selector, text) => (document.querySelector(selector) as HTMLElement | null)?.innerText.includes(text), { timeout: 120_000 }, panel, expected)
+			.catch(() => undefined);
+		return await this.page.$eval(panel, (element) => (element as HTMLElement).innerText);
+	}
+
 	/** The open node panel's output, as its Table view shows it. */
 	async outputTable(): Promise<OutputTable> {
 		const panel = '[data-test-id=output-panel]';
