@@ -205,13 +205,15 @@ export class Editor {
 	 * type exists, else "Create new credential" at the foot of the slot's dropdown (a button, not a list item).
 	 */
 	async createCredentialFromNode(): Promise<void> {
-		const slot = await this.page.waitForSelector('[data-test-id=node-credentials-empty-state] button, [data-test-id=node-credentials-select] input', { visible: true });
-		const empty = await slot!.evaluate((element) => element.tagName === 'BUTTON');
 		// The dropdown slides open; a click while it moves, or while the panel re-renders, can miss: the
-		// user's aim is the dialog, so the steps are repeated until it is there.
+		// user's aim is the dialog, so the steps are repeated until it is there. The slot is looked at afresh
+		// each time: a node just added shows "Connect to" for a moment before n8n gives it an existing
+		// credential, and a click meant for that button then lands on the dropdown that replaced it.
 		for (let attempt = 1; ; attempt++) {
+			const slot = await this.page.waitForSelector('[data-test-id=node-credentials-empty-state] button, [data-test-id=node-credentials-select] input', { visible: true });
+			const empty = await slot!.evaluate((element) => element.tagName === 'BUTTON');
 			if (empty) {
-				await slot!.click();
+				await slot!.click().catch(() => undefined);
 			} else {
 				await this.openCredentialSlotDropdown();
 				const create = await this.page.waitForSelector('[data-test-id=node-credentials-select-item-new]', { visible: true });
@@ -224,7 +226,7 @@ export class Editor {
 				.catch(() => false);
 			if (opened) break;
 			const picture = await this.failurePicture(`create-credential-${attempt}`);
-			if (attempt === 3) throw new Error(`"${empty ? 'Connect to' : 'Create new credential'}" opened no credential dialog after three tries (${picture})`);
+			if (attempt === 3) throw new Error(`neither "Connect to" nor "Create new credential" opened a credential dialog after three tries (${picture})`);
 		}
 		await this.settled(credentialModal);
 	}
