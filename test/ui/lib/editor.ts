@@ -11,6 +11,7 @@
  * hang into a message, not speed assertions.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 import type { ElementHandle, Page } from 'puppeteer-core';
@@ -199,11 +200,50 @@ export class Editor {
 		return (await this.page.$$('[data-test-id=node-parameters] [data-test-id=from-ai-override-button]')).length;
 	}
 
-	/** From the open node panel, the credential slot's "Connect to ..." (no credential of that type exists yet). */
+	/**
+	 * A new credential from the open node panel's credential slot: its "Connect to ..." while none of the
+	 * type exists, else "Create new credential" at the foot of the slot's dropdown (a button, not a list item).
+	 */
 	async createCredentialFromNode(): Promise<void> {
-		await this.page.click('[data-test-id=node-credentials-empty-state] button');
-		await this.page.waitForSelector(credentialDialog, { visible: true });
+		// The dropdown slides open; a click while it moves, or while the panel re-renders, can miss: the
+		// user's aim is the dialog, so the steps are repeated until it is there. The slot is looked at afresh
+		// each time: a node just added shows "Connect to" for a moment before n8n gives it an existing
+		// credential, and a click meant for that button then lands on the dropdown that replaced it.
+		for (let attempt = 1; ; attempt++) {
+			const slot = await this.page.waitForSelector('[data-test-id=node-credentials-empty-state] button, [data-test-id=node-credentials-select] input', { visible: true });
+			const empty = await slot!.evaluate((element) => element.tagName === 'BUTTON');
+			if (empty) {
+				await slot!.click().catch(() => undefined);
+			} else {
+				await this.openCredentialSlotDropdown();
+				const create = await this.page.waitForSelector('[data-test-id=node-credentials-select-item-new]', { visible: true });
+				await this.settledElement(create!);
+				await create!.click();
+			}
+			const opened = await this.page
+				.waitForSelector(credentialDialog, { visible: true, timeout: 20_000 })
+				.then(() => true)
+				.catch(() => false);
+			if (opened) break;
+			const picture = await this.failurePicture(`create-credential-${attempt}`);
+			if (attempt === 3) throw new Error(`neither "Connect to" nor "Create new credential" opened a credential dialog after three tries (${picture})`);
+		}
 		await this.settled(credentialModal);
+	}
+
+	/** Opens the credential slot's dropdown (a click that opened nothing is repeated). */
+	private async openCredentialSlotDropdown(): Promise<void> {
+		const input = '[data-test-id=node-credentials-select] input';
+		if ((await this.page.$eval(input, (element) => element.getAttribute('aria-expanded'))) === 'true') return;
+		for (let attempt = 1; ; attempt++) {
+			await this.page.click(input);
+			const opened = await this.page
+				.waitForFunction((selector) => document.querySelector(selector)?.getAttribute('aria-expanded') === 'true', { timeout: 10_000 }, input)
+				.then(() => true)
+				.catch(() => false);
+			if (opened) return;
+			if (attempt === 3) throw new Error("the credential slot's dropdown did not open after three clicks");
+		}
 	}
 
 	/** The node's saved credential, opened with the pencil beside it (the dialog closes first if n8n left it open). */
@@ -259,7 +299,7 @@ export class Editor {
 					const shown = (document.querySelector(selector) as HTMLElement | null)?.innerText ?? '';
 					return shown.includes(text) && !shown.includes('Retrying');
 				},
-				{ timeout: 30_000 },
+				{ timeout: 120_000 },
 				credentialDialog,
 				words[expect],
 			)
@@ -289,32 +329,154 @@ export class Editor {
 		await this.page.waitForSelector(credentialModal, { hidden: true });
 	}
 
-	/** Opens an options parameter's dropdown and returns its option labels (loaded from the server for dynamic lists). */
+	/**
+	 * An options parameter's choices, as its dropdown lists them. For a list loaded from the server it first
+	 * waits for the field to stop loading; a field that could not load says so instead (its issue included).
+	 */
 	async dropdownOptions(parameter: string): Promise<string[]> {
-		const visibleOptions = () =>
-			this.page.$$eval('.el-select-dropdown__item, .el-select__popper li', (items) =>
-				items.filter((item) => (item as HTMLElement).offsetParent !== null).map((item) => (item as HTMLElement).innerText.trim().split('\n')[0]),
-			);
-		// A click while the list is still loading, or the panel still moving, may open nothing: try again.
-		for (let attempt = 1; attempt <= 3; attempt++) {
-			await this.page.click(`[data-test-id=parameter-input-${parameter}]`);
-			await this.page
-				.waitForFunction(() => [...document.querySelectorAll('.el-select-dropdown__item, .el-select__popper li')].some((item) => (item as HTMLElement).offsetParent !== null), { timeout: 10_000 })
-				.catch(() => undefined);
-			const options = await visibleOptions();
-			if (options.length > 0) {
-				// Escape closes the open list (with none open it would close the node's panel instead).
-				await this.page.keyboard.press('Escape');
-				return options;
-			}
+		const state = await this.optionsLoaded(parameter);
+		if (state.error) return [`(no options; the field shows: ${state.error}${state.issues ? `; its issue: ${state.issues}` : ''})`];
+		const input = `[data-test-id=parameter-input-${parameter}] input`;
+		await this.settled(input);
+		// A click during the panel's own re-render can be lost: the list is open when the input says so.
+		for (let attempt = 1; ; attempt++) {
+			await this.page.click(input);
+			const opened = await this.page
+				.waitForFunction((selector) => document.querySelector(selector)?.getAttribute('aria-expanded') === 'true', { timeout: 10_000 }, input)
+				.then(() => true)
+				.catch(() => false);
+			if (opened) break;
+			if (attempt === 3) throw new Error(`the ${parameter} dropdown did not open after three clicks`);
 		}
-		// No options: say what the field shows instead (e.g. "Error fetching options from ..."), for the failure message.
-		return [`(no options; the field shows: ${await this.parameterText(parameter)})`];
+		// The input names its own list (aria-controls): other selects' lists stay in the page, hidden.
+		const listId = await this.page.$eval(input, (element) => element.getAttribute('aria-controls') ?? '');
+		const items = await this.page.waitForFunction(
+			(id) => {
+				const shown = [...(document.getElementById(id)?.querySelectorAll('.el-select-dropdown__item') ?? [])].filter((item) => (item as HTMLElement).offsetParent !== null);
+				return shown.length > 0 ? shown.map((item) => (item as HTMLElement).innerText.trim().split('\n')[0]) : null;
+			},
+			{},
+			listId,
+		);
+		const options = (await items.jsonValue()) as string[];
+		// Escape closes the open list (with none open it would close the node's panel instead).
+		await this.page.keyboard.press('Escape');
+		await this.page.waitForFunction((selector) => document.querySelector(selector)?.getAttribute('aria-expanded') !== 'true', {}, input);
+		return options;
+	}
+
+	/**
+	 * Waits until a server-loaded options field has finished loading (n8n shows "Loading options..." in it
+	 * meanwhile) and says whether the load failed: then the field reads "Error fetching options from ..." and,
+	 * unless n8n still hides the issues of a node just added, its issue holds the server's message.
+	 */
+	async optionsLoaded(parameter: string): Promise<{ error?: string; issues?: string }> {
+		const input = `[data-test-id=parameter-input-${parameter}] input`;
+		await this.page.waitForFunction(
+			(selector) => {
+				const field = document.querySelector(selector) as HTMLInputElement | null;
+				return field !== null && !/Loading options/i.test(field.value) && !/Loading options/i.test(field.placeholder);
+			},
+			{ timeout: 120_000 },
+			input,
+		);
+		const shown = await this.page.$eval(input, (element) => (element as HTMLInputElement).value);
+		if (!/Error fetching options|Set up credential/i.test(shown)) return {};
+		const hasIssues = await this.page.$(`[data-test-id=parameter-input-${parameter}] [data-test-id=parameter-issues]`);
+		return { error: shown, issues: hasIssues ? await this.parameterIssues(parameter) : undefined };
+	}
+
+	/** What the parameter's warning sign says when hovered ("Issues: ..."), as one line. */
+	async parameterIssues(parameter: string): Promise<string> {
+		const sign = await this.page.waitForSelector(`[data-test-id=parameter-input-${parameter}] [data-test-id=parameter-issues]`, { visible: true });
+		await sign!.hover();
+		const tooltip = await this.page.waitForFunction(
+			() => [...document.querySelectorAll('.n8n-tooltip')].map((element) => (element as HTMLElement).innerText).find((text) => text.startsWith('Issues')) ?? null,
+			{ timeout: 30_000 },
+		);
+		const text = String(await tooltip.jsonValue()).replace(/\s+/g, ' ').trim();
+		// The tooltip would cover the next thing the user clicks.
+		await this.page.mouse.move(0, 0);
+		await this.page.waitForFunction(() => ![...document.querySelectorAll('.n8n-tooltip')].some((element) => (element as HTMLElement).innerText.startsWith('Issues')), { timeout: 30_000 }).catch(() => undefined);
+		return text;
+	}
+
+	/**
+	 * An entry of a parameter's own menu (the "⋮" beside its label, shown on hover), by n8n's action name:
+	 * `refreshOptions` ("Refresh List") waits for the list's new answer from the server.
+	 */
+	async parameterAction(parameter: string, action: string): Promise<void> {
+		const item = await this.page.waitForFunction(
+			(name) => document.querySelector(`[data-test-id=parameter-input-${name}]`)?.closest('[data-test-id=parameter-item]') ?? null,
+			{},
+			parameter,
+		);
+		const menu = `[data-test-id=${parameter}-parameter-input-options-container] [data-test-id=action-toggle] button`;
+		const entry = `[data-test-id=action-toggle-dropdown] [data-test-id=action-${action}]`;
+		for (let attempt = 1; ; attempt++) {
+			await (item.asElement() as ElementHandle<Element>).hover();
+			await this.page.waitForSelector(menu, { visible: true });
+			await this.page.click(menu);
+			const opened = await this.page
+				.waitForSelector(entry, { visible: true, timeout: 10_000 })
+				.then(() => true)
+				.catch(() => false);
+			if (opened) break;
+			if (attempt === 3) throw new Error(`the menu of ${parameter} did not offer ${action} after three clicks`);
+		}
+		const answered =
+			action === 'refreshOptions'
+				? this.page.waitForResponse((response) => new URL(response.url()).pathname === '/rest/dynamic-node-parameters/options', { timeout: 120_000 })
+				: undefined;
+		await this.page.click(entry);
+		await answered;
+		await this.page.waitForSelector(entry, { hidden: true });
 	}
 
 	/** Text of the open node panel's parameter area, e.g. to read a dropdown's error. */
 	async parameterText(parameter: string): Promise<string> {
-		return await this.page.$eval(`[data-test-id=parameter-input-${parameter}]`, (element) => (element as HTMLElement).innerText + ((element.querySelector('input') as HTMLInputElement | null)?.placeholder ?? ''));
+		return await this.page.$eval(`[data-test-id=parameter-input-${parameter}]`, (element) => {
+			const input = element.querySelector('input') as HTMLInputElement | null;
+			return [(element as HTMLElement).innerText, input?.value, input?.placeholder].filter(Boolean).join(' ');
+		});
+	}
+
+	/** The labels of the open node panel's parameters, as the user reads them (first line: not the Fixed/Expression switch). */
+	async parameterLabels(): Promise<string[]> {
+		return await this.page.$$eval('[data-test-id=node-parameters] label', (labels) =>
+			labels.filter((label) => (label as HTMLElement).offsetParent !== null).map((label) => (label as HTMLElement).innerText.trim().split('\n')[0].trim()),
+		);
+	}
+
+	/** Each "Add Option" / "Add Field" list of the open node panel, opened in turn: its placeholder and the names it lists. */
+	async collectionChoices(): Promise<Array<{ list: string; names: string[] }>> {
+		const lists: Array<{ list: string; names: string[] }> = [];
+		const inputs = await this.page.$$('[data-test-id=node-parameters] [data-test-id=collection-parameter-add] input');
+		for (const input of inputs) {
+			const list = await input.evaluate((element) => (element as HTMLInputElement).placeholder);
+			await input.click();
+			await this.page.waitForFunction((element) => element.getAttribute('aria-expanded') === 'true', {}, input);
+			const listId = await input.evaluate((element) => element.getAttribute('aria-controls') ?? '');
+			const names = await this.page.waitForFunction(
+				(id) => {
+					const shown = [...(document.getElementById(id)?.querySelectorAll('.el-select-dropdown__item') ?? [])].filter((item) => (item as HTMLElement).offsetParent !== null);
+					return shown.length > 0 ? shown.map((item) => (item as HTMLElement).innerText.trim().split('\n')[0]) : null;
+				},
+				{},
+				listId,
+			);
+			lists.push({ list, names: (await names.jsonValue()) as string[] });
+			await this.page.keyboard.press('Escape');
+			await this.page.waitForFunction((element) => element.getAttribute('aria-expanded') !== 'true', {}, input);
+		}
+		return lists;
+	}
+
+	/** The line under a node's name on the canvas (the editor gives it no test id, only a `_subtitle_` class). */
+	async canvasSubtitle(nodeName: string): Promise<string> {
+		const node = `[data-test-id=canvas-node][data-node-name="${nodeName}"]`;
+		await this.page.waitForSelector(node, { visible: true });
+		return await this.page.$eval(node, (element) => ((element.querySelector('[class*="_subtitle_"]') as HTMLElement | null)?.innerText ?? '').trim());
 	}
 
 	/** "Execute workflow", then waits for the editor's own word that the run ended. */
@@ -325,6 +487,15 @@ export class Editor {
 			{ timeout: 300_000 },
 		);
 		return String(await toast.jsonValue());
+	}
+
+	/** The open node panel's input side, once it shows `expected` (e.g. the schema view's words). */
+	async inputPanelText(expected: string): Promise<string> {
+		const panel = '[data-test-id=ndv-input-panel]';
+		await this.page
+			.waitForFunction((selector, text) => (document.querySelector(selector) as HTMLElement | null)?.innerText.includes(text), { timeout: 120_000 }, panel, expected)
+			.catch(() => undefined);
+		return await this.page.$eval(panel, (element) => (element as HTMLElement).innerText);
 	}
 
 	/** The open node panel's output, as its Table view shows it. */
@@ -346,6 +517,28 @@ export class Editor {
 		for (const close of await this.page.$$('.el-notification .el-notification__closeBtn')) await close.click().catch(() => undefined);
 		await sleep(600); // let the panel's and the toasts' transitions finish
 		await this.page.screenshot({ path: file as `${string}.png` });
+	}
+
+	/**
+	 * A screenshot of a step that had to be repeated, to see why; returns its path. In UI_FAILURES_DIR when
+	 * set, else in the run's temp folder (which the run removes at its end).
+	 */
+	async failurePicture(name: string): Promise<string> {
+		const file = path.join(process.env.UI_FAILURES_DIR ?? path.join(os.tmpdir(), 'n8n-ui-failures'), `${Date.now()}-${name}.png`);
+		fs.mkdirSync(path.dirname(file), { recursive: true });
+		await this.page.screenshot({ path: file as `${string}.png` }).catch(() => undefined);
+		return file;
+	}
+
+	/** As `settled`, for an element already found. */
+	async settledElement(element: ElementHandle<Element>): Promise<void> {
+		let previous = '';
+		for (;;) {
+			const box = await element.evaluate((node) => JSON.stringify(node.getBoundingClientRect()));
+			if (box === previous) return;
+			previous = box;
+			await sleep(150);
+		}
 	}
 
 	/** Waits until an element stops moving (the panels slide in; a click during the slide misses). */
