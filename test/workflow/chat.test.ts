@@ -274,6 +274,11 @@ describe('authentication', () => {
 		await expect(failure).rejects.toThrow(/^Could not load the models: .*Refresh List/);
 		await expect(failure).rejects.not.toThrow(/not the password/);
 	});
+
+	test('a Model list asked for before the node has its credential says how to load it again', async () => {
+		const failure = runLoadOptions({ type: 'chatMessage', method: 'getModels', credentials: new CredentialStore() });
+		await expect(failure).rejects.toThrow(/^Could not load the models: .*Refresh List/);
+	});
 });
 
 describe('bad input: a clear error, nothing sent', () => {

@@ -3,7 +3,7 @@
  * The server answers `{models:[{id,name,provider}]}`; its docs wrap the list in `{data: ...}`, so both
  * are read.
  */
-import { NodeOperationError, type ILoadOptionsFunctions, type INodePropertyOptions } from 'n8n-workflow';
+import { NodeOperationError, type ICredentialDataDecryptedObject, type ILoadOptionsFunctions, type INodePropertyOptions } from 'n8n-workflow';
 
 import { readChatCredentials } from '../../../credentials/ChatApi.credentials';
 import { credentialProblemText } from '../../common/auth/credentialCheck';
@@ -16,7 +16,15 @@ import { CHAT_AUTH } from '../transport';
 export const REFRESH_ADVICE = 'Once the credential is fixed, choose "Refresh List" from the Model field\'s menu to load the models again.';
 
 export async function getModels(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
-	const data = await this.getCredentials(CHAT_AUTH.credentialType);
+	let data: ICredentialDataDecryptedObject;
+	try {
+		data = await this.getCredentials(CHAT_AUTH.credentialType);
+	} catch (error) {
+		// n8n 2.41 may ask for the list of a node just added before it gives the node its credential, and drops
+		// the reload the credential then triggers: the field keeps this error until the list is refreshed.
+		const message = (error as Error).message.replace(/[.\s]*$/, '.');
+		throw new NodeOperationError(this.getNode(), `Could not load the models: ${message} ${REFRESH_ADVICE}`);
+	}
 	// The dropdown says what a run would say, before signing in with a credential that cannot work.
 	const problem = CHAT_AUTH.check(data);
 	if (problem) throw new NodeOperationError(this.getNode(), `${credentialProblemText(CHAT_AUTH.credentialName, problem)} ${REFRESH_ADVICE}`);
