@@ -35,24 +35,34 @@ export async function runOrdered<T>(
 	});
 
 	const results: Array<TaskResult<T> | undefined> = new Array(keys.length).fill(undefined);
-	const queue = [...lanes.values()];
-	let next = 0;
+	// Lanes take turns, one task at a time: a worker runs the next task of the lane at the head of the
+	// queue and puts the lane back at its tail. A worker that kept one lane to its end would leave the
+	// last lanes running alone, with fewer than `concurrency` requests in flight for as long as a lane
+	// takes (20 subjects on 16 workers: the last 4 lanes one after another, 8% of the run).
+	// A lane is either queued or held by the one worker running its task, so its tasks never overlap.
+	const ready = [...lanes.values()].map((indexes) => ({ indexes, next: 0 }));
+	let head = 0;
 
 	const worker = async () => {
-		while (next < queue.length) {
-			const lane = queue[next++];
-			for (const index of lane) {
-				if (options.shouldStop?.()) return;
-				try {
-					results[index] = { ok: true, value: await task(index) };
-				} catch (error) {
-					results[index] = { ok: false, error };
-				}
+		while (head < ready.length) {
+			const lane = ready[head++];
+			if (options.shouldStop?.()) return;
+			const index = lane.indexes[lane.next++];
+			try {
+				results[index] = { ok: true, value: await task(index) };
+			} catch (error) {
+				results[index] = { ok: false, error };
+			}
+			if (lane.next < lane.indexes.length) ready.push(lane);
+			// The queue holds each waiting lane once; what was taken from its head is let go now and then.
+			if (head > 1024) {
+				ready.splice(0, head);
+				head = 0;
 			}
 		}
 	};
 
-	const workers = Math.max(1, Math.min(options.concurrency, queue.length));
+	const workers = Math.max(1, Math.min(options.concurrency, lanes.size));
 	await Promise.all(Array.from({ length: workers }, worker));
 	return results;
 }

@@ -61,3 +61,27 @@ test('undefined keys are skipped; shouldStop stops new tasks but lets running on
 	expect(started).toEqual([0, 2]);
 	expect(results).toEqual([{ ok: true, value: 0 }, undefined, { ok: true, value: 2 }, undefined]);
 });
+
+test('lanes take turns, so the pool stays full while more lanes than workers have tasks left', async () => {
+	// 5 keys of 4 tasks each on 4 workers, every task as long as the others. Keeping one lane to its end
+	// would run the fifth lane alone after the first four (4 rounds at 4 in flight, then 4 rounds at 1);
+	// taking turns keeps 4 in flight until the last round.
+	const keys = Array.from({ length: 20 }, (_, i) => `k${i % 5}`);
+	let running = 0;
+	const inFlightAtStart: number[] = [];
+	const results = await runOrdered(
+		keys,
+		async (index) => {
+			running++;
+			inFlightAtStart.push(running);
+			await new Promise((resolve) => setImmediate(resolve));
+			running--;
+			return index;
+		},
+		{ concurrency: 4 },
+	);
+	expect(results.every((result, index) => result?.ok && result.value === index)).toBe(true);
+	// The workers start one by one (1, 2, 3), then every task starts beside three others. Keeping a lane to
+	// its end gives ..., 4, 1, 1, 1: the fifth lane's last tasks alone.
+	expect(inFlightAtStart).toEqual([1, 2, 3, ...Array.from({ length: 17 }, () => 4)]);
+});
