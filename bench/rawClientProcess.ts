@@ -21,6 +21,8 @@ interface PostJob {
 	concurrency: number;
 	/** Measured rounds after the warm-up (default 1). */
 	rounds?: number;
+	/** Unmeasured rounds first (default 1). */
+	warmUpRounds?: number;
 }
 
 /** Reads the chat simulator's reply stream `rounds` times, the first a warm-up. */
@@ -71,9 +73,15 @@ function runInOwnProcess(job: Job): Promise<number[]> {
 	});
 }
 
-/** The posts from a process of its own, after a warm-up round; resolves to the median of `rounds` measured rounds (ms). */
-export async function postAllRawInOwnProcess(baseUrl: string, headers: Record<string, string>, posts: RawPost[], concurrency: number, rounds = 1): Promise<number> {
-	return median(await runInOwnProcess({ kind: 'posts', baseUrl, headers, posts, concurrency, rounds }));
+/** The posts from a process of its own, after `warmUpRounds` unmeasured rounds; resolves to the median of `rounds` measured rounds (ms). */
+export async function postAllRawInOwnProcess(
+	baseUrl: string,
+	headers: Record<string, string>,
+	posts: RawPost[],
+	concurrency: number,
+	{ rounds = 1, warmUpRounds = 1 }: { rounds?: number; warmUpRounds?: number } = {},
+): Promise<number> {
+	return median(await runInOwnProcess({ kind: 'posts', baseUrl, headers, posts, concurrency, rounds, warmUpRounds }));
 }
 
 /** Raw reads of the chat stream from a process of its own, one after another; resolves to each measured read's ms. */
@@ -85,9 +93,9 @@ const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
 async function runJob(job: Job): Promise<{ times: number[]; window: number[]; cpuMs: number }> {
 	if (job.kind === 'posts') {
-		// A warm-up round (JIT, sockets), as the node is timed after a warm-up run; then the measured rounds,
+		// Warm-up rounds (JIT, sockets), as the node is timed after warm-up runs; then the measured rounds,
 		// timed the way the node is (the median of several), their CPU time per round.
-		await postAllRaw(job.baseUrl, job.headers, job.posts, job.concurrency);
+		for (let round = 0; round < (job.warmUpRounds ?? 1); round++) await postAllRaw(job.baseUrl, job.headers, job.posts, job.concurrency);
 		const cpu = process.cpuUsage();
 		const fromUs = monotonicUs();
 		const times: number[] = [];
