@@ -10,9 +10,9 @@ import type { WorkflowJson } from '../test/e2e/lib/restApi';
 import { quivaCredentialData } from '../test/simulators/credentials';
 import { startQuivaSimulator, type QuivaSimulator } from '../test/simulators/quiva';
 import { busiestSecond } from '../test/harness/rate';
+import { benchWorkflow, itemsNode, quivaBenchItem, quivaNode } from './workflows';
 
 const ITEMS = 2000;
-const SUBJECTS = 20;
 export const RATE_LIMITS = [50, 200, 1000];
 
 export interface RateLimitResult {
@@ -25,34 +25,9 @@ export interface RateLimitResult {
 }
 
 function rateWorkflow(session: E2ESession, limit: number): WorkflowJson {
-	return {
-		name: `Benchmark: Max Requests per Second ${limit}`,
-		nodes: [
-			{ id: 'r1', name: 'Manual Trigger', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
-			{
-				id: 'r2',
-				name: 'Items',
-				type: 'n8n-nodes-base.code',
-				typeVersion: 2,
-				position: [220, 0],
-				parameters: { jsCode: `return Array.from({ length: ${ITEMS} }, (_, seq) => ({ json: { seq, subject: 'bench.s' + (seq % ${SUBJECTS}) } }));` },
-			},
-			{
-				id: 'r3',
-				name: 'Quiva Stream Publish',
-				type: session.nodeType('quivaStreamPublish'),
-				typeVersion: 1,
-				position: [440, 0],
-				parameters: { stream: 'bench-rate', subject: '={{ $json.subject }}', bodySource: 'item', options: { maxRequestsPerSecond: limit } },
-				credentials: { quivaApi: { id: 'bound-at-import', name: 'Quiva (simulator)' } },
-			},
-		],
-		connections: {
-			'Manual Trigger': { main: [[{ node: 'Items', type: 'main', index: 0 }]] },
-			Items: { main: [[{ node: 'Quiva Stream Publish', type: 'main', index: 0 }]] },
-		},
-		settings: { executionOrder: 'v1' },
-	};
+	return benchWorkflow(`Benchmark: Max Requests per Second ${limit}`, itemsNode('r2', 'Items', ITEMS, quivaBenchItem), [
+		quivaNode(session, { id: 'r3', stream: 'bench-rate', options: { maxRequestsPerSecond: limit } }),
+	]);
 }
 
 function measure(sim: QuivaSimulator, first: number, limit: number): RateLimitResult {

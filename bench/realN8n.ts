@@ -36,20 +36,12 @@ import { formatLatency, streamingLatency } from './latency';
 import { formatSummary, profileSpan, readProfile, summariseProfile, type Window } from './profile';
 import { formatScaling, formatScalingRow, quivaOnlyWorkflow, runQuivaOnly, scalingStream, scalingTable, SCALING_SIZES } from './scaling';
 import { itemsPerSecond, timeRatio, verdict, type BenchResult } from './types';
+import { benchWorkflow, itemsNode, QUIVA_BENCH_SUBJECTS, quivaBenchItem, quivaNode, type WorkflowNode } from './workflows';
 
 const ITEMS = 2000;
 // As in the in-process bench (bench/quiva.ts): 20 subjects, so up to 16 requests are in flight.
-const SUBJECTS = 20;
+const SUBJECTS = QUIVA_BENCH_SUBJECTS;
 const RAW_CONCURRENCY = 16;
-
-/**
- * One input item: the Code node's items are built by this very function (its source goes into the node),
- * and the raw clients post the same bodies the node publishes, so both sides send the same bytes.
- */
-function benchItem(seq: number) {
-	return { seq, subject: 'bench.s' + (seq % 20), customer: 'customer-' + (seq % 97), amount: seq * 1.5, note: 'x'.repeat(64) };
-}
-if (benchItem(SUBJECTS).subject !== benchItem(0).subject) throw new Error('benchItem must spread items over SUBJECTS subjects');
 
 const STREAMS = { node: 'bench-node', fixed: 'bench-fixed', http: 'bench-http', raw: 'bench-raw' };
 const FIXED_NODE = 'Quiva Stream Publish (fixed subject)';
@@ -60,7 +52,7 @@ function httpRequestNode(
 	name: string,
 	position: [number, number],
 	request: { url: string; header: { name: string; value: string }; jsonBody: string },
-): WorkflowJson['nodes'][number] {
+): WorkflowNode {
 	return {
 		id,
 		name,
@@ -85,49 +77,19 @@ type QuivaPath = 'node' | 'fixed' | 'http';
 const PATH_NODE: Record<QuivaPath, string> = { node: 'Quiva Stream Publish', fixed: FIXED_NODE, http: 'HTTP Request' };
 
 /** Manual Trigger → Items (Code, 2000 items over 20 subjects) → the path's node, one workflow per path. */
-function benchWorkflow(session: E2ESession, sim: QuivaSimulator, path: QuivaPath): WorkflowJson {
-	const quivaNode = (id: string, path: 'node' | 'fixed', subject: string): WorkflowJson['nodes'][number] => ({
-		id,
-		name: PATH_NODE[path],
-		type: session.nodeType('quivaStreamPublish'),
-		typeVersion: 1,
-		position: [440, 0],
-		parameters: { stream: STREAMS[path], subject, bodySource: 'item', options: {} },
-		credentials: { quivaApi: { id: 'bound-at-import', name: 'Quiva (simulator)' } },
-	});
-	const nodes: Record<QuivaPath, WorkflowJson['nodes'][number]> = {
-		node: quivaNode('b3', 'node', '={{ $json.subject }}'),
+function quivaPathWorkflow(session: E2ESession, sim: QuivaSimulator, path: QuivaPath): WorkflowJson {
+	const nodes: Record<QuivaPath, WorkflowNode> = {
+		node: quivaNode(session, { id: 'b3', name: PATH_NODE.node, stream: STREAMS.node }),
 		// The same node with one fixed subject: no per-item expression, but also one ordering lane, so its
 		// requests go one after another (strict order), where the first node has 16 in flight.
-		fixed: quivaNode('b5', 'fixed', 'bench.fixed'),
+		fixed: quivaNode(session, { id: 'b5', name: PATH_NODE.fixed, stream: STREAMS.fixed, subject: 'bench.fixed' }),
 		http: httpRequestNode('b4', PATH_NODE.http, [440, 0], {
 			url: `={{ '${sim.url}/storage/streams/' + '${STREAMS.http}' + '/messages' }}`,
 			header: { name: 'X-Api-Key', value: QUIVA_DEFAULTS.apiKey },
 			jsonBody: `={{ JSON.stringify({ stream: '${STREAMS.http}', subject: $json.subject, body: $json }) }}`,
 		}),
 	};
-	return {
-		name: `Benchmark: ${PATH_NODE[path]}`,
-		nodes: [
-			{ id: 'b1', name: 'Manual Trigger', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
-			{
-				id: 'b2',
-				name: 'Items',
-				type: 'n8n-nodes-base.code',
-				typeVersion: 2,
-				position: [220, 0],
-				parameters: {
-					jsCode: `const benchItem = ${benchItem.toString()};\nreturn Array.from({ length: ${ITEMS} }, (_, seq) => ({ json: benchItem(seq) }));`,
-				},
-			},
-			nodes[path],
-		],
-		connections: {
-			'Manual Trigger': { main: [[{ node: 'Items', type: 'main', index: 0 }]] },
-			Items: { main: [[{ node: PATH_NODE[path], type: 'main', index: 0 }]] },
-		},
-		settings: { executionOrder: 'v1' },
-	};
+	return benchWorkflow(`Benchmark: ${PATH_NODE[path]}`, itemsNode('b2', 'Items', ITEMS, quivaBenchItem), [nodes[path]]);
 }
 
 /** Each seq exactly once, and per subject (the item's, bench.s<seq % SUBJECTS>) in ascending seq order. */
@@ -162,56 +124,36 @@ async function kapuaLogin(sim: KapuaSimulator): Promise<string> {
 
 function kapuaWorkflow(session: E2ESession, sim: KapuaSimulator, token: string): WorkflowJson {
 	const httpMetrics = KAPUA_METRICS.map(({ name, type }) => `{ name: '${name}', valueType: '${type}', value: String($json.${name}) }`).join(', ');
-	return {
-		name: 'Benchmark: Kapua node vs HTTP Request node',
-		nodes: [
-			{ id: 'k1', name: 'Manual Trigger', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
-			{
-				id: 'k2',
-				name: 'Readings',
-				type: 'n8n-nodes-base.code',
-				typeVersion: 2,
-				position: [220, 0],
-				parameters: {
-					jsCode: `return Array.from({ length: ${ITEMS} }, (_, seq) => { const key = seq % ${KAPUA_KEYS}; return { json: { seq, client: 'gw-' + (key % 10), channel: 'sensors/line' + Math.floor(key / 10), temperature: 20 + (seq % 50) / 10, humidity: 40 + (seq % 30) } }; });`,
-				},
-			},
-			{
-				id: 'k3',
-				name: KAPUA_NODE,
-				type: session.nodeType('kapuaPublish'),
-				typeVersion: 1,
-				position: [440, -120],
-				parameters: {
-					scopeId: '_',
-					clientId: '={{ $json.client }}',
-					channel: '={{ $json.channel }}',
-					metricsSource: 'list',
-					metrics: { metric: KAPUA_METRICS.map(({ name, type }) => ({ name, type, value: `={{ $json.${name} }}` })) },
-					bodyType: 'none',
-					options: {},
-				},
-				credentials: { kapuaApi: { id: 'bound-at-import', name: 'Kapua (simulator)' } },
-			},
-			httpRequestNode('k4', KAPUA_HTTP, [440, 120], {
-				url: `={{ '${sim.url}/v1/' + '_' + '/streams/messages' }}`,
-				header: { name: 'Authorization', value: `Bearer ${token}` },
-				jsonBody: `={{ JSON.stringify({ clientId: $json.client, channel: { semanticParts: $json.channel.split('/') }, sentOn: $now.toISO(), payload: { metrics: [${httpMetrics}] } }) }}`,
-			}),
-		],
-		connections: {
-			'Manual Trigger': { main: [[{ node: 'Readings', type: 'main', index: 0 }]] },
-			Readings: {
-				main: [
-					[
-						{ node: KAPUA_NODE, type: 'main', index: 0 },
-						{ node: KAPUA_HTTP, type: 'main', index: 0 },
-					],
-				],
-			},
-		},
-		settings: { executionOrder: 'v1' },
+	// Each reading's key spreads the items over 20 clientId+channel pairs (the literal inside: the function's
+	// source is copied into the Code node).
+	const reading = (seq: number) => {
+		const key = seq % 20;
+		return { seq, client: 'gw-' + (key % 10), channel: 'sensors/line' + Math.floor(key / 10), temperature: 20 + (seq % 50) / 10, humidity: 40 + (seq % 30) };
 	};
+	return benchWorkflow('Benchmark: Kapua node vs HTTP Request node', itemsNode('k2', 'Readings', ITEMS, reading), [
+		{
+			id: 'k3',
+			name: KAPUA_NODE,
+			type: session.nodeType('kapuaPublish'),
+			typeVersion: 1,
+			position: [440, -120],
+			parameters: {
+				scopeId: '_',
+				clientId: '={{ $json.client }}',
+				channel: '={{ $json.channel }}',
+				metricsSource: 'list',
+				metrics: { metric: KAPUA_METRICS.map(({ name, type }) => ({ name, type, value: `={{ $json.${name} }}` })) },
+				bodyType: 'none',
+				options: {},
+			},
+			credentials: { kapuaApi: { id: 'bound-at-import', name: 'Kapua (simulator)' } },
+		},
+		httpRequestNode('k4', KAPUA_HTTP, [440, 120], {
+			url: `={{ '${sim.url}/v1/' + '_' + '/streams/messages' }}`,
+			header: { name: 'Authorization', value: `Bearer ${token}` },
+			jsonBody: `={{ JSON.stringify({ clientId: $json.client, channel: { semanticParts: $json.channel.split('/') }, sentOn: $now.toISO(), payload: { metrics: [${httpMetrics}] } }) }}`,
+		}),
+	]);
 }
 
 /** Each seq exactly once, and per MQTT topic (clientId+channel) in ascending seq order. */
@@ -266,23 +208,17 @@ const CHAT_ROUNDS = 5;
 const CHAT_FIXED_ROUNDS = 7;
 
 function chatWorkflow(session: E2ESession): WorkflowJson {
-	return {
-		name: 'Benchmark: Chat Message node, one reply',
-		nodes: [
-			{ id: 'c1', name: 'Manual Trigger', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
-			{
-				id: 'c2',
-				name: 'Chat Message',
-				type: session.nodeType('chatMessage'),
-				typeVersion: 1,
-				position: [220, 0],
-				parameters: { chatMode: 'new', message: 'bench', model: 'gpt-4o', options: { userId: CHAT_DEFAULTS.user.id } },
-				credentials: { chatApi: { id: 'bound-at-import', name: 'Chat (simulator)' } },
-			},
-		],
-		connections: { 'Manual Trigger': { main: [[{ node: 'Chat Message', type: 'main', index: 0 }]] } },
-		settings: { executionOrder: 'v1' },
-	};
+	return benchWorkflow('Benchmark: Chat Message node, one reply', undefined, [
+		{
+			id: 'c2',
+			name: 'Chat Message',
+			type: session.nodeType('chatMessage'),
+			typeVersion: 1,
+			position: [220, 0],
+			parameters: { chatMode: 'new', message: 'bench', model: 'gpt-4o', options: { userId: CHAT_DEFAULTS.user.id } },
+			credentials: { chatApi: { id: 'bound-at-import', name: 'Chat (simulator)' } },
+		},
+	]);
 }
 
 /**
@@ -469,7 +405,7 @@ async function benchQuivaInN8n(session: E2ESession, sim: QuivaSimulator): Promis
 	// order per subject). The stream log is emptied first, so each run is checked on its own.
 	const runPath = (path: QuivaPath) => async () => {
 		sim.received.length = 0;
-		const run = await session.runWorkflow(benchWorkflow(session, sim, path));
+		const run = await session.runWorkflow(quivaPathWorkflow(session, sim, path));
 		if (run.error) throw new Error(`the ${PATH_NODE[path]} benchmark workflow failed: ${run.error.message}`);
 		if (outputOf(run, PATH_NODE[path]).length !== ITEMS) throw new Error(`${PATH_NODE[path]} did not output one item per input`);
 		if (path === 'fixed') {
@@ -488,7 +424,7 @@ async function benchQuivaInN8n(session: E2ESession, sim: QuivaSimulator): Promis
 	};
 	// The bodies the node publishes (validation.ts: {stream, subject, body}), byte for byte but the stream name.
 	const rawPosts = Array.from({ length: ITEMS }, (_, seq) => {
-		const item = benchItem(seq);
+		const item = quivaBenchItem(seq);
 		return { path: `/storage/streams/${STREAMS.raw}/messages`, body: JSON.stringify({ stream: STREAMS.raw, subject: item.subject, body: item }) };
 	});
 	const rawHeaders = { 'X-Api-Key': QUIVA_DEFAULTS.apiKey };

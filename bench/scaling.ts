@@ -14,9 +14,9 @@ import type { WorkflowJson } from '../test/e2e/lib/restApi';
 import { executionTimeOf, outputOf } from '../test/e2e/lib/workflows';
 import { mb, peakRssBytes, resetPeakRss } from './processMemory';
 import { itemsPerSecond } from './types';
+import { benchWorkflow, itemsNode, quivaBenchItem, quivaNode, type WorkflowNode } from './workflows';
 
 export const SCALING_SIZES = [2000, 20_000, 100_000];
-export const SCALING_SUBJECTS = 20;
 const NODE = 'Quiva Stream Publish';
 const NOOP = 'No Operation';
 
@@ -24,37 +24,11 @@ export const scalingStream = (items: number) => `scale-${items}`;
 
 /** Manual Trigger → Items (Code) → our node, or n8n's No Operation node in its place. */
 export function quivaOnlyWorkflow(session: E2ESession, items: number, stream: string, target: 'quiva' | 'noop'): WorkflowJson {
-	const node =
+	const node: WorkflowNode =
 		target === 'quiva'
-			? {
-					id: 's3',
-					name: NODE,
-					type: session.nodeType('quivaStreamPublish'),
-					typeVersion: 1,
-					position: [440, 0] as [number, number],
-					parameters: { stream, subject: '={{ $json.subject }}', bodySource: 'item', options: {} },
-					credentials: { quivaApi: { id: 'bound-at-import', name: 'Quiva (simulator)' } },
-				}
-			: { id: 's3', name: NOOP, type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [440, 0] as [number, number], parameters: {} };
-	return {
-		name: `Benchmark: ${items} items through ${node.name}`,
-		nodes: [
-			{ id: 's1', name: 'Manual Trigger', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
-			{
-				id: 's2',
-				name: 'Items',
-				type: 'n8n-nodes-base.code',
-				typeVersion: 2,
-				position: [220, 0],
-				parameters: {
-					jsCode: `return Array.from({ length: ${items} }, (_, seq) => ({ json: { seq, subject: 'bench.s' + (seq % ${SCALING_SUBJECTS}), customer: 'customer-' + (seq % 97), amount: seq * 1.5, note: 'x'.repeat(64) } }));`,
-				},
-			},
-			node,
-		],
-		connections: { 'Manual Trigger': { main: [[{ node: 'Items', type: 'main', index: 0 }]] }, Items: { main: [[{ node: node.name, type: 'main', index: 0 }]] } },
-		settings: { executionOrder: 'v1' },
-	};
+			? quivaNode(session, { id: 's3', name: NODE, stream })
+			: { id: 's3', name: NOOP, type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [440, 0], parameters: {} };
+	return benchWorkflow(`Benchmark: ${items} items through ${node.name}`, itemsNode('s2', 'Items', items, quivaBenchItem), [node]);
 }
 
 /** Runs the Quiva-only workflow and checks that it published every item; returns when the node ran (epoch ms) and for how long. */
