@@ -231,10 +231,18 @@ export class Editor {
 		await this.settled(credentialModal);
 	}
 
-	/** Opens the credential slot's dropdown (a click that opened nothing is repeated). */
+	/** Opens the credential slot's dropdown. */
 	private async openCredentialSlotDropdown(): Promise<void> {
 		const input = '[data-test-id=node-credentials-select] input';
 		if ((await this.page.$eval(input, (element) => element.getAttribute('aria-expanded'))) === 'true') return;
+		await this.openSelect(input, "the credential slot's dropdown");
+	}
+
+	/**
+	 * Clicks a select's input until its list is open, as the input says (aria-expanded): a click during the
+	 * panel's own re-render can be lost. Three clicks at most.
+	 */
+	private async openSelect(input: string, what: string): Promise<void> {
 		for (let attempt = 1; ; attempt++) {
 			await this.page.click(input);
 			const opened = await this.page
@@ -242,7 +250,7 @@ export class Editor {
 				.then(() => true)
 				.catch(() => false);
 			if (opened) return;
-			if (attempt === 3) throw new Error("the credential slot's dropdown did not open after three clicks");
+			if (attempt === 3) throw new Error(`${what} did not open after three clicks`);
 		}
 	}
 
@@ -338,27 +346,10 @@ export class Editor {
 		if (state.error) return [`(no options; the field shows: ${state.error}${state.issues ? `; its issue: ${state.issues}` : ''})`];
 		const input = `[data-test-id=parameter-input-${parameter}] input`;
 		await this.settled(input);
-		// A click during the panel's own re-render can be lost: the list is open when the input says so.
-		for (let attempt = 1; ; attempt++) {
-			await this.page.click(input);
-			const opened = await this.page
-				.waitForFunction((selector) => document.querySelector(selector)?.getAttribute('aria-expanded') === 'true', { timeout: 10_000 }, input)
-				.then(() => true)
-				.catch(() => false);
-			if (opened) break;
-			if (attempt === 3) throw new Error(`the ${parameter} dropdown did not open after three clicks`);
-		}
+		await this.openSelect(input, `the ${parameter} dropdown`);
 		// The input names its own list (aria-controls): other selects' lists stay in the page, hidden.
 		const listId = await this.page.$eval(input, (element) => element.getAttribute('aria-controls') ?? '');
-		const items = await this.page.waitForFunction(
-			(id) => {
-				const shown = [...(document.getElementById(id)?.querySelectorAll('.el-select-dropdown__item') ?? [])].filter((item) => (item as HTMLElement).offsetParent !== null);
-				return shown.length > 0 ? shown.map((item) => (item as HTMLElement).innerText.trim().split('\n')[0]) : null;
-			},
-			{},
-			listId,
-		);
-		const options = (await items.jsonValue()) as string[];
+		const options = await this.listedNames(listId);
 		// Escape closes the open list (with none open it would close the node's panel instead).
 		await this.page.keyboard.press('Escape');
 		await this.page.waitForFunction((selector) => document.querySelector(selector)?.getAttribute('aria-expanded') !== 'true', {}, input);
@@ -448,6 +439,19 @@ export class Editor {
 		);
 	}
 
+	/** The first line of each shown entry of an open select's list (by its id), once it lists any. */
+	private async listedNames(listId: string): Promise<string[]> {
+		const names = await this.page.waitForFunction(
+			(id) => {
+				const shown = [...(document.getElementById(id)?.querySelectorAll('.el-select-dropdown__item') ?? [])].filter((item) => (item as HTMLElement).offsetParent !== null);
+				return shown.length > 0 ? shown.map((item) => (item as HTMLElement).innerText.trim().split('\n')[0]) : null;
+			},
+			{},
+			listId,
+		);
+		return (await names.jsonValue()) as string[];
+	}
+
 	/** Each "Add Option" / "Add Field" list of the open node panel, opened in turn: its placeholder and the names it lists. */
 	async collectionChoices(): Promise<Array<{ list: string; names: string[] }>> {
 		const lists: Array<{ list: string; names: string[] }> = [];
@@ -457,15 +461,7 @@ export class Editor {
 			await input.click();
 			await this.page.waitForFunction((element) => element.getAttribute('aria-expanded') === 'true', {}, input);
 			const listId = await input.evaluate((element) => element.getAttribute('aria-controls') ?? '');
-			const names = await this.page.waitForFunction(
-				(id) => {
-					const shown = [...(document.getElementById(id)?.querySelectorAll('.el-select-dropdown__item') ?? [])].filter((item) => (item as HTMLElement).offsetParent !== null);
-					return shown.length > 0 ? shown.map((item) => (item as HTMLElement).innerText.trim().split('\n')[0]) : null;
-				},
-				{},
-				listId,
-			);
-			lists.push({ list, names: (await names.jsonValue()) as string[] });
+			lists.push({ list, names: await this.listedNames(listId) });
 			await this.page.keyboard.press('Escape');
 			await this.page.waitForFunction((element) => element.getAttribute('aria-expanded') !== 'true', {}, input);
 		}
