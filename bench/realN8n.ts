@@ -3,14 +3,15 @@
  * real n8n 2.41 (the package installed from its tarball), on the same loopback simulator and the same
  * 2000 items, each node timed by n8n itself (runData[node].executionTime). The HTTP Request node is set up
  * as a user would: POST per item, URL and JSON body as expressions, the API key as a header.
- * The raw keep-alive client gives the machine's loopback limit for context.
+ * Raw keep-alive clients, posting the same bodies in the same rounds, give the loopback limit to compare with.
  *
  * The Kapua Publish node is set against the HTTP Request node the same way, in the same n8n and on the loopback
  * Kapua simulator: 2000 items over 20 clientId+channel keys; the HTTP Request node POSTs a Kapua data message
  * per item with a bearer token got from the login endpoint beforehand (our node logs in itself, timed).
  *
- * The Chat Message node's overhead is measured in the same n8n: a 10,000-token reply, the node's
- * executionTime beside a plain keep-alive client reading the same stream to its end, alternating rounds.
+ * The Chat Message node's overhead is measured in the same n8n: a 100,000-token reply, the node's
+ * executionTime beside a plain keep-alive client reading the same stream to its end, alternating rounds,
+ * and the fixed cost of a message apart (a one-token reply).
  *
  * Correctness is checked too, and fails the bench: every item reached the gateway exactly once, and (for
  * our nodes) in order per subject or per clientId+channel. Missing the speed goal is reported, not failed: figures on shared machines are noisy.
