@@ -8,11 +8,8 @@ import type { E2ESession } from '../test/e2e/lib/session';
 
 export type WorkflowNode = WorkflowJson['nodes'][number];
 
-/** The subjects `quivaBenchItem` spreads its items over (the literal inside it). */
-export const QUIVA_BENCH_SUBJECTS = 20;
-
 /**
- * One Quiva bench item. The Code node's items are made by this very function (its source is copied into
+ * One Quiva bench item, over 20 subjects. The Code node's items are made by this very function (its source is copied into
  * the node), so a raw client can post byte for byte what the node publishes. It must use nothing from
  * outside itself.
  */
