@@ -30,7 +30,7 @@ import type { WorkflowJson } from '../test/e2e/lib/restApi';
 import { executionTimeOf, outputOf } from '../test/e2e/lib/workflows';
 import { checkDelivery } from './delivery';
 import { postAllRaw, readChatStreamRaw } from './rawClient';
-import { cpuMs } from './processMemory';
+import { threadCpuMs } from './processMemory';
 import { lastRawCpuMs, lastRawWindow, postAllRawInOwnProcess, readChatStreamRawInOwnProcess, setRawClientNodeFlags } from './rawClientProcess';
 import { interleavedMedians, median } from './rounds';
 import { formatLatency, streamingLatency } from './latency';
@@ -398,6 +398,9 @@ const HTTP_ROUNDS = 3;
  * still fell over its first 4 or 5 runs. A production n8n runs a workflow many times.
  */
 const WARM_UP_RUNS = 3;
+/** Runs of each workflow for the CPU per item: /proc counts in 10 ms ticks, a run takes a few hundred ms. */
+const CPU_RUNS = 3;
+const emptyCpu = () => ({ main: 0, v8Helpers: 0, other: 0, bench: 0 });
 
 async function benchQuivaInN8n(session: E2ESession, sim: QuivaSimulator): Promise<BenchResult[]> {
 	const orderBroken = { http: 0 };
@@ -463,17 +466,32 @@ async function benchQuivaInN8n(session: E2ESession, sim: QuivaSimulator): Promis
 
 	const rawCpuPerItemUs = (lastRawCpuMs() / ITEMS) * 1000;
 	rawClientWindow = lastRawWindow();
-	// CPU the n8n process spends per item for the node, whatever the machine's load: a run of the Quiva
-	// node alone less a run of the same workflow with No Operation in its place (both include n8n's own
-	// handling of the execution), from /proc at 10 ms resolution.
+	// CPU spent per item for the node, whatever the machine's load, by thread: runs of the Quiva node alone
+	// less runs of the same workflow with No Operation in its place (both include n8n's own handling of the
+	// execution, saving it too), alternated, from /proc at 10 ms resolution. The bench's own process runs the
+	// simulator (and reads each run's output). On a machine with two CPUs their sum is what bounds the node's time.
+	const cpuSample = { quiva: emptyCpu(), noop: emptyCpu() };
 	const cpuOf = async (target: 'quiva' | 'noop') => {
-		const before = cpuMs(session.server.pid);
+		const before = { ...threadCpuMs(session.server.pid), bench: process.cpuUsage() };
 		const run = await session.runWorkflow(quivaOnlyWorkflow(session, ITEMS, 'bench-cpu', target));
 		if (run.error) throw new Error(`the CPU measuring workflow failed: ${run.error.message}`);
-		return cpuMs(session.server.pid) - before;
+		const after = threadCpuMs(session.server.pid);
+		const bench = process.cpuUsage(before.bench);
+		const sample = cpuSample[target];
+		sample.main += after.main - before.main;
+		sample.v8Helpers += after.v8Helpers - before.v8Helpers;
+		sample.other += after.other - before.other;
+		sample.bench += (bench.user + bench.system) / 1000;
 	};
 	await cpuOf('quiva');
-	const nodeCpuPerItemUs = (((await cpuOf('quiva')) - (await cpuOf('noop'))) / ITEMS) * 1000;
+	cpuSample.quiva = emptyCpu();
+	for (let run = 0; run < CPU_RUNS; run++) {
+		await cpuOf('quiva');
+		await cpuOf('noop');
+	}
+	const cpuPerItemUs = (kind: keyof typeof cpuSample.quiva) => ((cpuSample.quiva[kind] - cpuSample.noop[kind]) / CPU_RUNS / ITEMS) * 1000;
+	const nodeCpu = { main: cpuPerItemUs('main'), v8Helpers: cpuPerItemUs('v8Helpers'), other: cpuPerItemUs('other'), bench: cpuPerItemUs('bench') };
+	const nodeCpuPerItemUs = nodeCpu.main + nodeCpu.v8Helpers + nodeCpu.other;
 	// The fixed-subject node against one request at a time: its bound (one ordering lane).
 	const rawSerialMs = await postAllRaw(sim.url, { 'X-Api-Key': QUIVA_DEFAULTS.apiKey }, rawPosts, 1);
 
@@ -508,7 +526,9 @@ async function benchQuivaInN8n(session: E2ESession, sim: QuivaSimulator): Promis
 			goal: { maxTimeRatio: 1.3, words: "≤ 1.3× the raw client's time" },
 			notes:
 				`client and simulator in two processes, as n8n and the simulator are; CPU per item: n8n process for our node ${nodeCpuPerItemUs.toFixed(0)} µs ` +
-				`(a run of the node alone − a run with No Operation instead), raw client process ${rawCpuPerItemUs.toFixed(0)} µs`,
+				`(JavaScript thread ${nodeCpu.main.toFixed(0)}, V8 helper threads ${nodeCpu.v8Helpers.toFixed(0)}, other threads ${nodeCpu.other.toFixed(0)}; ` +
+				`runs of the node alone − runs with No Operation instead, ${CPU_RUNS} each), the bench's process meanwhile (simulator, and reading the run's output) ${nodeCpu.bench.toFixed(0)} µs; ` +
+				`raw client process ${rawCpuPerItemUs.toFixed(0)} µs; ${os.cpus().length} CPUs`,
 		},
 		{
 			name: 'Quiva node in real n8n, fixed subject (one ordering lane)',
