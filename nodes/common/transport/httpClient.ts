@@ -1,10 +1,11 @@
 /**
  * The package's HTTP transports. One interface, two ways to send:
  *
- * - `createKeepAliveClient` (default): Node's own http/https with a keep-alive agent, one per execution.
- *   n8n's authenticated helper resolves the credential and opens a new connection for every request,
- *   which costs more than the publish itself; n8n's own broker nodes (MQTT, Kafka, RabbitMQ) likewise
- *   hold one connection per execution. `npm run bench` keeps the comparison measured.
+ * - `createKeepAliveClient` (default): keep-alive connections held for one execution, through our
+ *   HTTP/1.1 pool (http1Pool.ts) for JSON requests and through Node's http and its agent for streamed answers
+ *   and behind a proxy. n8n's authenticated helper resolves the credential and opens a new connection for
+ *   every request, which costs more than the publish itself; n8n's own broker nodes (MQTT, Kafka, RabbitMQ)
+ *   likewise hold one connection per execution. `npm run bench` keeps the comparison measured.
  * - `createN8nHelperClient`: every request through `this.helpers.httpRequestWithAuthentication`, n8n's own
  *   pipeline, which adds the credential's headers itself.
  *
@@ -22,6 +23,7 @@ import type { Readable } from 'node:stream';
 import type { IAllExecuteFunctions, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
 
 import { trimBaseUrl } from './baseUrl';
+import { createHttp1Pool, type PoolHandle } from './http1Pool';
 import { socketCode } from './socketCode';
 import { TransportFailure, type HttpRequest, type HttpResponse, type TransportFailureKind } from './types';
 
@@ -42,6 +44,9 @@ interface KeepAliveClientOptions {
 	/** Sockets per host; requests beyond it queue in the agent. */
 	maxSockets?: number;
 }
+
+/** With any of these set, requests go through Node's agent, which applies them (and NO_PROXY). */
+const PROXY_VARIABLES = ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'];
 
 const FAILURE_KINDS: Record<string, TransportFailureKind> = {
 	ECONNREFUSED: 'refused',
@@ -122,6 +127,12 @@ function createKeepAliveClient(options: KeepAliveClientOptions): HttpClient {
 	};
 	options.signal?.addEventListener('abort', onExecutionAbort, { once: true });
 
+	// Small JSON requests go through our HTTP/1.1 pool (http1Pool.ts: why), streamed answers and everything
+	// behind a proxy through Node's http and its agent.
+	const pool = PROXY_VARIABLES.some((name) => process.env[name])
+		? undefined
+		: createHttp1Pool({ url: base, maxSockets: options.maxSockets ?? 64, rejectUnauthorized: !options.allowUnauthorizedCerts });
+
 	const send = (request: HttpRequest) =>
 		new Promise<HttpResponse>((resolve, reject) => {
 			if (options.signal?.aborted || request.signal?.aborted) {
@@ -130,6 +141,12 @@ function createKeepAliveClient(options: KeepAliveClientOptions): HttpClient {
 			}
 			const body = serialize(request.body);
 			const query = request.query ? `?${new URLSearchParams(Object.entries(request.query).map(([k, v]): [string, string] => [k, String(v)]))}` : '';
+			const path = `${basePath}${request.path}${query}`;
+			const headers: Record<string, string | number> = {
+				Accept: 'application/json',
+				...(body !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } : {}),
+				...request.headers,
+			};
 			let settled = false;
 			let timer: NodeJS.Timeout | undefined;
 			const detach = () => {
@@ -145,51 +162,57 @@ function createKeepAliveClient(options: KeepAliveClientOptions): HttpClient {
 				if (response) resolve(response);
 				else reject(toTransportFailure(error));
 			};
+			/** Ends the request on the wire; its connection is not reused. */
+			let cancel: () => void;
 			const onAbort = () => {
 				detach();
-				req.destroy(new TransportFailure('aborted', 'ABORT_ERR', 'The request was canceled'));
+				cancel();
 				finish({ code: 'ABORT_ERR' });
 			};
-			const req = transport.request(
-				{
-					protocol: base.protocol,
-					hostname: base.hostname,
-					port: base.port,
-					method: request.method,
-					path: `${basePath}${request.path}${query}`,
-					agent,
-					headers: {
-						Accept: 'application/json',
-						...(body !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } : {}),
-						...request.headers,
+			if (pool && !request.stream) {
+				let handle: PoolHandle;
+				try {
+					handle = pool.send({ method: request.method, path, headers, body }, (error, response) => {
+						if (error || !response) finish(error);
+						else finish(undefined, { status: response.status, headers: response.headers, body: parseBody(response.body.toString('utf8')) });
+					});
+				} catch (error) {
+					// A header or path Node's http would refuse too: nothing was sent.
+					finish(error);
+					return;
+				}
+				cancel = () => handle.destroy();
+			} else {
+				const req = transport.request(
+					{ protocol: base.protocol, hostname: base.hostname, port: base.port, method: request.method, path, agent, headers },
+					(res) => {
+						const status = res.statusCode ?? 0;
+						const responseHeaders = normalizeHeaders(res.headers);
+						if (request.stream && status >= 200 && status < 300) {
+							// The caller owns the stream from here (idle and overall timeouts are its own).
+							res.once('close', detach);
+							finish(undefined, { status, headers: responseHeaders, body: res }, true);
+							return;
+						}
+						const chunks: Buffer[] = [];
+						res.on('data', (chunk: Buffer) => chunks.push(chunk));
+						res.on('end', () => finish(undefined, { status, headers: responseHeaders, body: parseBody(Buffer.concat(chunks).toString('utf8')) }));
+						res.on('error', (error) => finish(error));
+						res.on('aborted', () => finish({ code: 'ECONNRESET' }));
 					},
-				},
-				(res) => {
-					const status = res.statusCode ?? 0;
-					const headers = normalizeHeaders(res.headers);
-					if (request.stream && status >= 200 && status < 300) {
-						// The caller owns the stream from here (idle and overall timeouts are its own).
-						res.once('close', detach);
-						finish(undefined, { status, headers, body: res }, true);
-						return;
-					}
-					const chunks: Buffer[] = [];
-					res.on('data', (chunk: Buffer) => chunks.push(chunk));
-					res.on('end', () => finish(undefined, { status, headers, body: parseBody(Buffer.concat(chunks).toString('utf8')) }));
-					res.on('error', (error) => finish(error));
-					res.on('aborted', () => finish({ code: 'ECONNRESET' }));
-				},
-			);
-			req.on('error', (error) => finish(error));
+				);
+				req.on('error', (error) => finish(error));
+				req.end(body);
+				cancel = () => req.destroy(new TransportFailure('aborted', 'ABORT_ERR', 'The request was canceled'));
+			}
 			inFlight.add(onAbort);
 			request.signal?.addEventListener('abort', onAbort, { once: true });
 			if (options.timeoutMs > 0) {
 				timer = setTimeout(() => {
-					req.destroy();
+					cancel();
 					finish({ code: 'ETIMEDOUT' });
 				}, options.timeoutMs);
 			}
-			req.end(body);
 		});
 
 	return {
@@ -197,6 +220,7 @@ function createKeepAliveClient(options: KeepAliveClientOptions): HttpClient {
 		close() {
 			options.signal?.removeEventListener('abort', onExecutionAbort);
 			agent.destroy();
+			pool?.close();
 		},
 	};
 }
