@@ -94,7 +94,7 @@ export async function benchQuiva(): Promise<BenchResult[]> {
 				items: ITEMS,
 				ms: axiosClient,
 				baselineMs,
-				notes: "the design card's client, for the record: why the node's default client is Node's own http",
+				notes: "the design card's client, for the record: why the package does not send through axios",
 			},
 		];
 	} finally {
