@@ -3,6 +3,8 @@
  * baseline measured in the same run. Prints ratios (the figures to compare across runs) and items/s
  * (context only: these machines are shared and noisy).
  */
+// First: n8n-core must not find its user folder unset (it would write to the home folder).
+import './tempUserFolder';
 import { benchChat } from './chat';
 import { benchKapua } from './kapua';
 import { benchQuiva } from './quiva';

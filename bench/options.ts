@@ -2,6 +2,8 @@
  * `npm run bench:options`: what the options of issue 15 cost and keep, each against a baseline in the same
  * run: Verify Delivery (in-process) and Max Requests per Second (in real n8n, counted at the simulator).
  */
+// First: n8n-core must not find its user folder unset (it would write to the home folder).
+import './tempUserFolder';
 import { benchRateLimit, printRateLimit } from './rateLimit';
 import { benchVerifyDelivery, printVerifyDelivery } from './verifyDelivery';
 
