@@ -58,18 +58,19 @@ const INVALID_PATH = /[^\u0021-\u00ff]/;
 const KEEP_ALIVE_MARGIN_MS = 1000;
 const EMPTY = Buffer.alloc(0);
 
-function codedError(message: string, code: string): Error {
-	return Object.assign(new Error(message), { code });
+/** An error with a socket-level code, as Node's own errors carry one (httpClient.ts maps the code). */
+function codedError(message: string, code: string, ErrorClass: ErrorConstructor | TypeErrorConstructor = Error): Error {
+	return Object.assign(new ErrorClass(message), { code });
 }
 
 /** The request head, checked as Node checks it; throws a coded TypeError otherwise. */
 function formatHead(request: PoolRequest, host: string): string {
-	if (INVALID_PATH.test(request.path)) throw Object.assign(new TypeError('Request path contains unescaped characters'), { code: 'ERR_UNESCAPED_CHARACTERS' });
+	if (INVALID_PATH.test(request.path)) throw codedError('Request path contains unescaped characters', 'ERR_UNESCAPED_CHARACTERS', TypeError);
 	let head = `${request.method} ${request.path} HTTP/1.1\r\nHost: ${host}\r\nConnection: keep-alive\r\n`;
 	for (const name in request.headers) {
 		const value = String(request.headers[name]);
-		if (!TOKEN.test(name)) throw Object.assign(new TypeError('Header name must be a valid HTTP token'), { code: 'ERR_INVALID_HTTP_TOKEN' });
-		if (INVALID_VALUE.test(value)) throw Object.assign(new TypeError('Invalid character in header content'), { code: 'ERR_INVALID_CHAR' });
+		if (!TOKEN.test(name)) throw codedError('Header name must be a valid HTTP token', 'ERR_INVALID_HTTP_TOKEN', TypeError);
+		if (INVALID_VALUE.test(value)) throw codedError('Invalid character in header content', 'ERR_INVALID_CHAR', TypeError);
 		head += `${name}: ${value}\r\n`;
 	}
 	return `${head}\r\n`;
@@ -355,9 +356,9 @@ export function createHttp1Pool(options: Http1PoolOptions): Http1Pool {
 					done(error, response);
 				},
 			};
-			const connection = queue.length === 0 ? take() : undefined;
-			if (connection) connection.run(waiting);
-			else queue.push(waiting);
+			// Through the queue even when a connection is free: one path, in order behind any request waiting.
+			queue.push(waiting);
+			dispatch();
 			return {
 				destroy() {
 					waiting.cancelled = true;
