@@ -405,7 +405,10 @@ const HTTP_ROUNDS = 3;
 const WARM_UP_RUNS = 3;
 /** Runs of each workflow for the CPU per item: /proc counts in 10 ms ticks, a run takes a few hundred ms. */
 const CPU_RUNS = 3;
-const emptyCpu = () => ({ main: 0, v8Helpers: 0, other: 0, bench: 0 });
+/** The n8n process's threads (processMemory.ts) and the bench's own process. */
+const CPU_KINDS = ['main', 'v8Helpers', 'other', 'bench'] as const;
+type CpuKind = (typeof CPU_KINDS)[number];
+const emptyCpu = (): Record<CpuKind, number> => ({ main: 0, v8Helpers: 0, other: 0, bench: 0 });
 
 async function benchQuivaInN8n(session: E2ESession, sim: QuivaSimulator): Promise<BenchResult[]> {
 	const orderBroken = { http: 0 };
@@ -475,26 +478,24 @@ async function benchQuivaInN8n(session: E2ESession, sim: QuivaSimulator): Promis
 	// less runs of the same workflow with No Operation in its place (both include n8n's own handling of the
 	// execution, saving it too), alternated, from /proc at 10 ms resolution. The bench's own process runs the
 	// simulator (and reads each run's output). On a machine with two CPUs their sum is what bounds the node's time.
-	const cpuSample = { quiva: emptyCpu(), noop: emptyCpu() };
-	const cpuOf = async (target: 'quiva' | 'noop') => {
-		const before = { ...threadCpuMs(session.server.pid), bench: process.cpuUsage() };
+	const cpuOf = async (target: 'quiva' | 'noop'): Promise<Record<CpuKind, number>> => {
+		const before = threadCpuMs(session.server.pid);
+		const benchBefore = process.cpuUsage();
 		const run = await session.runWorkflow(quivaOnlyWorkflow(session, ITEMS, 'bench-cpu', target));
 		if (run.error) throw new Error(`the CPU measuring workflow failed: ${run.error.message}`);
 		const after = threadCpuMs(session.server.pid);
-		const bench = process.cpuUsage(before.bench);
-		const sample = cpuSample[target];
-		sample.main += after.main - before.main;
-		sample.v8Helpers += after.v8Helpers - before.v8Helpers;
-		sample.other += after.other - before.other;
-		sample.bench += (bench.user + bench.system) / 1000;
+		const bench = process.cpuUsage(benchBefore);
+		return { main: after.main - before.main, v8Helpers: after.v8Helpers - before.v8Helpers, other: after.other - before.other, bench: (bench.user + bench.system) / 1000 };
 	};
 	await cpuOf('quiva');
-	cpuSample.quiva = emptyCpu();
+	const cpuSample = { quiva: emptyCpu(), noop: emptyCpu() };
 	for (let run = 0; run < CPU_RUNS; run++) {
-		await cpuOf('quiva');
-		await cpuOf('noop');
+		for (const target of ['quiva', 'noop'] as const) {
+			const used = await cpuOf(target);
+			for (const kind of CPU_KINDS) cpuSample[target][kind] += used[kind];
+		}
 	}
-	const cpuPerItemUs = (kind: keyof typeof cpuSample.quiva) => ((cpuSample.quiva[kind] - cpuSample.noop[kind]) / CPU_RUNS / ITEMS) * 1000;
+	const cpuPerItemUs = (kind: CpuKind) => ((cpuSample.quiva[kind] - cpuSample.noop[kind]) / CPU_RUNS / ITEMS) * 1000;
 	const nodeCpu = { main: cpuPerItemUs('main'), v8Helpers: cpuPerItemUs('v8Helpers'), other: cpuPerItemUs('other'), bench: cpuPerItemUs('bench') };
 	const nodeCpuPerItemUs = nodeCpu.main + nodeCpu.v8Helpers + nodeCpu.other;
 	// The fixed-subject node against one request at a time: its bound (one ordering lane).
