@@ -31,7 +31,7 @@ export interface KapuaCredentials {
 	apiKey: string;
 	/** The token requests carry: the pasted one, or the one the last login returned. */
 	token: string;
-	allowUnauthorizedCerts: boolean;
+	ignoreSSLIssues: boolean;
 }
 
 export function readKapuaCredentials(data: ICredentialDataDecryptedObject): KapuaCredentials {
@@ -43,7 +43,7 @@ export function readKapuaCredentials(data: ICredentialDataDecryptedObject): Kapu
 		password: String(data.password ?? ''),
 		apiKey: String(data.apiKey ?? ''),
 		token: String((authentication === 'accessToken' ? data.accessToken : data.sessionToken) ?? '').trim(),
-		allowUnauthorizedCerts: data.allowUnauthorizedCerts === true,
+		ignoreSSLIssues: data.ignoreSSLIssues === true,
 	};
 }
 
@@ -172,13 +172,14 @@ export class KapuaApi implements ICredentialType {
 			displayOptions: { show: { authentication: ['accessToken'] } },
 			description: 'The tokenId of a Kapua access token. It is not renewed: paste a new one when it expires (30 minutes by default).',
 		},
-		// eslint-disable-next-line @n8n/community-nodes/credential-password-field -- a yes/no switch, not a secret ("Certs" trips the name check)
 		{
+			// n8n's own name and words for it (its credentials call it so).
 			displayName: 'Ignore SSL Issues (Insecure)',
-			name: 'allowUnauthorizedCerts',
+			name: 'ignoreSSLIssues',
 			type: 'boolean',
 			default: false,
-			description: 'Whether to connect even if the SSL certificate cannot be verified, e.g. an on-premise Kapua with a self-signed certificate',
+			description:
+				"Whether to connect even if the SSL certificate cannot be verified, e.g. an on-premise Kapua with a self-signed certificate. Requests then go through n8n's request helper, with a new connection each (slower).",
 		},
 		{
 			displayName: 'Session Token',
@@ -193,7 +194,7 @@ export class KapuaApi implements ICredentialType {
 	async preAuthentication(this: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject): Promise<IDataObject> {
 		// A pasted token needs no login; returning no sessionToken leaves it to `authenticate`.
 		if (!kapuaLoginRequest(credentials)) return {};
-		const send = n8nLoginSender(this, trimBaseUrl(credentials.baseUrl), { skipSslCertificateValidation: credentials.allowUnauthorizedCerts === true });
+		const send = n8nLoginSender(this, trimBaseUrl(credentials.baseUrl), { skipSslCertificateValidation: credentials.ignoreSSLIssues === true });
 		return { sessionToken: await kapuaLogin(send, credentials) };
 	}
 

@@ -16,6 +16,8 @@ import type { ReplyCollector } from './reply';
 import { validateChatMessage, type ChatMessageRequest } from './validation';
 
 export const DEFAULT_IDLE_TIMEOUT_S = 60;
+/** A reply that streams longer than this fails (or ends partial): heartbeats keep a stream alive only until then. */
+export const DEFAULT_OVERALL_TIMEOUT_S = 600;
 
 /** What a message is sent to: the first field of its output items. */
 export type ChatTarget = { chatId?: string };
@@ -64,7 +66,7 @@ export function prepareChatItem(context: IExecuteFunctions, read: ItemParameterR
 			newChat,
 			settings: {
 				idleMs: seconds(options.idleTimeout, DEFAULT_IDLE_TIMEOUT_S) * 1000,
-				overallMs: seconds(options.overallTimeout, 0) * 1000,
+				overallMs: seconds(options.overallTimeout, DEFAULT_OVERALL_TIMEOUT_S) * 1000,
 				acceptPartial: options.acceptPartial === true,
 				streamToolEvents: options.streamToolEvents === true,
 				includeRaw: options.includeRawEvents === true,

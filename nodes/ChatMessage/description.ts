@@ -1,7 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { maxRequestsPerSecondProperty } from '../common/options';
-import { DEFAULT_IDLE_TIMEOUT_S } from './api';
+import { DEFAULT_IDLE_TIMEOUT_S, DEFAULT_OVERALL_TIMEOUT_S } from './api';
 
 export const CHAT_PROPERTIES: INodeProperties[] = [
 	{
@@ -89,8 +89,8 @@ export const CHAT_PROPERTIES: INodeProperties[] = [
 				name: 'overallTimeout',
 				type: 'number',
 				typeOptions: { minValue: 0 },
-				default: 0,
-				description: 'Fail when the whole reply takes longer than this. 0 means no limit.',
+				default: DEFAULT_OVERALL_TIMEOUT_S,
+				description: 'Fail when the whole reply takes longer than this, heartbeats or not. 0 means no limit.',
 			},
 			{
 				displayName: 'Stream Tool Events',

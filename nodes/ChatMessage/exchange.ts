@@ -9,10 +9,10 @@ import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INod
 import { asNodeError, itemMessage } from '../common/errors';
 import type { PreparedItem } from '../common/runItems';
 import { expectSuccess, sendForItem } from '../common/sendForItem';
-import { SseBufferExceeded } from '../common/sse/decoder';
+import { overflowMessage } from '../common/sse/decoder';
 import { normalizeChatMessage } from '../common/sse/normalize';
 import type { ChatEvent, ChatSource } from '../common/sse/types';
-import { readSse, SseStopped, type ByteStream, type ReadSseResult } from '../common/sse/reader';
+import { readSse, type ReadSseResult } from '../common/sse/reader';
 import { startWatchdog, type StopReason } from '../common/sse/watchdog';
 import type { RenewableClient } from '../common/transport/sendWithRetry';
 import { explainChatStatus, replyOutput, type ChatItem, type ReplyResult, type ReplySettings } from './api';
@@ -137,10 +137,10 @@ export async function exchange(deps: ExchangeDeps, request: ChatMessageRequest, 
 		}
 		const { response } = expectSuccess(sent, { node, itemIndex, explain: explainChatStatus, target: { chatId } });
 		watchdog.touch();
-		const body = response.body as ByteStream;
+		const body = response.body as ReadableStream<Uint8Array>;
 		const contentType = response.headers['content-type'] ?? '';
 		if (!/text\/event-stream/i.test(contentType)) {
-			body.destroy();
+			await body.cancel().catch(() => {});
 			throw new ChatStreamError(node, {
 				itemIndex,
 				chatId,
@@ -150,8 +150,7 @@ export async function exchange(deps: ExchangeDeps, request: ChatMessageRequest, 
 			});
 		}
 
-		let read: ReadSseResult | undefined;
-		let failure: unknown;
+		let read: ReadSseResult;
 		try {
 			read = await readSse(
 				body,
@@ -169,14 +168,12 @@ export async function exchange(deps: ExchangeDeps, request: ChatMessageRequest, 
 				{ signal: watchdog.signal, onBytes: watchdog.touch },
 			);
 		} catch (error) {
-			failure = error;
+			// Only the handler throws (forwarding a delta to the n8n client failed).
+			throw asNodeError(node, error, itemIndex);
 		}
-		if (!read) {
-			if (failure instanceof SseStopped && watchdog.reason) return stopped(watchdog.reason);
-			if (failure instanceof SseBufferExceeded) {
-				throw new ChatStreamError(node, { itemIndex, chatId, message: failure.message, partialText: reply.replyText() });
-			}
-			throw asNodeError(node, failure, itemIndex);
+		if (read.outcome === 'stopped') return stopped(watchdog.reason ?? 'cancelled');
+		if (read.outcome === 'overflow') {
+			throw new ChatStreamError(node, { itemIndex, chatId, message: overflowMessage(read.limit), partialText: reply.replyText() });
 		}
 
 		if (reply.terminal === 'error') {
@@ -189,7 +186,7 @@ export async function exchange(deps: ExchangeDeps, request: ChatMessageRequest, 
 				partialText: reply.replyText(),
 			});
 		}
-		if (!read.finished) {
+		if (read.outcome === 'ended') {
 			if (settings.acceptPartial) return partial('ended early');
 			throw new ChatStreamError(node, {
 				itemIndex,

@@ -34,6 +34,9 @@ export const CHAT_AUTH: AuthSpec<ChatCredentials> = {
 	probe: (credentials) => (credentials.authentication === 'emailPassword' ? { method: 'GET', url: `${credentials.baseUrl}/api/models`, json: true } : undefined),
 };
 
+/** The chat server's requests and a stream's head, each (the reply itself has its own timeouts). */
+export const CHAT_REQUEST_TIMEOUT_MS = 60_000;
+
 export interface ChatClient {
 	api: ApiClient<ChatCredentials>;
 	/** The signed-in user's ID, read once per execution for the first item that needs it. */
@@ -44,8 +47,9 @@ export interface ChatClient {
 export async function openChatClient(context: IExecuteFunctions, limits: { maxRequestsPerSecond?: number } = {}): Promise<ChatClient> {
 	let api: ApiClient<ChatCredentials>;
 	try {
-		// Streams are bounded by the idle and overall timeouts, not by a request timeout.
-		api = await openApiClient(context, CHAT_AUTH, { transport: 'keepAlive', timeoutMs: 0, maxSockets: 2, ...limits });
+		// Every request is bounded: a JSON one to its last byte, a stream to its head (the chat server sends the
+		// head at once and streams the reply after); a reply's body is bounded by the idle and overall timeouts.
+		api = await openApiClient(context, CHAT_AUTH, { transport: 'keepAlive', timeoutMs: CHAT_REQUEST_TIMEOUT_MS, maxSockets: 2, ...limits });
 	} catch (error) {
 		throw chatSessionError(context, error);
 	}
@@ -136,5 +140,5 @@ const CHAT_TEST: CredentialTestSpec = {
 
 /** The Test button of the Chat API credential (the node declares it with `testedBy`). */
 export async function chatApiTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-	return await runCredentialTest(CHAT_TEST, credential);
+	return await runCredentialTest(CHAT_TEST, credential, this);
 }

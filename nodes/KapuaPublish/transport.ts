@@ -33,7 +33,7 @@ export const KAPUA_AUTH: AuthSpec<KapuaCredentials> = {
 		method: 'GET',
 		url: `${credentials.baseUrl}${INFO_PATH}`,
 		json: true,
-		skipSslCertificateValidation: credentials.allowUnauthorizedCerts,
+		skipSslCertificateValidation: credentials.ignoreSSLIssues,
 	}),
 };
 
@@ -106,7 +106,7 @@ const KAPUA_TEST: CredentialTestSpec = {
 	server: 'Kapua',
 	check: checkKapuaCredentials,
 	baseUrl: (data) => readKapuaCredentials(data).baseUrl,
-	allowUnauthorizedCerts: (data) => readKapuaCredentials(data).allowUnauthorizedCerts,
+	ignoreSSLIssues: (data) => readKapuaCredentials(data).ignoreSSLIssues,
 	// A fresh login, never the stored token: the Test is about the user name and password or API key as typed.
 	authenticate: async (send, data) => {
 		const credentials = readKapuaCredentials(data);
@@ -126,5 +126,5 @@ const KAPUA_TEST: CredentialTestSpec = {
 
 /** The Test button of the Eclipse Kapua API credential (the node declares it with `testedBy`). */
 export async function kapuaApiTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-	return await runCredentialTest(KAPUA_TEST, credential);
+	return await runCredentialTest(KAPUA_TEST, credential, this);
 }

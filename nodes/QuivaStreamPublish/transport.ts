@@ -51,5 +51,5 @@ const QUIVA_TEST: CredentialTestSpec = {
 
 /** The Test button of the Quiva API credential (the node declares it with `testedBy`). */
 export async function quivaApiTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-	return await runCredentialTest(QUIVA_TEST, credential);
+	return await runCredentialTest(QUIVA_TEST, credential, this);
 }

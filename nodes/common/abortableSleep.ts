@@ -1,20 +1,15 @@
 /**
  * A wait that ends at once when the execution is cancelled: retry backoff, the rate limiter's turn, the
- * delivery check's rounds. n8n-workflow's `sleep` takes no signal.
+ * delivery check's rounds, the stream watchdog. n8n-workflow's `sleep` takes the signal and clears its timer
+ * when it fires; it rejects then, and this resolves instead: every caller checks its signal after waiting.
  */
-/* eslint-disable @n8n/community-nodes/no-restricted-globals -- timers are the point of this module */
+import { sleep } from 'n8n-workflow';
+
 export async function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
 	if (ms <= 0 || signal?.aborted) return;
-	await new Promise<void>((resolve) => {
-		const onAbort = () => {
-			clearTimeout(timer);
-			resolve();
-		};
-		const timer = setTimeout(() => {
-			signal?.removeEventListener('abort', onAbort);
-			resolve();
-		}, ms);
-		signal?.addEventListener('abort', onAbort, { once: true });
-	});
+	try {
+		await sleep(ms, signal);
+	} catch {
+		// Aborted: the caller sees it on its signal.
+	}
 }
-/* eslint-enable @n8n/community-nodes/no-restricted-globals */

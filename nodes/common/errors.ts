@@ -7,7 +7,7 @@
 import { ExecutionBaseError, NodeApiError, NodeOperationError, type IDataObject, type INode, type JsonObject } from 'n8n-workflow';
 
 import type { SendFailure } from './transport/sendWithRetry';
-import type { HttpResponse } from './transport/types';
+import { MAY_HAVE_ARRIVED, type HttpResponse, type TransportFailure } from './transport/types';
 import type { FieldProblem } from './validation';
 
 /** Every error about one item names it the same way: "<what> [item N]: <why>". */
@@ -147,16 +147,25 @@ export function httpStatusError<Target>(
 	});
 }
 
+/** What the description says of a failure: no answer, or an answer that could not be read, and its code. */
+function failureCause(failure: TransportFailure, attempts: number): string {
+	const code = failure.detail ? `${failure.code}: ${failure.detail}` : failure.code;
+	if (failure.kind === 'malformed') return `The server's answer${attemptsText(attempts)} broke the HTTP/1.1 rules and was not read (${code}).`;
+	if (failure.kind === 'tooLarge') return `The server's answer${attemptsText(attempts)} was larger than the node reads (${code}).`;
+	if (failure.kind === 'invalid') return `Nothing was sent (${code}). Check the credential and the fields that become headers for line breaks or control characters.`;
+	return `No answer from the server${attemptsText(attempts)} (${code}).`;
+}
+
 export function sendFailureError(node: INode, error: SendFailure, context: { itemIndex: number; carriesMessage?: boolean }): NodeApiError {
 	const { failure, attempts } = error;
-	const maybeStored = context.carriesMessage !== false && (failure.kind === 'reset' || failure.kind === 'timeout');
+	const maybeStored = context.carriesMessage !== false && MAY_HAVE_ARRIVED.has(failure.kind);
 	const message = maybeStored ? `${failure.message}; ${MAY_HAVE_RECEIVED}` : failure.message;
 	// No `code` here: NodeApiError would swap our message for n8n's generic one, which advises the
 	// node-level "Retry On Fail" — re-running the node re-publishes every item already sent.
 	const errorResponse: JsonObject = { message };
 	return new NodeApiError(node, errorResponse, {
 		message: itemMessage(message, context.itemIndex),
-		description: `No answer from the server${attemptsText(attempts)} (${failure.code}).${maybeStored ? ` ${mayHaveReceivedAdvice(attempts)}` : ''}`,
+		description: `${failureCause(failure, attempts)}${maybeStored ? ` ${mayHaveReceivedAdvice(attempts)}` : ''}`,
 		itemIndex: context.itemIndex,
 	});
 }

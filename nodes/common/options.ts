@@ -80,7 +80,8 @@ export const sendingOptionProperties = (defaults: { timeoutMs: number; ordering:
 			{
 				name: 'Reuse Connections (Fast)',
 				value: 'keepAlive',
-				description: 'One keep-alive connection pool per execution; the credential is read once',
+				description:
+					"Node's fetch: connections stay open and are reused across executions; the credential is read once per execution",
 			},
 			{
 				name: 'Through the n8n Request Helper (Slower)',

@@ -60,7 +60,7 @@ function credentials(way: AuthWay = 'userPassword', overrides: IDataObject = {},
 	return new CredentialStore().set('kapuaApi', {
 		baseUrl: `${baseUrl}/v1/`,
 		authentication: way,
-		allowUnauthorizedCerts: false,
+		ignoreSSLIssues: false,
 		sessionToken: '',
 		username: USER,
 		password: CANARY_PASSWORD,

@@ -1,8 +1,12 @@
 /**
  * Open-handle check around one execution: sockets and timers the process holds afterwards that it did
- * not hold before. Closing sockets takes a few event-loop turns, so the check waits (bounded) for the
- * counts to come back before calling anything a leak.
+ * not hold before. fetch keeps idle connections open across executions by design, so the simulators first
+ * close their idle keep-alive connections: a socket still open then is busy (a request or a body nobody
+ * finished), which is a leak. Closing sockets takes a few event-loop turns, so the check waits (bounded)
+ * for the counts to come back before calling anything a leak.
  */
+import { closeIdleConnections } from '../simulators/http';
+
 const WATCHED = new Set(['TCPSocketWrap', 'Timeout', 'TLSWrap', 'PipeWrap']);
 
 function counts(): Map<string, number> {
@@ -28,6 +32,7 @@ export async function leftoverHandles<T>(work: () => Promise<T>): Promise<{ resu
 	const result = await work();
 	let leaks: string[] = [];
 	for (let turn = 0; turn < 100; turn++) {
+		closeIdleConnections();
 		await new Promise((resolve) => setTimeout(resolve, 20));
 		leaks = excess(before, counts());
 		if (leaks.length === 0) break;

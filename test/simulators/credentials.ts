@@ -35,7 +35,7 @@ export function kapuaCredentialData(sim: Pick<KapuaSimulator, 'url' | 'issueToke
 		// The docker deployment's path, trailing slash and all (the node trims it); the simulator serves /v1.
 		baseUrl: `${sim.url}/v1/`,
 		authentication: way,
-		allowUnauthorizedCerts: false,
+		ignoreSSLIssues: false,
 		// Empty: the credential's pre-authentication logs in on first use, as in n8n.
 		sessionToken: '',
 		...secrets[way](),

@@ -43,6 +43,18 @@ export function extendServer<S extends SimulatorServer, E extends object>(server
 	return Object.defineProperties(server, Object.getOwnPropertyDescriptors(extra)) as S & E;
 }
 
+/** Every simulator server open in this process (see closeIdleConnections). */
+const liveServers = new Set<http.Server>();
+
+/**
+ * Closes every open simulator's idle keep-alive connections. fetch keeps connections open across executions
+ * by design (one pool per process), so a leak check first lets the servers close the idle ones: a client
+ * socket that is still open afterwards is busy, which is a leak.
+ */
+export function closeIdleConnections(): void {
+	for (const server of liveServers) server.closeIdleConnections();
+}
+
 /** Waits a simulator can cancel all at once on close, so no timer outlives the server. */
 class TimerSet {
 	private readonly timers = new Set<NodeJS.Timeout>();
@@ -141,6 +153,7 @@ export async function startServer(handler: Handler): Promise<SimulatorServer> {
 	});
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 	const { port } = server.address() as AddressInfo;
+	liveServers.add(server);
 
 	return {
 		url: `http://127.0.0.1:${port}`,
@@ -151,6 +164,7 @@ export async function startServer(handler: Handler): Promise<SimulatorServer> {
 			return requests.length;
 		},
 		async close() {
+			liveServers.delete(server);
 			timers.clear();
 			for (const socket of sockets) socket.destroy();
 			await new Promise<void>((resolve) => server.close(() => resolve()));

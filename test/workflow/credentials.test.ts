@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 
 import type { ICredentialDataDecryptedObject, ICredentialTestFunctions, IDataObject, INodeCredentialTestResult } from 'n8n-workflow';
+import { CredentialTestContext } from 'n8n-core';
 
 import { ChatMessage } from '../../nodes/ChatMessage/ChatMessage.node';
 import { KapuaPublish } from '../../nodes/KapuaPublish/KapuaPublish.node';
@@ -55,8 +56,9 @@ interface Subject {
 const ITEMS = [{ id: 1 }, { id: 2 }];
 
 function testWith(method: (this: ICredentialTestFunctions, credential: never) => Promise<INodeCredentialTestResult>, type: string) {
-	// n8n's CLI calls it with a CredentialTestContext; ours use nothing of it.
-	return async (data: ICredentialDataDecryptedObject) => await method.call({} as ICredentialTestFunctions, { id: 'c1', name: 'Test', type, data } as never);
+	// As n8n's CLI calls it: with a CredentialTestContext, whose request helper serves Ignore SSL Issues.
+	return async (data: ICredentialDataDecryptedObject) =>
+		await method.call(new CredentialTestContext() as unknown as ICredentialTestFunctions, { id: 'c1', name: 'Test', type, data } as never);
 }
 
 const subjects: Subject[] = [
@@ -278,7 +280,7 @@ describe('TLS: a self-signed certificate', () => {
 		});
 		expect(await quivaSubject.test(quivaSubject.data('apiKey', { baseUrl: url }))).toEqual(untrusted('the quiva.ai Gateway'));
 		expect(await kapuaSubject.test(kapuaSubject.data('userPassword', { baseUrl: `${url}/v1` }))).toEqual(untrusted('Kapua to log in'));
-		expect(await kapuaSubject.test(kapuaSubject.data('userPassword', { baseUrl: `${url}/v1`, allowUnauthorizedCerts: true }))).toEqual({
+		expect(await kapuaSubject.test(kapuaSubject.data('userPassword', { baseUrl: `${url}/v1`, ignoreSSLIssues: true }))).toEqual({
 			status: 'OK',
 			message: 'Connected: logged in to Kapua',
 		});

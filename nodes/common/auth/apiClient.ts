@@ -114,7 +114,7 @@ export class ApiClient<Credentials> implements RenewableClient {
  * Opens the transport for the credential's Base URL and the session: the client a node uses for one
  * execution. The caller closes it. `data` is the credential as n8n gives it, read here when not given.
  */
-export async function openApiClient<Credentials extends { baseUrl: string; allowUnauthorizedCerts?: boolean }>(
+export async function openApiClient<Credentials extends { baseUrl: string; ignoreSSLIssues?: boolean }>(
 	context: IExecuteFunctions,
 	auth: AuthSpec<Credentials>,
 	connection: ConnectionOptions,
@@ -124,12 +124,12 @@ export async function openApiClient<Credentials extends { baseUrl: string; allow
 	// Before any transport exists: a Base URL that is no http(s) URL or an empty secret sends nothing.
 	const problem = auth.check(data);
 	if (problem) throw credentialProblemError(context.getNode(), auth.credentialName, problem);
-	const { baseUrl, allowUnauthorizedCerts } = auth.read(data);
-	const transport = openTransport(context, { ...connection, credentialType: auth.credentialType, baseUrl, allowUnauthorizedCerts });
+	const { baseUrl, ignoreSSLIssues } = auth.read(data);
+	const transport = openTransport(context, { ...connection, credentialType: auth.credentialType, baseUrl, ignoreSSLIssues });
 	const limit = connection.maxRequestsPerSecond
 		? { limiter: new RateLimiter(connection.maxRequestsPerSecond), signal: context.getExecutionCancelSignal() }
 		: undefined;
-	const client = new ApiClient(context, auth, data, transport, connection.transport !== 'n8nHelper', limit);
+	const client = new ApiClient(context, auth, data, transport, !transport.authenticates, limit);
 	let opened = false;
 	try {
 		await client.open();

@@ -12,7 +12,7 @@
  * n8n shows only `message`, so the HTTP status or socket code goes into it, in parentheses. Nothing of the
  * credential does: messages are built from field names, statuses and the server's own words.
  */
-import type { ICredentialDataDecryptedObject, ICredentialsDecrypted, INodeCredentialTestResult } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, ICredentialsDecrypted, ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
 
 import { serverErrorText } from '../errors';
 import { openTestTransport } from '../transport/httpClient';
@@ -31,7 +31,7 @@ export interface CredentialTestSpec {
 	server: string;
 	check: (data: ICredentialDataDecryptedObject) => CredentialProblem | undefined;
 	baseUrl: (data: ICredentialDataDecryptedObject) => string;
-	allowUnauthorizedCerts?: (data: ICredentialDataDecryptedObject) => boolean;
+	ignoreSSLIssues?: (data: ICredentialDataDecryptedObject) => boolean;
 	/** Logs in when the way in has a login; the headers the probe carries. */
 	authenticate: (send: LoginSend, data: ICredentialDataDecryptedObject) => Promise<Record<string, string>>;
 	/** A request that needs the session and changes nothing. */
@@ -40,12 +40,17 @@ export interface CredentialTestSpec {
 	judge: (response: HttpResponse, data: ICredentialDataDecryptedObject) => INodeCredentialTestResult | undefined;
 }
 
-export async function runCredentialTest(spec: CredentialTestSpec, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+/** `context` is what n8n gives a credential test: its request helper serves a credential that ignores SSL issues. */
+export async function runCredentialTest(
+	spec: CredentialTestSpec,
+	credential: ICredentialsDecrypted,
+	context?: ICredentialTestFunctions,
+): Promise<INodeCredentialTestResult> {
 	const data = credential.data ?? {};
 	const problem = spec.check(data);
 	if (problem) return { status: 'Error', message: credentialProblemText(spec.credentialName, problem) };
 
-	const client = openTestTransport({ baseUrl: spec.baseUrl(data), allowUnauthorizedCerts: spec.allowUnauthorizedCerts?.(data), timeoutMs: TEST_TIMEOUT_MS });
+	const client = openTestTransport({ baseUrl: spec.baseUrl(data), ignoreSSLIssues: spec.ignoreSSLIssues?.(data), timeoutMs: TEST_TIMEOUT_MS }, context?.helpers);
 	try {
 		let headers: Record<string, string>;
 		try {

@@ -5,12 +5,9 @@
  * `feed` returns the messages a chunk completed instead of calling back, so the caller can await work
  * per message (n8n's sendChunk is async) without the parser's synchronous callbacks getting in the way.
  */
-/* eslint-disable @n8n/community-nodes/no-restricted-imports --
- * eventsource-parser is the package's one runtime dependency, taken knowingly (README "Dependencies");
- * 3.1.1 is the newest version that is real CommonJS for n8n's `require`,
- * with the O(N²) fixes (3.0.8) and maxBufferSize (3.1.0). */
+// eventsource-parser 3.1.1 is bundled into dist by the build (gulpfile.js), so the package has no runtime
+// dependency: the newest version that is real CommonJS, with the O(N²) fixes (3.0.8) and maxBufferSize (3.1.0).
 import { createParser, type EventSourceParser } from 'eventsource-parser';
-/* eslint-enable @n8n/community-nodes/no-restricted-imports */
 
 import type { SseMessage } from './types';
 
@@ -21,11 +18,9 @@ import type { SseMessage } from './types';
  */
 export const DEFAULT_MAX_EVENT_CHARS = 64 * 1024 * 1024;
 
-export class SseBufferExceeded extends Error {
-	constructor(readonly limit: number) {
-		super(`A server-sent event exceeded ${limit} characters without ending`);
-		this.name = 'SseBufferExceeded';
-	}
+/** What the node says when an event grows past the limit. */
+export function overflowMessage(limit: number): string {
+	return `A server-sent event exceeded ${limit} characters without ending`;
 }
 
 export class SseDecoder {
@@ -37,7 +32,8 @@ export class SseDecoder {
 
 	private lastEventId: string | undefined;
 
-	private overflow: SseBufferExceeded | undefined;
+	/** Set once an event grew past the limit; nothing is decoded after it. */
+	overflow: { limit: number } | undefined;
 
 	/** Comments (": ping") seen so far: heartbeats, counted, never dispatched. */
 	comments = 0;
@@ -59,12 +55,12 @@ export class SseDecoder {
 			},
 			onError: (error) => {
 				// invalid-retry and unknown-field are tolerated, as a browser's EventSource does.
-				if (error.type === 'max-buffer-size-exceeded') this.overflow = new SseBufferExceeded(limit);
+				if (error.type === 'max-buffer-size-exceeded') this.overflow = { limit };
 			},
 		});
 	}
 
-	/** Decodes one chunk of bytes; returns the messages it completed, in order. */
+	/** Decodes one chunk of bytes; returns the messages it completed, in order (none once `overflow` is set). */
 	feed(chunk: Uint8Array): SseMessage[] {
 		return this.parse(this.text.decode(chunk, { stream: true }));
 	}
@@ -80,12 +76,15 @@ export class SseDecoder {
 	private endsWithCr = false;
 
 	private parse(text: string): SseMessage[] {
-		if (this.overflow) throw this.overflow;
+		if (this.overflow) return [];
 		if (text !== '') {
 			this.endsWithCr = text.charCodeAt(text.length - 1) === 13;
 			this.parser.feed(text);
 		}
-		if (this.overflow) throw this.overflow;
+		if (this.overflow) {
+			this.pending = [];
+			return [];
+		}
 		const out = this.pending;
 		this.pending = [];
 		return out;

@@ -1,31 +1,23 @@
 /**
- * Reads an SSE body to its end (or until the handler says stop), feeding the decoder chunk by chunk.
+ * Reads an SSE body (a web ReadableStream, as `fetch` gives it) to its end, or until the handler says stop.
  *
- * - Backpressure: the next chunk is read only after the handler's work for the previous one (an async
- *   sendChunk to the n8n client) is done, so events are delivered in order and memory stays flat.
- * - Stopping: when `signal` fires (cancel, idle, overall timeout — see watchdog.ts) the body is destroyed
- *   at once and `readSse` rejects with SseStopped; the caller asks the watchdog why.
- * - A body that ends or breaks before the handler said stop resolves with `finished: false`: the caller
- *   decides whether that is an error ("ended early") or an accepted partial reply.
+ * - Two loops. The pump reads bytes as soon as they arrive and decodes them into messages; the handler gets
+ *   them one at a time, in order, the next only after its work for the previous one (an async sendChunk to
+ *   the n8n client) is done. The pump runs ahead because a stream that fails drops whatever it had queued
+ *   and not yet read: bytes that arrived before a connection broke are read, not lost. It pauses while
+ *   more than READ_AHEAD_CHARS of messages wait, so memory stays flat.
+ * - Stopping: when `signal` fires (cancel, idle, overall timeout — see watchdog.ts) the body is cancelled at
+ *   once and `readSse` reports `stopped`; the caller asks the watchdog why.
+ * - A body that ends or breaks before the handler said stop reports `finished: false`: the caller decides
+ *   whether that is an error ("ended early") or an accepted partial reply.
+ *
+ * Nothing here throws: every outcome is a value, so the node alone turns it into its error (it alone knows
+ * the item, the partial text and why the watchdog fired).
  */
-/* eslint-disable @n8n/community-nodes/require-node-api-error --
- * SseStopped and the decoder's overflow are signals to the calling node, which turns them into a
- * NodeApiError naming the item (it alone knows the item, the partial text and why the watchdog fired). */
-
-import { SseBufferExceeded, SseDecoder } from './decoder';
+import { SseDecoder } from './decoder';
 import type { SseMessage } from './types';
 
-/** What the reader needs of a response body (a Node Readable), typed here so no stream module is imported. */
-export interface ByteStream {
-	iterator(options: { destroyOnReturn: boolean }): AsyncIterable<unknown>;
-	/** What arrived but was not read yet; null when nothing is left. */
-	read(): unknown;
-	destroy(): unknown;
-	resume(): unknown;
-	on(event: 'error', listener: () => void): unknown;
-}
-
-/** Return 'stop' once the terminal event was seen; a promise is awaited before reading on. */
+/** Return 'stop' once the terminal event was seen; a promise is awaited before the next message. */
 export type SseHandler = (message: SseMessage) => void | 'stop' | Promise<void | 'stop'>;
 
 export interface ReadSseOptions {
@@ -35,80 +27,155 @@ export interface ReadSseOptions {
 	maxEventChars?: number;
 }
 
-export interface ReadSseResult {
-	/** The handler returned 'stop' (a terminal event arrived). */
-	finished: boolean;
+export type ReadSseResult = {
 	bytes: number;
 	/** Heartbeat comments seen. */
 	comments: number;
-	/** Why the body ended without a terminal event: 'end' (closed cleanly) or the socket error's code. */
-	endedBy?: string;
-}
+} & (
+	| { outcome: 'finished' }
+	/** The body ended or broke first: 'end' (closed cleanly) or the error's code. */
+	| { outcome: 'ended'; endedBy: string }
+	/** The signal fired. */
+	| { outcome: 'stopped' }
+	/** An event grew past `maxEventChars` without ending. */
+	| { outcome: 'overflow'; limit: number }
+);
 
-export class SseStopped extends Error {
-	constructor() {
-		super('Reading the event stream was stopped');
-		this.name = 'SseStopped';
+/** Decoded messages the pump may hold before it waits for the handler. */
+const READ_AHEAD_CHARS = 1024 * 1024;
+/** After the terminal event, bytes read on so the connection can return to the pool, before giving up on it. */
+const DRAIN_BYTES = 64 * 1024;
+
+function endCode(error: unknown): string {
+	for (let current = error, depth = 0; current && depth < 4; current = (current as { cause?: unknown }).cause, depth++) {
+		const code = (current as { code?: unknown }).code;
+		if (code === 'UND_ERR_SOCKET') return 'ECONNRESET';
+		if (typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code)) return code;
 	}
+	return 'ERR_STREAM';
 }
 
-export async function readSse(body: ByteStream, handler: SseHandler, options: ReadSseOptions = {}): Promise<ReadSseResult> {
+export async function readSse(body: ReadableStream<Uint8Array>, handler: SseHandler, options: ReadSseOptions = {}): Promise<ReadSseResult> {
+	const reader = body.getReader();
 	const decoder = new SseDecoder({ maxEventChars: options.maxEventChars });
 	const { signal } = options;
+
+	// Messages decoded and not yet handled: `queue` from index `head` on (compacted as it is consumed).
+	let queue: SseMessage[] = [];
+	let head = 0;
+	let queuedChars = 0;
 	let bytes = 0;
-	const onAbort = () => body.destroy();
+	/** How the pump ended: 'end', an error code, or the decoder's overflow. */
+	let ended: { endedBy: string } | { limit: number } | undefined;
+	let finished = false;
+	let drainUntil = Infinity;
+	let wakeHandler: (() => void) | undefined;
+	let wakePump: (() => void) | undefined;
+	const wake = () => {
+		const handlerWaiting = wakeHandler;
+		wakeHandler = undefined;
+		handlerWaiting?.();
+	};
+	const resumePump = () => {
+		const pumpWaiting = wakePump;
+		wakePump = undefined;
+		pumpWaiting?.();
+	};
+
+	const enqueue = (messages: SseMessage[]) => {
+		for (const message of messages) {
+			queue.push(message);
+			queuedChars += message.data.length;
+		}
+		if (messages.length) wake();
+	};
+
+	const pump = async () => {
+		try {
+			for (;;) {
+				while (!finished && queuedChars > READ_AHEAD_CHARS) await new Promise<void>((resolve) => (wakePump = resolve));
+				const { done, value } = await reader.read();
+				if (done) {
+					if (!finished) enqueue(decoder.end());
+					ended = { endedBy: 'end' };
+					return;
+				}
+				bytes += value.byteLength;
+				if (finished) {
+					// Read on past the reply so the connection can be reused, but not forever.
+					if (bytes > drainUntil) {
+						await reader.cancel().catch(() => {});
+						return;
+					}
+					continue;
+				}
+				options.onBytes?.(value.byteLength);
+				enqueue(decoder.feed(value));
+				if (decoder.overflow) {
+					ended = { limit: decoder.overflow.limit };
+					await reader.cancel().catch(() => {});
+					return;
+				}
+			}
+		} catch (error) {
+			// The stream broke: what the decoder holds of a complete block is delivered, then the early end.
+			if (!finished) enqueue(decoder.end());
+			ended = { endedBy: endCode(error) };
+		} finally {
+			wake();
+		}
+	};
+	const onAbort = () => {
+		void reader.cancel().catch(() => {});
+		wake();
+	};
 	if (signal?.aborted) {
-		body.destroy();
-		throw new SseStopped();
+		await reader.cancel().catch(() => {});
+		return { outcome: 'stopped', bytes, comments: decoder.comments };
 	}
 	signal?.addEventListener('abort', onAbort, { once: true });
+	void pump();
 
-	const deliver = async (messages: SseMessage[]): Promise<boolean> => {
-		for (const message of messages) {
-			let outcome = handler(message);
-			if (outcome !== undefined && typeof outcome !== 'string') outcome = await outcome;
-			if (outcome === 'stop') return true;
-		}
-		return false;
+	const result = (): ReadSseResult => {
+		const counts = { bytes, comments: decoder.comments };
+		if (signal?.aborted) return { outcome: 'stopped', ...counts };
+		if (ended && 'limit' in ended) return { outcome: 'overflow', limit: ended.limit, ...counts };
+		return { outcome: 'ended', endedBy: ended?.endedBy ?? 'end', ...counts };
 	};
 
 	try {
-		try {
-			// destroyOnReturn: false keeps the socket usable after an early return (see below).
-			for await (const chunk of body.iterator({ destroyOnReturn: false })) {
-				const buffer = chunk as Uint8Array;
-				bytes += buffer.length;
-				options.onBytes?.(buffer.length);
-				if (await deliver(decoder.feed(buffer))) {
-					// The reply is complete. Whatever follows is drained in the background so the socket can
-					// go back to the keep-alive pool; the watchdog no longer applies.
-					signal?.removeEventListener('abort', onAbort);
-					body.resume();
-					body.on('error', () => {});
-					return { finished: true, bytes, comments: decoder.comments };
+		for (;;) {
+			if (signal?.aborted) return result();
+			if (head < queue.length) {
+				const message = queue[head++];
+				queuedChars -= message.data.length;
+				if (head === queue.length) {
+					queue = [];
+					head = 0;
+				} else if (head >= 1024) {
+					queue = queue.slice(head);
+					head = 0;
 				}
-				if (signal?.aborted) throw new SseStopped();
+				resumePump();
+				let outcome = handler(message);
+				if (outcome !== undefined && typeof outcome !== 'string') outcome = await outcome;
+				if (outcome === 'stop') {
+					finished = true;
+					drainUntil = bytes + DRAIN_BYTES;
+					signal?.removeEventListener('abort', onAbort);
+					// The pump drains the rest in the background.
+					resumePump();
+					return { outcome: 'finished', bytes, comments: decoder.comments };
+				}
+				continue;
 			}
-		} catch (error) {
-			if (signal?.aborted) throw new SseStopped();
-			if (error instanceof SseBufferExceeded) throw error;
-			// The connection broke mid-stream. The iterator gives up at the error, but the bytes that had
-			// arrived and were not read yet (the handler was still busy with earlier ones) are still in the
-			// body's buffer: they are decoded and delivered first, then the early end is reported.
-			const code = String((error as { code?: unknown })?.code ?? 'ERR_STREAM');
-			for (let rest = body.read(); rest !== null; rest = body.read()) {
-				const buffer = rest as Uint8Array;
-				bytes += buffer.length;
-				if (await deliver(decoder.feed(buffer))) return { finished: true, bytes, comments: decoder.comments };
-			}
-			if (await deliver(decoder.end())) return { finished: true, bytes, comments: decoder.comments };
-			return { finished: false, bytes, comments: decoder.comments, endedBy: code };
+			if (ended) return result();
+			await new Promise<void>((resolve) => (wakeHandler = resolve));
 		}
-		if (signal?.aborted) throw new SseStopped();
-		const finished = await deliver(decoder.end());
-		return { finished, bytes, comments: decoder.comments, ...(finished ? {} : { endedBy: 'end' }) };
 	} finally {
-		signal?.removeEventListener('abort', onAbort);
+		if (!finished) {
+			signal?.removeEventListener('abort', onAbort);
+			await reader.cancel().catch(() => {});
+		}
 	}
 }
-/* eslint-enable @n8n/community-nodes/require-node-api-error */

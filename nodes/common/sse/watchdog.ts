@@ -2,53 +2,64 @@
  * One AbortSignal per streamed request that fires on the first of: the execution being cancelled, no
  * bytes for `idleMs`, or `overallMs` since the start. The request and the body reader both listen to it,
  * so every way a stream can stop waiting goes through one mechanism, and `reason` says which one it was.
+ *
+ * No timer is re-armed per chunk: a chunk only notes the time (`touch`), and one wait at a time checks
+ * when the stream last moved, sleeping until the earliest moment it could have been idle too long.
  */
-/* eslint-disable @n8n/community-nodes/no-restricted-globals --
- * An idle watchdog needs a timer that is re-armed on every chunk; n8n-workflow's sleep/sleepWithAbort
- * cannot be re-armed. Timers live here, in the shared layer, and are always cleared by dispose(). */
+import { abortableSleep } from '../abortableSleep';
 
 export type StopReason = 'cancelled' | 'idle' | 'overall';
 
 export interface Watchdog {
 	signal: AbortSignal;
-	/** Bytes arrived: re-arms the idle timer. */
+	/** Bytes arrived: the idle time starts again. */
 	touch(): void;
 	/** Why the signal fired, or undefined while it has not. */
 	readonly reason: StopReason | undefined;
-	/** Clears the timers and stops listening to the parent signal. */
+	/** Ends the waits and stops listening to the parent signal. */
 	dispose(): void;
 }
 
 export function startWatchdog(options: { idleMs: number; overallMs: number; parent?: AbortSignal }): Watchdog {
 	const controller = new AbortController();
+	// Ends the watchdog's own waits, on dispose or once the signal fired.
+	const done = new AbortController();
 	let reason: StopReason | undefined;
+	let lastBytes = performance.now();
 	const stop = (why: StopReason) => {
-		if (reason !== undefined) return;
+		if (reason !== undefined || done.signal.aborted) return;
 		reason = why;
-		clearTimeout(idleTimer);
-		clearTimeout(overallTimer);
+		done.abort();
 		controller.abort(why);
 	};
-	const idleTimer = options.idleMs > 0 ? setTimeout(() => stop('idle'), options.idleMs) : undefined;
-	const overallTimer = options.overallMs > 0 ? setTimeout(() => stop('overall'), options.overallMs) : undefined;
 	const onParentAbort = () => stop('cancelled');
 	if (options.parent?.aborted) stop('cancelled');
 	else options.parent?.addEventListener('abort', onParentAbort, { once: true });
 
+	if (options.overallMs > 0) {
+		void abortableSleep(options.overallMs, done.signal).then(() => stop('overall'));
+	}
+	if (options.idleMs > 0) {
+		void (async () => {
+			while (!done.signal.aborted) {
+				const due = lastBytes + options.idleMs - performance.now();
+				if (due <= 0) return stop('idle');
+				await abortableSleep(due, done.signal);
+			}
+		})();
+	}
+
 	return {
 		signal: controller.signal,
-		// refresh() re-arms the same timer without allocating: this runs once per chunk.
 		touch: () => {
-			if (reason === undefined) idleTimer?.refresh();
+			lastBytes = performance.now();
 		},
 		get reason() {
 			return reason;
 		},
 		dispose: () => {
-			clearTimeout(idleTimer);
-			clearTimeout(overallTimer);
+			done.abort();
 			options.parent?.removeEventListener('abort', onParentAbort);
 		},
 	};
 }
-/* eslint-enable @n8n/community-nodes/no-restricted-globals */

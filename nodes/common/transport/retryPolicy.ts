@@ -52,7 +52,7 @@ export function decideRetry(
 
 	if (outcome.type === 'failure') {
 		const { kind } = outcome.failure;
-		if (kind === 'aborted') return { retry: false };
+		if (kind === 'aborted' || kind === 'invalid') return { retry: false };
 		if (kind === 'refused') return { retry: true, delayMs: backoffMs(attempt, options, random) };
 		// A reset, timeout or other network failure may come after the server accepted the request.
 		return options.retryOnServerErrors
