@@ -2,7 +2,10 @@
 module.exports = {
 	testEnvironment: 'node',
 	roots: ['<rootDir>/test'],
-	testMatch: ['**/*.test.ts'],
+	// Tests are CommonJS TypeScript (.cts): see test/setup/resolver.js.
+	testMatch: ['**/*.test.cts'],
+	moduleFileExtensions: ['ts', 'cts', 'js', 'cjs', 'json', 'node'],
+	resolver: '<rootDir>/test/setup/resolver.js',
 	testPathIgnorePatterns: ['/test/e2e/', '/test/faults/', '/test/queue/', '/test/ui/'],
 	setupFiles: ['<rootDir>/test/setup/quiet-n8n-logger.js'],
 	// Nothing outside the repository and one temp folder that the run removes (test/setup/temp-folders.js):
@@ -12,7 +15,7 @@ module.exports = {
 	globalTeardown: '<rootDir>/test/setup/global-teardown.js',
 	transform: {
 		// Type checking is done once by `tsc` in `npm run lint`; tests only transpile.
-		'^.+\\.ts$': ['ts-jest', { tsconfig: { isolatedModules: true }, diagnostics: false }],
+		'^.+\\.c?ts$': ['ts-jest', { tsconfig: { isolatedModules: true }, diagnostics: false }],
 	},
 	// Slow CI machines: a retry test waits for real backoff; no test asserts on wall-clock time.
 	testTimeout: 60000,

@@ -8,7 +8,7 @@ const base = require('./jest.config');
 module.exports = {
 	...base,
 	roots: ['<rootDir>/test/e2e'],
-	testMatch: ['<rootDir>/test/e2e/**/*.e2e.test.ts'],
+	testMatch: ['<rootDir>/test/e2e/**/*.e2e.test.cts'],
 	// The unit config skips test/e2e; this one runs nothing else.
 	testPathIgnorePatterns: ['/node_modules/'],
 	// Not the unit config's quiet-logger setup: nothing here logs through n8n in this process, and the

@@ -3,7 +3,7 @@ const base = require('./jest.config');
 
 module.exports = {
 	...base,
-	testMatch: ['**/test/faults/**/*.faults.test.ts'],
+	testMatch: ['**/test/faults/**/*.faults.test.cts'],
 	testPathIgnorePatterns: ['/node_modules/'],
 	// n8n's logger stays on here (the secret checks search what it logs), its lines unprinted.
 	setupFiles: ['<rootDir>/test/setup/logger-lines-unprinted.js'],

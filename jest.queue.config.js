@@ -8,7 +8,7 @@ const base = require('./jest.config');
 module.exports = {
 	...base,
 	roots: ['<rootDir>/test/queue'],
-	testMatch: ['<rootDir>/test/queue/**/*.queue.test.ts'],
+	testMatch: ['<rootDir>/test/queue/**/*.queue.test.cts'],
 	testPathIgnorePatterns: ['/node_modules/'],
 	// As in the e2e config: nothing here logs through n8n in this process, and N8N_LOG_LEVEL set by the
 	// unit config's setup would reach every process the suite starts.

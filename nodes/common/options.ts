@@ -37,14 +37,17 @@ export function readMaxRequestsPerSecond(options: IDataObject): number | undefin
 	return positiveNumber(options.maxRequestsPerSecond);
 }
 
-export const sendingOptionProperties = (defaults: { timeoutMs: number; ordering: string }): INodeProperties[] => [
+/** The default of Max Attempts, named so the description's `default` reads it (n8n's lint wants a plain value). */
+const { maxAttempts } = DEFAULT_RETRY;
+
+export const sendingOptionProperties = ({ timeoutMs, ordering }: { timeoutMs: number; ordering: string }): INodeProperties[] => [
 	{
 		displayName: 'Max Concurrent Requests',
 		name: 'maxConcurrency',
 		type: 'number',
 		typeOptions: { minValue: 1, maxValue: 256 },
 		default: 16,
-		description: `How many requests may be in flight at once. Items with the same ${defaults.ordering} are always sent one after another, in input order.`,
+		description: `How many requests may be in flight at once. Items with the same ${ordering} are always sent one after another, in input order.`,
 	},
 	maxRequestsPerSecondProperty,
 	{
@@ -52,7 +55,7 @@ export const sendingOptionProperties = (defaults: { timeoutMs: number; ordering:
 		name: 'timeout',
 		type: 'number',
 		typeOptions: { minValue: 0 },
-		default: defaults.timeoutMs,
+		default: timeoutMs,
 		description: 'How long to wait for each request to be answered, in milliseconds. 0 waits forever.',
 	},
 	{
@@ -60,7 +63,7 @@ export const sendingOptionProperties = (defaults: { timeoutMs: number; ordering:
 		name: 'maxAttempts',
 		type: 'number',
 		typeOptions: { minValue: 1, maxValue: 10 },
-		default: DEFAULT_RETRY.maxAttempts,
+		default: maxAttempts,
 		description:
 			'Attempts per item, the first included. By default only what surely was not received is retried: a refused connection, HTTP 429, and 503 with Retry-After.',
 	},
@@ -84,9 +87,9 @@ export const sendingOptionProperties = (defaults: { timeoutMs: number; ordering:
 					"Node's fetch: connections stay open and are reused across executions; the credential is read once per execution",
 			},
 			{
-				name: 'Through the n8n Request Helper (Slower)',
+				name: 'Built-in Request Helper (Slower)',
 				value: 'n8nHelper',
-				description: "Every request through n8n's authenticated request helper: a new connection and credential lookup per request (slower)",
+				description: "Every request through n8n's own authenticated request helper: a new connection and credential lookup per request (slower)",
 			},
 		],
 		default: 'keepAlive',

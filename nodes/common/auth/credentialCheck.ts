@@ -46,8 +46,17 @@ export function checkBaseUrl(value: unknown): CredentialProblem | undefined {
 export function checkSecret(value: unknown, field: string): CredentialProblem | undefined {
 	const text = value === undefined || value === null ? '' : String(value);
 	if (text.trim() === '') return { field, message: `${field} is empty` };
-	if (/[\u0000-\u001f\u007f]/.test(text)) return { field, message: `${field} contains a line break or control character; paste it again without it` };
+	if (hasControlCharacter(text)) return { field, message: `${field} contains a line break or control character; paste it again without it` };
 	return undefined;
+}
+
+/** A line break, tab or other control character (U+0000–U+001F, U+007F): what HTTP refuses in a header. */
+function hasControlCharacter(text: string): boolean {
+	for (let i = 0; i < text.length; i++) {
+		const code = text.charCodeAt(i);
+		if (code < 0x20 || code === 0x7f) return true;
+	}
+	return false;
 }
 
 /** The first problem of several checks. */

@@ -3,7 +3,7 @@
  *
  * - `createN8nHelperClient`: every request through `this.helpers.httpRequestWithAuthentication`, n8n's own
  *   pipeline (the credential resolved and its headers added by n8n, a new connection per request). Used for
- *   Connection = "Through the n8n Request Helper", and for a credential with "Ignore SSL Issues (Insecure)" on:
+ *   Connection = "Built-in Request Helper", and for a credential with "Ignore SSL Issues (Insecure)" on:
  *   Node's fetch offers no way to skip certificate checks without importing undici, and n8n's helper does.
  * - `createLegacyRequestClient`: a credential Test with "Ignore SSL Issues" on, through the one helper n8n
  *   gives a credential test (`this.helpers.request`).

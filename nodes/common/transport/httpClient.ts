@@ -4,7 +4,7 @@
  * | what | transport |
  * |---|---|
  * | every request and stream, by default | Node's `fetch` (fetchClient.ts): connections kept across executions |
- * | Connection = "Through the n8n Request Helper" | n8n's authenticated helper (helperClient.ts) |
+ * | Connection = "Built-in Request Helper" | n8n's authenticated helper (helperClient.ts) |
  * | a credential with "Ignore SSL Issues (Insecure)" on | n8n's authenticated helper: fetch cannot skip certificate checks |
  * | a Base URL on a port fetch refuses (blockedPorts.ts) | n8n's authenticated helper |
  * | a credential's Test button | fetch, or n8n's legacy helper in the two cases above |
