@@ -79,8 +79,8 @@ const withBody = (kit: AnswerKit, request: RawRequest, headers: Array<[string, s
 const cutAt = (bytes: string, at: number, end: Step): Step[] => [{ write: bytes.slice(0, at) }, { delay: 20 }, end];
 
 /** Interim answers, as a server that floods them would send them. */
-const INTERIM = 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n';
 const EARLY_HINTS = 'HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n';
+const INTERIM = `HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\n\r\n${EARLY_HINTS}`;
 /** An HTTP/2 server's connection preface: a SETTINGS frame (MAX_CONCURRENT_STREAMS 100). */
 const H2_SETTINGS = '\x00\x00\x06\x04\x00\x00\x00\x00\x00\x00\x03\x00\x00\x00\x64';
 
@@ -161,7 +161,8 @@ export const HOSTILE_CASES: HostileCase[] = [
 		kapua: true,
 		answer: (kit, request) => {
 			const [before, end] = kit.split(request);
-			return [{ write: `${top(kit, request, [['Transfer-Encoding', 'chunked']])}${before.length.toString(16)}\r\n${before}XX${end ? chunk(end) : ''}0\r\n\r\n` }];
+			const start = top(kit, request, [['Transfer-Encoding', 'chunked']]);
+			return [{ write: `${start}${before.length.toString(16)}\r\n${before}XX${end ? chunk(end) : ''}0\r\n\r\n` }];
 		},
 		expect: ['parse'],
 	},
@@ -289,7 +290,10 @@ export const HOSTILE_CASES: HostileCase[] = [
 	{
 		name: '101 Switching Protocols, then a forged answer',
 		kapua: true,
-		answer: (kit, request) => [{ write: head(101, 'Switching Protocols', [['Connection', 'Upgrade'], ['Upgrade', 'h2c']]) + forged(kit, seq(kit, request), request) }],
+		answer: (kit, request) => {
+			const upgrade = head(101, 'Switching Protocols', [['Connection', 'Upgrade'], ['Upgrade', 'h2c']]);
+			return [{ write: upgrade + forged(kit, seq(kit, request), request) }];
+		},
 		expect: ['parse', 'closed', 'timeout'],
 	},
 	{

@@ -38,9 +38,14 @@ export interface Answer {
 
 /** An answer as a complete keep-alive HTTP/1.1 response: JSON with Content-Length, a stream chunked (as Node's servers send it). */
 export function response(answer: Answer, path: PathKind): string {
-	const common: Array<[string, string | number]> = [['Content-Type', answer.contentType], ['Connection', 'keep-alive'], ['Keep-Alive', 'timeout=5']];
-	if (path === 'stream') return head(answer.status, answer.reason, [...common, ['Transfer-Encoding', 'chunked']]) + chunked(answer.body);
-	return head(answer.status, answer.reason, [...common, ['Content-Length', Buffer.byteLength(answer.body, 'latin1')]]) + answer.body;
+	const { status, reason, body } = answer;
+	const common: Array<[string, string | number]> = [
+		['Content-Type', answer.contentType],
+		['Connection', 'keep-alive'],
+		['Keep-Alive', 'timeout=5'],
+	];
+	if (path === 'stream') return head(status, reason, [...common, ['Transfer-Encoding', 'chunked']]) + chunked(body);
+	return head(status, reason, [...common, ['Content-Length', Buffer.byteLength(body, 'latin1')]]) + body;
 }
 
 export interface AnswerKit {
@@ -82,7 +87,11 @@ function parseJson(body: Buffer): Record<string, unknown> | undefined {
 	}
 }
 
-const notFound = (): Step[] => [{ write: response({ status: 404, reason: 'Not Found', contentType: 'application/json', body: json({ error: 'not_found' }) }, 'json') }];
+/** A JSON answer with `value` as its body. */
+const jsonAnswer = (status: number, reason: string, value: unknown): Answer => {
+	return { status, reason, contentType: 'application/json', body: json(value) };
+};
+const notFound = (): Step[] => [{ write: response(jsonAnswer(404, 'Not Found', { error: 'not_found' }), 'json') }];
 
 /** Quiva Stream Publish: the publish answer echoes the item's `seq` (the gateway's own answer is `{"message":"success"}`). */
 export const quivaKit: AnswerKit = {
@@ -90,9 +99,9 @@ export const quivaKit: AnswerKit = {
 	path: 'json',
 	isTarget: (request) => request.method === 'POST' && /^\/storage\/streams\/[^/]+\/messages$/.test(request.path),
 	seqOf: (request) => Number((parseJson(request.body)?.body as { seq?: unknown } | undefined)?.seq),
-	genuine: (request) => ({ status: 200, reason: 'OK', contentType: 'application/json', body: json({ message: 'success', seq: quivaKit.seqOf(request) }) }),
+	genuine: (request) => jsonAnswer(200, 'OK', { message: 'success', seq: quivaKit.seqOf(request) }),
 	split: (request) => [quivaKit.genuine(request).body, ''],
-	forged: (seq) => ({ status: 200, reason: 'OK', contentType: 'application/json', body: json({ message: 'success', seq, forged: FORGED_MARKER }) }),
+	forged: (seq) => jsonAnswer(200, 'OK', { message: 'success', seq, forged: FORGED_MARKER }),
 	other: notFound,
 	endlessBodyPrefix: (request) => `{"message":"success","seq":${quivaKit.seqOf(request)},"pad":"`,
 	carriesOwnAnswer: (item, seq) => {
@@ -112,20 +121,23 @@ export const kapuaKit: AnswerKit = {
 	path: 'json',
 	isTarget: (request) => request.method === 'POST' && /\/streams\/messages$/.test(request.path),
 	seqOf: (request) => {
-		const metrics = (parseJson(request.body)?.payload as { metrics?: Array<{ name?: string; value?: unknown }> } | undefined)?.metrics ?? [];
+		const payload = parseJson(request.body)?.payload as { metrics?: Array<{ name?: string; value?: unknown }> } | undefined;
+		const metrics = payload?.metrics ?? [];
 		return Number(metrics.find((metric) => metric.name === 'seq')?.value);
 	},
 	genuine: (request) => {
 		const seq = kapuaKit.seqOf(request);
 		if (!(seq >= 1 && seq <= 3)) throw new Error(`Kapua's answers tell seq 1 to 3 apart by status; got ${seq}`);
-		return { status: 200 + seq, reason: 'Accepted', contentType: 'application/json', body: json({ seq }) };
+		return jsonAnswer(200 + seq, 'Accepted', { seq });
 	},
 	split: (request) => [kapuaKit.genuine(request).body, ''],
-	forged: (seq) => ({ status: 200, reason: 'OK', contentType: 'application/json', body: json({ seq, forged: FORGED_MARKER }) }),
+	forged: (seq) => jsonAnswer(200, 'OK', { seq, forged: FORGED_MARKER }),
 	other: (request) => {
 		if (request.method === 'GET' && request.path.endsWith('/authentication/info')) {
-			const token = { type: 'accessToken', tokenId: 'hostile-token', expiresOn: '2099-01-01T00:00:00.000Z', scopeId: 'AQ', userId: 'AQ' };
-			return [{ write: response({ status: 200, reason: 'OK', contentType: 'application/json', body: json({ type: 'loginInfo', accessToken: token, accessPermission: [], rolePermissions: [] }) }, 'json') }];
+			const expiresOn = '2099-01-01T00:00:00.000Z';
+			const accessToken = { type: 'accessToken', tokenId: 'hostile-token', expiresOn, scopeId: 'AQ', userId: 'AQ' };
+			const info = { type: 'loginInfo', accessToken, accessPermission: [], rolePermissions: [] };
+			return [{ write: response(jsonAnswer(200, 'OK', info), 'json') }];
 		}
 		return notFound();
 	},
@@ -138,18 +150,20 @@ const CREATED_AT = '2026-01-01T00:00:00.000Z';
 const chatIdOf = (request: RawRequest) => decodeURIComponent(/^\/api\/chats\/([^/]+)\//.exec(request.path)?.[1] ?? '');
 const sse = (event: unknown) => `data: ${json(event)}\n\n`;
 
-/** The events of a reply whose only token is `text`, as the chat app sends them (test/simulators/chat.ts): before the terminal event, and it. */
+const USER_MESSAGE_ID = 'a0000000-0000-4000-8000-000000000001';
+const ASSISTANT_MESSAGE_ID = 'a0000000-0000-4000-8000-000000000002';
+const userMessage = (content: string) => {
+	return sse({ type: 'user_message', message: { id: USER_MESSAGE_ID, role: 'user', content, createdAt: CREATED_AT } });
+};
+
+/**
+ * The events of a reply whose only token is `text`, as the chat app sends them (test/simulators/chat.ts):
+ * those before the terminal event, and the terminal event.
+ */
 function replyParts(request: RawRequest, text: string): [string, string] {
 	const content = String(parseJson(request.body)?.content ?? '');
-	return [
-		sse({ type: 'user_message', message: { id: 'a0000000-0000-4000-8000-000000000001', role: 'user', content, createdAt: CREATED_AT } }) +
-			sse({ type: 'token', token: text }),
-		sse({
-			type: 'complete',
-			message: { id: 'a0000000-0000-4000-8000-000000000002', role: 'assistant', createdAt: CREATED_AT, sources: [], content: text },
-			chatId: chatIdOf(request),
-		}),
-	];
+	const message = { id: ASSISTANT_MESSAGE_ID, role: 'assistant', createdAt: CREATED_AT, sources: [], content: text };
+	return [userMessage(content) + sse({ type: 'token', token: text }), sse({ type: 'complete', message, chatId: chatIdOf(request) })];
 }
 const replyEvents = (request: RawRequest, text: string) => replyParts(request, text).join('');
 
@@ -162,23 +176,26 @@ export const chatKit: AnswerKit = {
 	path: 'stream',
 	isTarget: (request) => request.method === 'POST' && /^\/api\/chats\/[^/]+\/messages\/stream$/.test(request.path),
 	seqOf: (request) => Number(/^msg-(\d+)$/.exec(String(parseJson(request.body)?.content ?? ''))?.[1]),
-	genuine: (request) => ({ status: 200, reason: 'OK', contentType: 'text/event-stream', body: replyEvents(request, `reply-${chatKit.seqOf(request)}`) }),
+	genuine: (request) => {
+		return { status: 200, reason: 'OK', contentType: 'text/event-stream', body: replyEvents(request, `reply-${chatKit.seqOf(request)}`) };
+	},
 	split: (request) => replyParts(request, `reply-${chatKit.seqOf(request)}`),
-	forged: (seq, request) => ({
-		status: 200,
-		reason: 'OK',
-		contentType: 'text/event-stream',
-		body: request ? replyEvents(request, `${FORGED_MARKER}-${seq}`) : sse({ type: 'token', token: `${FORGED_MARKER}-${seq}` }) + sse({ type: 'complete', message: { content: FORGED_MARKER } }),
-	}),
+	forged: (seq, request) => {
+		const text = `${FORGED_MARKER}-${seq}`;
+		// Without the request (an answer sent before it arrived), a reply of its own.
+		const alone = sse({ type: 'token', token: text }) + sse({ type: 'complete', message: { content: text } });
+		const body = request ? replyEvents(request, text) : alone;
+		return { status: 200, reason: 'OK', contentType: 'text/event-stream', body };
+	},
 	other: (request) => {
 		if (request.method === 'GET' && request.path === '/api/auth/get-session') {
 			const user = { id: 'user-1111', email: 'ada@example.com', name: 'Ada' };
-			return [{ write: response({ status: 200, reason: 'OK', contentType: 'application/json', body: json({ session: { userId: user.id }, user }) }, 'json') }];
+			return [{ write: response(jsonAnswer(200, 'OK', { session: { userId: user.id }, user }), 'json') }];
 		}
 		return notFound();
 	},
-	// The reply's first events, then a token event whose line never ends.
-	endlessBodyPrefix: () => sse({ type: 'user_message', message: { id: 'a0000000-0000-4000-8000-000000000001', role: 'user', content: 'x', createdAt: CREATED_AT } }) + 'data: {"type":"token","token":"',
+	// The reply's first event, then a token event whose line never ends.
+	endlessBodyPrefix: () => `${userMessage('x')}data: {"type":"token","token":"`,
 	carriesOwnAnswer: (item, seq) => item.json.complete === true && item.json.text === `reply-${seq}` && !chatKit.carriesForged(item),
 	carriesForged: (item) => JSON.stringify(item.json).includes(FORGED_MARKER),
 };
