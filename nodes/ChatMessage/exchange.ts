@@ -187,13 +187,20 @@ export async function exchange(deps: ExchangeDeps, request: ChatMessageRequest, 
 			});
 		}
 		if (read.outcome === 'ended') {
-			if (settings.acceptPartial) return partial('ended early');
+			const broken = read.failure?.kind === 'malformed' || read.failure?.kind === 'tooLarge';
+			// An answer that broke HTTP's rules is never taken as a partial reply: its bytes are not the server's reply.
+			if (settings.acceptPartial && !broken) return partial('ended early');
+			const code = read.failure?.detail ? `${read.endedBy}: ${read.failure.detail}` : read.endedBy;
 			throw new ChatStreamError(node, {
 				itemIndex,
 				chatId,
-				message: 'The reply ended early: the connection closed before the end of the reply',
+				message: broken
+					? `The reply broke off: ${read.failure?.message.replace(/^The server sent/, 'the server sent')}`
+					: 'The reply ended early: the connection closed before the end of the reply',
 				partialText: reply.replyText(),
-				extra: `The stream stopped (${read.endedBy}) without an "end" or "complete" event. Enable Accept Partial Reply to keep what arrived.`,
+				extra: broken
+					? `The stream was not valid HTTP/1.1 (${code}); what arrived before it is kept below.`
+					: `The stream stopped (${code}) without an "end" or "complete" event. Enable Accept Partial Reply to keep what arrived.`,
 			});
 		}
 		return { reply, complete: true, totalMs: deps.now() - started };

@@ -14,6 +14,9 @@
  * Nothing here throws: every outcome is a value, so the node alone turns it into its error (it alone knows
  * the item, the partial text and why the watchdog fired).
  */
+import { abortableSleep } from '../abortableSleep';
+import { toTransportFailure } from '../transport/failure';
+import type { TransportFailure } from '../transport/types';
 import { SseDecoder } from './decoder';
 import type { SseMessage } from './types';
 
@@ -33,8 +36,11 @@ export type ReadSseResult = {
 	comments: number;
 } & (
 	| { outcome: 'finished' }
-	/** The body ended or broke first: 'end' (closed cleanly) or the error's code. */
-	| { outcome: 'ended'; endedBy: string }
+	/**
+	 * The body ended or broke first: 'end' (closed cleanly) or the error's code; `failure` says how it broke
+	 * (a connection closed early, or an answer that broke HTTP's rules).
+	 */
+	| { outcome: 'ended'; endedBy: string; failure?: TransportFailure }
 	/** The signal fired. */
 	| { outcome: 'stopped' }
 	/** An event grew past `maxEventChars` without ending. */
@@ -43,17 +49,12 @@ export type ReadSseResult = {
 
 /** Decoded messages the pump may hold before it waits for the handler. */
 const READ_AHEAD_CHARS = 1024 * 1024;
-/** After the terminal event, bytes read on so the connection can return to the pool, before giving up on it. */
+/**
+ * After the terminal event the rest of the body is read, so the connection can return to the pool: at most
+ * this many bytes, for at most this long; then the body is cancelled (its connection closed).
+ */
 const DRAIN_BYTES = 64 * 1024;
-
-function endCode(error: unknown): string {
-	for (let current = error, depth = 0; current && depth < 4; current = (current as { cause?: unknown }).cause, depth++) {
-		const code = (current as { code?: unknown }).code;
-		if (code === 'UND_ERR_SOCKET') return 'ECONNRESET';
-		if (typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code)) return code;
-	}
-	return 'ERR_STREAM';
-}
+const DRAIN_MS = 1000;
 
 export async function readSse(body: ReadableStream<Uint8Array>, handler: SseHandler, options: ReadSseOptions = {}): Promise<ReadSseResult> {
 	const reader = body.getReader();
@@ -65,8 +66,8 @@ export async function readSse(body: ReadableStream<Uint8Array>, handler: SseHand
 	let head = 0;
 	let queuedChars = 0;
 	let bytes = 0;
-	/** How the pump ended: 'end', an error code, or the decoder's overflow. */
-	let ended: { endedBy: string } | { limit: number } | undefined;
+	/** How the pump ended: 'end', an error, or the decoder's overflow. */
+	let ended: { endedBy: string; failure?: TransportFailure } | { limit: number } | undefined;
 	let finished = false;
 	let drainUntil = Infinity;
 	let wakeHandler: (() => void) | undefined;
@@ -120,11 +121,15 @@ export async function readSse(body: ReadableStream<Uint8Array>, handler: SseHand
 		} catch (error) {
 			// The stream broke: what the decoder holds of a complete block is delivered, then the early end.
 			if (!finished) enqueue(decoder.end());
-			ended = { endedBy: endCode(error) };
+			const failure = toTransportFailure(error);
+			ended = { endedBy: failure.code, failure };
 		} finally {
+			pumpDone.abort();
 			wake();
 		}
 	};
+	/** Aborted when the pump has stopped: ends the drain's wait. */
+	const pumpDone = new AbortController();
 	const onAbort = () => {
 		void reader.cancel().catch(() => {});
 		wake();
@@ -140,6 +145,7 @@ export async function readSse(body: ReadableStream<Uint8Array>, handler: SseHand
 		const counts = { bytes, comments: decoder.comments };
 		if (signal?.aborted) return { outcome: 'stopped', ...counts };
 		if (ended && 'limit' in ended) return { outcome: 'overflow', limit: ended.limit, ...counts };
+		if (ended && 'failure' in ended && ended.failure) return { outcome: 'ended', endedBy: ended.endedBy, failure: ended.failure, ...counts };
 		return { outcome: 'ended', endedBy: ended?.endedBy ?? 'end', ...counts };
 	};
 
@@ -163,8 +169,11 @@ export async function readSse(body: ReadableStream<Uint8Array>, handler: SseHand
 					finished = true;
 					drainUntil = bytes + DRAIN_BYTES;
 					signal?.removeEventListener('abort', onAbort);
-					// The pump drains the rest in the background.
+					// The pump drains the rest in the background, for a bounded time.
 					resumePump();
+					void abortableSleep(DRAIN_MS, pumpDone.signal).then(() => {
+						if (!pumpDone.signal.aborted) void reader.cancel().catch(() => {});
+					});
 					return { outcome: 'finished', bytes, comments: decoder.comments };
 				}
 				continue;

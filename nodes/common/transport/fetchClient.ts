@@ -61,6 +61,19 @@ function headersOf(headers: Headers): Record<string, string | undefined> {
 	return out;
 }
 
+/**
+ * The one framing rule the package adds to undici's: a Transfer-Encoding other than plain `chunked` is refused.
+ * HTTP reads such a body until the connection closes (RFC 9112 6.3), so a server that sends
+ * `Transfer-Encoding: xchunked` or `chunked, gzip` has its chunk framing, and whatever it appends (a second,
+ * forged answer), taken as the body. No API this package speaks sends one; refusing it keeps such bytes out of
+ * an item's output.
+ */
+function unsupportedTransferEncoding(headers: Headers): string | undefined {
+	const value = headers.get('transfer-encoding');
+	if (value === null || value.trim().toLowerCase() === 'chunked') return undefined;
+	return `Transfer-Encoding: ${value.slice(0, 40)} (only chunked is read)`;
+}
+
 /** Reads a body to its end, refusing it past `max` bytes (declared or counted) without buffering more. */
 async function readText(response: Response, max: number): Promise<string> {
 	const body = response.body;
@@ -129,6 +142,11 @@ export function createFetchClient(options: FetchClientOptions): HttpClient {
 				redirect: 'manual',
 			});
 			const status = response.status;
+			const refusedEncoding = unsupportedTransferEncoding(response.headers);
+			if (refusedEncoding) {
+				await response.body?.cancel().catch(() => {});
+				throw transportFailure('malformed', 'ERR_INVALID_HTTP_RESPONSE', refusedEncoding);
+			}
 			if (request.stream && status >= 200 && status < 300) {
 				// The head arrived in time; from here the caller's signal (its watchdog, which follows the
 				// execution's) bounds the body, and aborting it ends the body at once.
