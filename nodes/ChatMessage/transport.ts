@@ -28,6 +28,7 @@ export const CHAT_AUTH: AuthSpec<ChatCredentials> = {
 	check: checkChatCredentials,
 	read: readChatCredentials,
 	headers: chatAuthHeaders,
+	sessionField: 'signInToken',
 	// /api/models answers 401 without a valid session (get-session answers 200 null), so this probe is
 	// what makes n8n sign in again when the stored session has expired. A pasted token has nothing to sign
 	// in with: no probe, and the first message's 401 says it expired.
@@ -39,7 +40,7 @@ export const CHAT_REQUEST_TIMEOUT_MS = 60_000;
 
 export interface ChatClient {
 	api: ApiClient<ChatCredentials>;
-	/** The signed-in user's ID, read once per execution for the first item that needs it. */
+	/** The signed-in user's ID, read once per session for the first item that needs it. */
 	signedInUser(itemIndex: number): Promise<string>;
 	close(): void;
 }
@@ -56,7 +57,17 @@ export async function openChatClient(context: IExecuteFunctions, limits: { maxRe
 	let user: Promise<string> | undefined;
 	return {
 		api,
-		signedInUser: (itemIndex) => (user ??= readSessionUser(context, api, itemIndex)),
+		// Asked once per session, not per execution: the answer is kept with the credential's shared state until
+		// the session changes (a renewal after a 401 starts a new one).
+		signedInUser: (itemIndex) => {
+			const known = api.learned.userId;
+			if (known) return Promise.resolve(known);
+			user ??= readSessionUser(context, api, itemIndex).then((id) => {
+				api.remember({ userId: id });
+				return id;
+			});
+			return user;
+		},
 		close: () => api.close(),
 	};
 }

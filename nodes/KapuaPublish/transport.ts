@@ -28,6 +28,7 @@ export const KAPUA_AUTH: AuthSpec<KapuaCredentials> = {
 	check: checkKapuaCredentials,
 	read: readKapuaCredentials,
 	headers: kapuaAuthHeaders,
+	sessionField: 'sessionToken',
 	// Needs the token and changes nothing; a pasted token is checked by it too, before anything is sent.
 	probe: (credentials) => ({
 		method: 'GET',

@@ -1,15 +1,17 @@
 /**
- * A limit on requests per second across one execution (option "Max Requests per Second"), for gateways that
- * answer bursts with 429: every attempt, retries included, takes a permit before it is sent.
+ * A limit on requests per second (option "Max Requests per Second"), for gateways that answer bursts with 429:
+ * every attempt, retries included, takes a permit before it is sent. One limiter serves every execution that
+ * uses the same credential in this n8n process (credentialState.ts), so the limit holds for a webhook
+ * workflow that runs one execution per event.
  *
  * Two rules, because either alone fails the promise made to the user:
  * - Permits are spaced evenly (1/rate apart), so requests flow steadily instead of a burst at the start of
  *   every second. Timers fire late on a loaded machine; the schedule then catches up, but never by more
  *   than CATCH_UP_MS worth of permits, so the achieved rate stays close to the limit.
  * - No window of one second ever holds more than `rate` permits: the last `rate` grant times are kept,
- *   and a permit waits until the oldest of them is a second (and a margin, WINDOW_MS) old. That bounds
- *   every catch-up and every late-firing timer burst.
- * Waiters are served first come, first served; a cancelled wait gives up its turn at once.
+ *   and a permit waits until the oldest of them is a second (and a margin) old. That bounds every catch-up
+ *   and every late-firing timer burst.
+ * Waiters are served first come, first served; a cancelled wait leaves the line at once.
  */
 
 import { abortableSleep } from './abortableSleep';
@@ -39,19 +41,31 @@ export interface RateLimiterClock {
 
 const realClock: RateLimiterClock = { now: () => performance.now(), sleep: abortableSleep };
 
+interface Waiter {
+	resolve: (granted: boolean) => void;
+	signal?: AbortSignal;
+	onAbort?: () => void;
+}
+
+function checkRate(perSecond: number): void {
+	if (!(perSecond > 0) || !Number.isFinite(perSecond)) throw new RangeError(`a rate limit must be a positive number, got ${perSecond}`);
+}
+
 export class RateLimiter {
-	private readonly interval: number;
+	private interval: number;
 
-	/** Grant times of the last `rate` permits, as a ring. */
+	private capacity: number;
+
+	/** Grant times of the last `capacity` permits, oldest first. */
 	private readonly recent: number[] = [];
-
-	private oldest = 0;
 
 	/** When the even schedule allows the next permit. */
 	private nextSlot = 0;
 
-	/** The previous waiter's turn; each take() queues behind it. */
-	private queue: Promise<void> = Promise.resolve();
+	/** Waiting in line, first come first served; the head is the one being served. */
+	private readonly waiters: Waiter[] = [];
+
+	private serving = false;
 
 	/** Permits handed out (for tests and the benchmark). */
 	granted = 0;
@@ -60,40 +74,79 @@ export class RateLimiter {
 	private lateness = 0;
 
 	constructor(
-		readonly perSecond: number,
+		private rate: number,
 		private readonly clock: RateLimiterClock = realClock,
 	) {
-		if (!(perSecond > 0) || !Number.isFinite(perSecond)) throw new RangeError(`a rate limit must be a positive number, got ${perSecond}`);
-		this.interval = SECOND_MS / perSecond;
+		checkRate(rate);
+		this.interval = SECOND_MS / rate;
+		this.capacity = Math.max(1, Math.floor(rate));
 	}
 
-	/** Waits for a permit; returns false (without a permit) when the signal aborted first. */
+	get perSecond(): number {
+		return this.rate;
+	}
+
+	/** Changes the rate from the next permit on (the strictest setting of the executions sharing it). */
+	setRate(perSecond: number): void {
+		checkRate(perSecond);
+		if (perSecond === this.rate) return;
+		this.rate = perSecond;
+		this.interval = SECOND_MS / perSecond;
+		this.capacity = Math.max(1, Math.floor(perSecond));
+		// The window rule looks at the last `capacity` grants; older ones no longer matter.
+		if (this.recent.length > this.capacity) this.recent.splice(0, this.recent.length - this.capacity);
+	}
+
+	/** Waits for a permit; resolves false (without a permit) as soon as the signal aborts. */
 	take(signal?: AbortSignal): Promise<boolean> {
-		const turn = this.queue.then(() => this.acquire(signal));
-		this.queue = turn.then(
-			() => undefined,
-			() => undefined,
-		);
-		return turn;
+		if (signal?.aborted) return Promise.resolve(false);
+		return new Promise<boolean>((resolve) => {
+			const waiter: Waiter = { resolve, signal };
+			if (signal) {
+				waiter.onAbort = () => {
+					const index = this.waiters.indexOf(waiter);
+					if (index >= 0) this.waiters.splice(index, 1);
+					resolve(false);
+				};
+				signal.addEventListener('abort', waiter.onAbort, { once: true });
+			}
+			this.waiters.push(waiter);
+			if (!this.serving) void this.serve();
+		});
+	}
+
+	/** Serves the line, one waiter at a time. */
+	private async serve(): Promise<void> {
+		this.serving = true;
+		try {
+			while (this.waiters.length > 0) {
+				const head = this.waiters[0];
+				const granted = await this.acquire(head.signal);
+				if (this.waiters[0] === head) this.waiters.shift();
+				if (head.onAbort) head.signal?.removeEventListener('abort', head.onAbort);
+				// A waiter cancelled meanwhile was already answered false; resolving again does nothing.
+				head.resolve(granted);
+				// Let the waiter go on with its permit (send its request) before the next one is served.
+				await Promise.resolve();
+			}
+		} finally {
+			this.serving = false;
+		}
 	}
 
 	private async acquire(signal?: AbortSignal): Promise<boolean> {
-		const capacity = Math.max(1, Math.floor(this.perSecond));
 		for (;;) {
 			if (signal?.aborted) return false;
 			const now = this.clock.now();
 			const window = SECOND_MS + Math.min(MAX_MARGIN_MS, Math.max(MIN_MARGIN_MS, 2 * this.lateness));
-			const windowFree = this.recent.length < capacity ? -Infinity : this.recent[this.oldest] + window;
+			const windowFree = this.recent.length < this.capacity ? -Infinity : this.recent[this.recent.length - this.capacity] + window;
 			// The first permit starts the schedule: there is no lost time to catch up yet.
 			const slot = this.granted === 0 ? now : Math.max(this.nextSlot, now - CATCH_UP_MS);
 			const at = Math.max(slot, windowFree);
 			if (at <= now) {
 				this.nextSlot = slot + this.interval;
-				if (this.recent.length < capacity) this.recent.push(now);
-				else {
-					this.recent[this.oldest] = now;
-					this.oldest = (this.oldest + 1) % capacity;
-				}
+				this.recent.push(now);
+				if (this.recent.length > this.capacity) this.recent.shift();
 				this.granted++;
 				return true;
 			}

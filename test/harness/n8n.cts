@@ -156,6 +156,8 @@ export interface NodeRunSpec {
 	nodeType?: INodeType;
 	parameters: Record<string, NodeParameterValueType | object>;
 	credentials?: CredentialStore;
+	/** The ID the node's credential reference carries (n8n's credential ID); `<type>-id` when not given. */
+	credentialId?: string;
 	/** The node's "On Error" setting: stop, or continue with error items in the regular output. */
 	continueOnFail?: boolean;
 	items: Array<IDataObject | INodeExecutionData>;
@@ -192,6 +194,7 @@ function workflowWithNode(
 	parameters: Record<string, NodeParameterValueType | object>,
 	nodes: Record<string, INodeType> = packageNodes,
 	settings: Pick<INode, 'onError'> = {},
+	credentialId?: string,
 ): { node: INode; workflow: Workflow } {
 	const credentialNames = (nodes[type]?.description.credentials ?? []).map((credential) => credential.name);
 	const node: INode = {
@@ -201,7 +204,7 @@ function workflowWithNode(
 		typeVersion: 1,
 		position: [0, 0],
 		parameters: parameters as INode['parameters'],
-		credentials: Object.fromEntries(credentialNames.map((name) => [name, { id: `${name}-id`, name }])),
+		credentials: Object.fromEntries(credentialNames.map((name) => [name, { id: credentialId ?? `${name}-id`, name }])),
 		...settings,
 	};
 	const workflow = new Workflow({
@@ -234,7 +237,7 @@ export function nodeSubtitle(type: string, parameters: Record<string, NodeParame
 export async function runNode(spec: NodeRunSpec): Promise<NodeRunResult> {
 	const credentials = spec.credentials ?? new CredentialStore();
 	const nodes = spec.nodeType ? { ...packageNodes, [spec.type]: spec.nodeType } : packageNodes;
-	const { node, workflow } = workflowWithNode(spec.type, spec.parameters, nodes, spec.continueOnFail ? { onError: 'continueRegularOutput' } : {});
+	const { node, workflow } = workflowWithNode(spec.type, spec.parameters, nodes, spec.continueOnFail ? { onError: 'continueRegularOutput' } : {}, spec.credentialId);
 
 	const hooks = new ExecutionLifecycleHooks('manual', 'test-execution', {
 		id: 'test-workflow',
