@@ -8,6 +8,7 @@ import { chatSpecs } from './specs/chat.cjs';
 import { kapuaSpecs } from './specs/kapua.cjs';
 import { packageSpecs } from './specs/package.cjs';
 import { quivaSpecs } from './specs/quiva.cjs';
+import { webhookSpecs } from './specs/webhooks.cjs';
 
 let session: E2ESession | undefined;
 const current = (): E2ESession => {
@@ -27,3 +28,4 @@ describe('the installed package', () => packageSpecs(current));
 describe('Quiva Stream Publish', () => quivaSpecs(current));
 describe('Kapua Publish', () => kapuaSpecs(current));
 describe('Chat Message', () => chatSpecs(current));
+describe('Webhook pipelines: limits, logins and sessions across executions', () => webhookSpecs(current));
