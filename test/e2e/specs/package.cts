@@ -2,6 +2,7 @@
  * What n8n itself makes of the installed package: every node and credential of the `n8n` block is
  * loaded, and every node also appears as an AI-agent tool (usableAsTool), as the editor lists them.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import type { E2ESession } from '../lib/session.cjs';
@@ -13,6 +14,18 @@ function typeNameOf(file: string, suffix: string): string {
 }
 
 export function packageSpecs(session: () => E2ESession): void {
+	test('the installed package stands alone: no dependency, nothing installed beside it, its licence and its bundled SSE parser', () => {
+		const { pkg } = session();
+		const manifest = JSON.parse(fs.readFileSync(path.join(pkg.dir, 'package.json'), 'utf8')) as Record<string, unknown>;
+		expect(manifest.dependencies ?? {}).toEqual({});
+		expect(fs.existsSync(path.join(pkg.dir, 'node_modules'))).toBe(false);
+		// n8n's own folder of installed packages holds ours only: the Chat node (the other specs run it) needs nothing else.
+		const installed = fs.readdirSync(path.dirname(pkg.dir)).filter((name) => !name.startsWith('.'));
+		expect(installed).toEqual([pkg.name]);
+		expect(fs.readFileSync(path.join(pkg.dir, 'LICENSE'), 'utf8')).toMatch(/^MIT License/);
+		expect(fs.existsSync(path.join(pkg.dir, 'dist', 'nodes', 'common', 'sse', 'eventsource-parser.js'))).toBe(true);
+	});
+
 	test('n8n loads every node of the package, each with its AI-tool variant', async () => {
 		const { pkg } = session();
 		const types = await session().api.nodeTypes();
