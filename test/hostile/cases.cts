@@ -48,7 +48,16 @@ export interface HostileCase {
 	endsByTimeoutOnly?: boolean;
 	/** Run once more without Continue On Fail (the node must stop with the same error). */
 	alsoWithoutContinueOnFail?: boolean;
+	/**
+	 * The JSON path's request timeout for this case, when the default 1.5 s could end it first: the size cases
+	 * get one long enough that only the 16 MiB answer limit can end them, so a timeout on a loaded machine is
+	 * never taken for the limit (and a client without one reads all 200 MB and fails the memory check).
+	 */
+	requestTimeoutMs?: number;
 }
+
+/** See `requestTimeoutMs`: reading 16 MiB on loopback takes well under a second on an idle machine. */
+const SIZE_CASE_TIMEOUT_MS = 30_000;
 
 const FILLER = 'x';
 /** A 64 KiB chunk of filler, as a chunked body carries a large JSON answer. */
@@ -191,6 +200,7 @@ export const HOSTILE_CASES: HostileCase[] = [
 			{ endless: FILLER },
 		],
 		expect: ['tooLarge', 'parse'],
+		requestTimeoutMs: SIZE_CASE_TIMEOUT_MS,
 	},
 	{
 		name: '200 MB of valid JSON, Content-Length',
@@ -206,6 +216,7 @@ export const HOSTILE_CASES: HostileCase[] = [
 		},
 		expect: ['tooLarge'],
 		alsoWithoutContinueOnFail: true,
+		requestTimeoutMs: SIZE_CASE_TIMEOUT_MS,
 	},
 	{
 		name: '200 MB of valid JSON, chunked',
@@ -216,6 +227,7 @@ export const HOSTILE_CASES: HostileCase[] = [
 			{ write: `${chunk('"}')}0\r\n\r\n` },
 		],
 		expect: ['tooLarge'],
+		requestTimeoutMs: SIZE_CASE_TIMEOUT_MS,
 	},
 
 	// Not HTTP/1.1 at all: an error at once or by the request timeout, never a hang.

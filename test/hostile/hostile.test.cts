@@ -97,18 +97,18 @@ const CODES = /\b(?:[A-Z][A-Z0-9]*_[A-Z0-9_]+|E[A-Z]{4,})\b/g;
 
 interface NodeUnderTest {
 	kit: AnswerKit;
-	run(server: RawServer, seqs: number[], continueOnFail: boolean): Promise<NodeRunResult>;
+	run(server: RawServer, seqs: number[], continueOnFail: boolean, timeoutMs?: number): Promise<NodeRunResult>;
 }
 
-const sendingOptions = { timeout: REQUEST_TIMEOUT_MS, maxConcurrency: 1, maxAttempts: 1 };
+const sendingOptions = (timeoutMs = REQUEST_TIMEOUT_MS) => ({ timeout: timeoutMs, maxConcurrency: 1, maxAttempts: 1 });
 
 const NODES: NodeUnderTest[] = [
 	{
 		kit: quivaKit,
-		run: (server, seqs, continueOnFail) =>
+		run: (server, seqs, continueOnFail, timeoutMs) =>
 			runNode({
 				type: 'quivaStreamPublish',
-				parameters: { stream: 'orders', subject: 'orders.created', bodySource: 'item', options: sendingOptions },
+				parameters: { stream: 'orders', subject: 'orders.created', bodySource: 'item', options: sendingOptions(timeoutMs) },
 				credentials: new CredentialStore().set('quivaApi', { baseUrl: server.url, authentication: 'apiKey', apiKey: 'hostile-test-key' }),
 				items: seqs.map((seq) => ({ seq })),
 				continueOnFail,
@@ -116,7 +116,7 @@ const NODES: NodeUnderTest[] = [
 	},
 	{
 		kit: kapuaKit,
-		run: (server, seqs, continueOnFail) =>
+		run: (server, seqs, continueOnFail, timeoutMs) =>
 			runNode({
 				type: 'kapuaPublish',
 				parameters: {
@@ -127,13 +127,13 @@ const NODES: NodeUnderTest[] = [
 					metricsSource: 'list',
 					metrics: { metric: [{ name: 'seq', type: 'integer', value: '={{ String($json.seq) }}' }] },
 					bodyType: 'none',
-					options: sendingOptions,
+					options: sendingOptions(timeoutMs),
 				},
 				credentials: new CredentialStore().set('kapuaApi', {
 					baseUrl: `${server.url}/v1`,
 					authentication: 'accessToken',
 					accessToken: 'hostile-test-token',
-					allowUnauthorizedCerts: false,
+					ignoreSSLIssues: false,
 					sessionToken: '',
 				}),
 				items: seqs.map((seq) => ({ seq })),
@@ -156,7 +156,7 @@ const NODES: NodeUnderTest[] = [
 					authentication: 'sessionToken',
 					sessionToken: 'hostile-test-session',
 					cookieName: 'better-auth.session_token',
-					session: '',
+					signInToken: '',
 				}),
 				items: seqs.map((seq) => ({ seq })),
 				continueOnFail,
@@ -341,7 +341,7 @@ async function runCase(node: NodeUnderTest, hostile: HostileCase): Promise<void>
 
 	const violations: string[] = [];
 	// Execution 1: the hostile answer to item 1, then item 2.
-	const { result: first, cost } = await measure(() => node.run(server, [1, 2], true));
+	const { result: first, cost } = await measure(() => node.run(server, [1, 2], true, hostile.requestTimeoutMs));
 	if (first.error) violations.push(`the execution failed despite Continue On Fail: ${first.error.message}`);
 	const [item1, item2] = first.output;
 	const judged = judgeFirstItem(kit, allowed, item1);
@@ -416,7 +416,7 @@ async function runCaseStopping(node: NodeUnderTest, hostile: HostileCase): Promi
 		return hostile.answer(kit, request);
 	};
 	const violations: string[] = [];
-	const result = await node.run(server, [1, 2], false);
+	const result = await node.run(server, [1, 2], false, hostile.requestTimeoutMs);
 	if (!result.error) violations.push(`the node did not stop with an error: ${brief(result.output[0])}`);
 	else {
 		const { message, description } = result.error as { message: string; description?: unknown };

@@ -51,7 +51,10 @@ async function postWebhook(path: string, body: unknown): Promise<number> {
 
 /** The editor's "Execute workflow" through the REST API (offloaded to a worker); resolves when the run ended. */
 async function runThroughApi(workflowId: string): Promise<string> {
-	return (await n8n().api.runManually(workflowId, 'Manual Trigger')).status;
+	const run = await n8n().api.runManually(workflowId, 'Manual Trigger');
+	// A run that failed says why in the suite's log, so a failure here is never only a count.
+	if (run.status !== 'success') say(`run #${run.id} of workflow ${workflowId} ended "${run.status}": ${JSON.stringify(run.error ?? null).slice(0, 600)}`);
+	return run.status;
 }
 
 type FinishedRun = ExecutionResult & { mode: string; worker?: string };
