@@ -62,9 +62,13 @@ type FinishedRun = ExecutionResult & { mode: string; worker?: string };
 /** Every execution of a workflow once ended, with how it was started and the worker that ran it. */
 async function finishedRuns(workflowId: string): Promise<FinishedRun[]> {
 	const listed = await n8n().api.executionsOf(workflowId);
-	return await Promise.all(
+	const runs = await Promise.all(
 		listed.map(async (entry) => ({ ...(await n8n().api.waitForExecution(entry.id)), mode: entry.mode, worker: n8n().workerOf(entry.id)?.name })),
 	);
+	for (const run of runs.filter((candidate) => candidate.status !== 'success' && candidate.status !== 'canceled')) {
+		say(`#${run.id} (${run.mode} on ${run.worker}) ended "${run.status}": ${JSON.stringify(run.error ?? null).slice(0, 800)}`);
+	}
+	return runs;
 }
 
 /** Per key, the sequence numbers in arrival order must be strictly increasing. */
