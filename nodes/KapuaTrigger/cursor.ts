@@ -247,6 +247,12 @@ class Run<M extends CursorMessage> {
 		}
 	}
 
+	/** Kapua's count of everything from `from` on, in one query; undefined when it reaches the result window. */
+	async countFrom(from: number): Promise<number | undefined> {
+		const page = await this.range({ startMs: from, offset: 0, limit: 1 }, true);
+		return page.totalCount < this.settings.resultWindow ? page.totalCount : undefined;
+	}
+
 	/** Kapua's count of [from, to], splitting ranges Kapua counts only up to its result window; undefined if it cannot. */
 	async count(from: number, to: number): Promise<number | undefined> {
 		const page = await this.range({ startMs: from, endMs: to, offset: 0, limit: 1 }, true);
@@ -301,14 +307,17 @@ export async function poll<M extends CursorMessage>(input: CursorState, now: num
 	}
 
 	let cycle = state.cycle;
+	let settled = false;
 	if (!cycle) {
 		cycle = state.cycle = { began: now, at: state.next };
-		await skipSettled(run, cycle);
+		settled = await skipSettled(run, cycle);
 	}
-	const main = await run.scan(cycle.at, undefined, (message) => {
-		if (message.timestamp < state.origin || run.accounted(message.datastoreId)) return;
-		return run.emit(message, isLate(message, windowMs));
-	});
+	const main = settled
+		? ({ complete: true } as const)
+		: await run.scan(cycle.at, undefined, (message) => {
+				if (message.timestamp < state.origin || run.accounted(message.datastoreId)) return;
+				return run.emit(message, isLate(message, windowMs));
+			});
 	let more = false;
 	if (main.complete) {
 		state.next = Math.max(state.origin, cycle.began - back);
@@ -337,22 +346,21 @@ export async function poll<M extends CursorMessage>(input: CursorState, now: num
 }
 
 /**
- * Most of a new cycle's range was read by the previous cycle: from its start up to the highest timestamp
- * accounted for (not in the future), one count tells whether anything appeared there since. If Kapua
- * counts exactly the messages accounted for, the cycle reads from that timestamp on only.
+ * A new cycle's range was mostly read by the previous cycle, so counts say where to read. If Kapua counts
+ * exactly the messages accounted for from the cycle's start on, nothing is new: true, and the cycle is
+ * done with that one query (a poll that finds nothing costs one small answer). Otherwise, if the part up
+ * to the highest timestamp accounted for (not in the future) holds exactly the messages accounted for in
+ * it, the cycle reads from that timestamp on only.
  */
-async function skipSettled<M extends CursorMessage>(run: Run<M>, cycle: { began: number; at: number }): Promise<void> {
+async function skipSettled<M extends CursorMessage>(run: Run<M>, cycle: { began: number; at: number }): Promise<boolean> {
+	const timestamps = [...Object.values(run.state.seen), ...Object.values(run.state.late)].filter((timestamp) => timestamp >= cycle.at);
+	if ((await run.countFrom(cycle.at)) === timestamps.length) return true;
 	let high = -Infinity;
-	for (const record of [run.state.seen, run.state.late]) {
-		for (const timestamp of Object.values(record)) if (timestamp > high && timestamp <= cycle.began) high = timestamp;
-	}
-	if (high <= cycle.at) return;
-	let known = 0;
-	for (const record of [run.state.seen, run.state.late]) {
-		for (const timestamp of Object.values(record)) if (timestamp >= cycle.at && timestamp < high) known++;
-	}
-	const counted = await run.count(cycle.at, high - 1);
-	if (counted === known) cycle.at = high;
+	for (const timestamp of timestamps) if (timestamp > high && timestamp <= cycle.began) high = timestamp;
+	if (high <= cycle.at) return false;
+	const known = timestamps.filter((timestamp) => timestamp < high).length;
+	if ((await run.count(cycle.at, high - 1)) === known) cycle.at = high;
+	return false;
 }
 
 /**

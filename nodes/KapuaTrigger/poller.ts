@@ -24,6 +24,8 @@ import { openReader, readFailure, readMessageStore, type KapuaReader, type Messa
 
 /** The longest pause between attempts while Kapua cannot be reached. */
 const MAX_BACKOFF_MS = 300_000;
+/** How long a reader (the credential as read) is used before the credential is read again. */
+const READER_MS = 300_000;
 
 /** Ends after `ms`, or at once when `signal` aborts. */
 async function pause(ms: number, signal: AbortSignal): Promise<void> {
@@ -41,6 +43,9 @@ export class KapuaTriggerLoop {
 
 	private failures = 0;
 
+	/** The credential as read for the loop, and when; dropped after a failure. */
+	private current: { reader: KapuaReader; since: number } | undefined;
+
 	constructor(
 		private readonly context: ITriggerFunctions,
 		private readonly config: TriggerConfig,
@@ -56,6 +61,12 @@ export class KapuaTriggerLoop {
 
 	private async reader(): Promise<KapuaReader> {
 		return await openReader(this.context, { timeoutMs: this.config.timeoutMs, signal: this.signal });
+	}
+
+	/** The loop's reader: the credential is read again after a failure and every few minutes, not for every poll. */
+	private async loopReader(): Promise<KapuaReader> {
+		if (!this.current || Date.now() - this.current.since > READER_MS) this.current = { reader: await this.reader(), since: Date.now() };
+		return this.current.reader;
 	}
 
 	private failure(error: unknown, reader?: KapuaReader): ReadFailure {
@@ -149,7 +160,7 @@ export class KapuaTriggerLoop {
 			let wait = this.config.pollMs;
 			let reader: KapuaReader | undefined;
 			try {
-				reader = await this.reader();
+				reader = await this.loopReader();
 				const more = await this.pollOnce(reader);
 				if (this.failures > 0) {
 					this.context.logger.info(`Kapua Trigger "${this.nodeName}" reaches Kapua again after ${this.failures} failed poll(s); it goes on where it stopped`);
@@ -158,6 +169,7 @@ export class KapuaTriggerLoop {
 				if (more) wait = 0;
 			} catch (error) {
 				if (this.signal.aborted) return;
+				this.current = undefined;
 				const failure = this.failure(error, reader);
 				if (failure.fatal) {
 					// n8n stops the trigger (closeFunction), shows the error, and activates it again later.

@@ -4,6 +4,8 @@
  * periodic index refresh, equal timestamps in no particular order, late arrivals, restarts from the static
  * data n8n saved, and the errors a user sees.
  */
+import type { IDataObject } from 'n8n-workflow';
+
 import { DATASTORE_QUERY, queryParameterNames } from '../contract/kapuaSchema';
 import { CredentialStore, startTrigger, type TriggerRun } from '../harness/n8n';
 import { waitFor } from '../harness/waitFor';
@@ -27,7 +29,7 @@ async function start(options: Parameters<typeof startKapuaSimulator>[0] = {}): P
 	return sim;
 }
 
-function credentials(overrides: Record<string, unknown> = {}): CredentialStore {
+function credentials(overrides: IDataObject = {}): CredentialStore {
 	return new CredentialStore().set('kapuaApi', kapuaCredentialData(sim!, 'userPassword', overrides));
 }
 
