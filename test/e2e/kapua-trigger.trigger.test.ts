@@ -150,6 +150,7 @@ describe('Kapua Trigger in a real n8n, restarted in the middle', () => {
 	let api: N8nApi;
 	let sim: KapuaSimulator;
 	let recorder: Awaited<ReturnType<typeof startRecorder>>;
+	let workflowId = '';
 
 	beforeAll(async () => {
 		assertNode24();
@@ -180,7 +181,7 @@ describe('Kapua Trigger in a real n8n, restarted in the middle', () => {
 		const credentialId = await api.createCredential('Kapua', 'kapuaApi', kapuaCredentialData(sim));
 		const flow = workflow(recorder.url, new Date(Date.now() - 5 * 60_000).toISOString());
 		flow.nodes[0].credentials = { kapuaApi: { id: credentialId, name: 'Kapua' } };
-		const workflowId = await api.createWorkflow(flow);
+		workflowId = await api.createWorkflow(flow);
 
 		await api.activateWorkflow(workflowId);
 		await until(() => sim.datastoreQueries > 0, 120_000, 'the trigger to poll');
@@ -324,5 +325,37 @@ describe('Kapua Trigger in a real n8n, restarted in the middle', () => {
 		expect(queriesWhileStopped).toBeLessThanOrEqual(1);
 		// Only the datastore was asked (no publish), with the filter for the channel's prefix.
 		expect(sim.requests.filter((request) => !isDatastoreQuery(request) && !request.path.includes('/authentication/') && !request.path.includes('/serviceConfigurations/'))).toEqual([]);
+	});
+
+	test("failures are loud: the datastore failing is a failed execution and the trigger goes on; a refused permission is n8n's trigger error until it is back", async () => {
+		expect(workflowId).not.toBe('');
+		const recorded = () => new Set(recorder.records.map((record) => record.datastoreId));
+		const store = (count: number) =>
+			Array.from({ length: count }, (_, n) => sim.storeDeviceMessage({ clientId: `dev-${n}`, channel: 'heater/data', capturedOn: new Date().toISOString() }).datastoreId!);
+
+		// HTTP 500 twice: recorded once as a failed execution; the messages stored meanwhile still arrive.
+		const executionsBefore = new Set((await api.executionsOf(workflowId)).map((execution) => execution.id));
+		sim.faults.inject({ kind: 'status', status: 500, body: { type: 'exceptionInfo', httpErrorCode: 500, message: 'Elasticsearch unavailable', kapuaErrorCode: 'INTERNAL_ERROR' } }, { times: 2, match: isDatastoreQuery });
+		const duringOutage = store(5);
+		await until(() => duringOutage.every((id) => recorded().has(id)), 120_000, 'the messages stored during the outage');
+		const failed = (await api.executionsOf(workflowId)).filter((execution) => !executionsBefore.has(execution.id) && execution.status === 'error');
+		expect(failed).toHaveLength(1);
+		const failure = await api.waitForExecution(failed[0].id);
+		expect(failure.error?.message).toBe("Kapua's datastore failed to answer (HTTP 500)");
+		expect(String(failure.error?.description)).toContain('Elasticsearch unavailable');
+
+		// HTTP 403: n8n stops the trigger and shows why; when Kapua allows it again, n8n activates it and it goes on.
+		sim.faults.inject(
+			{ kind: 'status', status: 403, body: { type: 'subjectUnauthorizedExceptionInfo', httpErrorCode: 403, message: 'User does not have permission', kapuaErrorCode: 'SUBJECT_UNAUTHORIZED' } },
+			{ times: 3, match: isDatastoreQuery },
+		);
+		let shown: string | undefined;
+		await until(async () => (shown = await api.activationError(workflowId)) !== undefined, 120_000, "n8n to show the trigger's error");
+		expect(shown).toContain("The Kapua user needs permission datastore:read on the token's own account");
+		const whileStopped = store(5);
+		await until(() => whileStopped.every((id) => recorded().has(id)), 180_000, 'the trigger to be active again and catch up');
+		expect(await api.activationError(workflowId)).toBeUndefined();
+		const ids = recorder.records.map((record) => record.datastoreId);
+		expect(ids.length - new Set(ids).size).toBe(0);
 	});
 });
