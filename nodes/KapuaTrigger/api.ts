@@ -78,7 +78,7 @@ export function readTriggerConfig(context: ITriggerFunctions): TriggerConfig {
 		clientId: take(checkClientIdFilter(context.getNodeParameter('clientId', ''))),
 		channel: take(checkChannelFilter(context.getNodeParameter('channel', ''))),
 		metric: take(checkMetricFilter({ name: metric.metricName, type: metric.metricType, min: metric.min, max: metric.max })),
-		start: startKind === 'date' ? { kind: 'date', at: take(checkStartDate(context.getNodeParameter('startDate', ''))) } : { kind: 'now' },
+		start: startKind === 'date' ? { kind: 'date', at: take(checkStartDate(context.getNodeParameter('startDate', ''), context.getTimezone())) } : { kind: 'now' },
 		pollMs: take(checkDuration(context.getNodeParameter('pollInterval', DEFAULTS.pollSeconds), 'Poll Interval (Seconds)', 1000, 1)),
 		settings: {
 			windowMs,

@@ -100,13 +100,49 @@ export function checkMetricFilter(input: { name?: unknown; type?: unknown; min?:
 	return valid({ name, ...(type !== '' ? { type: type as MetricFilterType } : {}), ...(min !== '' ? { min } : {}), ...(max !== '' ? { max } : {}) });
 }
 
-/** A date the user gave (the Start Date field): epoch milliseconds. */
-export function checkStartDate(value: unknown): Checked<number> {
-	const text = typeof value === 'string' ? value.trim() : '';
-	const time = typeof value === 'number' ? value : Date.parse(text);
+const HAS_ZONE = /(?:Z|[+-]\d{2}:?\d{2})$/i;
+
+/** The UTC offset (ms) of `timeZone` at instant `at`, from Intl (whole seconds). */
+function zoneOffset(at: number, timeZone: string): number {
+	const format = new Intl.DateTimeFormat('en-US', {
+		timeZone,
+		hourCycle: 'h23',
+		year: 'numeric',
+		month: 'numeric',
+		day: 'numeric',
+		hour: 'numeric',
+		minute: 'numeric',
+		second: 'numeric',
+	});
+	const parts = Object.fromEntries(format.formatToParts(new Date(at)).map((part) => [part.type, part.value]));
+	const wall = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+	return wall - Math.floor(at / 1000) * 1000;
+}
+
+/**
+ * A date the user gave (the Start Date field): epoch milliseconds. The editor's date picker gives a wall
+ * time without a zone; it is read in the workflow's time zone, as n8n's own nodes read it.
+ */
+export function checkStartDate(value: unknown, timeZone = 'UTC'): Checked<number> {
 	if (value instanceof Date && !Number.isNaN(value.getTime())) return valid(value.getTime());
-	if (!Number.isFinite(time)) return invalid('Start Date', text === '' ? 'Start Date is empty: pick the timestamp of the first messages to emit' : `Start Date "${text}" is not a date`);
-	return valid(time);
+	if (typeof value === 'number' && Number.isFinite(value)) return valid(value);
+	const text = typeof value === 'string' ? value.trim() : '';
+	const problem = invalid<number>('Start Date', text === '' ? 'Start Date is empty: pick the timestamp of the first messages to emit' : `Start Date "${text}" is not a date`);
+	if (text === '' || !/^\d{4}-\d{2}-\d{2}/.test(text)) return problem;
+	if (HAS_ZONE.test(text)) {
+		const time = Date.parse(text);
+		return Number.isFinite(time) ? valid(time) : problem;
+	}
+	const asUtc = Date.parse(`${text.length === 10 ? `${text}T00:00:00` : text}Z`);
+	if (!Number.isFinite(asUtc)) return problem;
+	let zone: number;
+	try {
+		zone = zoneOffset(asUtc, timeZone);
+	} catch {
+		return invalid('Start Date', `Start Date cannot be read: the workflow's time zone "${timeZone}" is unknown`);
+	}
+	// Once more at the instant found, for a date next to a change of summer time.
+	return valid(asUtc - zoneOffset(asUtc - zone, timeZone));
 }
 
 /** A number of seconds (or minutes, hours) at least `min`: milliseconds. */

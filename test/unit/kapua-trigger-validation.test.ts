@@ -31,6 +31,17 @@ test('scope, client ID, start date', () => {
 	expect(problem(checkClientIdFilter('dev/1'))).toMatch(/^Client ID "dev\/1" contains/);
 	expect(checkStartDate('2026-03-01T10:00:00.000Z')).toEqual({ ok: true, value: Date.parse('2026-03-01T10:00:00.000Z') });
 	expect(problem(checkStartDate(''))).toBe('Start Date is empty: pick the timestamp of the first messages to emit');
+	expect(problem(checkStartDate('yesterday'))).toBe('Start Date "yesterday" is not a date');
+});
+
+test("a start date without a zone (the editor's date picker) is read in the workflow's time zone, summer time included", () => {
+	expect(checkStartDate('2026-03-01T10:00:00', 'Europe/Berlin')).toEqual({ ok: true, value: Date.parse('2026-03-01T09:00:00Z') });
+	expect(checkStartDate('2026-07-01T10:00:00', 'Europe/Berlin')).toEqual({ ok: true, value: Date.parse('2026-07-01T08:00:00Z') });
+	expect(checkStartDate('2026-07-01T10:00:00.250', 'America/New_York')).toEqual({ ok: true, value: Date.parse('2026-07-01T14:00:00.250Z') });
+	expect(checkStartDate('2026-07-01', 'UTC')).toEqual({ ok: true, value: Date.parse('2026-07-01T00:00:00Z') });
+	// A zone given wins.
+	expect(checkStartDate('2026-07-01T10:00:00+02:00', 'America/New_York')).toEqual({ ok: true, value: Date.parse('2026-07-01T08:00:00Z') });
+	expect(problem(checkStartDate('2026-07-01T10:00:00', 'Mars/Olympus'))).toBe('Start Date cannot be read: the workflow\'s time zone "Mars/Olympus" is unknown');
 });
 
 test('metric filter: a range needs a type, numbers for numeric types', () => {
