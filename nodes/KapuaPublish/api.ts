@@ -125,7 +125,8 @@ function field(body: unknown, name: string): string | undefined {
 	return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
 }
 
-const RELOGIN_HINT: Record<KapuaAuthentication, string> = {
+/** What to do after Kapua refused the token even after a fresh login, per way of logging in (the Kapua Trigger says the same). */
+export const RELOGIN_HINT: Record<KapuaAuthentication, string> = {
 	userPassword: 'The node logged in again once and Kapua still refused the token: check the user name and password, and that the user is enabled.',
 	apiKey: 'The node logged in again once and Kapua still refused the token: check that the API key is valid and enabled.',
 	accessToken: 'A pasted access token is not renewed: paste a new one (Kapua tokens last 30 minutes by default), or use a user name and password or an API key.',

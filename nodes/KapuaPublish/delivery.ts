@@ -19,7 +19,10 @@ import type { PreparedItem } from '../common/runItems';
 import type { PublishRequest } from '../common/sendForItem';
 import type { HttpClient } from '../common/transport/httpClient';
 
-/** How often the datastore is asked while messages are pending (Kapua's index refreshes about once a second). */
+/**
+ * How often the datastore is asked while messages are pending. Kapua makes a stored message searchable at
+ * its next index refresh (datastore.index.refresh_interval, 5 s by default), so most answers come then.
+ */
 const POLL_MS = 250;
 /** How far around the pending messages' Sent On a query looks (clocks and rounding). */
 const WINDOW_SLACK_MS = 1000;

@@ -231,7 +231,8 @@ export const KAPUA_PROPERTIES: INodeProperties[] = [
 				typeOptions: { minValue: 0.1 },
 				default: 10,
 				displayOptions: { show: { verifyDelivery: [true] } },
-				description: "How long to look for a message in Kapua's datastore before the item fails (Kapua indexes new messages about once a second)",
+				description:
+					"How long to look for a message in Kapua's datastore before the item fails. Kapua makes a stored message searchable at its next index refresh, every 5 seconds by default, so keep this above that.",
 			},
 		],
 	},

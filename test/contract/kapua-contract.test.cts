@@ -126,6 +126,27 @@ describe("the simulator's datastore (GET /{scopeId}/data/messages) against Kapua
 		expect(validate(schemas.dataMessageList(), answer.body).sort()).toEqual(["(body) must have required property 'limitedExceeded'", "/items/1 must have required property 'deviceId'"].sort());
 	});
 
+	test("device messages (indexed by the device's time) answer in the same shape; the message store's settings as Kapua gives them", async () => {
+		const stored = sim.storeDeviceMessage({
+			clientId: 'dev-contract',
+			channel: 'heater/data',
+			capturedOn: '2026-03-01T10:00:00.000Z',
+			metrics: [{ name: 'temperature', valueType: 'double', value: 21 }],
+			body: Buffer.from('{}'),
+		});
+		const answer = await call('GET', '/_/data/messages?clientId=dev-contract&limit=10');
+		expect(validate(patched.dataMessageList(), answer.body)).toEqual([]);
+		expect((answer.body as { items: Array<Record<string, unknown>> }).items[0]).toMatchObject({ datastoreId: stored.datastoreId, timestamp: '2026-03-01T10:00:00.000Z', capturedOn: '2026-03-01T10:00:00.000Z' });
+		const settings = await call('GET', '/_/serviceConfigurations/org.eclipse.kapua.service.datastore.MessageStoreService');
+		expect(settings.status).toBe(200);
+		expect((settings.body as { properties: { property: Array<{ name: string; value: string[] }> } }).properties.property.map(({ name, value }) => [name, value])).toEqual([
+			['enabled', ['true']],
+			['dataTTL', ['30']],
+			['rxByteLimit', ['0']],
+			['dataIndexBy', ['DEVICE_TIMESTAMP']],
+		]);
+	});
+
 	test('the query parameters it reads are the ones the spec declares', () => {
 		expect(queryParameterNames(...DATASTORE_QUERY)).toEqual(
 			expect.arrayContaining(['clientId', 'channel', 'strictChannel', 'startDate', 'endDate', 'sortDir', 'limit', 'offset']),

@@ -7,7 +7,7 @@
  * whose pre-authentication follows n8n's CredentialsHelper (run when the expirable property is empty or
  * after a 401, merge the result, persist it).
  */
-import { ExecutionLifecycleHooks, LoadOptionsContext, WorkflowExecute } from 'n8n-core';
+import { ExecutionLifecycleHooks, LoadOptionsContext, TriggerContext, WorkflowExecute } from 'n8n-core';
 import {
 	ICredentialsHelper,
 	Workflow,
@@ -24,6 +24,8 @@ import {
 	type INodeType,
 	type INodeTypes,
 	type IRun,
+	type ITriggerResponse,
+	type WorkflowActivateMode,
 	type INodePropertyOptions,
 	type StructuredChunk,
 	type IWorkflowExecuteAdditionalData,
@@ -35,6 +37,7 @@ import { KapuaApi } from '../../credentials/KapuaApi.credentials';
 import { QuivaApi } from '../../credentials/QuivaApi.credentials';
 import { ChatMessage } from '../../nodes/ChatMessage/ChatMessage.node';
 import { KapuaPublish } from '../../nodes/KapuaPublish/KapuaPublish.node';
+import { KapuaTrigger } from '../../nodes/KapuaTrigger/KapuaTrigger.node';
 import { QuivaStreamPublish } from '../../nodes/QuivaStreamPublish/QuivaStreamPublish.node';
 
 export const PACKAGE_NAME = 'n8n-nodes-stream-messaging';
@@ -44,6 +47,7 @@ export const packageNodes: Record<string, INodeType> = {
 	quivaStreamPublish: new QuivaStreamPublish(),
 	kapuaPublish: new KapuaPublish(),
 	chatMessage: new ChatMessage(),
+	kapuaTrigger: new KapuaTrigger(),
 };
 export const packageCredentials: ICredentialType[] = [new QuivaApi(), new KapuaApi(), new ChatApi()];
 
@@ -194,6 +198,7 @@ function workflowWithNode(
 	parameters: Record<string, NodeParameterValueType | object>,
 	nodes: Record<string, INodeType> = packageNodes,
 	settings: Pick<INode, 'onError'> = {},
+	staticData?: IDataObject,
 	credentialId?: string,
 ): { node: INode; workflow: Workflow } {
 	const credentialNames = (nodes[type]?.description.credentials ?? []).map((credential) => credential.name);
@@ -215,6 +220,7 @@ function workflowWithNode(
 		active: false,
 		nodeTypes: new PackageNodeTypes(nodes),
 		settings: {},
+		...(staticData ? { staticData } : {}),
 	});
 	return { node, workflow };
 }
@@ -237,7 +243,7 @@ export function nodeSubtitle(type: string, parameters: Record<string, NodeParame
 export async function runNode(spec: NodeRunSpec): Promise<NodeRunResult> {
 	const credentials = spec.credentials ?? new CredentialStore();
 	const nodes = spec.nodeType ? { ...packageNodes, [spec.type]: spec.nodeType } : packageNodes;
-	const { node, workflow } = workflowWithNode(spec.type, spec.parameters, nodes, spec.continueOnFail ? { onError: 'continueRegularOutput' } : {}, spec.credentialId);
+	const { node, workflow } = workflowWithNode(spec.type, spec.parameters, nodes, spec.continueOnFail ? { onError: 'continueRegularOutput' } : {}, undefined, spec.credentialId);
 
 	const hooks = new ExecutionLifecycleHooks('manual', 'test-execution', {
 		id: 'test-workflow',
@@ -331,4 +337,95 @@ export async function runLoadOptions(spec: {
 	const { node, workflow } = workflowWithNode(spec.type, spec.parameters ?? {});
 	const additionalData = { credentialsHelper: spec.credentials, variables: {}, currentNodeExecutionIndex: 0 } as unknown as IWorkflowExecuteAdditionalData;
 	return await load.call(new LoadOptionsContext(workflow, node, additionalData, 'parameters'));
+}
+
+export interface TriggerSpec {
+	/** Node name without the package prefix, e.g. "kapuaTrigger". */
+	type: string;
+	parameters: Record<string, NodeParameterValueType | object>;
+	credentials: CredentialStore;
+	/** "trigger": an active workflow; "manual": the editor's Fetch Test Event / Execute step. */
+	mode?: 'trigger' | 'manual';
+	/** The workflow's static data as n8n loaded it from its database (JSON), e.g. what an earlier run saved. */
+	staticData?: string;
+}
+
+export interface TriggerRun {
+	/** What each `emit` gave (its first output), in order. */
+	batches: INodeExecutionData[][];
+	/** What the node reported with `emitError` (n8n then deactivates it: the harness calls its close function). */
+	errors: Error[];
+	/** What the node recorded with `saveFailedExecution` (a failed execution in n8n's list; the trigger stays active). */
+	failedExecutions: Error[];
+	/**
+	 * The static data as n8n would have written it to its database: at the end of the activation and at every
+	 * emit when it changed (n8n's WorkflowStaticDataService.saveStaticData), JSON as stored. A restart loads it.
+	 */
+	saved(): string;
+	/** Every item emitted so far. */
+	items(): INodeExecutionData[];
+	close(): Promise<void>;
+}
+
+/**
+ * Activates a trigger node as n8n does (ActiveWorkflowTriggers → the node's `trigger()` in n8n-core's
+ * TriggerContext), with n8n's emit/emitError/saveFailedExecution semantics as far as the node can tell
+ * them apart: static data saved when it emits; after emitError the trigger is closed.
+ */
+export async function startTrigger(spec: TriggerSpec): Promise<TriggerRun> {
+	const staticData = spec.staticData ? (JSON.parse(spec.staticData) as IDataObject) : undefined;
+	const { node, workflow } = workflowWithNode(spec.type, spec.parameters, packageNodes, {}, staticData);
+	const additionalData = {
+		credentialsHelper: spec.credentials,
+		variables: {},
+		currentNodeExecutionIndex: 0,
+		restApiUrl: 'http://localhost:5678/rest',
+		instanceBaseUrl: 'http://localhost:5678/',
+	} as unknown as IWorkflowExecuteAdditionalData;
+	const batches: INodeExecutionData[][] = [];
+	const errors: Error[] = [];
+	const failedExecutions: Error[] = [];
+	let saved = spec.staticData ?? '{}';
+	const save = () => {
+		if ((workflow.staticData as { __dataChanged?: boolean }).__dataChanged !== true) return;
+		saved = JSON.stringify(workflow.staticData);
+		(workflow.staticData as { __dataChanged?: boolean }).__dataChanged = false;
+	};
+	let response: ITriggerResponse | undefined;
+	let closed: Promise<void> | undefined;
+	const close = async () => {
+		closed ??= (async () => {
+			await response?.closeFunction?.();
+		})();
+		await closed;
+	};
+	const mode = spec.mode ?? 'trigger';
+	const context = new TriggerContext(
+		workflow,
+		node,
+		additionalData,
+		mode,
+		'activate' as WorkflowActivateMode,
+		(data) => {
+			save();
+			batches.push(data[0] ?? []);
+		},
+		(error) => {
+			errors.push(error);
+			void close();
+		},
+		(error) => failedExecutions.push(error),
+		{} as never,
+	);
+	response = await packageNodes[spec.type].trigger!.call(context);
+	if (mode === 'trigger') save();
+	if (mode === 'manual') await response?.manualTriggerFunction?.();
+	return {
+		batches,
+		errors,
+		failedExecutions,
+		saved: () => saved,
+		items: () => batches.flat(),
+		close,
+	};
 }

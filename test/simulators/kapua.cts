@@ -14,14 +14,29 @@
  * - A log of published messages with their MQTT topic `account/clientId/semanticParts...`, in arrival
  *   order, and every request body as received (for the contract test).
  * - The datastore: GET /{scopeId}/data/messages (operation dataMessageQuery) with clientId, channel,
- *   strictChannel, startDate/endDate (on the message's timestamp: sentOn, else the time it arrived), sortDir,
- *   limit and offset, answering a storableListResult of jsonDatastoreMessage items. A published message
- *   becomes visible after `indexDelayMs` (Elasticsearch refreshes its index about once a second), and never
- *   in an account whose data storage is disabled (`dataStorage: false`), as in Kapua's message store.
+ *   strictChannel, startDate/endDate (inclusive, on the message's timestamp), metricName/metricType/metricMin/
+ *   metricMax, sortDir, limit and offset, answering a storableListResult of jsonDatastoreMessage items
+ *   (`queryStoredMessages`, pure, so unit tests share these semantics). As Kapua's Elasticsearch query does:
+ *   sorted by timestamp only (ties in arrival order, or shuffled with `tieOrder: 'shuffled'`: Elasticsearch
+ *   promises no order among equal timestamps); a non-strict channel is a raw prefix of the channel path
+ *   ("heater" also matches "heaters/x"; "#" is not a wildcard there); `totalCount` stops at 10,000 with
+ *   `limitExceeded` set beyond it; `offset + limit` over 10,000 (Elasticsearch's result window) is a 400 that
+ *   Kapua turns into an empty answer, as it does for a missing index.
+ * - What the datastore holds: messages published through streams/messages (timestamp: their Sent On, else the
+ *   time they arrived), and device messages (`storeDeviceMessage`, or POST /{scopeId}/data/messages, operation
+ *   dataMessageStore), whose timestamp follows the account's `dataIndexBy`: the device's Captured On
+ *   (DEVICE_TIMESTAMP, Kapua's default: a device that buffered offline stores messages "in the past") or the
+ *   time Kapua received them (SERVER_TIMESTAMP). A message becomes searchable after `indexDelayMs`, or at the
+ *   next periodic index refresh (`refreshIntervalMs`; Kapua's default is 5 s), and never in an account whose
+ *   data storage is disabled (`dataStorage: false`), as in Kapua's message store.
+ * - GET /{scopeId}/serviceConfigurations/org.eclipse.kapua.service.datastore.MessageStoreService: the
+ *   account's message store settings (enabled, dataTTL, rxByteLimit, dataIndexBy). Users without datastore
+ *   read permission on the scope (`datastoreRead`) get 403 there and on the datastore query.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+import { seededRandom } from './faults.cjs';
 import { extendServer, requestRecord, sendJson, startServer, type RequestRecord, type SimulatorServer } from './http.cjs';
 
 export interface KapuaAccount {
@@ -32,6 +47,8 @@ export interface KapuaAccount {
 	endpoint: boolean;
 	/** The account's message store service setting; stored unless false. */
 	dataStorage?: boolean;
+	/** Which time a device message is indexed by (the message store's dataIndexBy); Kapua's default is the device's. */
+	dataIndexBy?: 'DEVICE_TIMESTAMP' | 'SERVER_TIMESTAMP';
 }
 
 export interface KapuaUser {
@@ -40,6 +57,8 @@ export interface KapuaUser {
 	scopeId: string;
 	/** Scopes in which the user has stream:write; '*' = every scope. */
 	streamWrite: string[];
+	/** Scopes in which the user has datastore:read; '*' = every scope (the default). */
+	datastoreRead?: string[];
 }
 
 export interface KapuaApiKey {
@@ -64,6 +83,33 @@ export interface KapuaSimulatorOptions {
 	tokenCanary?: string;
 	/** How long a published message takes to become visible in the datastore (0: at once). */
 	indexDelayMs?: number;
+	/**
+	 * Periodic index refresh, as Elasticsearch does it: a message stored at t becomes searchable at the first
+	 * refresh after t (refreshes every `refreshIntervalMs` from the simulator's start). Overrides `indexDelayMs`.
+	 */
+	refreshIntervalMs?: number;
+	/** The order of messages with equal timestamps in a query's answer (default: arrival). */
+	tieOrder?: 'arrival' | 'shuffled';
+	/** Seed of the shuffled tie order, so a run can be replayed. */
+	seed?: number;
+}
+
+/** A message a device sends (through the broker, or POST /{scopeId}/data/messages), as the datastore stores it. */
+export interface DeviceMessageInput {
+	scopeId?: string;
+	clientId: string;
+	deviceId?: string;
+	/** The channel's levels joined by "/". */
+	channel: string;
+	/** The device's clock when it captured the data; the timestamp under DEVICE_TIMESTAMP. */
+	capturedOn?: string;
+	sentOn?: string;
+	/** When Kapua received it (default: now). */
+	receivedOn?: string;
+	/** name → [valueType, value as Kapua parsed it]. */
+	metrics?: Array<{ name: string; valueType: string; value: unknown }>;
+	body?: Buffer;
+	position?: Record<string, unknown>;
 }
 
 export interface PublishedMetric {
@@ -84,8 +130,10 @@ export interface PublishedMessage {
 	sentOn?: string;
 	capturedOn?: string;
 	position?: Record<string, unknown>;
-	/** The token that sent it (to tell a re-login apart). */
+	/** The token that sent it (to tell a re-login apart); empty for a device message. */
 	tokenId: string;
+	/** A publish through streams/messages, or a message a device sent. */
+	source?: 'publish' | 'device';
 	/** Arrival order across the whole simulator, from 1. */
 	sequence: number;
 	/** When the simulator accepted it (the datastore's receivedOn). */
@@ -94,7 +142,7 @@ export interface PublishedMessage {
 	datastoreId?: string;
 	/** From when on a datastore query can find it (epoch ms). */
 	visibleFrom?: number;
-	/** The datastore's time for it (Sent On, else received), parsed once: queries filter and sort by it. */
+	/** The datastore's timestamp for it (epoch ms), parsed once: queries filter and sort by it. */
 	time: number;
 	/** `semanticParts` joined by "/", as a channel filter compares it. */
 	channelPath: string;
@@ -131,6 +179,10 @@ export interface KapuaSimulator extends SimulatorServer {
 	expireTokensAfterPublishes(n: number): void;
 	/** Issues a token for a user directly, as if it had been copied from Kapua's console. */
 	issueToken(username: string): string;
+	/** Stores a device's message in the datastore (as Kapua's broker consumer does), searchable after the index refresh. */
+	storeDeviceMessage(message: DeviceMessageInput): PublishedMessage;
+	/** Device messages stored so far, in arrival order. */
+	deviceMessages: PublishedMessage[];
 	messages(clientId: string, channel?: string): PublishedMessage[];
 }
 
@@ -241,6 +293,150 @@ function convertMetric(valueType: unknown, value: string): { value: unknown } | 
 	}
 }
 
+/** The message store's service ID, as Kapua's serviceConfigurations route takes it. */
+export const MESSAGE_STORE_SERVICE = 'org.eclipse.kapua.service.datastore.MessageStoreService';
+
+/** Elasticsearch's index.max_result_window: `offset + limit` beyond it is a 400, which Kapua answers as an empty list. */
+export const KAPUA_RESULT_WINDOW = 10_000;
+
+function mayReadDatastore(user: KapuaUser, scopeId: string): boolean {
+	const scopes = user.datastoreRead ?? ['*'];
+	return scopes.includes('*') || scopes.includes(scopeId);
+}
+
+function datastoreForbidden(scopeId: string) {
+	return exceptionInfo(403, 'SUBJECT_UNAUTHORIZED', `User does not have permission to perform this action. Required permission: datastore:read:${scopeId}:*.`, {
+		type: 'subjectUnauthorizedExceptionInfo',
+		permission: { domain: 'datastore', action: 'read', targetScopeId: scopeId, forwardable: false },
+	});
+}
+
+/** The message store's configuration as Kapua's REST API answers it (serviceComponentConfiguration). */
+function messageStoreConfiguration(account: KapuaAccount) {
+	const property = (name: string, type: string, value: string) => ({ name, array: false, encrypted: false, type, value: [value] });
+	return {
+		type: 'serviceComponentConfiguration',
+		id: MESSAGE_STORE_SERVICE,
+		name: 'MessageStoreService',
+		properties: {
+			property: [
+				property('enabled', 'Boolean', String(account.dataStorage !== false)),
+				property('dataTTL', 'Integer', '30'),
+				property('rxByteLimit', 'Long', '0'),
+				property('dataIndexBy', 'String', account.dataIndexBy ?? 'DEVICE_TIMESTAMP'),
+			],
+		},
+	};
+}
+
+/** A stored message as Kapua's datastore answers it (jsonDatastoreMessage); dates re-written by Kapua in UTC. */
+export function datastoreItem(message: PublishedMessage) {
+	return {
+		type: 'jsonDatastoreMessage',
+		datastoreId: message.datastoreId,
+		scopeId: message.scopeId,
+		timestamp: new Date(message.time).toISOString(),
+		...(message.deviceId !== undefined ? { deviceId: message.deviceId } : {}),
+		clientId: message.clientId,
+		receivedOn: message.receivedOn,
+		...(message.sentOn !== undefined ? { sentOn: message.sentOn } : {}),
+		...(message.capturedOn !== undefined ? { capturedOn: message.capturedOn } : {}),
+		...(message.position !== undefined ? { position: message.position } : {}),
+		channel: { type: 'kapuaDataChannel', semanticParts: message.semanticParts },
+		payload: {
+			metrics: message.metrics.map((metric) => ({ valueType: metric.valueType, value: jsonMetricValue(metric.valueType, metric.value), name: metric.name })),
+			...(message.body ? { body: message.body.toString('base64') } : {}),
+		},
+	};
+}
+
+const METRIC_TYPE_NAMES = ['string', 'integer', 'int', 'long', 'float', 'double', 'boolean', 'date', 'binary'];
+
+/** A metric's value as Elasticsearch compares it in a range (numbers as numbers, the rest as text). */
+function comparable(value: unknown): number | string {
+	if (typeof value === 'number') return value;
+	if (typeof value === 'bigint') return Number(value);
+	return String(value);
+}
+
+/**
+ * dataMessageQuery over `messages` (what the simulator stores), as Kapua answers it at time `now`: the
+ * filters, the sort on timestamp alone, the 10,000 result window and count. `tieRandom` shuffles equal
+ * timestamps (a fresh order per query); without it they come in arrival order. An error is Kapua's 400.
+ */
+export function queryStoredMessages(
+	messages: PublishedMessage[],
+	scopeId: string,
+	query: URLSearchParams,
+	now: number,
+	tieRandom?: () => number,
+): { result: Record<string, unknown> } | { error: Record<string, unknown> } {
+	const dateParam = (name: string): number | undefined | null => {
+		const text = query.get(name);
+		if (text === null) return undefined;
+		const time = Date.parse(text);
+		return Number.isNaN(time) ? null : time;
+	};
+	const start = dateParam('startDate');
+	const end = dateParam('endDate');
+	if (start === null || end === null) {
+		return { error: exceptionInfo(400, 'ILLEGAL_ARGUMENT', 'An illegal value was provided for the argument startDate/endDate', { argumentName: start === null ? 'startDate' : 'endDate' }) };
+	}
+	const limit = Number(query.get('limit') ?? 50);
+	const offset = Number(query.get('offset') ?? 0);
+	if (!Number.isInteger(limit) || limit < 0 || !Number.isInteger(offset) || offset < 0) {
+		return { error: exceptionInfo(400, 'ILLEGAL_ARGUMENT', 'An illegal value was provided for the argument limit/offset') };
+	}
+	const metricName = query.get('metricName') || null;
+	const metricType = query.get('metricType') || null;
+	const metricMin = query.get('metricMin');
+	const metricMax = query.get('metricMax');
+	if (metricType !== null && !METRIC_TYPE_NAMES.includes(metricType)) {
+		return { error: exceptionInfo(400, 'ILLEGAL_ARGUMENT', `An illegal value was provided for the argument type: ${metricType}`, { argumentName: 'type', argumentValue: metricType }) };
+	}
+	if (metricName !== null && (metricMin !== null || metricMax !== null) && metricType === null) {
+		return { error: exceptionInfo(400, 'ILLEGAL_NULL_ARGUMENT', 'An illegal null value was provided for the argument metricType', { argumentName: 'metricType' }) };
+	}
+	const sameType = (valueType: string) => metricType === null || valueType === metricType || (metricType === 'int' && valueType === 'integer');
+	const clientId = query.get('clientId') || null;
+	const channel = query.get('channel') || null;
+	const strict = query.get('strictChannel') === 'true';
+	const matches = messages.filter((message) => {
+		if (message.scopeId !== scopeId || message.datastoreId === undefined || (message.visibleFrom ?? 0) > now) return false;
+		if (clientId !== null && message.clientId !== clientId) return false;
+		// Strict: a term query on the channel; otherwise Kapua's ChannelMatchPredicate, an Elasticsearch prefix query.
+		if (channel !== null && (strict ? message.channelPath !== channel : !message.channelPath.startsWith(channel))) return false;
+		if (metricName !== null) {
+			const metric = message.metrics.find((candidate) => candidate.name === metricName && sameType(candidate.valueType));
+			if (!metric) return false;
+			const value = comparable(metric.value);
+			const typed = (text: string) => (typeof value === 'number' ? Number(text) : text);
+			if (metricMin !== null && value < typed(metricMin)) return false;
+			if (metricMax !== null && value > typed(metricMax)) return false;
+		}
+		return (start === undefined || message.time >= start) && (end === undefined || message.time <= end);
+	});
+	const ascending = query.get('sortDir') === 'ASC';
+	const tieKey = new Map(matches.map((message) => [message, tieRandom ? tieRandom() : message.sequence]));
+	matches.sort((a, b) => (ascending ? a.time - b.time : b.time - a.time) || (ascending ? 1 : -1) * (tieKey.get(a)! - tieKey.get(b)!));
+	if (offset + limit > KAPUA_RESULT_WINDOW) {
+		// Elasticsearch refuses the result window (400); Kapua's client reads a 400 as "no hits".
+		return { result: { type: 'storableListResult', limitExceeded: false, size: 0, items: [], totalCount: 0 } };
+	}
+	const page = matches.slice(offset, offset + limit);
+	// Elasticsearch counts hits up to 10,000 (track_total_hits); Kapua flags anything beyond as limitExceeded.
+	const totalCount = Math.min(matches.length, KAPUA_RESULT_WINDOW);
+	return {
+		result: {
+			type: 'storableListResult',
+			limitExceeded: matches.length > KAPUA_RESULT_WINDOW || totalCount > offset + limit,
+			size: page.length,
+			items: page.map(datastoreItem),
+			totalCount,
+		},
+	};
+}
+
 export async function startKapuaSimulator(options: KapuaSimulatorOptions = {}): Promise<KapuaSimulator> {
 	const accounts = new Map(
 		(options.accounts ?? [{ id: KAPUA_DEFAULTS.scopeId, name: KAPUA_DEFAULTS.accountName, endpoint: true }]).map((account) => [account.id, account]),
@@ -254,10 +450,19 @@ export async function startKapuaSimulator(options: KapuaSimulatorOptions = {}): 
 	const devices = options.devices ?? [{ ...KAPUA_DEFAULTS.device, scopeId: KAPUA_DEFAULTS.scopeId }];
 	const ttl = options.tokenTtlMs ?? 30 * 60 * 1000;
 	const indexDelayMs = options.indexDelayMs ?? 0;
+	const startedAt = Date.now();
+	/** When a message stored now becomes searchable: after the delay, or at the next periodic refresh. */
+	const visibleFrom = (): number => {
+		const now = Date.now();
+		const every = options.refreshIntervalMs;
+		if (!every) return now + indexDelayMs;
+		return startedAt + (Math.floor((now - startedAt) / every) + 1) * every;
+	};
 	const canary = options.tokenCanary ?? '';
 
 	const tokens = new Map<string, Token>();
 	const published: PublishedMessage[] = [];
+	const deviceMessages: PublishedMessage[] = [];
 	const captured: CapturedRequest[] = [];
 	const logins = { user: 0, apikey: 0, refresh: 0 };
 	const state = { rejectedTokens: 0, expireAfter: undefined as number | undefined };
@@ -368,7 +573,8 @@ export async function startKapuaSimulator(options: KapuaSimulatorOptions = {}): 
 			receivedOn,
 			time: Date.parse(sentOn ?? receivedOn),
 			channelPath: semanticParts.join('/'),
-			...(stored ? { datastoreId: randomUUID(), visibleFrom: Date.now() + indexDelayMs } : {}),
+			...(stored ? { datastoreId: randomUUID(), visibleFrom: visibleFrom() } : {}),
+			source: 'publish',
 			scopeId,
 			topic: [account.name, String(topicClient), ...semanticParts].join('/'),
 			clientId,
@@ -390,72 +596,91 @@ export async function startKapuaSimulator(options: KapuaSimulatorOptions = {}): 
 		response.end();
 	};
 
-	/** A stored message as Kapua's datastore answers it (jsonDatastoreMessage). */
-	const datastoreItem = (message: PublishedMessage) => ({
-		type: 'jsonDatastoreMessage',
-		datastoreId: message.datastoreId,
-		scopeId: message.scopeId,
-		timestamp: message.sentOn ?? message.receivedOn,
-		...(message.deviceId !== undefined ? { deviceId: message.deviceId } : {}),
-		clientId: message.clientId,
-		receivedOn: message.receivedOn,
-		...(message.sentOn !== undefined ? { sentOn: message.sentOn } : {}),
-		...(message.capturedOn !== undefined ? { capturedOn: message.capturedOn } : {}),
-		...(message.position !== undefined ? { position: message.position } : {}),
-		channel: { type: 'kapuaDataChannel', semanticParts: message.semanticParts },
-		payload: {
-			metrics: message.metrics.map((metric) => ({ valueType: metric.valueType, value: jsonMetricValue(metric.valueType, metric.value), name: metric.name })),
-			...(message.body ? { body: message.body.toString('base64') } : {}),
-		},
-	});
-
 	/** GET /{scopeId}/data/messages: what is stored and indexed, filtered and paged as Kapua's query does. */
 	const datastoreQueryLog: Array<Record<string, string>> = [];
+	const tieRandom = options.tieOrder === 'shuffled' ? seededRandom(options.seed ?? 1) : undefined;
 	const queryDatastore = (token: Token, scopeParam: string, query: URLSearchParams, response: ServerResponse) => {
 		datastoreQueryLog.push(Object.fromEntries(query));
+		const user = users.get(token.username)!;
 		const scopeId = scopeParam === '_' ? token.scopeId : scopeParam;
-		const dateParam = (name: string): number | undefined | null => {
-			const text = query.get(name);
-			if (text === null) return undefined;
-			const time = Date.parse(text);
-			return Number.isNaN(time) ? null : time;
+		if (!mayReadDatastore(user, scopeId)) return sendJson(response, 403, datastoreForbidden(scopeId));
+		const answer = queryStoredMessages([...published, ...deviceMessages], scopeId, query, Date.now(), tieRandom);
+		return 'error' in answer ? sendJson(response, 400, answer.error) : sendJson(response, 200, answer.result);
+	};
+
+	/** GET /{scopeId}/serviceConfigurations/{serviceId}: only the message store's, the one the trigger reads. */
+	const readServiceConfiguration = (token: Token, scopeParam: string, serviceId: string, response: ServerResponse) => {
+		const scopeId = scopeParam === '_' ? token.scopeId : scopeParam;
+		if (serviceId !== MESSAGE_STORE_SERVICE) {
+			return sendJson(response, 400, exceptionInfo(400, 'ILLEGAL_ARGUMENT', `An illegal value was provided for the argument service.pid: ${serviceId}`, { argumentName: 'service.pid' }));
+		}
+		if (!mayReadDatastore(users.get(token.username)!, scopeId)) return sendJson(response, 403, datastoreForbidden(scopeId));
+		const account = accounts.get(scopeId);
+		if (!account) return sendJson(response, 404, exceptionInfo(404, 'ENTITY_NOT_FOUND', `The entity of type account with id/name ${scopeId} was not found.`));
+		return sendJson(response, 200, messageStoreConfiguration(account));
+	};
+
+	/** A device's message reaches the datastore: indexed by the account's dataIndexBy, searchable after the refresh. */
+	const storeDeviceMessage = (input: DeviceMessageInput): PublishedMessage => {
+		const scopeId = input.scopeId ?? KAPUA_DEFAULTS.scopeId;
+		const account = accounts.get(scopeId);
+		const receivedOn = input.receivedOn ?? new Date().toISOString();
+		const byServer = account?.dataIndexBy === 'SERVER_TIMESTAMP' || input.capturedOn === undefined;
+		const semanticParts = input.channel.split('/');
+		const stored = account !== undefined && account.dataStorage !== false;
+		const message: PublishedMessage = {
+			source: 'device',
+			scopeId,
+			topic: [account?.name ?? scopeId, input.clientId, ...semanticParts].join('/'),
+			clientId: input.clientId,
+			...(input.deviceId !== undefined ? { deviceId: input.deviceId } : {}),
+			semanticParts,
+			channelPath: input.channel,
+			metrics: input.metrics ?? [],
+			...(input.body ? { body: input.body } : {}),
+			...(input.sentOn !== undefined ? { sentOn: input.sentOn } : {}),
+			...(input.capturedOn !== undefined ? { capturedOn: input.capturedOn } : {}),
+			...(input.position !== undefined ? { position: input.position } : {}),
+			tokenId: '',
+			sequence: published.length + deviceMessages.length + 1,
+			receivedOn,
+			time: Date.parse(byServer ? receivedOn : input.capturedOn!),
+			...(stored ? { datastoreId: randomUUID(), visibleFrom: visibleFrom() } : {}),
 		};
-		const start = dateParam('startDate');
-		const end = dateParam('endDate');
-		if (start === null || end === null) {
-			return sendJson(response, 400, exceptionInfo(400, 'ILLEGAL_ARGUMENT', 'An illegal value was provided for the argument startDate/endDate', { argumentName: start === null ? 'startDate' : 'endDate' }));
+		deviceMessages.push(message);
+		return message;
+	};
+
+	/** POST /{scopeId}/data/messages (dataMessageStore): Kapua stores the message as given, without the broker. */
+	const storeMessageRequest = (token: Token, scopeParam: string, body: Record<string, unknown>, response: ServerResponse) => {
+		const scopeId = scopeParam === '_' ? token.scopeId : scopeParam;
+		const channel = body.channel as { semanticParts?: unknown } | undefined;
+		if (typeof body.receivedOn !== 'string') {
+			return sendJson(response, 400, exceptionInfo(400, 'ILLEGAL_NULL_ARGUMENT', 'An illegal null value was provided for the argument receivedOn', { argumentName: 'receivedOn' }));
 		}
-		const limit = Number(query.get('limit') ?? 50);
-		const offset = Number(query.get('offset') ?? 0);
-		if (!Number.isInteger(limit) || limit < 0 || !Number.isInteger(offset) || offset < 0) {
-			return sendJson(response, 400, exceptionInfo(400, 'ILLEGAL_ARGUMENT', 'An illegal value was provided for the argument limit/offset'));
+		if (!channel || !Array.isArray(channel.semanticParts)) {
+			return sendJson(response, 400, exceptionInfo(400, 'ILLEGAL_NULL_ARGUMENT', 'An illegal null value was provided for the argument channel', { argumentName: 'channel' }));
 		}
-		const clientId = query.get('clientId');
-		const channel = query.get('channel');
-		const strict = query.get('strictChannel') === 'true';
-		const now = Date.now();
-		const matches = published.filter((message) => {
-			if (message.scopeId !== scopeId || message.datastoreId === undefined || (message.visibleFrom ?? 0) > now) return false;
-			if (clientId !== null && message.clientId !== clientId) return false;
-			if (channel !== null) {
-				const path = message.channelPath;
-				if (strict ? path !== channel : path !== channel && !path.startsWith(`${channel}/`)) return false;
-			}
-			return (start === undefined || message.time >= start) && (end === undefined || message.time <= end);
+		const payload = (body.payload ?? {}) as { metrics?: Array<Record<string, unknown>>; body?: unknown };
+		const metrics: DeviceMessageInput['metrics'] = [];
+		for (const metric of payload.metrics ?? []) {
+			const converted = convertMetric(metric.valueType, String(metric.value));
+			if ('error' in converted) return sendJson(response, 500, { type: 'throwableInfo', httpErrorCode: 500, message: converted.error });
+			metrics.push({ name: String(metric.name), valueType: String(metric.valueType), value: converted.value });
+		}
+		const message = storeDeviceMessage({
+			scopeId,
+			clientId: String(body.clientId ?? ''),
+			channel: (channel.semanticParts as unknown[]).map(String).join('/'),
+			receivedOn: body.receivedOn,
+			...(typeof body.capturedOn === 'string' ? { capturedOn: body.capturedOn } : {}),
+			...(typeof body.sentOn === 'string' ? { sentOn: body.sentOn } : {}),
+			...(typeof body.deviceId === 'string' ? { deviceId: body.deviceId } : {}),
+			...(typeof payload.body === 'string' ? { body: Buffer.from(payload.body, 'base64') } : {}),
+			...(body.position && typeof body.position === 'object' ? { position: body.position as Record<string, unknown> } : {}),
+			metrics,
 		});
-		const ascending = query.get('sortDir') === 'ASC';
-		matches.sort((a, b) => {
-			const byTime = a.time - b.time;
-			return (ascending ? byTime : -byTime) || (ascending ? a.sequence - b.sequence : b.sequence - a.sequence);
-		});
-		const page = matches.slice(offset, offset + limit);
-		return sendJson(response, 200, {
-			type: 'storableListResult',
-			limitExceeded: offset + page.length < matches.length,
-			size: page.length,
-			items: page.map(datastoreItem),
-			totalCount: matches.length,
-		});
+		return sendJson(response, 201, { type: 'storableEntityId', id: message.datastoreId });
 	};
 
 	const server = await startServer((request, response, raw) => {
@@ -516,6 +741,18 @@ export async function startKapuaSimulator(options: KapuaSimulatorOptions = {}): 
 			if (!token) return;
 			return queryDatastore(token, decodeURIComponent(datastore[1]), url.searchParams, response);
 		}
+		if (request.method === 'POST' && datastore) {
+			const token = authenticate(request, response);
+			if (!token) return;
+			if (malformed || body === undefined) return badRequest();
+			return storeMessageRequest(token, decodeURIComponent(datastore[1]), record, response);
+		}
+		const configuration = /^\/([^/]+)\/serviceConfigurations\/([^/]+)$/.exec(path);
+		if (request.method === 'GET' && configuration) {
+			const token = authenticate(request, response);
+			if (!token) return;
+			return readServiceConfiguration(token, decodeURIComponent(configuration[1]), decodeURIComponent(configuration[2]), response);
+		}
 		const stream = /^\/([^/]+)\/streams\/messages$/.exec(path);
 		if (request.method === 'POST' && stream) {
 			const token = authenticate(request, response);
@@ -544,6 +781,8 @@ export async function startKapuaSimulator(options: KapuaSimulatorOptions = {}): 
 			return server.requests.filter(isDatastoreQuery).length;
 		},
 		published,
+		deviceMessages,
+		storeDeviceMessage,
 		captured,
 		datastoreQueryLog,
 		logins,

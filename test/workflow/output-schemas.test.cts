@@ -11,9 +11,9 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { IDataObject } from 'n8n-workflow';
 
-import { CredentialStore, packageNodes, runNode } from '../harness/n8n.cjs';
+import { CredentialStore, packageNodes, runNode, startTrigger } from '../harness/n8n.cjs';
 import { CHAT_DEFAULTS, startChatSimulator, type ChatSimulator } from '../simulators/chat.cjs';
-import { chatCredentialData, quivaCredentialData } from '../simulators/credentials.cjs';
+import { chatCredentialData, kapuaCredentialData, quivaCredentialData } from '../simulators/credentials.cjs';
 import { KAPUA_DEFAULTS, startKapuaSimulator, type KapuaSimulator } from '../simulators/kapua.cjs';
 import { startQuivaSimulator, type QuivaSimulator } from '../simulators/quiva.cjs';
 import { BASE_PARAMETERS, kapuaCredentials } from './kapuaFixtures.cjs';
@@ -30,7 +30,7 @@ function schemaFile(folder: string, version: number): string {
 	return path.join(NODES_DIR, folder, '__schema__', `${schemaVersion(version)}.json`);
 }
 
-const FOLDERS: Record<string, string> = { quivaStreamPublish: 'QuivaStreamPublish', kapuaPublish: 'KapuaPublish', chatMessage: 'ChatMessage' };
+const FOLDERS: Record<string, string> = { quivaStreamPublish: 'QuivaStreamPublish', kapuaPublish: 'KapuaPublish', chatMessage: 'ChatMessage', kapuaTrigger: 'KapuaTrigger' };
 
 // Strict, but a `required` may name properties declared beside it (the Chat schema's modes list the top
 // level's properties as required without repeating them).
@@ -137,6 +137,39 @@ describe('what each node really outputs matches its schema', () => {
 		expect(error).toBeUndefined();
 		expect(output.length).toBeGreaterThan(3);
 		expect(invalidItems('chatMessage', output.map((item) => item.json))).toEqual([]);
+	});
+
+	test('Kapua Trigger, Fetch Test Event: JSON, text and binary bodies, every metric type, a position', async () => {
+		const now = Date.now();
+		const metrics = [
+			{ name: 'temperature', valueType: 'double', value: 21.5 },
+			{ name: 'count', valueType: 'integer', value: 3 },
+			{ name: 'total', valueType: 'long', value: 9223372036854775807n },
+			{ name: 'on', valueType: 'boolean', value: true },
+			{ name: 'label', valueType: 'string', value: 'Küche' },
+			{ name: 'seen', valueType: 'date', value: '2024-10-17T09:25:05.096Z' },
+			{ name: 'raw', valueType: 'binary', value: Buffer.from([1, 2, 3]) },
+		];
+		const bodies = [Buffer.from('{"a":1}'), Buffer.from('plain text'), Buffer.from([0xff, 0x00, 0xfe]), undefined];
+		bodies.forEach((body, n) =>
+			kapua.storeDeviceMessage({
+				clientId: 'schema-dev',
+				channel: 'heater/data',
+				capturedOn: new Date(now - 1000 + n).toISOString(),
+				metrics,
+				...(body ? { body } : {}),
+				...(n === 0 ? { position: { latitude: 46.01, longitude: 8.95, timestamp: new Date(now).toISOString(), satellites: 9 } } : {}),
+			}),
+		);
+		const run = await startTrigger({
+			type: 'kapuaTrigger',
+			mode: 'manual',
+			parameters: { scopeId: '_', clientId: 'schema-dev', channel: 'heater/data', startFrom: 'now', pollInterval: 5, options: {} },
+			credentials: new CredentialStore().set('kapuaApi', kapuaCredentialData(kapua)),
+		});
+		const items = run.items();
+		expect(items.map((item) => item.json.bodyType)).toEqual(['none', 'binary', 'text', 'json']);
+		expect(invalidItems('kapuaTrigger', items.map((item) => item.json))).toEqual([]);
 	});
 
 	test('a field the schema does not know fails the check (the check can fail)', () => {

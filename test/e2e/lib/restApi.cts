@@ -92,6 +92,20 @@ export class N8nApi {
 		await this.call('POST', '/rest/owner/setup', OWNER);
 	}
 
+	/** The sign-in form, for an n8n whose owner was set up before (after a restart with the same user folder). */
+	async login(): Promise<void> {
+		await this.call('POST', '/rest/login', { emailOrLdapLoginId: OWNER.email, password: OWNER.password });
+	}
+
+	/** Why a published workflow's trigger is not running (n8n's activation error), or undefined when it is. */
+	async activationError(id: string): Promise<string | undefined> {
+		const response = await this.send('GET', `/rest/active-workflows/error/${id}`);
+		const text = await response.text();
+		if (!response.ok) throw new Error(`GET /rest/active-workflows/error/${id} answered ${response.status}: ${text.slice(0, 300)}`);
+		const { data } = JSON.parse(text) as { data?: unknown };
+		return typeof data === 'string' && data !== '' ? data : undefined;
+	}
+
 	async createCredential(name: string, type: string, data: Record<string, unknown>): Promise<string> {
 		const saved = await this.call<{ id: string }>('POST', '/rest/credentials', { name, type, data });
 		return saved.id;
@@ -108,7 +122,7 @@ export class N8nApi {
 		return saved.id;
 	}
 
-	async getWorkflow(id: string): Promise<WorkflowJson & { versionId: string; active: boolean }> {
+	async getWorkflow(id: string): Promise<WorkflowJson & { versionId: string; active: boolean; staticData?: Record<string, unknown> | null }> {
 		return await this.call('GET', `/rest/workflows/${id}`);
 	}
 
@@ -122,6 +136,11 @@ export class N8nApi {
 		for (const node of nodes.filter((candidate) => candidate.type === 'n8n-nodes-base.webhook')) {
 			await this.waitForWebhook(String(node.parameters.path), String(node.parameters.httpMethod ?? 'GET'));
 		}
+	}
+
+	/** Unpublishes (deactivates) a workflow: n8n stops its triggers (their close functions). */
+	async deactivateWorkflow(id: string): Promise<void> {
+		await this.call('POST', `/rest/workflows/${id}/deactivate`, {});
 	}
 
 	/**
