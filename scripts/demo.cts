@@ -10,6 +10,7 @@ import { startKapuaSimulator } from '../test/simulators/kapua.cjs';
 import { startQuivaSimulator } from '../test/simulators/quiva.cjs';
 import { openSession, type E2ESession } from '../test/e2e/lib/session.cjs';
 import { postAndStream } from '../test/e2e/lib/streamClient.cjs';
+import { useOwnTempFolder } from '../test/e2e/lib/tempRoot.cjs';
 import { errorOf, loadExample, outputOf } from '../test/e2e/lib/workflows.cjs';
 
 /** One example workflow with the simulator it talks to; returns the lines of its report. */
@@ -106,6 +107,8 @@ const scenarios: DemoScenario[] = [quiva, kapua, chat];
 
 async function main(): Promise<void> {
 	console.log('n8n-nodes-stream-messaging demo: the package in a real n8n 2.41, against embedded loopback simulators\n');
+	// Nothing is left in the OS temp folder: n8n's, npm's and Node's temporary files go into one folder removed at the end.
+	useOwnTempFolder('demo');
 	const session = await openSession({ label: 'demo' });
 	let failed = false;
 	try {

@@ -83,7 +83,7 @@ function ensureNode(version) {
 	};
 	if (works()) return binDir;
 
-	log(`fetching Node ${version} (${pkg}) from the npm registry into ${prefix}`);
+	log(`fetching Node ${version} (${pkg}, about 60 MB, under a minute) from the npm registry into ${prefix}`);
 	fs.rmSync(prefix, { recursive: true, force: true });
 	fs.mkdirSync(prefix, { recursive: true });
 	fs.writeFileSync(path.join(prefix, 'package.json'), '{"private":true}\n');
@@ -117,7 +117,10 @@ function ensureDependencies(env) {
 		(fs.existsSync(lock) && fs.statSync(lock).mtimeMs > fs.statSync(installed).mtimeMs);
 	if (!stale) return;
 	const ci = fs.existsSync(lock);
-	log(ci ? 'installing dependencies (npm ci)' : 'installing dependencies (npm install)');
+	// The first install downloads about 280 MB; npm prints nothing while it works.
+	log(
+		`installing the project's dependencies with ${ci ? 'npm ci' : 'npm install'}: about 2 minutes the first time (npm prints nothing meanwhile), seconds afterwards`,
+	);
 	const status = run('npm', [ci ? 'ci' : 'install', '--no-audit', '--no-fund'], { cwd: root, env });
 	if (status !== 0) process.exit(status);
 }

@@ -80,6 +80,18 @@ async function installInto(dir: string): Promise<void> {
 	await execOrThrow('npm', ['rebuild', 'sqlite3'], { cwd: dir, env: headers ? { npm_config_nodedir: headers } : {} });
 }
 
+/**
+ * What the install needs beyond Node and npm: n8n's sqlite3 is compiled (see the module comment). Checked before
+ * the 5-minute download, so a machine without them learns it in one line, at once.
+ */
+function assertBuildTools(): void {
+	const missing = ['python3', 'make', 'g++'].filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).status !== 0);
+	if (missing.length === 0) return;
+	throw new Error(
+		`Installing n8n ${N8N_VERSION} needs ${missing.join(', ')} (its sqlite3 module is compiled for Node 24): install ${missing.length > 1 ? 'them' : 'it'} first, e.g. \`sudo apt-get install python3 make g++\` on Debian or Ubuntu, then run the command again.`,
+	);
+}
+
 let ensured: N8nInstall | undefined;
 
 export async function ensureN8n(): Promise<N8nInstall> {
@@ -94,6 +106,7 @@ export async function ensureN8n(): Promise<N8nInstall> {
 	}
 	if (fs.existsSync(dir)) say(`the n8n install in ${dir} is incomplete or broken; re-creating it`);
 
+	assertBuildTools();
 	const partial = `${dir}.partial-${process.pid}`;
 	fs.rmSync(partial, { recursive: true, force: true });
 	try {

@@ -41,6 +41,13 @@ process.once('exit', () => {
 /** A fixed key keeps imported credentials decryptable across restarts of the same user folder. */
 const ENCRYPTION_KEY = 'e2e-only-not-a-secret-0123456789';
 
+/** A temp folder inside the user folder, for n8n's child processes (made when missing). */
+function tempFolderOf(userFolder: string): string {
+	const dir = path.join(userFolder, 'tmp');
+	fs.mkdirSync(dir, { recursive: true });
+	return dir;
+}
+
 export async function startN8n(install: N8nInstall, userFolder: string, extraEnv: Record<string, string> = {}): Promise<N8nServer> {
 	const port = await freePort();
 	const brokerPort = await freePort();
@@ -61,6 +68,9 @@ export async function startN8n(install: N8nInstall, userFolder: string, extraEnv
 		N8N_LOG_LEVEL: 'info',
 		N8N_GRACEFUL_SHUTDOWN_TIMEOUT: '5',
 		EXECUTIONS_DATA_SAVE_MANUAL_EXECUTIONS: 'true',
+		// n8n writes into the OS temp folder (n8nDataTableUploads/, and Node's module compile cache): into the
+		// user folder's own instead, which goes with it, so a run leaves nothing behind.
+		TMPDIR: tempFolderOf(userFolder),
 		...extraEnv,
 	});
 	const child = spawn(process.execPath, [install.bin, 'start'], { cwd: userFolder, env, detached: true, stdio: ['ignore', log, log] });
