@@ -14,7 +14,7 @@ import type { IDataObject, StructuredChunk } from 'n8n-workflow';
 import { CredentialStore, runNode, type NodeRunResult, type NodeRunSpec } from '../harness/n8n';
 import { waitFor } from '../harness/waitFor';
 import type { Fault } from '../simulators/faults';
-import { CHAT_DEFAULTS, chatErrorBody, isSignInRequest, isStreamRequest, startChatSimulator, type ChatSimulator } from '../simulators/chat';
+import { CHAT_DEFAULTS, resourceError, documentedErrorBody, isSignInRequest, isStreamRequest, startChatSimulator, type ChatSimulator } from '../simulators/chat';
 import { CHAT_BASE_PARAMETERS, chatBadCredentials, chatBadInputs } from '../workflow/chat.badInputs';
 import { record } from './report';
 import { collectSecretSurface } from './secrets';
@@ -115,7 +115,7 @@ describe('fault matrix', () => {
 	}> = [
 		{
 			fault: '429 + Retry-After header',
-			setup: async () => inject({ kind: 'status', status: 429, headers: { 'Retry-After': '0' }, body: chatErrorBody(429, 'RATE_LIMIT_EXCEEDED', 'Too many requests') }),
+			setup: async () => inject({ kind: 'status', status: 429, headers: { 'Retry-After': '0' }, body: resourceError('RATE_LIMIT_EXCEEDED') }),
 			expect: (result) => {
 				expect(result.output[0].json).toMatchObject({ complete: true, text: sim.replyText() });
 				// Refused, then sent again once: one message on the server.
@@ -126,7 +126,7 @@ describe('fault matrix', () => {
 		{
 			fault: '429 + body retry_after',
 			note: 'body form is retryAfter in the chat API: ',
-			setup: async () => inject({ kind: 'status', status: 429, body: chatErrorBody(429, 'RATE_LIMIT_EXCEEDED', 'Too many requests', 'real', { retryAfter: 0 }) }),
+			setup: async () => inject({ kind: 'status', status: 429, body: resourceError('RATE_LIMIT_EXCEEDED', {}, { retryAfter: 0 }) }),
 			expect: (result) => {
 				expect(result.output[0].json).toMatchObject({ complete: true, text: sim.replyText() });
 				expect(sim.streamRequests).toBe(2);
@@ -135,18 +135,18 @@ describe('fault matrix', () => {
 		},
 		{
 			fault: '503 (no Retry-After)',
-			setup: async () => inject({ kind: 'status', status: 503, body: chatErrorBody(503, 'SERVICE_UNAVAILABLE', 'unavailable') }),
+			setup: async () => inject({ kind: 'status', status: 503, body: resourceError('SERVICE_UNAVAILABLE', { status: 503, message: 'unavailable' }) }),
 			expect: (result) => {
 				// May have been processed: not sent again.
-				expect(result.error?.message).toMatch(/^The service is unavailable; the server may have received the message \[item 0\]$/);
-				expect(result.error?.description).toMatch(/HTTP 503: unavailable – SERVICE_UNAVAILABLE/);
+				expect(result.error?.message).toMatch(/^The service is unavailable – SERVICE_UNAVAILABLE: unavailable; the server may have received the message \[item 0\]$/);
+				expect(result.error?.description).toMatch(/HTTP 503: unavailable \(code SERVICE_UNAVAILABLE, request ID [0-9a-f-]{36}\)/);
 				expect(sim.streamRequests).toBe(1);
 				expect(sim.streams).toHaveLength(0);
 			},
 		},
 		{
 			fault: '503 + Retry-After',
-			setup: async () => inject({ kind: 'status', status: 503, headers: { 'Retry-After': '0' }, body: chatErrorBody(503, 'SERVICE_UNAVAILABLE', 'unavailable') }),
+			setup: async () => inject({ kind: 'status', status: 503, headers: { 'Retry-After': '0' }, body: resourceError('SERVICE_UNAVAILABLE', { status: 503, message: 'unavailable' }) }),
 			expect: (result) => {
 				expect(result.output[0].json).toMatchObject({ complete: true, text: sim.replyText() });
 				expect(sim.streamRequests).toBe(2);
@@ -362,15 +362,15 @@ describe('secrets', () => {
 					return { credentials: store };
 				}
 				// Refused again after the re-login.
-				inject({ kind: 'status', status: 401, body: chatErrorBody(401, 'UNAUTHORIZED', 'Unauthorized') }, { times: 2, match: isStreamRequest });
+				inject({ kind: 'status', status: 401, body: resourceError('UNAUTHORIZED') }, { times: 2, match: isStreamRequest });
 				return {};
 			},
 		},
 		{ name: "403 another user's chat", spec: () => ({ parameters: { chatMode: 'existing', chatId: OTHER_USERS_CHAT } }) },
-		{ name: '404', spec: () => (inject({ kind: 'status', status: 404, body: chatErrorBody(404, 'CHAT_NOT_FOUND', 'Chat does not exist', 'documented') }), {}) },
+		{ name: '404', spec: () => (inject({ kind: 'status', status: 404, body: documentedErrorBody('CHAT_NOT_FOUND', 'Chat does not exist') }), {}) },
 		{
 			name: '429 exhausted',
-			spec: () => (inject({ kind: 'status', status: 429, body: chatErrorBody(429, 'RATE_LIMIT_EXCEEDED', 'Too many requests', 'real', { retryAfter: 0 }) }, { times: 3, match: isStreamRequest }), {}),
+			spec: () => (inject({ kind: 'status', status: 429, body: resourceError('RATE_LIMIT_EXCEEDED', {}, { retryAfter: 0 }) }, { times: 3, match: isStreamRequest }), {}),
 		},
 		{ name: 'reset', spec: () => (inject({ kind: 'reset' }), {}) },
 		{ name: 'error event', spec: () => (inject({ kind: 'streamError', afterEvents: 3 }), {}) },
