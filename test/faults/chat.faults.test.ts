@@ -14,7 +14,16 @@ import type { IDataObject, StructuredChunk } from 'n8n-workflow';
 import { CredentialStore, runNode, type NodeRunResult, type NodeRunSpec } from '../harness/n8n';
 import { waitFor } from '../harness/waitFor';
 import type { Fault } from '../simulators/faults';
-import { CHAT_DEFAULTS, resourceError, documentedErrorBody, isSignInRequest, isStreamRequest, startChatSimulator, type ChatSimulator } from '../simulators/chat';
+import {
+	CHAT_DEFAULTS,
+	documentedErrorBody,
+	isSignInRequest,
+	isStreamRequest,
+	LLM_FAILS_BEFORE_TOKENS,
+	resourceError,
+	startChatSimulator,
+	type ChatSimulator,
+} from '../simulators/chat';
 import { CHAT_BASE_PARAMETERS, chatBadCredentials, chatBadInputs } from '../workflow/chat.badInputs';
 import { record } from './report';
 import { collectSecretSurface } from './secrets';
@@ -371,6 +380,15 @@ describe('secrets', () => {
 		{
 			name: '429 exhausted',
 			spec: () => (inject({ kind: 'status', status: 429, body: resourceError('RATE_LIMIT_EXCEEDED', {}, { retryAfter: 0 }) }, { times: 3, match: isStreamRequest }), {}),
+		},
+		// The server's own answers, with its words, code and request ID in the error (the session token echoes in get-session).
+		{ name: '500 unknown model', spec: () => ({ parameters: { model: { __rl: true, mode: 'id', value: 'no-such-model' } } }) },
+		{ name: "404 CHAT_NOT_FOUND (another user's ID)", spec: () => ({ parameters: { options: { userId: CHAT_DEFAULTS.otherUser.id } } }) },
+		{ name: 'error event without chatId (model failed before its first token)', spec: () => ({ parameters: { message: LLM_FAILS_BEFORE_TOKENS } }) },
+		{
+			name: 'sign-in 403 EMAIL_NOT_VERIFIED',
+			ways: ['emailPassword'],
+			spec: () => (inject({ kind: 'status', status: 403, body: { code: 'EMAIL_NOT_VERIFIED', message: 'Email not verified' } }, { match: isSignInRequest }), {}),
 		},
 		{ name: 'reset', spec: () => (inject({ kind: 'reset' }), {}) },
 		{ name: 'error event', spec: () => (inject({ kind: 'streamError', afterEvents: 3 }), {}) },

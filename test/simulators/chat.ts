@@ -145,9 +145,11 @@ export interface ChatSimulator extends SimulatorServer {
 export const CHAT_DEFAULTS = {
 	user: { id: 'yX711an73tOEc28WqctKBgL2hKRU1mG9', email: 'ada@example.com', password: 'correct horse battery staple', name: 'Ada' },
 	otherUser: { id: 'Y8Nu06lJwGEHg41ORgMLwAwmRkNDeezK', email: 'bob@example.com', password: 'hunter2hunter2', name: 'Bob' },
+	// The real backend's models (its migrations' list, as captured).
 	models: [
-		{ id: 'gpt-4o', name: 'GPT-4o', provider: 'OpenAI' },
-		{ id: 'claude-sonnet', name: 'Claude Sonnet', provider: 'Anthropic' },
+		{ id: 'claude-opus-4-5', name: 'Claude Opus 4.5', provider: 'Anthropic' },
+		{ id: 'gemini-2.5-pro', name: 'gemini-2.5-pro', provider: 'Google' },
+		{ id: 'gpt-5.2', name: 'GPT-5.2', provider: 'OpenAI' },
 	],
 	cookieName: 'better-auth.session_token',
 };

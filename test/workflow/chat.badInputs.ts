@@ -14,7 +14,7 @@ import { baseUrlCases, lineBreakCase, secretCases, type BadCredentialCase } from
 export const CHAT_BASE_PARAMETERS: IDataObject = {
 	chatMode: 'new',
 	message: 'Explain quantum computing',
-	model: { __rl: true, mode: 'list', value: 'gpt-4o', cachedResultName: 'GPT-4o (OpenAI)' },
+	model: { __rl: true, mode: 'list', value: 'gpt-5.2', cachedResultName: 'GPT-5.2 (OpenAI)' },
 	options: {},
 };
 
@@ -65,7 +65,7 @@ export const chatBadInputs: ChatBadInput[] = (
 				['an empty message from an expression', { message: '={{ $json.m }}' }, { m: 'hi' }, { m: '' }, /Invalid Message \[item 1\]: Message is empty/],
 				['a number from an expression as message', { message: '={{ $json.m }}' }, { m: 'hi' }, { m: 7 }, /Invalid Message \[item 1\]: Message must be text, got a number/],
 				['an object from an expression as message', { message: '={{ $json.m }}' }, { m: 'hi' }, { m: { text: 'hi' } }, /Invalid Message \[item 1\]: Message must be text, got an object/],
-				['an array from an expression as model', modelById('={{ $json.x }}'), { x: 'gpt-4o' }, { x: ['gpt-4o'] }, /Invalid Model \[item 1\]: Model must be a model ID, got an array/],
+				['an array from an expression as model', modelById('={{ $json.x }}'), { x: 'gpt-5.2' }, { x: ['gpt-5.2'] }, /Invalid Model \[item 1\]: Model must be a model ID, got an array/],
 				['an object from an expression as user ID', { options: { userId: '={{ $json.u }}' } }, { u: 'user-1111' }, { u: { id: 'user-1111' } }, /Invalid User ID \[item 1\]: User ID must be text, got an object/],
 				['a number from an expression as workflow ID', { options: { workflowId: '={{ $json.w }}' } }, { w: GOOD_CHAT_ID }, { w: 12 }, /Invalid Workflow ID \[item 1\]: .*is not a UUID/],
 			] as Array<[string, IDataObject, IDataObject, IDataObject, RegExp]>

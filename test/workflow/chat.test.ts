@@ -54,7 +54,7 @@ async function chat(
 	const credentials = extra.credentials ?? emailCredentials();
 	const result = await runNode({
 		type: 'chatMessage',
-		parameters: { chatMode: 'new', message: 'Explain quantum computing', model: listModel('gpt-4o'), options: {}, ...parameters },
+		parameters: { chatMode: 'new', message: 'Explain quantum computing', model: listModel('gpt-5.2'), options: {}, ...parameters },
 		credentials,
 		items: [{ n: 1 }],
 		...extra,
@@ -86,7 +86,7 @@ describe('final reply', () => {
 			text: 'tok0 tok1 tok2 tok3 tok4 ',
 			complete: true,
 			newChat: true,
-			model: 'gpt-4o',
+			model: 'gpt-5.2',
 			userId: USER.id,
 			eventCount: 7,
 			ignoredEvents: 0,
@@ -111,7 +111,7 @@ describe('final reply', () => {
 
 		const sent = streamsSince(before);
 		expect(sent.map((stream) => stream.chatId)).toEqual([first.json.chatId, second.json.chatId]);
-		expect(sent[0].body).toEqual({ content: 'Explain quantum computing', modelId: 'gpt-4o', userId: USER.id });
+		expect(sent[0].body).toEqual({ content: 'Explain quantum computing', modelId: 'gpt-5.2', userId: USER.id });
 		expect(sim.signIns - signIns).toBe(1);
 		expect(result.credentials.preAuthenticationRuns.get('chatApi')).toBe(1);
 		expect(sim.chats.get(first.json.chatId as string)).toBe(USER.id);
@@ -238,7 +238,7 @@ describe('authentication', () => {
 				cookieName: '__Secure-better-auth.session_token',
 				session: '',
 			});
-			const result = await runNode({ type: 'chatMessage', parameters: { chatMode: 'new', message: 'hi', model: 'gpt-4o', options: {} }, credentials, items: [{}] });
+			const result = await runNode({ type: 'chatMessage', parameters: { chatMode: 'new', message: 'hi', model: 'gpt-5.2', options: {} }, credentials, items: [{}] });
 			expect(result.error).toBeUndefined();
 			expect(result.output[0].json).toMatchObject({ text: 'tok0 tok1 tok2 tok3 tok4 ', userId: USER.id });
 			expect(secure.signIns).toBe(0);
@@ -294,9 +294,9 @@ describe('authentication', () => {
 		expect(listed.results).toEqual(CHAT_DEFAULTS.models.map((model) => ({ name: `${model.name} (${model.provider})`, value: model.id })).sort((a, b) => a.name.localeCompare(b.name)));
 		expect(sim.requests.filter((request) => request.path === '/api/models').length).toBe(before + 1);
 		// By name, provider or ID, case aside.
-		for (const filter of ['claude', 'ANTHROPIC', 'sonnet']) {
+		for (const filter of ['claude', 'ANTHROPIC', 'opus-4']) {
 			expect((await runListSearch({ type: 'chatMessage', method: 'searchModels', credentials: emailCredentials(), filter })).results).toEqual([
-				{ name: 'Claude Sonnet (Anthropic)', value: 'claude-sonnet' },
+				{ name: 'Claude Opus 4.5 (Anthropic)', value: 'claude-opus-4-5' },
 			]);
 		}
 		expect((await runListSearch({ type: 'chatMessage', method: 'searchModels', credentials: emailCredentials(), filter: 'llama' })).results).toEqual([]);
@@ -312,8 +312,9 @@ describe('authentication', () => {
 	test('version 1: the Model dropdown lists GET /api/models, and a failure names Refresh List', async () => {
 		const options = await runLoadOptions({ type: 'chatMessage', method: 'getModels', credentials: emailCredentials(), typeVersion: 1 });
 		expect(options).toEqual([
-			{ name: 'Claude Sonnet (Anthropic)', value: 'claude-sonnet' },
-			{ name: 'GPT-4o (OpenAI)', value: 'gpt-4o' },
+			{ name: 'Claude Opus 4.5 (Anthropic)', value: 'claude-opus-4-5' },
+			{ name: 'gemini-2.5-pro (Google)', value: 'gemini-2.5-pro' },
+			{ name: 'GPT-5.2 (OpenAI)', value: 'gpt-5.2' },
 		]);
 		// n8n 2.41 may ask for an options list before the node has its credential.
 		const failure = runLoadOptions({ type: 'chatMessage', method: 'getModels', credentials: new CredentialStore(), typeVersion: 1 });
@@ -324,12 +325,12 @@ describe('authentication', () => {
 describe('the Model field', () => {
 	test('version 2: chosen from the list, or by ID (an expression too); version 1: the plain ID of its options list', async () => {
 		const before = sim.streams.length;
-		const fromList = await chat({ model: listModel('claude-sonnet') });
-		const byId = await chat({ model: { __rl: true, mode: 'id', value: '={{ $json.model }}' } }, { items: [{ model: 'gpt-4o' }] });
-		const version1 = await chat({ model: 'claude-sonnet' }, { typeVersion: 1 });
+		const fromList = await chat({ model: listModel('claude-opus-4-5') });
+		const byId = await chat({ model: { __rl: true, mode: 'id', value: '={{ $json.model }}' } }, { items: [{ model: 'gpt-5.2' }] });
+		const version1 = await chat({ model: 'claude-opus-4-5' }, { typeVersion: 1 });
 		for (const result of [fromList, byId, version1]) expect(result.error).toBeUndefined();
-		expect([fromList, byId, version1].map((result) => result.output[0].json.model)).toEqual(['claude-sonnet', 'gpt-4o', 'claude-sonnet']);
-		expect(streamsSince(before).map((stream) => stream.body.modelId)).toEqual(['claude-sonnet', 'gpt-4o', 'claude-sonnet']);
+		expect([fromList, byId, version1].map((result) => result.output[0].json.model)).toEqual(['claude-opus-4-5', 'gpt-5.2', 'claude-opus-4-5']);
+		expect(streamsSince(before).map((stream) => stream.body.modelId)).toEqual(['claude-opus-4-5', 'gpt-5.2', 'claude-opus-4-5']);
 	});
 
 	test('an empty Model, either version, is refused before anything is sent', async () => {
@@ -509,12 +510,12 @@ describe("HTTP errors before the stream: the server's words, code and request ID
 
 	test('an unknown model was not stored, and the next items go on with Continue On Fail', async () => {
 		const before = sim.streams.length;
-		const result = await chat({ model: { __rl: true, mode: 'id', value: '={{ $json.model }}' } }, { continueOnFail: true, items: [{ model: 'gpt-9-turbo' }, { model: 'gpt-4o' }] });
+		const result = await chat({ model: { __rl: true, mode: 'id', value: '={{ $json.model }}' } }, { continueOnFail: true, items: [{ model: 'gpt-9-turbo' }, { model: 'gpt-5.2' }] });
 		expect(result.output.map((item) => [item.json.errorCode ?? null, item.json.complete ?? null])).toEqual([
 			['INTERNAL_SERVER_ERROR', null],
 			[null, true],
 		]);
-		expect(streamsSince(before).map((stream) => stream.body.modelId)).toEqual(['gpt-4o']);
+		expect(streamsSince(before).map((stream) => stream.body.modelId)).toEqual(['gpt-5.2']);
 	});
 
 	test('429 with retryAfter is waited out and sent again, once', async () => {
@@ -536,7 +537,7 @@ describe('signing in', () => {
 		const server = await startChatSimulator({ users: [unverified] });
 		try {
 			const credentials = new CredentialStore().set('chatApi', { baseUrl: server.url, authentication: 'emailPassword', email: unverified.email, password: unverified.password, cookieName: server.cookieName, session: '' });
-			const result = await runNode({ type: 'chatMessage', parameters: { chatMode: 'new', message: 'hi', model: listModel('gpt-4o'), options: {} }, credentials, items: [{}] });
+			const result = await runNode({ type: 'chatMessage', parameters: { chatMode: 'new', message: 'hi', model: listModel('gpt-5.2'), options: {} }, credentials, items: [{}] });
 			expect(result.error?.message).toBe("Sign-in failed: the server answered HTTP 403 (Email not verified – EMAIL_NOT_VERIFIED). Verify the account's email: open the link the chat app sent to it, then try again.");
 			expect(server.streams).toHaveLength(0);
 			expectNoSecrets(result, [unverified.password]);
@@ -579,7 +580,7 @@ describe('failures during the stream', () => {
 			expect(error.message).toBe(
 				'The chat server failed while replying: new row for relation "messages" violates check constraint "messages_content_check" (INTERNAL_SERVER_ERROR) [item 0]',
 			);
-			expect(error.description).toMatch(/^The model sent no text, so the server could not store a reply: .*model "gpt-4o"\. Try another Model\.\n/);
+			expect(error.description).toMatch(/^The model sent no text, so the server could not store a reply: .*model "gpt-5.2"\. Try another Model\.\n/);
 			expect(error.description).toContain(`Request ID ${event.error.requestId}: the chat app's operators can find the cause by it.`);
 			expect(event.error.requestId).toMatch(UUID);
 			expect([error.errorCode, error.requestId]).toEqual(['INTERNAL_SERVER_ERROR', event.error.requestId]);
