@@ -226,6 +226,7 @@ function explainKnown(status: number, said: ServerError | undefined, target: Cha
 							description: `Check the Chat ID. (A chat ID the server does not know would start a new chat, but only for the signed-in user, and ${user}.)`,
 						};
 			}
+			if (target.chatId === undefined) return { message: 'The chat API was not found', description: "Check the credential's Base URL." };
 			return { message: `${chat} or the chat API was not found`, description: "Check the Chat ID and the credential's Base URL." };
 		case 429:
 			return {
