@@ -135,8 +135,9 @@ export function httpStatusError<Target>(
 	},
 ): NodeApiError {
 	const { status, body } = response;
-	const explained = context.explain?.(status, serverErrorText(body), body, context.target);
-	const serverText = explained?.serverText ?? serverErrorText(body);
+	const plainText = serverErrorText(body);
+	const explained = context.explain?.(status, plainText, body, context.target);
+	const serverText = explained?.serverText ?? plainText;
 	const maybeStored = context.carriesMessage !== false && explained?.notStored !== true && mayHaveStored(response);
 	const worded = explained?.message ?? GENERIC[status] ?? `The server answered with HTTP ${status}`;
 	const message = maybeStored ? `${worded}; ${MAY_HAVE_RECEIVED}` : worded;

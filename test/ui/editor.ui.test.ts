@@ -323,7 +323,7 @@ test('Chat Message: with a wrong password the Model list says why and how to loa
 
 	const failed = await editor.resourceList('model');
 	// n8n shows the node's message in the list: ours names the cause and the way out.
-	expect(failed.error).toContain('Check the email and password');
+	expect(failed).toEqual({ names: [], error: expect.stringContaining('Check the email and password') });
 	expect(failed.error).toContain('HTTP 401');
 	expect(failed.error).toContain(REOPEN_ADVICE);
 	expect(failed.error).not.toContain(wrongPassword);
