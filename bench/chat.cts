@@ -28,7 +28,7 @@ export async function benchChat(): Promise<BenchResult[]> {
 			const started = performance.now();
 			const result = await runNode({
 				type: 'chatMessage',
-				parameters: { chatMode: 'new', message: 'bench', model: 'gpt-4o', options: { userId: CHAT_DEFAULTS.user.id } },
+				parameters: { chatMode: 'new', message: 'bench', model: 'gpt-5.2', options: { userId: CHAT_DEFAULTS.user.id } },
 				credentials,
 				items: [{}],
 			});

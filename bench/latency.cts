@@ -54,7 +54,7 @@ function delays(written: Map<number, number>, read: Map<number, number>): number
 async function rawLatency(sim: ChatSimulator, cookie: string): Promise<LatencyResult> {
 	const written = stampedReply(sim);
 	const read = new Map<number, number>();
-	const body = JSON.stringify({ content: 'bench', modelId: 'gpt-4o', userId: CHAT_DEFAULTS.user.id });
+	const body = JSON.stringify({ content: 'bench', modelId: 'gpt-5.2', userId: CHAT_DEFAULTS.user.id });
 	await new Promise<void>((resolve, reject) => {
 		const request = http.request(
 			`${sim.url}/api/chats/${randomUUID()}/messages/stream`,
@@ -111,7 +111,7 @@ export async function streamingLatency(session: E2ESession, sim: ChatSimulator, 
 				type: session.nodeType('chatMessage'),
 				typeVersion: 1,
 				position: [220, 0],
-				parameters: { chatMode: 'new', message: '={{ $json.body.message }}', model: 'gpt-4o', outputMode: 'finalReply', options: { userId: CHAT_DEFAULTS.user.id } },
+				parameters: { chatMode: 'new', message: '={{ $json.body.message }}', model: 'gpt-5.2', outputMode: 'finalReply', options: { userId: CHAT_DEFAULTS.user.id } },
 				credentials: { chatApi: { id: 'bound-at-import', name: 'Chat (simulator)' } },
 			},
 		],

@@ -75,7 +75,7 @@ export async function postAllAxios(baseUrl: string, headers: Record<string, stri
  * floor for any consumer. Returns the time from sending to the last byte, and the bytes read.
  */
 export function readChatStreamRaw(sim: ChatSimulator, cookie: string, agent: http.Agent): Promise<{ ms: number; bytes: number }> {
-	const body = JSON.stringify({ content: 'bench', modelId: 'gpt-4o', userId: CHAT_DEFAULTS.user.id });
+	const body = JSON.stringify({ content: 'bench', modelId: 'gpt-5.2', userId: CHAT_DEFAULTS.user.id });
 	const started = performance.now();
 	return new Promise((resolve, reject) => {
 		const request = http.request(

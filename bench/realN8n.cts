@@ -216,7 +216,7 @@ function chatWorkflow(session: E2ESession): WorkflowJson {
 			type: session.nodeType('chatMessage'),
 			typeVersion: 1,
 			position: [220, 0],
-			parameters: { chatMode: 'new', message: 'bench', model: 'gpt-4o', options: { userId: CHAT_DEFAULTS.user.id } },
+			parameters: { chatMode: 'new', message: 'bench', model: 'gpt-5.2', options: { userId: CHAT_DEFAULTS.user.id } },
 			credentials: { chatApi: { id: 'bound-at-import', name: 'Chat (simulator)' } },
 		},
 	]);

@@ -80,7 +80,13 @@ export async function chatSignIn(send: LoginSend, data: ICredentialDataDecrypted
 	}
 	if (statusCode < 200 || statusCode >= 300) {
 		const said = serverErrorText(response.body);
-		const hint = statusCode === 401 || statusCode === 403 ? 'Check the email and password.' : 'Check the Base URL and that the chat server is working.';
+		// Better Auth refuses the sign-in of an account whose email is not verified (requireEmailVerification).
+		const unverified = (response.body as { code?: unknown } | null)?.code === 'EMAIL_NOT_VERIFIED';
+		const hint = unverified
+			? "Verify the account's email: open the link the chat app sent to it, then try again."
+			: statusCode === 401 || statusCode === 403
+				? 'Check the email and password.'
+				: 'Check the Base URL and that the chat server is working.';
 		throw new SignInError('refused', `Sign-in failed: the server answered HTTP ${statusCode}${said ? ` (${said})` : ''}. ${hint}`, { httpCode: statusCode });
 	}
 	const session = cookieFromSetCookie(response.headers['set-cookie'], credentials.cookieName);

@@ -8,7 +8,7 @@ import { prepareChatItem } from './api';
 import { CHAT_PROPERTIES } from './description';
 import { chatErrorJson } from './errors';
 import { createChatSender, forward } from './exchange';
-import { getModels } from './methods/loadOptions';
+import { getModels, searchModels } from './methods/loadOptions';
 import { chatApiTest, openChatClient } from './transport';
 
 export class ChatMessage implements INodeType {
@@ -17,7 +17,9 @@ export class ChatMessage implements INodeType {
 		name: 'chatMessage',
 		icon: { light: 'file:chat.svg', dark: 'file:chat.dark.svg' },
 		group: ['transform'],
-		version: 1,
+		// 2: the Model is a resource locator (list or ID); 1 kept its options list, and reads as before.
+		version: [1, 2],
+		defaultVersion: 2,
 		subtitle: CHAT_SUBTITLE,
 		description: 'Send a message to an AI chat app and collect its streamed reply',
 		defaults: { name: 'Chat Message' },
@@ -28,7 +30,7 @@ export class ChatMessage implements INodeType {
 		properties: CHAT_PROPERTIES,
 	};
 
-	methods = { loadOptions: { getModels }, credentialTest: { chatApiTest } };
+	methods = { loadOptions: { getModels }, listSearch: { searchModels }, credentialTest: { chatApiTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const read = itemParameterReader(this, this.getInputData());

@@ -34,6 +34,7 @@ export const CHAT_PROPERTIES: INodeProperties[] = [
 		placeholder: 'Explain quantum computing',
 		description: 'The text to send',
 	},
+	// Version 1: an options list, loaded as the field appears (kept for the workflows built with it).
 	{
 		displayName: 'Model Name or ID',
 		name: 'model',
@@ -42,6 +43,32 @@ export const CHAT_PROPERTIES: INodeProperties[] = [
 		default: '',
 		required: true,
 		description: 'Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>',
+		displayOptions: { show: { '@version': [1] } },
+	},
+	// Version 2: a resource locator, as n8n's own AI nodes have it: the list is loaded when it is opened.
+	{
+		displayName: 'Model',
+		name: 'model',
+		type: 'resourceLocator',
+		default: { mode: 'list', value: '' },
+		required: true,
+		description: "The model that replies: one of the chat server's models. Choose from the list, or give its ID.",
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				placeholder: 'Select a model...',
+				typeOptions: { searchListMethod: 'searchModels', searchable: true },
+			},
+			{
+				displayName: 'ID',
+				name: 'id',
+				type: 'string',
+				placeholder: 'e.g. gpt-5.2',
+			},
+		],
+		displayOptions: { show: { '@version': [{ _cnd: { gte: 2 } }] } },
 	},
 	{
 		displayName: 'Output',

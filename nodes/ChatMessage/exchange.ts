@@ -11,7 +11,7 @@ import type { PreparedItem } from '../common/runItems';
 import { expectSuccess, sendForItem } from '../common/sendForItem';
 import { overflowMessage } from '../common/sse/decoder';
 import { normalizeChatMessage } from '../common/sse/normalize';
-import type { ChatEvent, ChatSource } from '../common/sse/types';
+import type { ChatEvent, ChatEventError, ChatSource } from '../common/sse/types';
 import { readSse, type ReadSseResult } from '../common/sse/reader';
 import { startWatchdog, type StopReason } from '../common/sse/watchdog';
 import type { RenewableClient } from '../common/transport/sendWithRetry';
@@ -49,6 +49,7 @@ export function createChatSender(context: IExecuteFunctions) {
 			request,
 			itemIndex,
 			item.request.settings,
+			{ newChat: item.request.newChat, userFromSession: !item.request.message.userId },
 		);
 		if (streaming) await forward(context.sendChunk('end', itemIndex));
 		return replyOutput(item.request, request, result);
@@ -100,7 +101,23 @@ export function toolEventOf(event: ChatEvent): StreamedToolEvent | undefined {
 	}
 }
 
-export async function exchange(deps: ExchangeDeps, request: ChatMessageRequest, itemIndex: number, settings: ReplySettings): Promise<ReplyResult> {
+/** What an `error` event's server words mean, when the node knows: the hint its error then gives. */
+function streamErrorHint(error: ChatEventError, modelId: string): string | undefined {
+	if (/messages_content_check/.test(error.message)) {
+		return `The model sent no text, so the server could not store a reply: its LLM provider failed before the first token, or the server has no provider set up for model "${modelId}". Try another Model.`;
+	}
+	if (error.code === 'STREAMING_ERROR') return "The model's reply broke off on the chat server (its LLM provider failed mid-reply).";
+	return undefined;
+}
+
+export async function exchange(
+	deps: ExchangeDeps,
+	request: ChatMessageRequest,
+	itemIndex: number,
+	settings: ReplySettings,
+	/** What an error answer is explained with besides the request: is the chat new, is the user the session's. */
+	about: { newChat?: boolean; userFromSession?: boolean } = {},
+): Promise<ReplyResult> {
 	const { node } = deps;
 	const started = deps.now();
 	const reply = new ReplyCollector({ keepEvents: settings.keepEvents, includeRaw: settings.includeRaw, clock: () => deps.now() - started });
@@ -135,7 +152,8 @@ export async function exchange(deps: ExchangeDeps, request: ChatMessageRequest, 
 			if (watchdog.reason) return stopped(watchdog.reason);
 			throw asNodeError(node, error, itemIndex);
 		}
-		const { response } = expectSuccess(sent, { node, itemIndex, explain: explainChatStatus, target: { chatId } });
+		const target = { chatId, modelId: request.modelId, userId: request.userId, ...about };
+		const { response } = expectSuccess(sent, { node, itemIndex, explain: explainChatStatus, target });
 		watchdog.touch();
 		const body = response.body as ReadableStream<Uint8Array>;
 		const contentType = response.headers['content-type'] ?? '';
@@ -177,13 +195,15 @@ export async function exchange(deps: ExchangeDeps, request: ChatMessageRequest, 
 		}
 
 		if (reply.terminal === 'error') {
-			const serverError = reply.error ?? { message: 'The server reported an error' };
+			const serverError: ChatEventError = reply.error ?? { message: 'The server reported an error' };
 			throw new ChatStreamError(node, {
 				itemIndex,
 				chatId,
 				message: `The chat server failed while replying: ${serverError.message}${serverError.code ? ` (${serverError.code})` : ''}`,
 				serverCode: serverError.code,
+				requestId: serverError.requestId,
 				partialText: reply.replyText(),
+				extra: streamErrorHint(serverError, request.modelId),
 			});
 		}
 		if (read.outcome === 'ended') {

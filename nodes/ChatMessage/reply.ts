@@ -5,7 +5,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { TextAccumulator } from '../common/sse/accumulator';
-import type { ChatEvent, ChatSource, NormalizeResult } from '../common/sse/types';
+import type { ChatEvent, ChatEventError, ChatSource, NormalizeResult } from '../common/sse/types';
 
 export interface ReplyOptions {
 	/** Keep every normalized event (Each event mode). */
@@ -31,9 +31,16 @@ export class ReplyCollector {
 
 	userMessageId?: string;
 
+	/** When the server stored the user's message (user_message), ISO 8601 UTC. */
+	userMessageCreatedAt?: string;
+
 	assistantMessageId?: string;
 
+	/** When the server stored the reply (complete), ISO 8601 UTC. */
 	createdAt?: string;
+
+	/** The chat ID the server named in its events (complete, and the mid-reply error). */
+	chatId?: string;
 
 	/** Events understood, in either vocabulary. */
 	eventCount = 0;
@@ -46,7 +53,8 @@ export class ReplyCollector {
 	/** Set by the terminal event: `end`/`complete`, or `error`. */
 	terminal?: 'end' | 'error';
 
-	error?: { message: string; code?: string };
+	/** The error event's error, in either shape: the server's specific words, code and request ID. */
+	error?: ChatEventError;
 
 	/** The end event's full content (implemented `complete`), used when no delta carried text. */
 	private finalContent?: string;
@@ -61,6 +69,7 @@ export class ReplyCollector {
 		}
 		const { event } = result;
 		this.eventCount++;
+		if (event.chatId !== undefined) this.chatId = event.chatId;
 		if (this.options.includeRaw) this.rawEvents.push(result.raw);
 		switch (event.type) {
 			case 'delta':
@@ -69,6 +78,7 @@ export class ReplyCollector {
 				break;
 			case 'user_message':
 				this.userMessageId = event.messageId ?? this.userMessageId;
+				this.userMessageCreatedAt = event.createdAt ?? this.userMessageCreatedAt;
 				break;
 			case 'start':
 				this.assistantMessageId = event.messageId ?? this.assistantMessageId;

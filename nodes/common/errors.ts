@@ -37,6 +37,10 @@ export interface StatusExplanation {
 	description?: string;
 	/** The API's answer says the message was not stored (a 5xx that is a refusal), so no "may have received". */
 	notStored?: boolean;
+	/** The server's words as the API module reads its error body, quoted instead of `serverErrorText`'s reading. */
+	serverText?: string;
+	/** Kept on the error's `context` (e.g. the server's code and request ID, for Continue On Fail items). */
+	context?: IDataObject;
 }
 
 /** `target` is what the item was sent to (its stream, device or chat), so a message can name it. */
@@ -86,6 +90,11 @@ const GENERIC: Record<number, string> = {
 	504: 'Gateway timeout',
 };
 
+/** The words every node uses for an HTTP status it has no words of its own for, if any. */
+export function genericStatusText(status: number): string | undefined {
+	return GENERIC[status];
+}
+
 function attemptsText(attempts: number): string {
 	return attempts > 1 ? ` after ${attempts} attempts` : '';
 }
@@ -126,8 +135,9 @@ export function httpStatusError<Target>(
 	},
 ): NodeApiError {
 	const { status, body } = response;
-	const serverText = serverErrorText(body);
-	const explained = context.explain?.(status, serverText, body, context.target);
+	const plainText = serverErrorText(body);
+	const explained = context.explain?.(status, plainText, body, context.target);
+	const serverText = explained?.serverText ?? plainText;
 	const maybeStored = context.carriesMessage !== false && explained?.notStored !== true && mayHaveStored(response);
 	const worded = explained?.message ?? GENERIC[status] ?? `The server answered with HTTP ${status}`;
 	const message = maybeStored ? `${worded}; ${MAY_HAVE_RECEIVED}` : worded;
@@ -139,12 +149,14 @@ export function httpStatusError<Target>(
 		.filter(Boolean)
 		.join('\n');
 	const errorResponse: JsonObject = { message, httpCode: String(status), serverMessage: serverText };
-	return new NodeApiError(node, errorResponse, {
+	const error = new NodeApiError(node, errorResponse, {
 		message: itemMessage(message, context.itemIndex),
 		description,
 		httpCode: String(status),
 		itemIndex: context.itemIndex,
 	});
+	if (explained?.context) Object.assign(error.context, explained.context);
+	return error;
 }
 
 /** What the description says of a failure: no answer, or an answer that could not be read, and its code. */

@@ -14,7 +14,16 @@ import type { IDataObject, StructuredChunk } from 'n8n-workflow';
 import { CredentialStore, runNode, type NodeRunResult, type NodeRunSpec } from '../harness/n8n.cjs';
 import { waitFor } from '../harness/waitFor.cjs';
 import type { Fault } from '../simulators/faults.cjs';
-import { CHAT_DEFAULTS, chatErrorBody, isSignInRequest, isStreamRequest, startChatSimulator, type ChatSimulator } from '../simulators/chat.cjs';
+import {
+	CHAT_DEFAULTS,
+	documentedErrorBody,
+	isSignInRequest,
+	isStreamRequest,
+	LLM_FAILS_BEFORE_TOKENS,
+	resourceError,
+	startChatSimulator,
+	type ChatSimulator,
+} from '../simulators/chat.cjs';
 import { CHAT_BASE_PARAMETERS, chatBadCredentials, chatBadInputs } from '../workflow/chat.badInputs.cjs';
 import { record } from './report.cjs';
 import { collectSecretSurface } from './secrets.cjs';
@@ -115,7 +124,7 @@ describe('fault matrix', () => {
 	}> = [
 		{
 			fault: '429 + Retry-After header',
-			setup: async () => inject({ kind: 'status', status: 429, headers: { 'Retry-After': '0' }, body: chatErrorBody(429, 'RATE_LIMIT_EXCEEDED', 'Too many requests') }),
+			setup: async () => inject({ kind: 'status', status: 429, headers: { 'Retry-After': '0' }, body: resourceError('RATE_LIMIT_EXCEEDED') }),
 			expect: (result) => {
 				expect(result.output[0].json).toMatchObject({ complete: true, text: sim.replyText() });
 				// Refused, then sent again once: one message on the server.
@@ -126,7 +135,7 @@ describe('fault matrix', () => {
 		{
 			fault: '429 + body retry_after',
 			note: 'body form is retryAfter in the chat API: ',
-			setup: async () => inject({ kind: 'status', status: 429, body: chatErrorBody(429, 'RATE_LIMIT_EXCEEDED', 'Too many requests', 'real', { retryAfter: 0 }) }),
+			setup: async () => inject({ kind: 'status', status: 429, body: resourceError('RATE_LIMIT_EXCEEDED', {}, { retryAfter: 0 }) }),
 			expect: (result) => {
 				expect(result.output[0].json).toMatchObject({ complete: true, text: sim.replyText() });
 				expect(sim.streamRequests).toBe(2);
@@ -135,18 +144,18 @@ describe('fault matrix', () => {
 		},
 		{
 			fault: '503 (no Retry-After)',
-			setup: async () => inject({ kind: 'status', status: 503, body: chatErrorBody(503, 'SERVICE_UNAVAILABLE', 'unavailable') }),
+			setup: async () => inject({ kind: 'status', status: 503, body: resourceError('SERVICE_UNAVAILABLE', { status: 503, message: 'unavailable' }) }),
 			expect: (result) => {
 				// May have been processed: not sent again.
-				expect(result.error?.message).toMatch(/^The service is unavailable; the server may have received the message \[item 0\]$/);
-				expect(result.error?.description).toMatch(/HTTP 503: unavailable – SERVICE_UNAVAILABLE/);
+				expect(result.error?.message).toMatch(/^The service is unavailable – SERVICE_UNAVAILABLE: unavailable; the server may have received the message \[item 0\]$/);
+				expect(result.error?.description).toMatch(/HTTP 503: unavailable \(code SERVICE_UNAVAILABLE, request ID [0-9a-f-]{36}\)/);
 				expect(sim.streamRequests).toBe(1);
 				expect(sim.streams).toHaveLength(0);
 			},
 		},
 		{
 			fault: '503 + Retry-After',
-			setup: async () => inject({ kind: 'status', status: 503, headers: { 'Retry-After': '0' }, body: chatErrorBody(503, 'SERVICE_UNAVAILABLE', 'unavailable') }),
+			setup: async () => inject({ kind: 'status', status: 503, headers: { 'Retry-After': '0' }, body: resourceError('SERVICE_UNAVAILABLE', { status: 503, message: 'unavailable' }) }),
 			expect: (result) => {
 				expect(result.output[0].json).toMatchObject({ complete: true, text: sim.replyText() });
 				expect(sim.streamRequests).toBe(2);
@@ -362,15 +371,24 @@ describe('secrets', () => {
 					return { credentials: store };
 				}
 				// Refused again after the re-login.
-				inject({ kind: 'status', status: 401, body: chatErrorBody(401, 'UNAUTHORIZED', 'Unauthorized') }, { times: 2, match: isStreamRequest });
+				inject({ kind: 'status', status: 401, body: resourceError('UNAUTHORIZED') }, { times: 2, match: isStreamRequest });
 				return {};
 			},
 		},
 		{ name: "403 another user's chat", spec: () => ({ parameters: { chatMode: 'existing', chatId: OTHER_USERS_CHAT } }) },
-		{ name: '404', spec: () => (inject({ kind: 'status', status: 404, body: chatErrorBody(404, 'CHAT_NOT_FOUND', 'Chat does not exist', 'documented') }), {}) },
+		{ name: '404', spec: () => (inject({ kind: 'status', status: 404, body: documentedErrorBody('CHAT_NOT_FOUND', 'Chat does not exist') }), {}) },
 		{
 			name: '429 exhausted',
-			spec: () => (inject({ kind: 'status', status: 429, body: chatErrorBody(429, 'RATE_LIMIT_EXCEEDED', 'Too many requests', 'real', { retryAfter: 0 }) }, { times: 3, match: isStreamRequest }), {}),
+			spec: () => (inject({ kind: 'status', status: 429, body: resourceError('RATE_LIMIT_EXCEEDED', {}, { retryAfter: 0 }) }, { times: 3, match: isStreamRequest }), {}),
+		},
+		// The server's own answers, with its words, code and request ID in the error (the session token echoes in get-session).
+		{ name: '500 unknown model', spec: () => ({ parameters: { model: { __rl: true, mode: 'id', value: 'no-such-model' } } }) },
+		{ name: "404 CHAT_NOT_FOUND (another user's ID)", spec: () => ({ parameters: { options: { userId: CHAT_DEFAULTS.otherUser.id } } }) },
+		{ name: 'error event without chatId (model failed before its first token)', spec: () => ({ parameters: { message: LLM_FAILS_BEFORE_TOKENS } }) },
+		{
+			name: 'sign-in 403 EMAIL_NOT_VERIFIED',
+			ways: ['emailPassword'],
+			spec: () => (inject({ kind: 'status', status: 403, body: { code: 'EMAIL_NOT_VERIFIED', message: 'Email not verified' } }, { match: isSignInRequest }), {}),
 		},
 		{ name: 'reset', spec: () => (inject({ kind: 'reset' }), {}) },
 		{ name: 'error event', spec: () => (inject({ kind: 'streamError', afterEvents: 3 }), {}) },

@@ -24,6 +24,7 @@ import {
 	type INodeType,
 	type INodeTypes,
 	type IRun,
+	type INodeListSearchResult,
 	type ITriggerResponse,
 	type WorkflowActivateMode,
 	type INodePropertyOptions,
@@ -158,6 +159,8 @@ export interface NodeRunSpec {
 	type: string;
 	/** A node type of the test's own, run under `type` instead of the package's (for probes of n8n's behaviour). */
 	nodeType?: INodeType;
+	/** The node's version in the workflow (typeVersion); default: the version n8n gives a node added now. */
+	typeVersion?: number;
 	parameters: Record<string, NodeParameterValueType | object>;
 	credentials?: CredentialStore;
 	/** The ID the node's credential reference carries (n8n's credential ID); `<type>-id` when not given. */
@@ -189,6 +192,12 @@ export interface NodeRunResult {
 const NODE_NAME = 'Node Under Test';
 const CANCEL_POLL_MS = 5;
 
+/** The version n8n gives a node of this type added now: its default version, else its latest. */
+export function currentVersion(type: string, nodes: Record<string, INodeType> = packageNodes): number {
+	const { version, defaultVersion } = nodes[type]?.description ?? { version: 1 };
+	return defaultVersion ?? (Array.isArray(version) ? Math.max(...version) : version);
+}
+
 /**
  * The node under test, with a credential reference for each credential type its node type takes, alone in
  * a workflow whose registry holds `nodes`.
@@ -196,17 +205,23 @@ const CANCEL_POLL_MS = 5;
 function workflowWithNode(
 	type: string,
 	parameters: Record<string, NodeParameterValueType | object>,
-	nodes: Record<string, INodeType> = packageNodes,
-	settings: Pick<INode, 'onError'> = {},
-	staticData?: IDataObject,
-	credentialId?: string,
+	options: {
+		nodes?: Record<string, INodeType>;
+		settings?: Pick<INode, 'onError'>;
+		typeVersion?: number;
+		/** The workflow's static data as n8n loaded it (a trigger's saved state). */
+		staticData?: IDataObject;
+		/** The ID of the node's credential references (n8n's credential ID); `<type>-id` when not given. */
+		credentialId?: string;
+	} = {},
 ): { node: INode; workflow: Workflow } {
+	const { nodes = packageNodes, settings = {}, typeVersion = currentVersion(type, nodes), staticData, credentialId } = options;
 	const credentialNames = (nodes[type]?.description.credentials ?? []).map((credential) => credential.name);
 	const node: INode = {
 		id: 'node-under-test',
 		name: NODE_NAME,
 		type: `${PACKAGE_NAME}.${type}`,
-		typeVersion: 1,
+		typeVersion,
 		position: [0, 0],
 		parameters: parameters as INode['parameters'],
 		credentials: Object.fromEntries(credentialNames.map((name) => [name, { id: credentialId ?? `${name}-id`, name }])),
@@ -243,7 +258,12 @@ export function nodeSubtitle(type: string, parameters: Record<string, NodeParame
 export async function runNode(spec: NodeRunSpec): Promise<NodeRunResult> {
 	const credentials = spec.credentials ?? new CredentialStore();
 	const nodes = spec.nodeType ? { ...packageNodes, [spec.type]: spec.nodeType } : packageNodes;
-	const { node, workflow } = workflowWithNode(spec.type, spec.parameters, nodes, spec.continueOnFail ? { onError: 'continueRegularOutput' } : {}, undefined, spec.credentialId);
+	const { node, workflow } = workflowWithNode(spec.type, spec.parameters, {
+		nodes,
+		settings: spec.continueOnFail ? { onError: 'continueRegularOutput' } : {},
+		typeVersion: spec.typeVersion,
+		credentialId: spec.credentialId,
+	});
 
 	const hooks = new ExecutionLifecycleHooks('manual', 'test-execution', {
 		id: 'test-workflow',
@@ -331,10 +351,11 @@ export async function runLoadOptions(spec: {
 	method: string;
 	credentials: CredentialStore;
 	parameters?: Record<string, NodeParameterValueType | object>;
+	typeVersion?: number;
 }): Promise<INodePropertyOptions[]> {
 	const load = packageNodes[spec.type]?.methods?.loadOptions?.[spec.method];
 	if (!load) throw new Error(`Node ${spec.type} has no loadOptions method ${spec.method}`);
-	const { node, workflow } = workflowWithNode(spec.type, spec.parameters ?? {});
+	const { node, workflow } = workflowWithNode(spec.type, spec.parameters ?? {}, { typeVersion: spec.typeVersion });
 	const additionalData = { credentialsHelper: spec.credentials, variables: {}, currentNodeExecutionIndex: 0 } as unknown as IWorkflowExecuteAdditionalData;
 	return await load.call(new LoadOptionsContext(workflow, node, additionalData, 'parameters'));
 }
@@ -374,7 +395,7 @@ export interface TriggerRun {
  */
 export async function startTrigger(spec: TriggerSpec): Promise<TriggerRun> {
 	const staticData = spec.staticData ? (JSON.parse(spec.staticData) as IDataObject) : undefined;
-	const { node, workflow } = workflowWithNode(spec.type, spec.parameters, packageNodes, {}, staticData);
+	const { node, workflow } = workflowWithNode(spec.type, spec.parameters, { staticData });
 	const additionalData = {
 		credentialsHelper: spec.credentials,
 		variables: {},
@@ -428,4 +449,23 @@ export async function startTrigger(spec: TriggerSpec): Promise<TriggerRun> {
 		items: () => batches.flat(),
 		close,
 	};
+}
+
+/**
+ * Calls a node's listSearch method (a resource locator's "From List" mode, as the editor asks when the list
+ * is opened or the user types `filter`) through n8n-core's LoadOptionsContext, credentials as in the editor.
+ */
+export async function runListSearch(spec: {
+	type: string;
+	method: string;
+	credentials: CredentialStore;
+	filter?: string;
+	parameters?: Record<string, NodeParameterValueType | object>;
+	typeVersion?: number;
+}): Promise<INodeListSearchResult> {
+	const search = packageNodes[spec.type]?.methods?.listSearch?.[spec.method];
+	if (!search) throw new Error(`Node ${spec.type} has no listSearch method ${spec.method}`);
+	const { node, workflow } = workflowWithNode(spec.type, spec.parameters ?? {}, { typeVersion: spec.typeVersion });
+	const additionalData = { credentialsHelper: spec.credentials, variables: {}, currentNodeExecutionIndex: 0 } as unknown as IWorkflowExecuteAdditionalData;
+	return await search.call(new LoadOptionsContext(workflow, node, additionalData, 'parameters'), spec.filter);
 }

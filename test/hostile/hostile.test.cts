@@ -148,7 +148,7 @@ const NODES: NodeUnderTest[] = [
 				parameters: {
 					chatMode: 'new',
 					message: '={{ "msg-" + $json.seq }}',
-					model: 'gpt-4o',
+					model: 'gpt-5.2',
 					options: { userId: 'user-1111', idleTimeout: CHAT_IDLE_TIMEOUT_S, overallTimeout: CHAT_OVERALL_TIMEOUT_S },
 				},
 				credentials: new CredentialStore().set('chatApi', {

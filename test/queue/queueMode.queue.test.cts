@@ -236,7 +236,7 @@ describe('n8n 2.41 in queue mode: main + 2 workers, Redis, Postgres', () => {
 		// Once at the server; the execution is a webhook run that a worker (not main) carried out.
 		const streams = chat().streams.slice(streamsBefore);
 		expect(streams).toHaveLength(1);
-		expect(streams[0].body).toEqual({ content: message, modelId: 'gpt-4o', userId: CHAT_DEFAULTS.user.id });
+		expect(streams[0].body).toEqual({ content: message, modelId: 'gpt-5.2', userId: CHAT_DEFAULTS.user.id });
 		const [execution] = await n8n().api.executionsOf(workflowId);
 		const run = await n8n().api.waitForExecution(execution.id);
 		expect({ mode: execution.mode, status: run.status }).toEqual({ mode: 'webhook', status: 'success' });

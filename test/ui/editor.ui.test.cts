@@ -5,7 +5,8 @@
  * The package as a new user meets it: a real n8n 2.41 installed from our own `npm pack` tarball, its
  * editor in the system's Chromium. The user finds each node in the node panel, opens it, creates its
  * credential and presses Test with a wrong and then a right secret (against the loopback simulators),
- * loads Chat Message's Model list, runs one example workflow per node from the editor and reads the output.
+ * opens Chat Message's Model list in a node just added, runs one example workflow per node from the editor
+ * and reads the output.
  * Any uncaught error of the page fails the test it happened in.
  *
  * The screenshots the README shows are saved here, into docs/images/, so they show what a user will see.
@@ -13,7 +14,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { REFRESH_ADVICE } from '../../nodes/ChatMessage/methods/loadOptions';
+import { REOPEN_ADVICE } from '../../nodes/ChatMessage/methods/loadOptions';
 import { REPO_ROOT } from '../e2e/lib/cache.cjs';
 import { OWNER } from '../e2e/lib/restApi.cjs';
 import { openSession, type E2ESession } from '../e2e/lib/session.cjs';
@@ -288,27 +289,30 @@ describe.each(NODES)('$displayName in the editor', (spec) => {
 });
 
 const MODEL_NAMES = CHAT_DEFAULTS.models.map((model) => `${model.name} (${model.provider})`);
+const modelRequests = () => current().sims.chat.requests.filter((request) => request.path === '/api/models').length;
 
-test("Chat Message's Model list comes from the chat server", async () => {
-	const { sims } = current();
-	// The credential saved by the test above, which n8n gives the node as it is added.
+test("Chat Message's Model list, opened in a node just added, lists the chat server's models; one is chosen", async () => {
+	// The credential saved by the tests above, which n8n gives the node as it is added. Version 2's Model
+	// is a resource locator: n8n asks for its list when the user opens it, by when the node has its
+	// credential (n8n 2.41 asked for version 1's options list as the field appeared, sometimes before).
 	await workflowWithTrigger();
 	await editor.openNodePanel();
 	await editor.addNodeFromPanel('Chat Message');
-	// n8n 2.41 asks for the list as the field appears, which can be before it gives the node its only
-	// credential; the reload that the credential triggers is dropped while that first request is still out,
-	// so on a busy machine a node just added can show "Error fetching options" (n8n's own "Node does not have
-	// any credentials set"). Opened again, as a user reopens a node, the list is asked for with the credential.
-	const before = sims.chat.requests.filter((request) => request.path === '/api/models').length;
-	await editor.closeNodeDetails();
-	await editor.openNodeDetails('Chat Message');
-	// Listed as the node words them: "GPT-4o (openai)".
-	expect(await editor.dropdownOptions('model')).toEqual(expect.arrayContaining(MODEL_NAMES));
-	expect(sims.chat.requests.filter((request) => request.path === '/api/models').length).toBeGreaterThan(before);
+	const before = modelRequests();
+	// Listed as the node words them: "GPT-5.2 (OpenAI)".
+	const listed = await editor.resourceList('model', { keepOpen: true });
+	expect(listed).toEqual({ names: expect.arrayContaining(MODEL_NAMES) });
+	expect(listed.names).toHaveLength(MODEL_NAMES.length);
+	expect(modelRequests()).toBeGreaterThan(before);
+	await editor.screenshot(path.join(IMAGES, 'chat-message-models.png'));
+	await editor.closeResourceList();
+	// Typed into the list's search: what the node's searchModels keeps.
+	expect(await editor.resourceList('model', { filter: 'anthropic' })).toEqual({ names: ['Claude Opus 4.5 (Anthropic)'] });
+	expect(await editor.chooseFromResourceList('model', 'GPT-5.2 (OpenAI)')).toBe('GPT-5.2 (OpenAI)');
 	await editor.closeNodeDetails();
 });
 
-test('Chat Message: with a wrong password the Model field says how to load the list again, and Refresh List loads it once the credential is fixed', async () => {
+test('Chat Message: with a wrong password the Model list says why and how to load it again, and opened again once the credential is fixed it lists the models', async () => {
 	const { session, sims } = current();
 	const wrongPassword = 'an old password';
 	// A workflow whose credential's password is out of date (as after a password change on the server).
@@ -317,13 +321,12 @@ test('Chat Message: with a wrong password the Model field says how to load the l
 	await editor.openWorkflow(id);
 	await editor.openNodeDetails('Chat Message');
 
-	const failed = await editor.optionsLoaded('model');
-	expect(failed.error).toMatch(/Error fetching options/);
-	// n8n shows the server's message as the field's issue: ours names the cause and the way out.
-	expect(failed.issues).toContain('Check the email and password');
-	expect(failed.issues).toContain('HTTP 401');
-	expect(failed.issues).toContain(REFRESH_ADVICE);
-	expect(failed.issues).not.toContain(wrongPassword);
+	const failed = await editor.resourceList('model');
+	// n8n shows the node's message in the list: ours names the cause and the way out.
+	expect(failed).toEqual({ names: [], error: expect.stringContaining('Check the email and password') });
+	expect(failed.error).toContain('HTTP 401');
+	expect(failed.error).toContain(REOPEN_ADVICE);
+	expect(failed.error).not.toContain(wrongPassword);
 
 	// The user fixes the password in place, from the pencil beside the credential: saving tests it.
 	await editor.openCredentialFromNode();
@@ -331,11 +334,10 @@ test('Chat Message: with a wrong password the Model field says how to load the l
 	expect(await editor.saveAndTestCredential('success')).toEqual({ ok: true, text: expect.stringContaining('Connection tested successfully') });
 	await editor.closeCredentialDialog();
 
-	// As the field's issue says: "Refresh List" from the Model field's menu.
-	const before = sims.chat.requests.filter((request) => request.path === '/api/models').length;
-	await editor.parameterAction('model', 'refreshOptions');
-	expect(await editor.dropdownOptions('model')).toEqual(expect.arrayContaining(MODEL_NAMES));
-	expect(sims.chat.requests.filter((request) => request.path === '/api/models').length).toBeGreaterThan(before);
+	// As the list said: opened again, it loads again.
+	const before = modelRequests();
+	expect(await editor.resourceList('model')).toEqual({ names: expect.arrayContaining(MODEL_NAMES) });
+	expect(modelRequests()).toBeGreaterThan(before);
 	await editor.closeNodeDetails();
 });
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { SseDecoder } from '../../nodes/common/sse/decoder';
-import { normalizeChatMessage } from '../../nodes/common/sse/normalize';
+import { isoUtc, normalizeChatMessage } from '../../nodes/common/sse/normalize';
 import type { ChatEvent } from '../../nodes/common/sse/types';
 
 const event = (data: unknown, extra: { event?: string; id?: string } = {}) =>
@@ -18,7 +18,7 @@ const cases: Array<[string, unknown, Partial<ChatEvent>]> = [
 	[
 		'implemented user_message',
 		{ type: 'user_message', message: { id: 'u1', role: 'user', content: 'hi', createdAt: 't0' } },
-		{ type: 'user_message', serverType: 'user_message', messageId: 'u1', role: 'user', createdAt: 't0' },
+		{ type: 'user_message', serverType: 'user_message', messageId: 'u1', role: 'user', text: 'hi', createdAt: 't0' },
 	],
 	['documented start', { type: 'start', messageId: 'm1' }, { type: 'start', serverType: 'start', messageId: 'm1' }],
 	[
@@ -103,6 +103,79 @@ test('fixture: documented-stream.sse', () => {
 test('fixture: implemented-stream-error.sse', () => {
 	const last = decodeFixture('implemented-stream-error.sse').at(-1);
 	expect(last).toMatchObject({ kind: 'event', event: { type: 'error', error: { message: 'Streaming failed', code: 'STREAMING_ERROR' } } });
+});
+
+describe("the real server's streams (test/contract/chat-captured)", () => {
+	const captured = join(__dirname, '..', 'contract', 'chat-captured');
+	const decode = (name: string) => {
+		const decoder = new SseDecoder();
+		return [...decoder.feed(readFileSync(join(captured, name))), ...decoder.end()].map((result) => {
+			const normalized = normalizeChatMessage(result);
+			if (normalized.kind !== 'event') throw new Error(`${name}: an event the node did not understand (${normalized.kind})`);
+			return normalized.event;
+		});
+	};
+
+	test('a reply: Postgres times as ISO 8601 UTC, the IDs, the user\'s text, the chat ID', () => {
+		const events = decode('stream.sse');
+		expect(events.map((entry) => entry.type)).toEqual(['user_message', ...Array(8).fill('delta'), 'end']);
+		expect(events[0]).toEqual({
+			type: 'user_message',
+			serverType: 'user_message',
+			messageId: '95f7d3de-8b35-4a27-bc8e-f3fc360cad59',
+			role: 'user',
+			text: 'hello there',
+			createdAt: '2026-12-03T15:11:11.479Z',
+		});
+		expect(events.at(-1)).toEqual({
+			type: 'end',
+			serverType: 'complete',
+			messageId: '0ba1dce4-d580-41fc-bc17-a466260aaa5c',
+			role: 'assistant',
+			text: 'tok0 tok1 tok2 tok3 tok4 tok5 tok6 tok7',
+			createdAt: '2026-12-03T15:11:12.179Z',
+			sources: [],
+			chatId: '9bce2a34-8063-4c32-a2d9-5fa1887cc65f',
+		});
+	});
+
+	test('the error event of a model that failed before its first token: the server\'s error body, no chat ID', () => {
+		for (const [file, requestId] of [
+			['llm-fails-before-tokens.body', 'c16b48d2-24ce-43a1-9334-f08106624457'],
+			['gemini-no-provider.body', '16fbdf2f-3681-4768-9183-314ebd9ae2ec'],
+		]) {
+			expect(decode(file).at(-1)).toEqual({
+				type: 'error',
+				serverType: 'error',
+				error: { message: 'new row for relation "messages" violates check constraint "messages_content_check"', code: 'INTERNAL_SERVER_ERROR', requestId },
+			});
+		}
+	});
+
+	test('the error event of a model that broke off mid-reply: its code and the chat ID', () => {
+		const events = decode('llm-cut-mid-stream.body');
+		expect(events.map((entry) => entry.type)).toEqual(['user_message', 'delta', 'error']);
+		expect(events[2]).toEqual({ type: 'error', serverType: 'error', error: { message: 'Streaming failed', code: 'STREAMING_ERROR' }, chatId: 'd7661dd0-07ce-4584-a009-7b4d9a278b9d' });
+	});
+});
+
+describe('times as ISO 8601 UTC', () => {
+	test.each<[string, string]>([
+		['2026-12-03T15:11:12.179222+00:00', '2026-12-03T15:11:12.179Z'],
+		['2026-12-03T15:11:11.47908+00:00', '2026-12-03T15:11:11.479Z'],
+		['2026-12-03T15:11:11.5+00:00', '2026-12-03T15:11:11.500Z'],
+		['2026-12-03T15:11:11+00:00', '2026-12-03T15:11:11.000Z'],
+		['2026-12-03 15:11:12.179222+00', '2026-12-03T15:11:12.179Z'],
+		['2026-12-03T17:11:12.179222+02:00', '2026-12-03T15:11:12.179Z'],
+		['2026-12-03T10:11:12.179-0500', '2026-12-03T15:11:12.179Z'],
+		['2026-12-03T15:11:12.179Z', '2026-12-03T15:11:12.179Z'],
+		['2026-12-03T15:11:12.179', '2026-12-03T15:11:12.179Z'],
+	])('%s', (text, iso) => expect(isoUtc(text)).toBe(iso));
+
+	test('text that is no time is kept as it is', () => {
+		for (const text of ['t0', 'yesterday', '2026-13-45T99:99:99Z', '']) expect(isoUtc(text)).toBe(text);
+		expect(isoUtc(undefined)).toBeUndefined();
+	});
 });
 
 describe('the plain-token shortcut gives exactly what JSON.parse gives', () => {

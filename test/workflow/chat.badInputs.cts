@@ -10,7 +10,16 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { baseUrlCases, lineBreakCase, secretCases, type BadCredentialCase } from './credential.badInputs.cjs';
 
-export const CHAT_BASE_PARAMETERS: IDataObject = { chatMode: 'new', message: 'Explain quantum computing', model: 'gpt-4o', options: {} };
+/** The Model as version 2 has it: a resource locator, here chosen from the list. */
+export const CHAT_BASE_PARAMETERS: IDataObject = {
+	chatMode: 'new',
+	message: 'Explain quantum computing',
+	model: { __rl: true, mode: 'list', value: 'gpt-5.2', cachedResultName: 'GPT-5.2 (OpenAI)' },
+	options: {},
+};
+
+/** The Model by ID, from an expression. */
+const modelById = (expression: string): IDataObject => ({ model: { __rl: true, mode: 'id', value: expression } });
 
 const GOOD_CHAT_ID = '3f2b8c1e-9d4a-4c6b-8e2f-1a2b3c4d5e6f';
 
@@ -37,8 +46,8 @@ export const chatBadInputs: ChatBadInput[] = (
 		// Message and model
 		['an empty message', { message: '  ' }, /Invalid Message \[item 0\]: Message is empty/],
 		// An empty fixed value is refused by n8n itself (required parameter); an expression can still be empty.
-		['an empty model', { model: '={{ $json.model }}' }, /Invalid Model \[item 0\]: Model is empty/],
-		['a model of only whitespace', { model: '={{ "   " }}' }, /Invalid Model \[item 0\]: Model is empty/],
+		['an empty model', modelById('={{ $json.model }}'), /Invalid Model \[item 0\]: Model is empty/],
+		['a model of only whitespace', modelById('={{ "   " }}'), /Invalid Model \[item 0\]: Model is empty/],
 		// Optional IDs
 		['a workflow ID that is no UUID', { options: { workflowId: 'wf-1' } }, /Invalid Workflow ID \[item 0\]: Workflow ID "wf-1" is not a UUID/],
 		['"../" in the workflow ID', { options: { workflowId: `../${GOOD_CHAT_ID}` } }, /Invalid Workflow ID \[item 0\]: .*is not a UUID/],
@@ -56,7 +65,7 @@ export const chatBadInputs: ChatBadInput[] = (
 				['an empty message from an expression', { message: '={{ $json.m }}' }, { m: 'hi' }, { m: '' }, /Invalid Message \[item 1\]: Message is empty/],
 				['a number from an expression as message', { message: '={{ $json.m }}' }, { m: 'hi' }, { m: 7 }, /Invalid Message \[item 1\]: Message must be text, got a number/],
 				['an object from an expression as message', { message: '={{ $json.m }}' }, { m: 'hi' }, { m: { text: 'hi' } }, /Invalid Message \[item 1\]: Message must be text, got an object/],
-				['an array from an expression as model', { model: '={{ $json.x }}' }, { x: 'gpt-4o' }, { x: ['gpt-4o'] }, /Invalid Model \[item 1\]: Model must be a model ID, got an array/],
+				['an array from an expression as model', modelById('={{ $json.x }}'), { x: 'gpt-5.2' }, { x: ['gpt-5.2'] }, /Invalid Model \[item 1\]: Model must be a model ID, got an array/],
 				['an object from an expression as user ID', { options: { userId: '={{ $json.u }}' } }, { u: 'user-1111' }, { u: { id: 'user-1111' } }, /Invalid User ID \[item 1\]: User ID must be text, got an object/],
 				['a number from an expression as workflow ID', { options: { workflowId: '={{ $json.w }}' } }, { w: GOOD_CHAT_ID }, { w: 12 }, /Invalid Workflow ID \[item 1\]: .*is not a UUID/],
 			] as Array<[string, IDataObject, IDataObject, IDataObject, RegExp]>

@@ -100,7 +100,7 @@ const subjects: Subject[] = [
 		run: async (data, continueOnFail) =>
 			await runNode({
 				type: 'chatMessage',
-				parameters: { chatMode: 'new', message: 'Hello', model: 'gpt-4o', options: {} },
+				parameters: { chatMode: 'new', message: 'Hello', model: { __rl: true, mode: 'list', value: 'gpt-5.2' }, options: {} },
 				credentials: new CredentialStore().set('chatApi', data),
 				items: ITEMS,
 				continueOnFail,

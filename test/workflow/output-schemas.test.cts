@@ -37,15 +37,15 @@ const FOLDERS: Record<string, string> = { quivaStreamPublish: 'QuivaStreamPublis
 const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
 addFormats(ajv);
 
-function validatorFor(type: string): ValidateFunction {
-	const version = packageNodes[type].description.version;
-	const latest = Array.isArray(version) ? Math.max(...version) : version;
-	return ajv.compile(JSON.parse(fs.readFileSync(schemaFile(FOLDERS[type], latest), 'utf8')) as object);
+function validatorFor(type: string, version?: number): ValidateFunction {
+	const versions = packageNodes[type].description.version;
+	const latest = Array.isArray(versions) ? Math.max(...versions) : versions;
+	return ajv.compile(JSON.parse(fs.readFileSync(schemaFile(FOLDERS[type], version ?? latest), 'utf8')) as object);
 }
 
-/** Every output item against the node's schema; the items that fail, with ajv's words. */
-function invalidItems(type: string, items: IDataObject[]): Array<{ item: IDataObject; errors: string[] }> {
-	const validate = validatorFor(type);
+/** Every output item against the node's schema (of its latest version, or of `version`); the items that fail, with ajv's words. */
+function invalidItems(type: string, items: IDataObject[], version?: number): Array<{ item: IDataObject; errors: string[] }> {
+	const validate = validatorFor(type, version);
 	return items.flatMap((item) => (validate(item) ? [] : [{ item, errors: (validate.errors ?? []).map((error) => `${error.instancePath} ${error.message}`) }]));
 }
 
@@ -113,10 +113,18 @@ describe('what each node really outputs matches its schema', () => {
 		expect(invalidItems('kapuaPublish', output.map((item) => item.json))).toEqual([]);
 	});
 
-	const chatRun = (parameters: IDataObject) =>
+	const chatRun = (parameters: IDataObject, typeVersion?: number) =>
 		runNode({
 			type: 'chatMessage',
-			parameters: { chatMode: 'new', message: 'Explain quantum computing', model: CHAT_DEFAULTS.models[0].id, options: {}, ...parameters },
+			typeVersion,
+			parameters: {
+				chatMode: 'new',
+				message: 'Explain quantum computing',
+				// Version 1's Model is the plain ID; version 2's a resource locator.
+				model: typeVersion === 1 ? CHAT_DEFAULTS.models[0].id : { __rl: true, mode: 'list', value: CHAT_DEFAULTS.models[0].id },
+				options: {},
+				...parameters,
+			},
 			credentials: new CredentialStore().set('chatApi', chatCredentialData(chat)),
 			items: [{ n: 1 }],
 		});
@@ -170,6 +178,21 @@ describe('what each node really outputs matches its schema', () => {
 		const items = run.items();
 		expect(items.map((item) => item.json.bodyType)).toEqual(['none', 'binary', 'text', 'json']);
 		expect(invalidItems('kapuaTrigger', items.map((item) => item.json))).toEqual([]);
+	});
+
+	test('Chat Message version 1, both outputs, against its own schema', async () => {
+		chat.setReply({ tokenCount: 2, sources: [{ url: 'https://a.example', title: 'A', description: 'a' }] });
+		const runs = await Promise.all([chatRun({}, 1), chatRun({ outputMode: 'eachEvent' }, 1)]);
+		for (const { error } of runs) expect(error).toBeUndefined();
+		expect(invalidItems('chatMessage', runs.flatMap((run) => run.output.map((item) => item.json)), 1)).toEqual([]);
+	});
+
+	test('a time as the server writes it (Postgres text) fails the Chat Message check: the node must convert it', async () => {
+		chat.setReply({ tokenCount: 2 });
+		const { output } = await chatRun({});
+		const item = { ...output[0].json, createdAt: '2026-12-03T15:11:12.179222+00:00' };
+		expect(invalidItems('chatMessage', [output[0].json])).toEqual([]);
+		expect(JSON.stringify(invalidItems('chatMessage', [item]))).toContain('/createdAt must match pattern');
 	});
 
 	test('a field the schema does not know fails the check (the check can fail)', () => {

@@ -104,7 +104,7 @@ describe('Chat Message', () => {
 	test('8 messages at 4 per second take at least a second', async () => {
 		const { output, error } = await runNode({
 			type: 'chatMessage',
-			parameters: { chatMode: 'new', message: '={{ "hello " + $json.n }}', model: 'gpt-4o', options: { maxRequestsPerSecond: 4 } },
+			parameters: { chatMode: 'new', message: '={{ "hello " + $json.n }}', model: { __rl: true, mode: 'list', value: 'gpt-5.2' }, options: { maxRequestsPerSecond: 4 } },
 			credentials: new CredentialStore().set('chatApi', chatCredentialData(sim)),
 			items: Array.from({ length: 8 }, (_, n) => ({ n })),
 		});

@@ -161,7 +161,7 @@ describe('Chat Message: the session user is asked once per session', () => {
 	const send = (credentials: CredentialStore, n: number) =>
 		runNode({
 			type: 'chatMessage',
-			parameters: { chatMode: 'new', message: `Question ${n}`, model: 'gpt-4o', options: {} },
+			parameters: { chatMode: 'new', message: `Question ${n}`, model: 'gpt-5.2', options: {} },
 			credentials,
 			items: [{ n }],
 		});

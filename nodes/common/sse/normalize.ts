@@ -2,21 +2,28 @@
  * Maps one SSE message from either vocabulary of the chat API (what the server implements and what its
  * documentation describes) onto ChatEvent:
  *
- * | server sends                                   | normalized            |
- * |------------------------------------------------|-----------------------|
- * | user_message {message:{id,role,content,...}}   | user_message          |
- * | start {messageId}                              | start                 |
- * | token {token} / content {delta}                | delta (text)          |
- * | tool_call {toolName,toolArgs}                  | tool_call             |
- * | tool_result {toolName,result}                  | tool_result           |
- * | complete {message:{id,content,sources},chatId} | end (text = content)  |
- * | end {messageId}                                | end                   |
- * | error {error:{message,code}} / {error,message} | error                 |
+ * | server sends                                   | normalized                    |
+ * |------------------------------------------------|-------------------------------|
+ * | user_message {message:{id,role,content,...}}   | user_message (text = content) |
+ * | start {messageId}                              | start                         |
+ * | token {token} / content {delta}                | delta (text)                  |
+ * | tool_call {toolName,toolArgs}                  | tool_call                     |
+ * | tool_result {toolName,result}                  | tool_result                   |
+ * | complete {message:{id,content,sources},chatId} | end (text = content)          |
+ * | end {messageId}                                | end                           |
+ * | error {error:{...}} / {error,message}          | error                         |
+ *
+ * An `error` event comes in two shapes from the real server: the LLM broke off mid-reply,
+ * `{error:{message:"Streaming failed",code:"STREAMING_ERROR"},chatId}`; or it failed before its first token
+ * and the server sends its whole error body (ResourceError, resourceError.ts), without chatId, the cause in
+ * `error.error[].message`. Both become `error: {message, code, requestId}` with the server's specific words.
+ * Times (`createdAt`) become ISO 8601 UTC (the server sends Postgres text, `2026-12-03T15:11:12.179222+00:00`).
  *
  * The type comes from the JSON's `type`, or from the SSE `event:` field when the JSON has none.
  * Unknown types and data that is not JSON are reported, never thrown: the stream goes on.
  */
-import type { ChatEvent, ChatSource, NormalizeResult, SseMessage } from './types';
+import { readServerError } from '../resourceError';
+import type { ChatEvent, ChatEventError, ChatSource, NormalizeResult, SseMessage } from './types';
 
 type Json = Record<string, unknown>;
 
@@ -28,13 +35,32 @@ function sources(value: unknown): ChatSource[] | undefined {
 	return Array.isArray(value) ? value.filter((entry): entry is ChatSource => obj(entry) !== undefined) : undefined;
 }
 
-/** Both error shapes: `{error:{message,code}}` (implemented) and `{error:"...", message:"..."}` (documented). */
-function errorOf(json: Json): { message: string; code?: string } {
-	const nested = obj(json.error);
-	const message =
-		str(nested?.message) ?? str(nested?.clientMessage) ?? str(json.message) ?? str(json.error) ?? 'The server reported an error';
-	const code = str(nested?.code) ?? str(json.code) ?? (str(json.error) !== message ? str(json.error) : undefined);
-	return code !== undefined ? { message, code } : { message };
+/** Both error shapes: the server's error body under `error` (implemented), or `{error:"CODE", message}` (documented). */
+function errorOf(json: Json): ChatEventError {
+	const said = readServerError(obj(json.error) ?? json);
+	const error: ChatEventError = { message: said?.message ?? 'The server reported an error' };
+	if (said?.code !== undefined) error.code = said.code;
+	if (said?.requestId !== undefined) error.requestId = said.requestId;
+	return error;
+}
+
+const POSTGRES_TIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+/**
+ * A time as ISO 8601 UTC with milliseconds (`2026-12-03T15:11:12.179Z`), from Postgres text
+ * (`2026-12-03T15:11:12.179222+00:00`, `2026-12-03 15:11:12.179222+00`) or any ISO 8601 time; a time
+ * without a zone is taken as UTC. Text that is no such time is kept as it is.
+ */
+export function isoUtc(value: string | undefined): string | undefined {
+	if (value === undefined) return undefined;
+	const match = POSTGRES_TIME.exec(value.trim());
+	if (!match) return value;
+	const [, date, time, fraction = '', zone = 'Z'] = match;
+	const millis = `${fraction.slice(1, 4)}000`.slice(0, 3);
+	let offset = zone.toUpperCase();
+	if (offset !== 'Z') offset = offset.length === 3 ? `${offset}:00` : offset.includes(':') ? offset : `${offset.slice(0, 3)}:${offset.slice(3)}`;
+	const parsed = new Date(`${date}T${time}.${millis}${offset}`);
+	return Number.isNaN(parsed.getTime()) ? value : parsed.toISOString();
 }
 
 /** Every type but the deltas, which deltaText maps first. */
@@ -42,7 +68,14 @@ function toEvent(type: string, json: Json): Omit<ChatEvent, 'serverType'> | unde
 	switch (type) {
 		case 'user_message': {
 			const message = obj(json.message);
-			return { type: 'user_message', messageId: str(message?.id), role: str(message?.role), createdAt: str(message?.createdAt), chatId: str(json.chatId) };
+			return {
+				type: 'user_message',
+				messageId: str(message?.id),
+				role: str(message?.role),
+				text: str(message?.content),
+				createdAt: isoUtc(str(message?.createdAt)),
+				chatId: str(json.chatId),
+			};
 		}
 		case 'start':
 			return { type: 'start', messageId: str(json.messageId), chatId: str(json.chatId) };
@@ -56,7 +89,7 @@ function toEvent(type: string, json: Json): Omit<ChatEvent, 'serverType'> | unde
 				type: 'end',
 				messageId: str(message?.id),
 				role: str(message?.role),
-				createdAt: str(message?.createdAt),
+				createdAt: isoUtc(str(message?.createdAt)),
 				text: str(message?.content),
 				sources: sources(message?.sources),
 				chatId: str(json.chatId),

@@ -26,15 +26,23 @@ export interface ChatSource {
 	[key: string]: unknown;
 }
 
+/** An `error` event's error, in either shape: the server's specific words, its code and request ID when it gave them. */
+export interface ChatEventError {
+	message: string;
+	code?: string;
+	requestId?: string;
+}
+
 export interface ChatEvent {
 	type: ChatEventType;
 	/** The type as the server sent it (`token`, `content`, `complete`, ...). */
 	serverType: string;
-	/** delta: the text piece; end: the full content, when the server sends it (implemented `complete`). */
+	/** delta: the text piece; end: the full content, when the server sends it (implemented `complete`); user_message: the user's message. */
 	text?: string;
 	/** user_message: the user's message id; start/end: the assistant's message id. */
 	messageId?: string;
 	role?: string;
+	/** ISO 8601 UTC, whatever form the server wrote it in. */
 	createdAt?: string;
 	chatId?: string;
 	toolName?: string;
@@ -42,7 +50,7 @@ export interface ChatEvent {
 	toolResult?: unknown;
 	sources?: ChatSource[];
 	/** error events, in either body shape. */
-	error?: { message: string; code?: string };
+	error?: ChatEventError;
 	/** The SSE `id:` of the block, when it had one. */
 	id?: string;
 }

@@ -51,7 +51,7 @@ export function chatSpecs(session: () => E2ESession): void {
 			text: REPLY,
 			complete: true,
 			newChat: true,
-			model: 'gpt-4o',
+			model: 'gpt-5.2',
 			userId: USER.id,
 			// user_message, one token event each, complete.
 			eventCount: REPLY_TOKENS.length + 2,
@@ -71,7 +71,7 @@ export function chatSpecs(session: () => E2ESession): void {
 		const streams = sim.streams.slice(streamsBefore);
 		expect(streams).toHaveLength(1);
 		expect(streams[0]).toMatchObject({ chatId: reply.chatId, ended: true, closedByClient: false });
-		expect(streams[0].body).toEqual({ content: QUESTION, modelId: 'gpt-4o', userId: USER.id });
+		expect(streams[0].body).toEqual({ content: QUESTION, modelId: 'gpt-5.2', userId: USER.id });
 		expect(sim.chats.get(String(reply.chatId))).toBe(USER.id);
 		expect(sim.signIns).toBeGreaterThanOrEqual(1);
 		// Nothing of the credential in what n8n stored of the run.
@@ -143,9 +143,27 @@ export function chatSpecs(session: () => E2ESession): void {
 		expect(deniedError.node?.name).toBe(NODE);
 		expect(deniedError.message).toContain(`Chat ${bobsChat} belongs to another user`);
 		expect(deniedError.httpCode).toBe('403');
-		// What to do, then the server's own words.
-		expect(String(deniedError.description)).toContain('The signed-in user may not post to this chat');
-		expect(String(deniedError.description)).toContain('HTTP 403: You do not have access to this chat – CHAT_ACCESS_DENIED');
+		// What to do, then the server's own words, code and request ID.
+		const deniedAnswer = sim.errorsSent.at(-1)!;
+		expect(deniedAnswer.body.code).toBe('CHAT_ACCESS_DENIED');
+		expect(deniedError.message).toBe(`Chat ${bobsChat} belongs to another user – CHAT_ACCESS_DENIED: Access denied to the specified chat. [item 0]`);
+		expect(String(deniedError.description)).toContain('The signed-in user may post only to their own chats');
+		expect(String(deniedError.description)).toContain(
+			`HTTP 403: Access denied to the specified chat. (code CHAT_ACCESS_DENIED, request ID ${String(deniedAnswer.body.requestId)})`,
+		);
+		expect(sim.streams.length).toBe(streamsBefore);
+
+		// A model the server does not have: a 500 whose cause is a foreign key; the node names the Model.
+		const unknown = await session().runWorkflow(withParameters(loadExample(EXAMPLE), NODE, { model: { __rl: true, mode: 'id', value: 'gpt-9-turbo' } }));
+		expect(unknown.status).toBe('error');
+		const unknownError = errorOf(unknown);
+		const unknownAnswer = sim.errorsSent.at(-1)!;
+		expect(unknownError.message).toBe(
+			'The chat server has no model "gpt-9-turbo" – INTERNAL_SERVER_ERROR: insert or update on table "messages" violates foreign key constraint "messages_model_id_fkey" [item 0]',
+		);
+		expect(unknownError.httpCode).toBe('500');
+		expect(String(unknownError.description)).toMatch(/^Check the Model/);
+		expect(String(unknownError.description)).toContain(`request ID ${String(unknownAnswer.body.requestId)}`);
 		expect(sim.streams.length).toBe(streamsBefore);
 
 		// user_message, two tokens, then the server's error event.
@@ -160,6 +178,18 @@ export function chatSpecs(session: () => E2ESession): void {
 		expect(failed.runData.Answer).toBeUndefined();
 		expect(sim.streams.slice(streamsBefore)).toHaveLength(1);
 		expect(JSON.stringify(failed)).not.toContain(USER.password);
+	});
+
+	test('a workflow built with version 1 (the Model a plain ID from its options list) still runs as it did', async () => {
+		const streamsBefore = sim.streams.length;
+		const example = loadExample(EXAMPLE);
+		const node = example.nodes.find((entry) => entry.name === NODE)!;
+		node.typeVersion = 1;
+		node.parameters = { ...node.parameters, model: 'claude-opus-4-5' };
+		const run = await session().runWorkflow(example);
+		expect(run.error).toBeUndefined();
+		expect(outputOf(run, NODE)).toEqual([expect.objectContaining({ text: REPLY, complete: true, model: 'claude-opus-4-5' })]);
+		expect(sim.streams.slice(streamsBefore).map((stream) => stream.body.modelId)).toEqual(['claude-opus-4-5']);
 	});
 
 	test('streaming: a webhook caller receives the reply token by token while the simulator is still sending it, and the full text', async () => {
@@ -203,7 +233,7 @@ export function chatSpecs(session: () => E2ESession): void {
 		// The simulator got the message once; the execution's Chat Message output still holds the final item.
 		const streams = sim.streams.slice(streamsBefore);
 		expect(streams).toHaveLength(1);
-		expect(streams[0].body).toEqual({ content: message, modelId: 'gpt-4o', userId: USER.id });
+		expect(streams[0].body).toEqual({ content: message, modelId: 'gpt-5.2', userId: USER.id });
 		const [execution] = await session().api.executionsOf(workflowId);
 		expect(execution?.mode).toBe('webhook');
 		const run = await session().api.waitForExecution(execution.id);

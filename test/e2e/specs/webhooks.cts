@@ -149,7 +149,7 @@ export function webhookSpecs(session: () => E2ESession): void {
 				session(),
 				webhookWorkflow(session(), path, {
 					type: 'chatMessage',
-					parameters: { chatMode: 'new', message: '={{ $json.body.message }}', model: 'gpt-4o', outputMode: 'finalReply', options: {} },
+					parameters: { chatMode: 'new', message: '={{ $json.body.message }}', model: 'gpt-5.2', outputMode: 'finalReply', options: {} },
 					credential: chat,
 				}),
 				path,

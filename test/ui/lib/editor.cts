@@ -424,6 +424,93 @@ export class Editor {
 		await this.page.waitForSelector(entry, { hidden: true });
 	}
 
+	/**
+	 * A resource locator's "From List" (n8n's AI nodes' Model field): clicks the field, which makes n8n ask the
+	 * node for the list, and returns what the list shows once it has loaded: the names it lists (the chosen
+	 * entry first), or the error it shows instead (its title, the node's message and description). `filter`
+	 * replaces what its search holds ('' empties it). The list is closed again unless `keepOpen` (e.g. for a screenshot).
+	 */
+	async resourceList(parameter: string, options: { filter?: string; keepOpen?: boolean } = {}): Promise<{ names: string[]; error?: string }> {
+		const container = `[data-test-id=resource-locator-${parameter}]`;
+		await this.page.waitForSelector(container, { visible: true });
+		await this.settled(container);
+		const shown = async (): Promise<{ names: string[]; error?: string } | null> => {
+			const handle = await this.page.waitForFunction(
+				() => {
+					const visible = (element: Element) => (element as HTMLElement).offsetParent !== null;
+					const dropdown = [...document.querySelectorAll('[data-test-id=resource-locator-dropdown], [data-test-id=rlc-search], [data-test-id=rlc-error-container]')].some(visible);
+					if (!dropdown) return null;
+					// While it loads, the list shows placeholder rows (and the chosen entry, from the workflow).
+					if ([...document.querySelectorAll('[class*="_loadingItem_"]')].some(visible)) return null;
+					const error = [...document.querySelectorAll('[data-test-id=rlc-error-container]')].find(visible);
+					if (error) return { names: [], error: (error as HTMLElement).innerText.replace(/\s+/g, ' ').trim() };
+					const items = [...document.querySelectorAll('[data-test-id=rlc-item]')].filter(visible);
+					if (items.length > 0) return { names: items.map((item) => (item as HTMLElement).innerText.trim().split('\n')[0]) };
+					// "No results" once loaded; nothing (a spinner) while loading.
+					const empty = [...document.querySelectorAll('[class*="messageContainer"]')].find((element) => visible(element) && /No results/i.test((element as HTMLElement).innerText));
+					return empty ? { names: [] } : null;
+				},
+				{ timeout: 60_000 },
+			).catch(() => null);
+			return handle ? ((await handle.jsonValue()) as { names: string[]; error?: string } | null) : null;
+		};
+		let listed: { names: string[]; error?: string } | null = null;
+		for (let attempt = 1; !listed; attempt++) {
+			// The input of the list mode (the mode selector beside it is a select with an input of its own).
+			const input = (await this.page.$(`${container} input[data-test-id=rlc-input], ${container} [data-test-id=rlc-input] input`)) ?? (await this.page.$(`${container} [data-test-id=rlc-input]`));
+			if (!input) throw new Error(`the ${parameter} field has no list input`);
+			await input.click();
+			listed = await shown();
+			if (!listed && attempt === 3) throw new Error(`the ${parameter} list did not open, or did not load, after three clicks (${await this.failurePicture(`rlc-${parameter}`)})`);
+		}
+		if (options.filter !== undefined) {
+			// The list keeps what was typed into its search before: replaced, as a user does.
+			const search = '[data-test-id=rlc-search] input, input[data-test-id=rlc-search]';
+			await (await this.page.waitForSelector(search, { visible: true }))!.click({ count: 3 });
+			await this.page.keyboard.press('Backspace');
+			if (options.filter) await this.page.type(search, options.filter);
+			await sleep(1000); // n8n waits for typing to pause before it asks again
+			listed = (await shown()) ?? listed;
+		}
+		if (!options.keepOpen) await this.closeResourceList();
+		return listed;
+	}
+
+	/** Closes an open resource locator list, as a click beside it does. */
+	async closeResourceList(): Promise<void> {
+		const open = () => this.page.evaluate(() => [...document.querySelectorAll('[data-test-id=rlc-search], [data-test-id=rlc-error-container], [data-test-id=rlc-item]')].some((element) => (element as HTMLElement).offsetParent !== null));
+		if (!(await open())) return;
+		const header = await this.page.$('[data-test-id=ndv] [data-test-id=node-title-container], [data-test-id=ndv] [data-test-id=node-parameters]');
+		const box = await header?.boundingBox();
+		if (box) await this.page.mouse.click(box.x + 5, box.y + 5);
+		await this.page.waitForFunction(
+			() => ![...document.querySelectorAll('[data-test-id=rlc-search], [data-test-id=rlc-error-container], [data-test-id=rlc-item]')].some((element) => (element as HTMLElement).offsetParent !== null),
+			{ timeout: 10_000 },
+		);
+	}
+
+	/** Chooses an entry of a resource locator's list by its name; returns what the field shows then. */
+	async chooseFromResourceList(parameter: string, name: string): Promise<string> {
+		const { names } = await this.resourceList(parameter, { keepOpen: true, filter: '' });
+		if (!names.includes(name)) throw new Error(`the ${parameter} list has no "${name}" (it lists ${names.join(', ')})`);
+		const item = await this.page.waitForFunction(
+			(wanted) => [...document.querySelectorAll('[data-test-id=rlc-item]')].find((element) => (element as HTMLElement).offsetParent !== null && (element as HTMLElement).innerText.trim().split('\n')[0] === wanted) ?? null,
+			{},
+			name,
+		);
+		await (item.asElement() as ElementHandle<Element>).click();
+		// The field's text input (the test id is on the input itself, or on its wrapper).
+		const container = `[data-test-id=resource-locator-${parameter}]`;
+		const input = `${container} input[data-test-id=rlc-input], ${container} [data-test-id=rlc-input] input`;
+		const read = () => this.page.$eval(input, (element) => (element as HTMLInputElement).value);
+		await this.page
+			.waitForFunction((selector, wanted) => (document.querySelector(selector) as HTMLInputElement | null)?.value === wanted, { timeout: 10_000 }, input, name)
+			.catch(async () => {
+				throw new Error(`after choosing "${name}" the ${parameter} field shows "${await read().catch(() => '?')}" (${await this.failurePicture(`rlc-choose-${parameter}`)})`);
+			});
+		return await read();
+	}
+
 	/** Text of the open node panel's parameter area, e.g. to read a dropdown's error. */
 	async parameterText(parameter: string): Promise<string> {
 		return await this.page.$eval(`[data-test-id=parameter-input-${parameter}]`, (element) => {
