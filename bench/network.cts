@@ -168,13 +168,26 @@ export async function benchHttps(session: E2ESession, sim: QuivaSimulator, profi
 			return ms;
 		};
 		let httpOrderBroken = 0;
-		const runHttp = async () => {
+		// The HTTP Request node is the baseline, not what is under test: a run it fails (on a loaded machine its
+		// keep-alive sockets can be reused just as the server closes them) is run again, and reported.
+		const httpFailures: string[] = [];
+		const httpRuns = { runs: 0, connections: 0, handshakes: 0 };
+		const runHttp = async (): Promise<number> => {
 			sim.received.length = 0;
+			const connectionsBefore = gateway.front.connections;
+			const handshakesBefore = gateway.front.handshakes;
 			const run = await session.api.runManually(httpWorkflow, 'Manual Trigger');
-			if (run.error) throw new Error(`the HTTPS benchmark workflow of the HTTP Request node failed: ${run.error.message}`);
+			if (run.error) {
+				httpFailures.push(`${run.error.message} (TLS front errors so far: ${JSON.stringify(gateway.front.errors)})`);
+				if (httpFailures.length > 2) throw new Error(`the HTTPS benchmark workflow of the HTTP Request node failed ${httpFailures.length} times: ${httpFailures.join('; ')}`);
+				return await runHttp();
+			}
 			const delivery = checkBenchDelivery(sim, NETWORK_STREAMS.httpsHttp, HTTPS_ITEMS);
 			if (!delivery.exactlyOnce) throw new Error('the HTTP Request node over HTTPS did not deliver every item exactly once');
 			if (!delivery.orderKept) httpOrderBroken++;
+			httpRuns.runs++;
+			httpRuns.connections += gateway.front.connections - connectionsBefore;
+			httpRuns.handshakes += gateway.front.handshakes - handshakesBefore;
 			return executionTimeOf(run, HTTP_NODE);
 		};
 		const posts = rawPosts(HTTPS_ITEMS, NETWORK_STREAMS.httpsRaw);
@@ -241,7 +254,10 @@ export async function benchHttps(session: E2ESession, sim: QuivaSimulator, profi
 					ms: nodeMs,
 					baselineMs: httpMs,
 					goal: { maxTimeRatio: 0.25, words: '≥ 4× the HTTP Request node (time ratio ≤ 0.25)' },
-					notes: `${(httpMs / nodeMs).toFixed(1)}× faster; HTTP Request: exactly once, order per subject broken in ${httpOrderBroken} of ${HTTPS_HTTP_ROUNDS + 1} runs`,
+					notes:
+						`${(httpMs / nodeMs).toFixed(1)}× faster; HTTP Request: exactly once, order per subject broken in ${httpOrderBroken} of ${HTTPS_HTTP_ROUNDS + 1} runs, ` +
+						`${Math.round(httpRuns.connections / httpRuns.runs)} TCP connections (${Math.round(httpRuns.handshakes / httpRuns.runs)} TLS handshakes) a run on average` +
+						(httpFailures.length ? `; ${httpFailures.length} failed run(s), run again: ${httpFailures.join('; ')}` : ''),
 				},
 			],
 			rawFetchWindow,

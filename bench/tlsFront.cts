@@ -31,6 +31,8 @@ export interface TlsFront {
 	readonly resumed: number;
 	/** The TLS versions negotiated, e.g. { 'TLSv1.3': 12 }. */
 	readonly versions: Record<string, number>;
+	/** Socket errors seen on either side, by side and message ("upstream: connect ECONNREFUSED …": count), for diagnosis. */
+	readonly errors: Record<string, number>;
 	close(): Promise<void>;
 }
 
@@ -40,6 +42,11 @@ export async function startTlsFront(target: { host: string; port: number }): Pro
 	let handshakes = 0;
 	let resumed = 0;
 	const versions: Record<string, number> = {};
+	const errors: Record<string, number> = {};
+	const noteError = (side: string) => (error: Error) => {
+		const key = `${side}: ${error.message}`;
+		errors[key] = (errors[key] ?? 0) + 1;
+	};
 	const track = (socket: net.Socket) => {
 		sockets.add(socket);
 		socket.on('close', () => sockets.delete(socket));
@@ -60,6 +67,8 @@ export async function startTlsFront(target: { host: string; port: number }): Pro
 			secure.destroy();
 			upstream.destroy();
 		};
+		secure.on('error', noteError('client'));
+		upstream.on('error', noteError('upstream'));
 		secure.on('error', teardown);
 		upstream.on('error', teardown);
 		secure.on('close', teardown);
@@ -70,10 +79,12 @@ export async function startTlsFront(target: { host: string; port: number }): Pro
 		track(socket);
 	});
 	// A client that gives up mid-handshake is not the bench's concern; it must not crash the process.
-	server.on('tlsClientError', () => undefined);
+	server.on('tlsClientError', noteError('handshake'));
+	// n8n's HTTP Request node opens a connection per item, all 2,000 at once: with Node's default backlog (511)
+	// the kernel drops some while the handshakes queue up, and that node's run fails ("connection closed").
 	await new Promise<void>((resolve, reject) => {
 		server.once('error', reject);
-		server.listen(0, '127.0.0.1', resolve);
+		server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, resolve);
 	});
 	const { port } = server.address() as net.AddressInfo;
 	return {
@@ -91,6 +102,9 @@ export async function startTlsFront(target: { host: string; port: number }): Pro
 		},
 		get versions() {
 			return { ...versions };
+		},
+		get errors() {
+			return { ...errors };
 		},
 		async close() {
 			for (const socket of sockets) socket.destroy();
