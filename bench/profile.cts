@@ -42,6 +42,9 @@ export interface Window {
 	toUs: number;
 }
 
+/** monotonic µs − epoch µs: moves n8n's startTime (epoch ms) onto the clock V8 stamps its samples with. */
+export const monotonicMinusEpochUs = () => Number(process.hrtime.bigint() / 1000n) - Date.now() * 1000;
+
 export interface ProfileEntry {
 	name: string;
 	/** Where it is: the file (shortened to its package) and line. */

@@ -6,6 +6,7 @@
 import axios from 'axios';
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
+import * as https from 'node:https';
 
 import { CHAT_DEFAULTS, type ChatSimulator } from '../test/simulators/chat.cjs';
 
@@ -14,14 +15,16 @@ export interface RawPost {
 	body: string;
 }
 
+/** Node's http client, or its https client for an https:// base URL (the system's CAs and NODE_EXTRA_CA_CERTS). */
 export async function postAllRaw(baseUrl: string, headers: Record<string, string>, posts: RawPost[], concurrency: number): Promise<number> {
 	const url = new URL(baseUrl);
-	const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+	const client = url.protocol === 'https:' ? https : http;
+	const agent = new client.Agent({ keepAlive: true, maxSockets: concurrency });
 	let next = 0;
 	let failures = 0;
 	const send = (post: RawPost) =>
 		new Promise<void>((resolve, reject) => {
-			const request = http.request(
+			const request = client.request(
 				{
 					host: url.hostname,
 					port: url.port,
@@ -48,6 +51,29 @@ export async function postAllRaw(baseUrl: string, headers: Record<string, string
 	const ms = performance.now() - start;
 	agent.destroy();
 	if (failures > 0) throw new Error(`raw baseline: ${failures} requests failed`);
+	return ms;
+}
+
+/**
+ * The same posts through Node's global fetch, as a user's code would write them: its process-wide pool
+ * (undici's global dispatcher), `concurrency` in flight, each answer read to its end.
+ */
+export async function postAllFetch(baseUrl: string, headers: Record<string, string>, posts: RawPost[], concurrency: number): Promise<number> {
+	let next = 0;
+	let failures = 0;
+	const start = performance.now();
+	await Promise.all(
+		Array.from({ length: concurrency }, async () => {
+			while (next < posts.length) {
+				const post = posts[next++];
+				const response = await fetch(`${baseUrl}${post.path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: post.body });
+				await response.arrayBuffer();
+				if (response.status >= 300) failures++;
+			}
+		}),
+	);
+	const ms = performance.now() - start;
+	if (failures > 0) throw new Error(`raw fetch baseline: ${failures} requests failed`);
 	return ms;
 }
 

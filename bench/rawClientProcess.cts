@@ -10,11 +10,13 @@ import { execFile } from 'node:child_process';
 import * as http from 'node:http';
 
 import type { ChatSimulator } from '../test/simulators/chat.cjs';
-import { postAllRaw, readChatStreamRaw, type RawPost } from './rawClient.cjs';
+import { postAllFetch, postAllRaw, readChatStreamRaw, type RawPost } from './rawClient.cjs';
 import { median } from './rounds.cjs';
 
 interface PostJob {
 	kind: 'posts';
+	/** Node's http/https client with a keep-alive agent (the default), or Node's global fetch. */
+	client?: RawClientKind;
 	baseUrl: string;
 	headers: Record<string, string>;
 	posts: RawPost[];
@@ -36,6 +38,8 @@ interface ChatJob {
 
 type Job = PostJob | ChatJob;
 
+export type RawClientKind = 'node' | 'fetch';
+
 let lastCpuMs = NaN;
 let lastWindow = { fromUs: 0, toUs: 0 };
 
@@ -55,9 +59,16 @@ export function setRawClientNodeFlags(flags: string[]): void {
 	nodeFlags = flags;
 }
 
+/** More environment for the raw client processes, e.g. NODE_EXTRA_CA_CERTS to trust the bench's TLS front. */
+let extraEnv: Record<string, string> = {};
+export function setRawClientEnv(env: Record<string, string>): void {
+	extraEnv = env;
+}
+
 function runInOwnProcess(job: Job): Promise<number[]> {
 	return new Promise((resolve, reject) => {
-		const child = execFile(process.execPath, [...nodeFlags, __filename], { maxBuffer: 1024 * 1024 }, (error, stdout) => {
+		const options = { maxBuffer: 1024 * 1024, env: { ...process.env, ...extraEnv } };
+		const child = execFile(process.execPath, [...nodeFlags, __filename], options, (error, stdout) => {
 			if (error) return reject(error);
 			// The last lines: the measured window on the monotonic clock ("window <fromUs> <toUs>") and the
 			// child's CPU time for the measured rounds ("cpu <ms>").
@@ -79,9 +90,9 @@ export async function postAllRawInOwnProcess(
 	headers: Record<string, string>,
 	posts: RawPost[],
 	concurrency: number,
-	{ rounds = 1, warmUpRounds = 1 }: { rounds?: number; warmUpRounds?: number } = {},
+	{ rounds = 1, warmUpRounds = 1, client = 'node' }: { rounds?: number; warmUpRounds?: number; client?: RawClientKind } = {},
 ): Promise<number> {
-	return median(await runInOwnProcess({ kind: 'posts', baseUrl, headers, posts, concurrency, rounds, warmUpRounds }));
+	return median(await runInOwnProcess({ kind: 'posts', client, baseUrl, headers, posts, concurrency, rounds, warmUpRounds }));
 }
 
 /** Raw reads of the chat stream from a process of its own, one after another; resolves to each measured read's ms. */
@@ -93,13 +104,14 @@ const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
 async function runJob(job: Job): Promise<{ times: number[]; window: number[]; cpuMs: number }> {
 	if (job.kind === 'posts') {
+		const post = job.client === 'fetch' ? postAllFetch : postAllRaw;
 		// Warm-up rounds (JIT, sockets), as the node is timed after warm-up runs; then the measured rounds,
 		// timed the way the node is (the median of several), their CPU time per round.
-		for (let round = 0; round < (job.warmUpRounds ?? 1); round++) await postAllRaw(job.baseUrl, job.headers, job.posts, job.concurrency);
+		for (let round = 0; round < (job.warmUpRounds ?? 1); round++) await post(job.baseUrl, job.headers, job.posts, job.concurrency);
 		const cpu = process.cpuUsage();
 		const fromUs = monotonicUs();
 		const times: number[] = [];
-		for (let round = 0; round < (job.rounds ?? 1); round++) times.push(await postAllRaw(job.baseUrl, job.headers, job.posts, job.concurrency));
+		for (let round = 0; round < (job.rounds ?? 1); round++) times.push(await post(job.baseUrl, job.headers, job.posts, job.concurrency));
 		const used = process.cpuUsage(cpu);
 		return { times, window: [fromUs, monotonicUs()], cpuMs: (used.user + used.system) / 1000 / times.length };
 	}

@@ -13,6 +13,12 @@
  * executionTime beside a plain keep-alive client reading the same stream to its end, alternating rounds,
  * and the fixed cost of a message apart (a one-token reply).
  *
+ * The network sections (bench/network.ts) put the gateway behind HTTPS (a TLS front with the test certificate,
+ * which n8n and the raw clients trust through NODE_EXTRA_CA_CERTS) and a 20 ms round trip (a delay proxy):
+ * https (the node against a raw fetch client, a raw Node https client and the HTTP Request node), rtt (400
+ * items against the bound of 16 requests in flight) and webhook (one item per execution, the cost in round
+ * trips and the connections the gateway saw).
+ *
  * Correctness is checked too, and fails the bench: every item reached the gateway exactly once, and (for
  * our nodes) in order per subject or per clientId+channel. Missing the speed goal is reported, not failed: figures on shared machines are noisy.
  */
@@ -29,15 +35,17 @@ import { openSession, type E2ESession } from '../test/e2e/lib/session.cjs';
 import type { WorkflowJson } from '../test/e2e/lib/restApi.cjs';
 import { executionTimeOf, outputOf } from '../test/e2e/lib/workflows.cjs';
 import { checkDelivery } from './delivery.cjs';
+import { benchHttps, benchRtt, benchWebhook, NETWORK_STREAMS } from './network.cjs';
 import { postAllRaw, readChatStreamRaw } from './rawClient.cjs';
-import { threadCpuMs } from './processMemory.cjs';
-import { lastRawCpuMs, lastRawWindow, postAllRawInOwnProcess, readChatStreamRawInOwnProcess, setRawClientNodeFlags } from './rawClientProcess.cjs';
+import { formatNodeCpu, nodeCpuPerItem } from './nodeCpu.cjs';
+import { lastRawCpuMs, lastRawWindow, postAllRawInOwnProcess, readChatStreamRawInOwnProcess, setRawClientEnv, setRawClientNodeFlags } from './rawClientProcess.cjs';
 import { interleavedMedians, median } from './rounds.cjs';
 import { formatLatency, streamingLatency } from './latency.cjs';
-import { formatSummary, profileSpan, readProfile, summariseProfile, type Window } from './profile.cjs';
-import { formatScaling, formatScalingRow, quivaOnlyWorkflow, runQuivaOnly, scalingStream, scalingTable, SCALING_SIZES } from './scaling.cjs';
+import { formatSummary, monotonicMinusEpochUs, profileSpan, readProfile, summariseProfile, type Window } from './profile.cjs';
+import { formatScaling, formatScalingRow, runQuivaOnly, scalingStream, scalingTable, SCALING_SIZES } from './scaling.cjs';
+import { TLS_CERT_FILE } from './tlsFront.cjs';
 import { itemsPerSecond, timeRatio, verdict, type BenchResult } from './types.cjs';
-import { benchWorkflow, itemsNode, quivaBenchItem, quivaNode, type WorkflowNode } from './workflows.cjs';
+import { benchWorkflow, httpRequestNode, itemsNode, quivaBenchItem, quivaNode, type WorkflowNode } from './workflows.cjs';
 
 const ITEMS = 2000;
 // As in the in-process bench (bench/quiva.ts): quivaBenchItem spreads the items over 20 subjects, so up to
@@ -46,32 +54,6 @@ const RAW_CONCURRENCY = 16;
 
 const STREAMS = { node: 'bench-node', fixed: 'bench-fixed', http: 'bench-http', raw: 'bench-raw' };
 const FIXED_NODE = 'Quiva Stream Publish (fixed subject)';
-
-/** n8n's HTTP Request node as a user sets it up to publish: POST per item, one header, a JSON body as an expression. */
-function httpRequestNode(
-	id: string,
-	name: string,
-	position: [number, number],
-	request: { url: string; header: { name: string; value: string }; jsonBody: string },
-): WorkflowNode {
-	return {
-		id,
-		name,
-		type: 'n8n-nodes-base.httpRequest',
-		typeVersion: 4.2,
-		position,
-		parameters: {
-			method: 'POST',
-			url: request.url,
-			sendHeaders: true,
-			headerParameters: { parameters: [request.header] },
-			sendBody: true,
-			specifyBody: 'json',
-			jsonBody: request.jsonBody,
-			options: {},
-		},
-	};
-}
 
 /** The three paths the Quiva section compares, each a node of its own after the same Items. */
 type QuivaPath = 'node' | 'fixed' | 'http';
@@ -289,7 +271,7 @@ async function benchChatInN8n(session: E2ESession, profileWindows?: Window[]): P
 export interface RealN8nOptions {
 	/** Profile the n8n process (--cpu-prof) and summarise the Quiva node's runs. */
 	profile: boolean;
-	/** Sections to run (default all): quiva, kapua, chat, scaling. */
+	/** Sections to run (default all): quiva, kapua, chat, https, rtt, webhook, scaling. */
 	only?: Set<string>;
 }
 
@@ -300,12 +282,10 @@ export interface RealN8nReport {
 
 const PROFILE_RUNS = 5;
 
-/** monotonic µs − epoch µs: moves n8n's startTime (epoch ms) onto the clock V8 stamps its samples with. */
-const monotonicMinusEpochUs = () => Number(process.hrtime.bigint() / 1000n) - Date.now() * 1000;
 
 export async function benchRealN8n(options: RealN8nOptions = { profile: false }): Promise<RealN8nReport> {
 	const wanted = (section: string) => !options.only || options.only.has(section);
-	const streams = [...Object.values(STREAMS), ...SCALING_SIZES.map(scalingStream), 'bench-profile', 'bench-cpu'];
+	const streams = [...Object.values(STREAMS), ...Object.values(NETWORK_STREAMS), ...SCALING_SIZES.map(scalingStream), 'bench-profile', 'bench-cpu'];
 	const sim = await startQuivaSimulator({ streams: streams.map((name) => ({ name, subjects: ['bench.>'] })) });
 	const profileDir = options.profile ? fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-cpu-prof-')) : undefined;
 	let session: E2ESession | undefined;
@@ -313,41 +293,71 @@ export async function benchRealN8n(options: RealN8nOptions = { profile: false })
 	const tables: RealN8nReport['tables'] = [];
 	const profileWindows: Window[] = [];
 	const chatWindows: Window[] = [];
+	const httpsWindows: Window[] = [];
+	let httpsRawFetchWindow: Window | undefined;
 	let n8nPid = 0;
 	try {
 		if (profileDir) setRawClientNodeFlags(['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, 'raw')}`]);
-		session = await openSession({ label: 'bench', n8nEnv: profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : undefined });
-		n8nPid = session.server.pid;
-		await session.addCredential('quivaApi', 'Quiva (simulator)', quivaCredentialData(sim));
-		if (wanted('quiva')) results.push(...(await benchQuivaInN8n(session, sim)));
+		// The HTTPS sections' TLS front presents the test certificate: n8n and the raw client processes trust it.
+		const trustTestCertificate = { NODE_EXTRA_CA_CERTS: TLS_CERT_FILE };
+		setRawClientEnv(trustTestCertificate);
+		const n8n = await openSession({
+			label: 'bench',
+			n8nEnv: { ...trustTestCertificate, ...(profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}) },
+		});
+		session = n8n;
+		n8nPid = n8n.server.pid;
+		await n8n.addCredential('quivaApi', 'Quiva (simulator)', quivaCredentialData(sim));
+		if (wanted('quiva')) results.push(...(await timed('quiva', () => benchQuivaInN8n(n8n, sim))));
 		printResults(results);
-		if (profileDir) {
+		if (profileDir && wanted('quiva')) {
 			// Warm (one unmeasured run), then PROFILE_RUNS runs of the Quiva node alone; the profile is cut to the
 			// node's own execution in each (n8n's startTime, epoch ms, moved onto the monotonic clock).
-			await runQuivaOnly(session, sim, ITEMS, 'bench-profile');
+			await runQuivaOnly(n8n, sim, ITEMS, 'bench-profile');
 			const offsetUs = monotonicMinusEpochUs();
 			for (let run = 0; run < PROFILE_RUNS; run++) {
-				const { startTime, ms } = await runQuivaOnly(session, sim, ITEMS, 'bench-profile');
+				const { startTime, ms } = await runQuivaOnly(n8n, sim, ITEMS, 'bench-profile');
 				const fromUs = startTime * 1000 + offsetUs;
 				profileWindows.push({ fromUs, toUs: fromUs + ms * 1000 });
 			}
 		}
 		if (wanted('kapua')) {
-			const kapua = await benchKapuaInN8n(session);
+			const kapua = await timed('kapua', () => benchKapuaInN8n(n8n));
 			results.push(kapua);
 			printResults([kapua]);
 		}
 		if (wanted('chat')) {
-			const chat = await benchChatInN8n(session, profileDir ? chatWindows : undefined);
+			const chat = await timed('chat', () => benchChatInN8n(n8n, profileDir ? chatWindows : undefined));
 			results.push(chat.result);
 			printResults([chat.result]);
 			tables.push({ title: 'Streaming latency: Chat Message through a Webhook in Streaming mode', text: chat.latency });
+		}
+		// The network sections each save a Quiva credential for their gateway; the plain one is saved again after
+		// each, so the workflows saved later (scaling) bind to the plain simulator again.
+		const plainQuivaCredential = () => n8n.addCredential('quivaApi', 'Quiva (simulator)', quivaCredentialData(sim));
+		if (wanted('https')) {
+			const section = await timed('https', () => benchHttps(n8n, sim, profileDir ? httpsWindows : undefined));
+			await plainQuivaCredential();
+			results.push(...section.results);
+			printResults(section.results);
+			httpsRawFetchWindow = section.rawFetchWindow;
+		}
+		if (wanted('rtt')) {
+			const section = await timed('rtt', () => benchRtt(n8n, sim));
+			await plainQuivaCredential();
+			results.push(section.result);
+			printResults([section.result]);
+		}
+		if (wanted('webhook')) {
+			const section = await timed('webhook', () => benchWebhook(n8n, sim));
+			await plainQuivaCredential();
+			tables.push({ title: 'Webhook → Quiva Stream Publish, one item per execution, against Webhook → No Operation', text: section.text });
 		}
 		// Last, as its 100,000-item executions are the heaviest thing the bench asks of n8n; printed as it goes.
 		if (wanted('scaling')) {
 			const title = 'How cost grows: the Quiva node, one execution each';
 			console.log(`\n${title} (each row as it is measured)`);
-			tables.push({ title, text: formatScaling(await scalingTable(session, sim, (row) => console.log(`  ${formatScalingRow(row)}`))) });
+			tables.push({ title, text: formatScaling(await scalingTable(n8n, sim, (row) => console.log(`  ${formatScalingRow(row)}`))) });
 		}
 	} finally {
 		await session?.close();
@@ -379,6 +389,29 @@ export async function benchRealN8n(options: RealN8nOptions = { profile: false })
 			});
 		}
 	}
+	if (profileDir && httpsWindows.length > 0) {
+		const file = fs.readdirSync(profileDir).find((name) => name.includes(`.${n8nPid}.`) && name.endsWith('.cpuprofile'));
+		if (file) {
+			tables.push({
+				title: `CPU profile of the n8n process during the Quiva node's execution over HTTPS (TLS front on loopback): ${httpsWindows.length} runs of ${ITEMS} items, 20 subjects`,
+				text: formatSummary(summariseProfile(readProfile(path.join(profileDir, file)), httpsWindows), ITEMS * httpsWindows.length),
+			});
+		}
+	}
+	if (rawProfileDir && httpsRawFetchWindow && fs.existsSync(rawProfileDir)) {
+		const window = httpsRawFetchWindow;
+		const profile = fs
+			.readdirSync(rawProfileDir)
+			.filter((name) => name.endsWith('.cpuprofile'))
+			.map((name) => readProfile(path.join(rawProfileDir, name)))
+			.find((candidate) => candidate.startTime <= window.fromUs && candidate.endTime >= window.toUs);
+		if (profile) {
+			tables.push({
+				title: `CPU profile of the raw fetch client over HTTPS in its own process, for comparison: its last measured round of ${ITEMS} posts, 16 in flight`,
+				text: formatSummary(summariseProfile(profile, [window]), ITEMS),
+			});
+		}
+	}
 	if (profileDir && chatWindows.length > 0) {
 		const file = fs.readdirSync(profileDir).find((name) => name.includes(`.${n8nPid}.`) && name.endsWith('.cpuprofile'));
 		if (file) {
@@ -403,12 +436,6 @@ const HTTP_ROUNDS = 3;
  * still fell over its first 4 or 5 runs. A production n8n runs a workflow many times.
  */
 const WARM_UP_RUNS = 3;
-/** Runs of each workflow for the CPU per item: /proc counts in 10 ms ticks, a run takes a few hundred ms. */
-const CPU_RUNS = 3;
-/** The n8n process's threads (processMemory.ts) and the bench's own process. */
-const CPU_KINDS = ['main', 'v8Helpers', 'other', 'bench'] as const;
-type CpuKind = (typeof CPU_KINDS)[number];
-const emptyCpu = (): Record<CpuKind, number> => ({ main: 0, v8Helpers: 0, other: 0, bench: 0 });
 
 async function benchQuivaInN8n(session: E2ESession, sim: QuivaSimulator): Promise<BenchResult[]> {
 	const orderBroken = { http: 0 };
@@ -474,30 +501,8 @@ async function benchQuivaInN8n(session: E2ESession, sim: QuivaSimulator): Promis
 
 	const rawCpuPerItemUs = (lastRawCpuMs() / ITEMS) * 1000;
 	rawClientWindow = lastRawWindow();
-	// CPU spent per item for the node, whatever the machine's load, by thread: runs of the Quiva node alone
-	// less runs of the same workflow with No Operation in its place (both include n8n's own handling of the
-	// execution, saving it too), alternated, from /proc at 10 ms resolution. The bench's own process runs the
-	// simulator (and reads each run's output). On a machine with two CPUs their sum is what bounds the node's time.
-	const cpuOf = async (target: 'quiva' | 'noop'): Promise<Record<CpuKind, number>> => {
-		const before = threadCpuMs(session.server.pid);
-		const benchBefore = process.cpuUsage();
-		const run = await session.runWorkflow(quivaOnlyWorkflow(session, ITEMS, 'bench-cpu', target));
-		if (run.error) throw new Error(`the CPU measuring workflow failed: ${run.error.message}`);
-		const after = threadCpuMs(session.server.pid);
-		const bench = process.cpuUsage(benchBefore);
-		return { main: after.main - before.main, v8Helpers: after.v8Helpers - before.v8Helpers, other: after.other - before.other, bench: (bench.user + bench.system) / 1000 };
-	};
-	await cpuOf('quiva');
-	const cpuSample = { quiva: emptyCpu(), noop: emptyCpu() };
-	for (let run = 0; run < CPU_RUNS; run++) {
-		for (const target of ['quiva', 'noop'] as const) {
-			const used = await cpuOf(target);
-			for (const kind of CPU_KINDS) cpuSample[target][kind] += used[kind];
-		}
-	}
-	const cpuPerItemUs = (kind: CpuKind) => ((cpuSample.quiva[kind] - cpuSample.noop[kind]) / CPU_RUNS / ITEMS) * 1000;
-	const nodeCpu = { main: cpuPerItemUs('main'), v8Helpers: cpuPerItemUs('v8Helpers'), other: cpuPerItemUs('other'), bench: cpuPerItemUs('bench') };
-	const nodeCpuPerItemUs = nodeCpu.main + nodeCpu.v8Helpers + nodeCpu.other;
+	// CPU per item for the node by thread (nodeCpu.ts), over plain HTTP.
+	const nodeCpu = await nodeCpuPerItem(session, ITEMS, 'bench-cpu');
 	// The fixed-subject node against one request at a time: its bound (one ordering lane).
 	const rawSerialMs = await postAllRaw(sim.url, { 'X-Api-Key': QUIVA_DEFAULTS.apiKey }, rawPosts, 1);
 
@@ -531,9 +536,7 @@ async function benchQuivaInN8n(session: E2ESession, sim: QuivaSimulator): Promis
 			baselineMs: rawOwnProcessMs,
 			goal: { maxTimeRatio: 1.3, words: "≤ 1.3× the raw client's time" },
 			notes:
-				`client and simulator in two processes, as n8n and the simulator are; CPU per item: n8n process for our node ${nodeCpuPerItemUs.toFixed(0)} µs ` +
-				`(JavaScript thread ${nodeCpu.main.toFixed(0)}, V8 helper threads ${nodeCpu.v8Helpers.toFixed(0)}, other threads ${nodeCpu.other.toFixed(0)}; ` +
-				`runs of the node alone − runs with No Operation instead, ${CPU_RUNS} each), the bench's process meanwhile (simulator, and reading the run's output) ${nodeCpu.bench.toFixed(0)} µs; ` +
+				`client and simulator in two processes, as n8n and the simulator are; CPU per item: ${formatNodeCpu(nodeCpu, "simulator, and reading the run's output")}; ` +
 				`raw client process ${rawCpuPerItemUs.toFixed(0)} µs; ${os.cpus().length} CPUs`,
 		},
 		{
@@ -548,6 +551,16 @@ async function benchQuivaInN8n(session: E2ESession, sim: QuivaSimulator): Promis
 				`the node ${((fixedMs / ITEMS) * 1000).toFixed(0)} µs an item`,
 		},
 	];
+}
+
+/** Runs a section and says how long it took (the bench's own wall time, set-up and checks included). */
+async function timed<T>(section: string, run: () => Promise<T>): Promise<T> {
+	const started = performance.now();
+	try {
+		return await run();
+	} finally {
+		console.log(`\n[the ${section} section took ${((performance.now() - started) / 1000).toFixed(0)} s]`);
+	}
 }
 
 function printResults(results: BenchResult[]): void {

@@ -56,3 +56,29 @@ export function benchWorkflow(name: string, items: WorkflowNode | undefined, tar
 		settings: { executionOrder: 'v1' },
 	};
 }
+
+/** n8n's HTTP Request node as a user sets it up to publish: POST per item, one header, a JSON body as an expression. */
+export function httpRequestNode(
+	id: string,
+	name: string,
+	position: [number, number],
+	request: { url: string; header: { name: string; value: string }; jsonBody: string },
+): WorkflowNode {
+	return {
+		id,
+		name,
+		type: 'n8n-nodes-base.httpRequest',
+		typeVersion: 4.2,
+		position,
+		parameters: {
+			method: 'POST',
+			url: request.url,
+			sendHeaders: true,
+			headerParameters: { parameters: [request.header] },
+			sendBody: true,
+			specifyBody: 'json',
+			jsonBody: request.jsonBody,
+			options: {},
+		},
+	};
+}

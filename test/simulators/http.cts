@@ -23,6 +23,8 @@ export interface SimulatorServer {
 	requests: RequestRecord[];
 	/** Requests seen, faults included (`requests.length`). */
 	requestCount: number;
+	/** TCP connections accepted since the start: a client that keeps its connections makes few. */
+	connectionCount: number;
 	close(): Promise<void>;
 }
 
@@ -147,7 +149,9 @@ export async function startServer(handler: Handler): Promise<SimulatorServer> {
 		});
 	});
 	server.keepAliveTimeout = 5000;
+	let connectionCount = 0;
 	server.on('connection', (socket) => {
+		connectionCount++;
 		sockets.add(socket);
 		socket.on('close', () => sockets.delete(socket));
 	});
@@ -162,6 +166,9 @@ export async function startServer(handler: Handler): Promise<SimulatorServer> {
 		requests,
 		get requestCount() {
 			return requests.length;
+		},
+		get connectionCount() {
+			return connectionCount;
 		},
 		async close() {
 			liveServers.delete(server);

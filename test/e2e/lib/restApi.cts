@@ -62,12 +62,19 @@ export class N8nApi {
 				headers: { 'content-type': 'application/json', 'browser-id': BROWSER_ID, ...(this.cookie ? { cookie: this.cookie } : {}) },
 				body: body === undefined ? undefined : JSON.stringify(body),
 			});
-		// A pooled connection that n8n closed as idle can reset on reuse; only a GET is safe to send again.
-		for (let attempt = 1; ; attempt++) {
+		// A pooled connection that n8n closed as idle can reset on reuse; only a GET is safe to send again. On a
+		// loaded machine n8n's database ping can time out (a busy event loop), and n8n then answers every route
+		// 503 "Database is not ready" until the next ping (every 2 s) succeeds: a GET waits that out too.
+		let resets = 0;
+		let notReady = 0;
+		for (;;) {
 			try {
-				return await request();
+				const response = await request();
+				if (method !== 'GET' || response.status !== 503 || ++notReady >= 30) return response;
+				await response.text();
+				await new Promise((resolve) => setTimeout(resolve, 500));
 			} catch (error) {
-				if (method !== 'GET' || attempt >= 3) throw error;
+				if (method !== 'GET' || ++resets >= 3) throw error;
 			}
 		}
 	}
@@ -187,9 +194,12 @@ export class N8nApi {
 	}
 
 	/** The executions of a workflow, newest first (the editor's Executions tab); with waitForExecution, a webhook run's result. */
-	async executionsOf(workflowId: string): Promise<Array<{ id: string; status: string; mode: string }>> {
+	async executionsOf(workflowId: string, limit?: number): Promise<Array<{ id: string; status: string; mode: string }>> {
 		const filter = encodeURIComponent(JSON.stringify({ workflowId }));
-		const page = await this.call<{ results: Array<{ id: string; status: string; mode: string }> }>('GET', `/rest/executions?filter=${filter}`);
+		const page = await this.call<{ results: Array<{ id: string; status: string; mode: string }> }>(
+			'GET',
+			`/rest/executions?filter=${filter}${limit === undefined ? '' : `&limit=${limit}`}`,
+		);
 		return page.results;
 	}
 

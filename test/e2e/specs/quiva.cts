@@ -1,14 +1,47 @@
 /**
  * Quiva Stream Publish in real n8n: the shipped example against the loopback gateway, the credential's
- * Test button, and the errors a user sees for bad input and for a failing server.
+ * Test button, the errors a user sees for bad input and for a failing server, and a published webhook
+ * workflow that publishes one message per call over connections kept across executions.
  */
+import { randomUUID } from 'node:crypto';
+
 import { quivaCredentialData } from '../../simulators/credentials.cjs';
 import { QUIVA_DEFAULTS, startQuivaSimulator, type QuivaSimulator } from '../../simulators/quiva.cjs';
+import type { WorkflowJson } from '../lib/restApi.cjs';
 import type { E2ESession } from '../lib/session.cjs';
 import { errorOf, loadExample, outputOf, withParameters } from '../lib/workflows.cjs';
 
 const EXAMPLE = 'quiva-stream-publish.json';
 const NODE = 'Quiva Stream Publish';
+
+/** A published workflow: Webhook (POST, answers when the last node finished) → Quiva Stream Publish of the call's body. */
+function webhookPublishWorkflow(nodeType: string, path: string): WorkflowJson {
+	return {
+		name: 'Webhook → Quiva Stream Publish',
+		nodes: [
+			{
+				id: 'webhook',
+				name: 'Webhook',
+				type: 'n8n-nodes-base.webhook',
+				typeVersion: 2.1,
+				position: [0, 0],
+				webhookId: randomUUID(),
+				parameters: { httpMethod: 'POST', path, responseMode: 'lastNode', options: {} },
+			},
+			{
+				id: 'publish',
+				name: NODE,
+				type: nodeType,
+				typeVersion: 1,
+				position: [220, 0],
+				parameters: { stream: 'orders', subject: 'orders.webhook', bodySource: 'field', bodyField: 'body', options: {} },
+				credentials: { quivaApi: { id: 'quiva-credential', name: 'Quiva account' } },
+			},
+		],
+		connections: { Webhook: { main: [[{ node: NODE, type: 'main', index: 0 }]] } },
+		settings: { executionOrder: 'v1' },
+	};
+}
 
 /** What the example's Code node emits; kept here to check the run, not read from the run itself. */
 const SAMPLE_ORDERS = [
@@ -97,6 +130,36 @@ export function quivaSpecs(session: () => E2ESession): void {
 		expect(sim.received).toHaveLength(0);
 	});
 
+
+	test('a published webhook workflow, called 30 times one after another, publishes each call once over at most 3 connections', async () => {
+		const path = `quiva-webhook-${randomUUID().slice(0, 8)}`;
+		const workflowId = await session().importWorkflow(webhookPublishWorkflow(session().nodeType('quivaStreamPublish'), path));
+		await session().api.activateWorkflow(workflowId);
+
+		const calls = 30;
+		const connectionsBefore = sim.connectionCount;
+		for (let orderId = 0; orderId < calls; orderId++) {
+			const response = await fetch(`${session().server.url}/webhook/${path}`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json' },
+				body: JSON.stringify({ orderId }),
+			});
+			// "When last node finishes": the answer is the node's output item, so each call's message was sent.
+			expect({ status: response.status, answer: await response.json() }).toEqual({
+				status: 200,
+				answer: expect.objectContaining({ published: true, status: 200, attempts: 1 }),
+			});
+		}
+		// Each call's message exactly once, in the order of the calls.
+		expect(sim.received.map((message) => ({ stream: message.stream, subject: message.subject, body: message.body }))).toEqual(
+			Array.from({ length: calls }, (_, orderId) => ({ stream: 'orders', subject: 'orders.webhook', body: { orderId } })),
+		);
+		// 30 executions, and the connections they opened: fetch's pool outlives an execution, so the executions
+		// after the first reuse its connection (before the pool, each opened its own: 30).
+		const executions = await session().api.executionsOf(workflowId, 100);
+		expect(executions.map((execution) => `${execution.mode} ${execution.status}`)).toEqual(Array.from({ length: calls }, () => 'webhook success'));
+		expect(sim.connectionCount - connectionsBefore).toBeLessThanOrEqual(3);
+	});
 
 	test('bad input: a wildcard subject fails the run with the field named and nothing sent', async () => {
 		const run = await session().runWorkflow(withParameters(loadExample(EXAMPLE), NODE, { subject: 'orders.*' }));
