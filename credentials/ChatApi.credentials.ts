@@ -119,7 +119,7 @@ export class ChatApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:../nodes/ChatMessage/chat.svg', dark: 'file:../nodes/ChatMessage/chat.dark.svg' };
 
-	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-stream-messaging#chat-api-credential';
+	documentationUrl = 'https://github.com/n8n-nodes-stream-messaging/n8n-nodes-stream-messaging/blob/main/docs/nodes/chat-message.md#the-chat-api-credential';
 
 	properties: INodeProperties[] = [
 		{

@@ -117,7 +117,7 @@ export class KapuaApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:../nodes/KapuaPublish/kapua.svg', dark: 'file:../nodes/KapuaPublish/kapua.dark.svg' };
 
-	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-stream-messaging#eclipse-kapua-api-credential';
+	documentationUrl = 'https://github.com/n8n-nodes-stream-messaging/n8n-nodes-stream-messaging/blob/main/docs/nodes/kapua-publish.md#the-eclipse-kapua-api-credential';
 
 	properties: INodeProperties[] = [
 		{

@@ -51,7 +51,7 @@ export class QuivaApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:../nodes/QuivaStreamPublish/quiva.svg', dark: 'file:../nodes/QuivaStreamPublish/quiva.dark.svg' };
 
-	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-stream-messaging#quiva-api-credential';
+	documentationUrl = 'https://github.com/n8n-nodes-stream-messaging/n8n-nodes-stream-messaging/blob/main/docs/nodes/quiva-stream-publish.md#the-quiva-api-credential';
 
 	properties: INodeProperties[] = [
 		{
