@@ -2,7 +2,7 @@
  * The package in a production-shaped n8n 2.41: queue mode, main + 2 workers, Redis and Postgres (real
  * servers on loopback), the package installed from its own tarball into every instance's user folder.
  * Every execution runs on a worker (webhooks and REST-API runs alike); main only receives and relays.
- * README, "Running in queue mode", states what this suite proved, and "Retries" what a user gets when a
+ * docs/operations.md, "Queue mode", states what this suite proved, and "When a worker dies" what a user gets when a
  * worker is stopped (SIGTERM) or killed (SIGKILL) mid-run, as the last two tests measure.
  */
 import { say } from '../e2e/lib/cache.cjs';
@@ -287,7 +287,7 @@ describe('n8n 2.41 in queue mode: main + 2 workers, Redis, Postgres', () => {
 					`status "${run.status}", published ${delivery.distinct}, duplicates ${delivery.duplicates}, re-run by another worker: ${delivery.reRunBy.join(', ') || 'no'}`,
 			);
 
-			// Measured, and stated in README (Retries): n8n's worker stops taking jobs, lets the running one
+			// Measured, and stated in docs/operations.md (When a worker dies): n8n's worker stops taking jobs, lets the running one
 			// finish within its shutdown window (30 s by default), then exits; nothing is lost or repeated.
 			expect(run.status).toBe('success');
 			expect(delivery).toEqual({ distinct: LONG_RUN, duplicates: 0, outOfOrder: [], reRunBy: [] });
@@ -319,7 +319,7 @@ describe('n8n 2.41 in queue mode: main + 2 workers, Redis, Postgres', () => {
 					`(${delivery.distinct - atKill} after the kill was observed), duplicates ${delivery.duplicates}, re-run by another worker: ${delivery.reRunBy.join(', ') || 'no'}`,
 			);
 
-			// What was measured, stated as the guarantee (README, Retries): n8n does not re-run the execution
+			// What was measured, stated as the guarantee (docs/operations.md, When a worker dies): n8n does not re-run the execution
 			// on another worker; it marks it failed; what was published before the kill stays published once,
 			// in order per key, and the rest is never sent.
 			expect(delivery.reRunBy).toEqual([]);

@@ -9,7 +9,7 @@
  * and reads the output.
  * Any uncaught error of the page fails the test it happened in.
  *
- * The screenshots the README shows are saved here, into docs/images/, so they show what a user will see.
+ * The screenshots docs/editor.md shows are saved here, into docs/images/, so they show what a user will see.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
