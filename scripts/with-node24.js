@@ -105,6 +105,9 @@ function environmentWith(binDir) {
 	// eslint-plugin-n8n-nodes-base's preinstall runs `npx only-allow pnpm`; a user config `yes=false`
 	// (as on these machines) makes that npx refuse instead of fetching it.
 	env.npm_config_yes = 'true';
+	// Node's module compile cache (TypeScript's tsc, npm and n8n turn it on) goes to the project's cache folder,
+	// not to the OS temp folder, which a run leaves as it found it.
+	if (!env.NODE_COMPILE_CACHE) env.NODE_COMPILE_CACHE = path.join(cacheDir(), 'node-compile-cache');
 	return env;
 }
 
