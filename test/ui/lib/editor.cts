@@ -594,6 +594,85 @@ export class Editor {
 		});
 	}
 
+	/**
+	 * The canvas's "Open chat" (a workflow with a Chat Trigger): the logs panel opens with n8n's chat on its
+	 * left. Its top edge is dragged up to `top` and the chat's right edge out to `chatWidth`, as a user
+	 * makes room for a long reply; then the canvas is zoomed to fit what is left of it.
+	 */
+	async openChatPanel(layout: { top: number; chatWidth: number }): Promise<void> {
+		await this.page.click('[data-test-id=workflow-chat-button]');
+		await this.page.waitForSelector('[data-test-id=canvas-chat] [data-test-id=chat-input]', { visible: true });
+		await this.settled('[data-test-id=logs-panel]');
+		const drag = async (handle: string, to: (box: { x: number; y: number; width: number; height: number }) => [number, number]) => {
+			const element = await this.page.waitForSelector(handle, { visible: true });
+			const box = (await element!.boundingBox())!;
+			await this.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+			await this.page.mouse.down();
+			const [x, y] = to(box);
+			await this.page.mouse.move(x, y, { steps: 12 });
+			await this.page.mouse.up();
+		};
+		// The panel's top edge, then the chat's right edge (each a `resize-handle` of its own box).
+		await drag('[data-test-id=logs-panel] > [data-test-id=resize-handle], [data-test-id=logs-panel] [data-test-id=resize-handle]', (box) => [box.x + box.width / 2, layout.top]);
+		await this.settled('[data-test-id=canvas-chat]');
+		const chat = (await (await this.page.$('[data-test-id=canvas-chat]'))!.boundingBox())!;
+		await this.page.mouse.move(chat.x + chat.width - 1, chat.y + chat.height / 2);
+		await this.page.mouse.down();
+		await this.page.mouse.move(chat.x + layout.chatWidth, chat.y + chat.height / 2, { steps: 12 });
+		await this.page.mouse.up();
+		await this.settled('[data-test-id=canvas-chat]');
+		await this.page.click('[data-test-id=zoom-to-fit]');
+		await sleep(600);
+	}
+
+	/** Types a message into the open chat and sends it (Enter), as a user does. */
+	async sendChatMessage(text: string): Promise<void> {
+		const input = await this.page.waitForSelector('[data-test-id=canvas-chat] [data-test-id=chat-input]', { visible: true });
+		await input!.click();
+		await input!.type(text);
+		await this.page.keyboard.press('Enter');
+	}
+
+	/**
+	 * The text of the chat's last reply as it is shown (its typing dots aside), once `accept` takes it;
+	 * polled every 50 ms, so a reply that grows is seen growing.
+	 */
+	async chatReply(accept: { longerThan: number } | { equals: string }): Promise<{ text: string; typing: boolean }> {
+		const handle = await this.page.waitForFunction(
+			(wanted: { longerThan?: number; equals?: string }) => {
+				const body = document.querySelector('[data-test-id=canvas-chat-body]');
+				const replies = [...(body?.querySelectorAll('.chat-message-from-bot:not(.chat-message-typing) .chat-message-markdown') ?? [])];
+				const text = ((replies.at(-1) as HTMLElement | undefined)?.innerText ?? '').replace(/\s+/g, ' ').trim();
+				const typing = body?.querySelector('[data-test-id=chat-message-typing]') !== null;
+				const ok = wanted.equals !== undefined ? text === wanted.equals && !typing : text.length > (wanted.longerThan ?? 0);
+				return ok ? { text, typing } : null;
+			},
+			{ polling: 50, timeout: 120_000 },
+			accept,
+		);
+		return (await handle.jsonValue()) as { text: string; typing: boolean };
+	}
+
+	/** What the chat's last reply shows now ('' before it starts). */
+	async chatReplyNow(): Promise<string> {
+		return await this.page.evaluate(() => {
+			const replies = [...document.querySelectorAll('[data-test-id=canvas-chat-body] .chat-message-from-bot:not(.chat-message-typing) .chat-message-markdown')];
+			return ((replies.at(-1) as HTMLElement | undefined)?.innerText ?? '').replace(/\s+/g, ' ').trim();
+		});
+	}
+
+	/**
+	 * The page as it is this moment, as PNG: no waiting, for frames of something that moves; `settle` first
+	 * closes the toasts and lets the panels finish drawing, for a last frame.
+	 */
+	async frame(options: { settle?: boolean } = {}): Promise<Buffer> {
+		if (options.settle) {
+			for (const close of await this.page.$$('.el-notification .el-notification__closeBtn')) await close.click().catch(() => undefined);
+			await sleep(1500);
+		}
+		return Buffer.from(await this.page.screenshot({ type: 'png' }));
+	}
+
 	async screenshot(file: string): Promise<void> {
 		fs.mkdirSync(path.dirname(file), { recursive: true });
 		// Toasts ("Credential saved") would cover the panel in the picture; a user closes them too.
