@@ -19,7 +19,8 @@ import { REOPEN_ADVICE } from '../../nodes/ChatMessage/methods/loadOptions';
 import { REPO_ROOT } from '../e2e/lib/cache.cjs';
 import { OWNER, type WorkflowJson } from '../e2e/lib/restApi.cjs';
 import { openSession, type E2ESession } from '../e2e/lib/session.cjs';
-import { findNode, loadExample } from '../e2e/lib/workflows.cjs';
+import { stickyNotes } from '../e2e/lib/stickyNotes.cjs';
+import { exampleFiles, findNode, loadExample } from '../e2e/lib/workflows.cjs';
 import { nodeSubtitle } from '../harness/n8n.cjs';
 import { CHAT_DEFAULTS, startChatSimulator, type ChatSimulator } from '../simulators/chat.cjs';
 import { chatCredentialData, kapuaCredentialData, quivaCredentialData } from '../simulators/credentials.cjs';
@@ -537,5 +538,26 @@ describe("Chat Message streams its reply into n8n's chat", () => {
 		} finally {
 			chat.setReply({});
 		}
+	});
+});
+
+describe('the example workflows on the canvas', () => {
+	test.each(exampleFiles())('examples/%s: every sticky note shows, its text fits in it and fills it (docs/images/example-*.png)', async (file) => {
+		const { session, sims } = current();
+		// The credentials the examples use, so that they open bound as after an import.
+		await session.addCredential('quivaApi', 'Quiva account', quivaCredentialData(sims.quiva));
+		await session.addCredential('kapuaApi', 'Kapua account', kapuaCredentialData(sims.kapua));
+		await session.addCredential('chatApi', 'Chat account', chatCredentialData(sims.chat));
+		const example = loadExample(file);
+		await editor.openWorkflow(await session.importWorkflow(example));
+		await editor.zoomToFit();
+		const notes = await editor.stickyNotes();
+		const expected = stickyNotes(example).map((note) => note.content.split('\n')[0].replace(/^#+\s*/, ''));
+		expect(notes.map((note) => note.firstLine).sort()).toEqual(expected.sort());
+		console.log(`[ui] examples/${file}: share of each note its text takes: ${notes.map((note) => `${note.firstLine} ${note.filled}`).join('; ')}`);
+		expect(notes.filter((note) => !note.fits)).toEqual([]);
+		// Tidy: a note sized to its text, not a mostly empty box.
+		expect(notes.filter((note) => note.filled < 0.6)).toEqual([]);
+		await editor.screenshot(path.join(IMAGES, `example-${path.basename(file, '.json')}.png`));
 	});
 });

@@ -625,6 +625,35 @@ export class Editor {
 		await sleep(600);
 	}
 
+	/** "Zoom to fit": the whole workflow on screen, its sticky notes included. */
+	async zoomToFit(): Promise<void> {
+		await this.page.click('[data-test-id=zoom-to-fit]');
+		await sleep(800);
+	}
+
+	/**
+	 * The sticky notes on the canvas, each with the first line it shows, whether its text fits in it (a note
+	 * whose text is cut off, or needs scrolling, says less than it should) and how much of its height the
+	 * text takes (the bottom of its last line, as a share of the note's height).
+	 */
+	async stickyNotes(): Promise<Array<{ firstLine: string; fits: boolean; filled: number }>> {
+		return await this.page.$$eval('[data-test-id=canvas] [data-test-id=sticky]', (notes) =>
+			notes.map((note) => {
+				const element = note as HTMLElement;
+				const all = [element, ...element.querySelectorAll('*')] as HTMLElement[];
+				const cut = all.some((child) => {
+					const style = getComputedStyle(child);
+					const clips = (overflow: string) => /hidden|auto|scroll|clip/.test(overflow);
+					return (clips(style.overflowY) && child.scrollHeight > child.clientHeight + 2) || (clips(style.overflowX) && child.scrollWidth > child.clientWidth + 2);
+				});
+				const box = element.getBoundingClientRect();
+				const texts = all.filter((child) => [...child.childNodes].some((node) => node.nodeType === Node.TEXT_NODE && node.textContent!.trim() !== ''));
+				const bottom = Math.max(box.top, ...texts.map((child) => child.getBoundingClientRect().bottom));
+				return { firstLine: element.innerText.trim().split('\n')[0], fits: !cut, filled: Math.round(((bottom - box.top) / box.height) * 100) / 100 };
+			}),
+		);
+	}
+
 	/** Types a message into the open chat and sends it (Enter), as a user does. */
 	async sendChatMessage(text: string): Promise<void> {
 		const input = await this.page.waitForSelector('[data-test-id=canvas-chat] [data-test-id=chat-input]', { visible: true });
