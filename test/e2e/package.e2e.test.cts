@@ -5,6 +5,7 @@
  */
 import { openSession, type E2ESession } from './lib/session.cjs';
 import { chatSpecs } from './specs/chat.cjs';
+import { exampleSpecs } from './specs/examples.cjs';
 import { kapuaSpecs } from './specs/kapua.cjs';
 import { packageSpecs } from './specs/package.cjs';
 import { quivaSpecs } from './specs/quiva.cjs';
@@ -29,3 +30,4 @@ describe('Quiva Stream Publish', () => quivaSpecs(current));
 describe('Kapua Publish', () => kapuaSpecs(current));
 describe('Chat Message', () => chatSpecs(current));
 describe('Webhook pipelines: limits, logins and sessions across executions', () => webhookSpecs(current));
+describe('Example workflows (examples/) as a new user imports and runs them', () => exampleSpecs(current));

@@ -11,19 +11,22 @@
  *
  * The screenshots docs/editor.md shows are saved here, into docs/images/, so they show what a user will see.
  */
+import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { REOPEN_ADVICE } from '../../nodes/ChatMessage/methods/loadOptions';
 import { REPO_ROOT } from '../e2e/lib/cache.cjs';
-import { OWNER } from '../e2e/lib/restApi.cjs';
+import { OWNER, type WorkflowJson } from '../e2e/lib/restApi.cjs';
 import { openSession, type E2ESession } from '../e2e/lib/session.cjs';
-import { findNode, loadExample } from '../e2e/lib/workflows.cjs';
+import { stickyNotes } from '../e2e/lib/stickyNotes.cjs';
+import { exampleFiles, findNode, loadExample } from '../e2e/lib/workflows.cjs';
 import { nodeSubtitle } from '../harness/n8n.cjs';
 import { CHAT_DEFAULTS, startChatSimulator, type ChatSimulator } from '../simulators/chat.cjs';
 import { chatCredentialData, kapuaCredentialData, quivaCredentialData } from '../simulators/credentials.cjs';
 import { KAPUA_DEFAULTS, startKapuaSimulator, type KapuaSimulator } from '../simulators/kapua.cjs';
 import { QUIVA_DEFAULTS, startQuivaSimulator, type QuivaSimulator } from '../simulators/quiva.cjs';
+import { animatedGif } from './lib/animation.cjs';
 import { launchBrowser, type EditorBrowser } from './lib/browser.cjs';
 import { Editor } from './lib/editor.cjs';
 
@@ -445,4 +448,116 @@ test('every output schema the editor asked for was there (nodes/*/__schema__)', 
 	// Asked for each node at least once (by the panels opened before the runs above).
 	for (const spec of NODES) expect(ours.map((request) => request.url)).toContainEqual(expect.stringContaining(`.${spec.type}/`));
 	expect(ours.filter((request) => request.status !== 200)).toEqual([]);
+});
+
+/** What the chat server streams for the pictures: a reply long enough to be seen growing, a word at a time. */
+const STREAMED_REPLY =
+	'Quantum computers store information in qubits, which can be 0 and 1 at the same time. Working through many possibilities at once, they solve some problems, such as simulating molecules, far faster than ordinary computers.';
+const STREAMED_QUESTION = 'Explain quantum computing in two sentences.';
+
+/** Chat Trigger (n8n's chat in the editor, Response Mode Streaming) → Chat Message asking the chat server. */
+function chatTriggerWorkflow(session: E2ESession): WorkflowJson {
+	return {
+		name: 'Chat with the chat server, streamed',
+		nodes: [
+			{
+				id: randomUUID(),
+				name: 'When chat message received',
+				type: '@n8n/n8n-nodes-langchain.chatTrigger',
+				typeVersion: 1.4,
+				position: [0, 0],
+				webhookId: randomUUID(),
+				parameters: { public: false, options: { responseMode: 'streaming' } },
+			},
+			{
+				id: randomUUID(),
+				name: 'Chat Message',
+				type: session.nodeType('chatMessage'),
+				typeVersion: 2,
+				position: [260, 0],
+				parameters: {
+					chatMode: 'new',
+					message: '={{ $json.chatInput }}',
+					model: { __rl: true, mode: 'list', value: 'gpt-5.2', cachedResultName: 'GPT-5.2 (OpenAI)' },
+					outputMode: 'finalReply',
+					options: {},
+				},
+				credentials: { chatApi: { id: null, name: 'Chat account' } },
+			},
+		],
+		connections: { 'When chat message received': { main: [[{ node: 'Chat Message', type: 'main', index: 0 }]] } },
+		settings: { executionOrder: 'v1' },
+	};
+}
+
+describe("Chat Message streams its reply into n8n's chat", () => {
+	test('asked in the editor\'s chat panel, the reply grows on screen while the chat server is still sending it, and ends complete (docs/images/chat-streaming-*.png)', async () => {
+		const { session, sims } = current();
+		const { chat } = sims;
+		const tokens = STREAMED_REPLY.split(/(?<= )/);
+		chat.setReply({ tokens, pacingMs: 300 });
+		try {
+			await session.addCredential('chatApi', 'Chat account', chatCredentialData(chat));
+			await editor.openWorkflow(await session.importWorkflow(chatTriggerWorkflow(session)));
+			await editor.openChatPanel({ top: 380, chatWidth: 760 });
+			const streamsBefore = chat.streams.length;
+			await editor.sendChatMessage(STREAMED_QUESTION);
+
+			// A frame each time the reply has grown past the next mark: what the chat shows just before and just
+			// after the picture is taken, and whether the chat server had finished sending by then.
+			const full = chat.replyText().replace(/\s+/g, ' ').trim();
+			const frames: Array<{ before: string; after: string; serverDone: boolean; png: Buffer }> = [];
+			for (const share of [0.12, 0.35, 0.6, 0.85]) {
+				const longerThan = Math.max(Math.round(full.length * share), frames.at(-1)?.after.length ?? 0);
+				const { text: before } = await editor.chatReply({ longerThan });
+				const png = await editor.frame();
+				const after = await editor.chatReplyNow();
+				frames.push({ before, after, serverDone: chat.streams[streamsBefore]?.ended === true, png });
+			}
+			const { text: finalText } = await editor.chatReply({ equals: full });
+			frames.push({ before: finalText, after: await editor.chatReplyNow(), serverDone: true, png: await editor.frame({ settle: true }) });
+			console.log(`[ui] chat streaming frames: ${frames.map((frame) => `${frame.before.length}-${frame.after.length}/${full.length}${frame.serverDone ? ' (server done)' : ''}`).join(', ')}`);
+
+			// Each picture shows part of the reply, more than the one before, and the last the whole of it.
+			for (const [index, frame] of frames.entries()) {
+				expect({ frame: index, before: full.startsWith(frame.before), after: full.startsWith(frame.after) }).toEqual({ frame: index, before: true, after: true });
+				expect(frame.after.length).toBeGreaterThanOrEqual(frame.before.length);
+				if (index > 0) expect(frame.before.length).toBeGreaterThan(frames[index - 1].after.length);
+				if (index < frames.length - 1) expect(frame.after.length).toBeLessThan(full.length);
+			}
+			expect(frames.at(-1)!.after).toBe(full);
+			// The first picture was taken while the chat server was still writing the reply: shown as it came.
+			expect(frames[0].serverDone).toBe(false);
+			// One question, sent once, to the model the node names.
+			expect(chat.streams.slice(streamsBefore).map((stream) => stream.body.content)).toEqual([STREAMED_QUESTION]);
+
+			for (const [index, frame] of frames.entries()) fs.writeFileSync(path.join(IMAGES, `chat-streaming-${index + 1}.png`), frame.png);
+			const gif = animatedGif(frames.map((frame, index) => ({ png: frame.png, delayMs: index === frames.length - 1 ? 3000 : 900 })));
+			fs.writeFileSync(path.join(IMAGES, 'chat-streaming.gif'), gif);
+			console.log(`[ui] docs/images/chat-streaming.gif: ${frames.length} frames, ${Math.round(gif.length / 1024)} KiB`);
+		} finally {
+			chat.setReply({});
+		}
+	});
+});
+
+describe('the example workflows on the canvas', () => {
+	test.each(exampleFiles())('examples/%s: every sticky note shows, its text fits in it and fills it (docs/images/example-*.png)', async (file) => {
+		const { session, sims } = current();
+		// The credentials the examples use, so that they open bound as after an import.
+		await session.addCredential('quivaApi', 'Quiva account', quivaCredentialData(sims.quiva));
+		await session.addCredential('kapuaApi', 'Kapua account', kapuaCredentialData(sims.kapua));
+		await session.addCredential('chatApi', 'Chat account', chatCredentialData(sims.chat));
+		const example = loadExample(file);
+		await editor.openWorkflow(await session.importWorkflow(example));
+		await editor.zoomToFit();
+		const notes = await editor.stickyNotes();
+		const expected = stickyNotes(example).map((note) => note.content.split('\n')[0].replace(/^#+\s*/, ''));
+		expect(notes.map((note) => note.firstLine).sort()).toEqual(expected.sort());
+		console.log(`[ui] examples/${file}: share of each note its text takes: ${notes.map((note) => `${note.firstLine} ${note.filled}`).join('; ')}`);
+		expect(notes.filter((note) => !note.fits)).toEqual([]);
+		// Tidy: a note sized to its text, not a mostly empty box.
+		expect(notes.filter((note) => note.filled < 0.6)).toEqual([]);
+		await editor.screenshot(path.join(IMAGES, `example-${path.basename(file, '.json')}.png`));
+	});
 });

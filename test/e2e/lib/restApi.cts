@@ -15,10 +15,27 @@ export interface CredentialTestResult {
 export interface WorkflowJson {
 	id?: string;
 	name: string;
-	nodes: Array<Record<string, unknown> & { name: string; type: string; parameters: Record<string, unknown>; credentials?: Record<string, { id: string; name: string }> }>;
+	nodes: Array<Record<string, unknown> & { name: string; type: string; parameters: Record<string, unknown>; credentials?: Record<string, CredentialRef> }>;
 	connections: Record<string, unknown>;
 	settings?: Record<string, unknown>;
 	[key: string]: unknown;
+}
+
+/**
+ * A node's reference to a credential. An exported workflow carries the exporting n8n's ID; the shipped
+ * examples carry `id: null` and the name, which n8n 2.41 matches by name on import (editor and server).
+ */
+export interface CredentialRef {
+	id: string | null;
+	name: string;
+}
+
+/** A person who signs in: the owner, or a member invited by the owner. */
+export interface Person {
+	email: string;
+	firstName: string;
+	lastName: string;
+	password: string;
 }
 
 /** What an execution left: IRunExecutionData's resultData, as the editor shows it. */
@@ -100,8 +117,36 @@ export class N8nApi {
 	}
 
 	/** The sign-in form, for an n8n whose owner was set up before (after a restart with the same user folder). */
-	async login(): Promise<void> {
-		await this.call('POST', '/rest/login', { emailOrLdapLoginId: OWNER.email, password: OWNER.password });
+	async login(person: Person = OWNER): Promise<void> {
+		await this.call('POST', '/rest/login', { emailOrLdapLoginId: person.email, password: person.password });
+	}
+
+	/**
+	 * Settings → Users → Invite, as the owner: a member with a personal project of its own (its own
+	 * credentials and workflows). Without an email server n8n answers with the invitation link; its token.
+	 */
+	async inviteMember(email: string): Promise<string> {
+		const [invited] = await this.call<Array<{ user: { email: string; inviteAcceptUrl?: string }; error?: string }>>('POST', '/rest/invitations', [
+			{ email, role: 'global:member' },
+		]);
+		const token = invited?.user.inviteAcceptUrl ? new URL(invited.user.inviteAcceptUrl).searchParams.get('token') : null;
+		if (!token) throw new Error(`inviting ${email} gave no invitation link: ${JSON.stringify(invited)}`);
+		return token;
+	}
+
+	/** The invitation link's sign-up form: the member sets a name and password and is signed in. */
+	async acceptInvitation(token: string, person: Person): Promise<void> {
+		await this.call('POST', '/rest/invitations/accept', { token, firstName: person.firstName, lastName: person.lastName, password: person.password });
+	}
+
+	/** The credentials the signed-in user may use (the editor's credential store, from which it matches imported workflows). */
+	async credentials(): Promise<Array<{ id: string; name: string; type: string }>> {
+		return await this.call('GET', '/rest/credentials');
+	}
+
+	/** The workflows the signed-in user sees (the owner: all of them), with whether each is published. */
+	async workflows(): Promise<Array<{ id: string; name: string; active: boolean }>> {
+		return await this.call('GET', '/rest/workflows');
 	}
 
 	/** Why a published workflow's trigger is not running (n8n's activation error), or undefined when it is. */

@@ -1,10 +1,13 @@
 /**
  * Example workflows as users import them, bound to the credentials of this run, and what their runs left.
  *
- * Examples reference credentials by type with a placeholder id, as an exported workflow does; binding them
- * to the credentials saved for this run is what a user does in the editor after importing. The simulator
- * URLs live in those credentials (Base URL), so the workflows themselves stay as shipped.
+ * Examples reference their credentials by name (`{ id: null, name: 'Chat account' }`), which n8n matches to
+ * the importing user's one credential of that type and name (asEditorImports, and test/e2e/specs/examples.cts
+ * which imports them so). The other specs bind them by type to the credential they saved last
+ * (bindCredentials), as a user picks one in the node. The simulator URLs live in those credentials (Base
+ * URL), so the workflows themselves stay as shipped.
  */
+import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -67,4 +70,39 @@ export function errorOf(run: ExecutionResult): ExecutionError {
 		if (failed?.error) return failed.error;
 	}
 	throw new Error(`execution ${run.id} ended "${run.status}" without an error`);
+}
+
+/** Every example workflow shipped in examples/, by file name. */
+export function exampleFiles(): string[] {
+	return fs
+		.readdirSync(EXAMPLES_DIR)
+		.filter((file) => file.endsWith('.json'))
+		.sort();
+}
+
+/**
+ * The steps of n8n 2.41's editor between "Import from File" and the first Save (its canvas operations'
+ * importWorkflowData, read from the editor's bundle), done on the JSON:
+ * - every Webhook-like node gets a new webhookId (a path that is not the old webhookId stays as it is);
+ * - a credential reference with an ID this n8n does not know is removed (removeUnknownCredentials): an
+ *   exported workflow's foreign ID loses its credential here, a reference with `id: null` is kept;
+ * - a kept reference without a known ID gets the ID of the user's one credential of that type and name
+ *   (matchCredentials); with none or several of that name it stays unresolved.
+ * Saving then goes through the server, which matches the remaining names once more in the user's project.
+ */
+export function asEditorImports(workflow: WorkflowJson, known: Array<{ id: string; name: string; type: string }>): WorkflowJson {
+	const copy = structuredClone(workflow);
+	delete copy.id;
+	for (const node of copy.nodes) {
+		if (typeof node.webhookId === 'string') node.webhookId = randomUUID();
+		for (const [type, ref] of Object.entries(node.credentials ?? {})) {
+			if (ref.id !== null && !known.some((credential) => credential.id === ref.id)) {
+				delete node.credentials![type];
+				continue;
+			}
+			const named = known.filter((credential) => credential.type === type && credential.name === ref.name);
+			if (ref.id === null && named.length === 1) node.credentials![type] = { id: named[0].id, name: ref.name };
+		}
+	}
+	return copy;
 }

@@ -594,6 +594,114 @@ export class Editor {
 		});
 	}
 
+	/**
+	 * The canvas's "Open chat" (a workflow with a Chat Trigger): the logs panel opens with n8n's chat on its
+	 * left. Its top edge is dragged up to `top` and the chat's right edge out to `chatWidth`, as a user
+	 * makes room for a long reply; then the canvas is zoomed to fit what is left of it.
+	 */
+	async openChatPanel(layout: { top: number; chatWidth: number }): Promise<void> {
+		await this.page.click('[data-test-id=workflow-chat-button]');
+		await this.page.waitForSelector('[data-test-id=canvas-chat] [data-test-id=chat-input]', { visible: true });
+		await this.settled('[data-test-id=logs-panel]');
+		const drag = async (handle: string, to: (box: { x: number; y: number; width: number; height: number }) => [number, number]) => {
+			const element = await this.page.waitForSelector(handle, { visible: true });
+			const box = (await element!.boundingBox())!;
+			await this.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+			await this.page.mouse.down();
+			const [x, y] = to(box);
+			await this.page.mouse.move(x, y, { steps: 12 });
+			await this.page.mouse.up();
+		};
+		// The panel's top edge, then the chat's right edge (each a `resize-handle` of its own box).
+		await drag('[data-test-id=logs-panel] > [data-test-id=resize-handle], [data-test-id=logs-panel] [data-test-id=resize-handle]', (box) => [box.x + box.width / 2, layout.top]);
+		await this.settled('[data-test-id=canvas-chat]');
+		const chat = (await (await this.page.$('[data-test-id=canvas-chat]'))!.boundingBox())!;
+		await this.page.mouse.move(chat.x + chat.width - 1, chat.y + chat.height / 2);
+		await this.page.mouse.down();
+		await this.page.mouse.move(chat.x + layout.chatWidth, chat.y + chat.height / 2, { steps: 12 });
+		await this.page.mouse.up();
+		await this.settled('[data-test-id=canvas-chat]');
+		await this.page.click('[data-test-id=zoom-to-fit]');
+		await sleep(600);
+	}
+
+	/** "Zoom to fit": the whole workflow on screen, its sticky notes included. */
+	async zoomToFit(): Promise<void> {
+		await this.page.click('[data-test-id=zoom-to-fit]');
+		await sleep(800);
+	}
+
+	/**
+	 * The sticky notes on the canvas, each with the first line it shows, whether its text fits in it (a note
+	 * whose text is cut off, or needs scrolling, says less than it should) and how much of its height the
+	 * text takes (the bottom of its last line, as a share of the note's height).
+	 */
+	async stickyNotes(): Promise<Array<{ firstLine: string; fits: boolean; filled: number }>> {
+		return await this.page.$$eval('[data-test-id=canvas] [data-test-id=sticky]', (notes) =>
+			notes.map((note) => {
+				const element = note as HTMLElement;
+				const all = [element, ...element.querySelectorAll('*')] as HTMLElement[];
+				const cut = all.some((child) => {
+					const style = getComputedStyle(child);
+					const clips = (overflow: string) => /hidden|auto|scroll|clip/.test(overflow);
+					return (clips(style.overflowY) && child.scrollHeight > child.clientHeight + 2) || (clips(style.overflowX) && child.scrollWidth > child.clientWidth + 2);
+				});
+				const box = element.getBoundingClientRect();
+				const texts = all.filter((child) => [...child.childNodes].some((node) => node.nodeType === Node.TEXT_NODE && node.textContent!.trim() !== ''));
+				const bottom = Math.max(box.top, ...texts.map((child) => child.getBoundingClientRect().bottom));
+				return { firstLine: element.innerText.trim().split('\n')[0], fits: !cut, filled: Math.round(((bottom - box.top) / box.height) * 100) / 100 };
+			}),
+		);
+	}
+
+	/** Types a message into the open chat and sends it (Enter), as a user does. */
+	async sendChatMessage(text: string): Promise<void> {
+		const input = await this.page.waitForSelector('[data-test-id=canvas-chat] [data-test-id=chat-input]', { visible: true });
+		await input!.click();
+		await input!.type(text);
+		await this.page.keyboard.press('Enter');
+	}
+
+	/**
+	 * The text of the chat's last reply as it is shown (its typing dots aside), once `accept` takes it;
+	 * polled every 50 ms, so a reply that grows is seen growing.
+	 */
+	async chatReply(accept: { longerThan: number } | { equals: string }): Promise<{ text: string; typing: boolean }> {
+		const handle = await this.page.waitForFunction(
+			(wanted: { longerThan?: number; equals?: string }) => {
+				const body = document.querySelector('[data-test-id=canvas-chat-body]');
+				const replies = [...(body?.querySelectorAll('.chat-message-from-bot:not(.chat-message-typing) .chat-message-markdown') ?? [])];
+				const text = ((replies.at(-1) as HTMLElement | undefined)?.innerText ?? '').replace(/\s+/g, ' ').trim();
+				const typing = body?.querySelector('[data-test-id=chat-message-typing]') !== null;
+				const ok = wanted.equals !== undefined ? text === wanted.equals && !typing : text.length > (wanted.longerThan ?? 0);
+				return ok ? { text, typing } : null;
+			},
+			{ polling: 50, timeout: 120_000 },
+			accept,
+		);
+		return (await handle.jsonValue()) as { text: string; typing: boolean };
+	}
+
+	/** What the chat's last reply shows now ('' before it starts). */
+	async chatReplyNow(): Promise<string> {
+		return await this.page.evaluate(() => {
+			const replies = [...document.querySelectorAll('[data-test-id=canvas-chat-body] .chat-message-from-bot:not(.chat-message-typing) .chat-message-markdown')];
+			return ((replies.at(-1) as HTMLElement | undefined)?.innerText ?? '').replace(/\s+/g, ' ').trim();
+		});
+	}
+
+	/**
+	 * The page as it is this moment, as PNG: no waiting, for frames of something that moves; `settle` first
+	 * closes the toasts and lets the panels finish drawing, for a last frame.
+	 */
+	async frame(options: { settle?: boolean } = {}): Promise<Buffer> {
+		if (options.settle) {
+			for (const close of await this.page.$$('.el-notification .el-notification__closeBtn')) await close.click().catch(() => undefined);
+			await sleep(1500);
+		}
+		return Buffer.from(await this.page.screenshot({ type: 'png' }));
+	}
+
 	async screenshot(file: string): Promise<void> {
 		fs.mkdirSync(path.dirname(file), { recursive: true });
 		// Toasts ("Credential saved") would cover the panel in the picture; a user closes them too.
