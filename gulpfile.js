@@ -15,26 +15,49 @@ async function clean() {
 }
 
 function buildAssets() {
-	return src(['nodes/**/*.{png,svg}', 'nodes/**/*.node.json', 'nodes/**/__schema__/**/*.json', 'credentials/**/*.{png,svg}'], {
-		base: '.',
-		encoding: false,
-	}).pipe(dest('dist'));
+	return src(
+		[
+			'nodes/**/*.{png,svg}',
+			'nodes/**/*.node.json',
+			'nodes/**/__schema__/**/*.json',
+			'credentials/**/*.{png,svg}',
+		],
+		{
+			base: '.',
+			encoding: false,
+		},
+	).pipe(dest('dist'));
 }
 
 /** Bundled packages: the package, the compiled file that requires it, and where its copy goes beside that file. */
-const BUNDLED = [{ name: 'eventsource-parser', requiredBy: 'dist/nodes/common/sse/decoder.js', copy: 'eventsource-parser.js' }];
+const BUNDLED = [
+	{
+		name: 'eventsource-parser',
+		requiredBy: 'dist/nodes/common/sse/decoder.js',
+		copy: 'eventsource-parser.js',
+	},
+];
 
 async function bundleDependencies() {
 	for (const bundled of BUNDLED) {
 		const packageDir = path.dirname(require.resolve(`${bundled.name}/package.json`));
 		const manifest = JSON.parse(readFileSync(path.join(packageDir, 'package.json'), 'utf8'));
-		const code = readFileSync(require.resolve(bundled.name), 'utf8').replace(/\n\/\/# sourceMappingURL=.*$/m, '');
+		const code = readFileSync(require.resolve(bundled.name), 'utf8').replace(
+			/\n\/\/# sourceMappingURL=.*$/m,
+			'',
+		);
 		const licence = readFileSync(path.join(packageDir, 'LICENSE'), 'utf8').trim();
 		const banner = `/*! ${manifest.name} ${manifest.version}, bundled by n8n-nodes-stream-messaging's build.\n${licence}\n*/\n`;
 		writeFileSync(path.join(path.dirname(bundled.requiredBy), bundled.copy), banner + code);
 		const requirer = readFileSync(bundled.requiredBy, 'utf8');
-		const pointed = requirer.replace(`require("${bundled.name}")`, `require("./${bundled.copy.replace(/\.js$/, '')}")`);
-		if (pointed === requirer) throw new Error(`${bundled.requiredBy} does not require ${bundled.name}: update BUNDLED in gulpfile.js`);
+		const pointed = requirer.replace(
+			`require("${bundled.name}")`,
+			`require("./${bundled.copy.replace(/\.js$/, '')}")`,
+		);
+		if (pointed === requirer)
+			throw new Error(
+				`${bundled.requiredBy} does not require ${bundled.name}: update BUNDLED in gulpfile.js`,
+			);
 		writeFileSync(bundled.requiredBy, pointed);
 	}
 }
@@ -57,10 +80,12 @@ async function checkRequires() {
 	const offending = [];
 	for (const file of compiledFiles('dist')) {
 		for (const [, target] of readFileSync(file, 'utf8').matchAll(/require\("([^"]+)"\)/g)) {
-			if (!ALLOWED_REQUIRES.has(target) && !target.startsWith('./') && !target.startsWith('../')) offending.push(`${file}: require("${target}")`);
+			if (!ALLOWED_REQUIRES.has(target) && !target.startsWith('./') && !target.startsWith('../'))
+				offending.push(`${file}: require("${target}")`);
 		}
 	}
-	if (offending.length) throw new Error(`dist requires what the package does not ship:\n${offending.join('\n')}`);
+	if (offending.length)
+		throw new Error(`dist requires what the package does not ship:\n${offending.join('\n')}`);
 }
 
 exports.clean = clean;

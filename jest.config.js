@@ -6,7 +6,13 @@ module.exports = {
 	testMatch: ['**/*.test.cts'],
 	moduleFileExtensions: ['ts', 'cts', 'js', 'cjs', 'json', 'node'],
 	resolver: '<rootDir>/test/setup/resolver.js',
-	testPathIgnorePatterns: ['/test/e2e/', '/test/faults/', '/test/queue/', '/test/ui/', '/test/hostile/'],
+	testPathIgnorePatterns: [
+		'/test/e2e/',
+		'/test/faults/',
+		'/test/queue/',
+		'/test/ui/',
+		'/test/hostile/',
+	],
 	setupFiles: ['<rootDir>/test/setup/quiet-n8n-logger.js'],
 	// Nothing outside the repository and one temp folder that the run removes (test/setup/temp-folders.js):
 	// jest's cache in node_modules, n8n's user folder and TMPDIR in that temp folder.

@@ -21,15 +21,20 @@ function print(results: BenchResult[]): void {
 		result.notes ?? '',
 	]);
 	const header = ['path', 'speed', 'baseline', 'baseline speed', 'time ratio', 'goal', 'notes'];
-	const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
-	const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column])).join(' | ');
+	const widths = header.map((title, column) =>
+		Math.max(title.length, ...rows.map((row) => row[column].length)),
+	);
+	const line = (cells: string[]) =>
+		cells.map((cell, column) => cell.padEnd(widths[column])).join(' | ');
 	console.log(line(header));
 	console.log(widths.map((width) => '-'.repeat(width)).join('-|-'));
 	for (const row of rows) console.log(line(row));
 }
 
 async function main() {
-	console.log(`n8n-nodes-stream-messaging benchmark — Node ${process.version}, ${new Date().toISOString()}`);
+	console.log(
+		`n8n-nodes-stream-messaging benchmark — Node ${process.version}, ${new Date().toISOString()}`,
+	);
 	const results: BenchResult[] = [];
 	results.push(...(await benchQuiva()));
 	results.push(...(await benchKapua()));

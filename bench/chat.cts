@@ -23,19 +23,28 @@ export async function benchChat(): Promise<BenchResult[]> {
 	const agent = new http.Agent({ keepAlive: true });
 	try {
 		const cookie = sim.createSession(CHAT_DEFAULTS.user.id);
-		const credentials = new CredentialStore().set('chatApi', chatCredentialData(sim, 'sessionToken', { sessionToken: cookie }));
+		const credentials = new CredentialStore().set(
+			'chatApi',
+			chatCredentialData(sim, 'sessionToken', { sessionToken: cookie }),
+		);
 		const nodeRun = async () => {
 			const started = performance.now();
 			const result = await runNode({
 				type: 'chatMessage',
-				parameters: { chatMode: 'new', message: 'bench', model: 'gpt-5.2', options: { userId: CHAT_DEFAULTS.user.id } },
+				parameters: {
+					chatMode: 'new',
+					message: 'bench',
+					model: 'gpt-5.2',
+					options: { userId: CHAT_DEFAULTS.user.id },
+				},
 				credentials,
 				items: [{}],
 			});
 			const wall = performance.now() - started;
 			if (result.error) throw new Error(`Chat bench run failed: ${result.error.message}`);
 			const text = result.output[0]?.json.text as string;
-			if (text !== sim.replyText()) throw new Error('Chat bench: the reply text is not the one sent');
+			if (text !== sim.replyText())
+				throw new Error('Chat bench: the reply text is not the one sent');
 			return { ms: result.executionTime, wall };
 		};
 		const rawRun = () => readChatStreamRaw(sim, cookie, agent);

@@ -72,16 +72,22 @@ class DelayedLane {
 	push(chunk: Buffer | 'end'): void {
 		// Never before the chunk queued ahead of it, so the order is kept whatever the timers do.
 		const last = this.queue.length > 0 ? this.queue[this.queue.length - 1].at : 0;
-		this.queue.push({ at: Math.max(performance.now() + this.oneWayMs, this.notBefore + this.oneWayMs, last), chunk });
+		this.queue.push({
+			at: Math.max(performance.now() + this.oneWayMs, this.notBefore + this.oneWayMs, last),
+			chunk,
+		});
 		this.arm();
 	}
 
 	private arm(): void {
 		if (this.timer || this.queue.length === 0) return;
-		this.timer = setTimeout(() => {
-			this.timer = undefined;
-			this.flush();
-		}, Math.max(0, this.queue[0].at - performance.now() - TIMER_LEAD_MS));
+		this.timer = setTimeout(
+			() => {
+				this.timer = undefined;
+				this.flush();
+			},
+			Math.max(0, this.queue[0].at - performance.now() - TIMER_LEAD_MS),
+		);
 	}
 
 	private flush(): void {
@@ -176,7 +182,11 @@ export async function startDelayProxy(options: DelayProxyOptions): Promise<Delay
 		stats: () => ({
 			connections,
 			open,
-			lateMs: { mean: lateness.chunks ? lateness.sum / lateness.chunks : 0, max: lateness.max, chunks: lateness.chunks },
+			lateMs: {
+				mean: lateness.chunks ? lateness.sum / lateness.chunks : 0,
+				max: lateness.max,
+				chunks: lateness.chunks,
+			},
 		}),
 		async close() {
 			for (const lane of lanes) lane.clear();
@@ -195,17 +205,25 @@ export interface DelayProxyProcess {
 }
 
 type ParentMessage = { kind: 'stats'; id: number } | { kind: 'close' };
-type ChildMessage = { kind: 'listening'; port: number } | { kind: 'stats'; id: number; stats: DelayProxyStats } | { kind: 'failed'; message: string };
+type ChildMessage =
+	| { kind: 'listening'; port: number }
+	| { kind: 'stats'; id: number; stats: DelayProxyStats }
+	| { kind: 'failed'; message: string };
 
-export async function startDelayProxyProcess(options: DelayProxyOptions): Promise<DelayProxyProcess> {
-	const child = fork(__filename, [JSON.stringify(options)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+export async function startDelayProxyProcess(
+	options: DelayProxyOptions,
+): Promise<DelayProxyProcess> {
+	const child = fork(__filename, [JSON.stringify(options)], {
+		stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+	});
 	const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 	const pending = new Map<number, (stats: DelayProxyStats) => void>();
 	let nextId = 0;
 	const port = await new Promise<number>((resolve, reject) => {
 		child.on('message', (message: ChildMessage) => {
 			if (message.kind === 'listening') resolve(message.port);
-			else if (message.kind === 'failed') reject(new Error(`the delay proxy failed: ${message.message}`));
+			else if (message.kind === 'failed')
+				reject(new Error(`the delay proxy failed: ${message.message}`));
 			else if (message.kind === 'stats') {
 				pending.get(message.id)?.(message.stats);
 				pending.delete(message.id);
@@ -220,7 +238,10 @@ export async function startDelayProxyProcess(options: DelayProxyOptions): Promis
 			new Promise<DelayProxyStats>((resolve, reject) => {
 				const id = nextId++;
 				pending.set(id, resolve);
-				child.send({ kind: 'stats', id } satisfies ParentMessage, (error) => error && reject(error));
+				child.send(
+					{ kind: 'stats', id } satisfies ParentMessage,
+					(error) => error && reject(error),
+				);
 			}),
 		async close() {
 			if (child.exitCode !== null) return;

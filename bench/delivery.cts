@@ -30,7 +30,10 @@ export function checkDelivery<Message>(
 		last.set(key, seqs[index]);
 	});
 	return {
-		exactlyOnce: seqs.length === items && distinct.size === items && seqs.every((seq) => Number.isInteger(seq) && seq >= 0 && seq < items),
+		exactlyOnce:
+			seqs.length === items &&
+			distinct.size === items &&
+			seqs.every((seq) => Number.isInteger(seq) && seq >= 0 && seq < items),
 		duplicates: seqs.length - distinct.size,
 		orderBreaks,
 		keys: last.size,

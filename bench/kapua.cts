@@ -51,9 +51,14 @@ export async function benchKapua(): Promise<BenchResult[]> {
 			const start = performance.now();
 			const result = await runNode({ type: 'kapuaPublish', parameters, credentials, items: list });
 			const ms = performance.now() - start;
-			if (result.error || result.output.length !== list.length) throw new Error(`node run failed: ${result.error?.message}`);
+			if (result.error || result.output.length !== list.length)
+				throw new Error(`node run failed: ${result.error?.message}`);
 			// Steps back in seq within an MQTT topic (clientId+channel), over what this run published.
-			orderBreaks += checkDelivery(sim.published.slice(first), (message) => message.topic, (message) => Number(message.metrics.find((metric) => metric.name === 'seq')!.value)).orderBreaks;
+			orderBreaks += checkDelivery(
+				sim.published.slice(first),
+				(message) => message.topic,
+				(message) => Number(message.metrics.find((metric) => metric.name === 'seq')!.value),
+			).orderBreaks;
 			return ms;
 		};
 
@@ -63,20 +68,40 @@ export async function benchKapua(): Promise<BenchResult[]> {
 		const posts: RawPost[] = sim.captured
 			.slice(firstCaptured)
 			.filter((request) => request.path.endsWith('/streams/messages'))
-			.sort((a, b) => Number((a.body as { payload: { metrics: Array<{ name: string; value: string }> } }).payload.metrics[0].value) - Number((b.body as { payload: { metrics: Array<{ value: string }> } }).payload.metrics[0].value))
-			.map((request) => ({ path: `/v1${request.path}?timeout=${request.query.timeout}`, body: JSON.stringify(request.body) }));
-		if (posts.length !== ITEMS) throw new Error(`expected ${ITEMS} captured bodies, got ${posts.length}`);
+			.sort(
+				(a, b) =>
+					Number(
+						(a.body as { payload: { metrics: Array<{ name: string; value: string }> } }).payload
+							.metrics[0].value,
+					) -
+					Number(
+						(b.body as { payload: { metrics: Array<{ value: string }> } }).payload.metrics[0].value,
+					),
+			)
+			.map((request) => ({
+				path: `/v1${request.path}?timeout=${request.query.timeout}`,
+				body: JSON.stringify(request.body),
+			}));
+		if (posts.length !== ITEMS)
+			throw new Error(`expected ${ITEMS} captured bodies, got ${posts.length}`);
 		const token = String(credentials.data.get('kapuaApi')!.sessionToken);
 		const raw = () => postAllRaw(sim.url, { Authorization: `Bearer ${token}` }, posts, CONCURRENCY);
 		await raw();
 		orderBreaks = 0;
 
 		const channelExpression = { ...PARAMETERS, channel: '={{ $json.channel }}' };
-		const { raw: baselineMs, node: ms, twoExpressions } = await interleavedMedians(
+		const {
+			raw: baselineMs,
+			node: ms,
+			twoExpressions,
+		} = await interleavedMedians(
 			ROUNDS,
 			{ raw, node: () => node(), twoExpressions: () => node(items, channelExpression) },
 			// The default path and the raw client warmed up above (capturing the bodies); here the second row's, on fewer items.
-			{ warmUp: () => node(items.slice(0, 200), channelExpression), roundsOf: { twoExpressions: 3 } },
+			{
+				warmUp: () => node(items.slice(0, 200), channelExpression),
+				roundsOf: { twoExpressions: 3 },
+			},
 		);
 		return [
 			{

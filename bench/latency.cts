@@ -27,7 +27,8 @@ export interface LatencyResult {
 
 function percentiles(delays: number[]): LatencyResult {
 	const sorted = [...delays].sort((a, b) => a - b);
-	const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+	const at = (p: number) =>
+		sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 	return { p50: at(50), p99: at(99), max: sorted[sorted.length - 1], tokens: sorted.length };
 }
 
@@ -46,7 +47,8 @@ function stampedReply(sim: ChatSimulator): Map<number, number> {
 }
 
 function delays(written: Map<number, number>, read: Map<number, number>): number[] {
-	if (read.size !== LATENCY_TOKENS) throw new Error(`latency bench: ${read.size} of ${LATENCY_TOKENS} tokens were read`);
+	if (read.size !== LATENCY_TOKENS)
+		throw new Error(`latency bench: ${read.size} of ${LATENCY_TOKENS} tokens were read`);
 	return [...read].map(([index, at]) => at - written.get(index)!);
 }
 
@@ -54,19 +56,29 @@ function delays(written: Map<number, number>, read: Map<number, number>): number
 async function rawLatency(sim: ChatSimulator, cookie: string): Promise<LatencyResult> {
 	const written = stampedReply(sim);
 	const read = new Map<number, number>();
-	const body = JSON.stringify({ content: 'bench', modelId: 'gpt-5.2', userId: CHAT_DEFAULTS.user.id });
+	const body = JSON.stringify({
+		content: 'bench',
+		modelId: 'gpt-5.2',
+		userId: CHAT_DEFAULTS.user.id,
+	});
 	await new Promise<void>((resolve, reject) => {
 		const request = http.request(
 			`${sim.url}/api/chats/${randomUUID()}/messages/stream`,
 			{
 				method: 'POST',
 				agent: false,
-				headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream', Cookie: `${sim.cookieName}=${cookie}`, 'Content-Length': Buffer.byteLength(body) },
+				headers: {
+					'Content-Type': 'application/json',
+					Accept: 'text/event-stream',
+					Cookie: `${sim.cookieName}=${cookie}`,
+					'Content-Length': Buffer.byteLength(body),
+				},
 			},
 			(response) => {
 				response.on('data', (chunk: Buffer) => {
 					const now = performance.now();
-					for (const match of chunk.toString('utf8').matchAll(TOKEN)) read.set(Number(match[1]), now);
+					for (const match of chunk.toString('utf8').matchAll(TOKEN))
+						read.set(Number(match[1]), now);
 				});
 				response.on('end', resolve);
 				response.on('error', reject);
@@ -87,11 +99,16 @@ async function webhookLatency(sim: ChatSimulator, url: string): Promise<LatencyR
 		const match = /^tok(\d+) $/.exec(String(line.content));
 		if (match) read.set(Number(match[1]), performance.now());
 	});
-	if (response.statusCode !== 200) throw new Error(`latency bench: the webhook answered ${response.statusCode}`);
+	if (response.statusCode !== 200)
+		throw new Error(`latency bench: the webhook answered ${response.statusCode}`);
 	return percentiles(delays(written, read));
 }
 
-export async function streamingLatency(session: E2ESession, sim: ChatSimulator, cookie: string): Promise<{ node: LatencyResult; raw: LatencyResult }> {
+export async function streamingLatency(
+	session: E2ESession,
+	sim: ChatSimulator,
+	cookie: string,
+): Promise<{ node: LatencyResult; raw: LatencyResult }> {
 	const path = `bench-chat-stream-${randomUUID().slice(0, 8)}`;
 	const workflowId = await session.importWorkflow({
 		name: 'Benchmark: Chat Message streaming latency',
@@ -111,7 +128,13 @@ export async function streamingLatency(session: E2ESession, sim: ChatSimulator, 
 				type: session.nodeType('chatMessage'),
 				typeVersion: 1,
 				position: [220, 0],
-				parameters: { chatMode: 'new', message: '={{ $json.body.message }}', model: 'gpt-5.2', outputMode: 'finalReply', options: { userId: CHAT_DEFAULTS.user.id } },
+				parameters: {
+					chatMode: 'new',
+					message: '={{ $json.body.message }}',
+					model: 'gpt-5.2',
+					outputMode: 'finalReply',
+					options: { userId: CHAT_DEFAULTS.user.id },
+				},
 				credentials: { chatApi: { id: 'bound-at-import', name: 'Chat (simulator)' } },
 			},
 		],
@@ -129,7 +152,8 @@ export async function streamingLatency(session: E2ESession, sim: ChatSimulator, 
 }
 
 export function formatLatency({ node, raw }: { node: LatencyResult; raw: LatencyResult }): string {
-	const row = (name: string, r: LatencyResult) => `| ${name} | ${r.p50.toFixed(2)} ms | ${r.p99.toFixed(2)} ms | ${r.max.toFixed(2)} ms |`;
+	const row = (name: string, r: LatencyResult) =>
+		`| ${name} | ${r.p50.toFixed(2)} ms | ${r.p99.toFixed(2)} ms | ${r.max.toFixed(2)} ms |`;
 	return [
 		`| ${LATENCY_TOKENS.toLocaleString('en')} tokens, one every ~${PACING_MS} ms | p50 | p99 | max |`,
 		'|---|---:|---:|---:|',

@@ -23,12 +23,24 @@ import { checkDelivery } from './delivery.cjs';
 import { startDelayProxyProcess, type DelayProxyProcess } from './delayProxy.cjs';
 import { formatNodeCpu, nodeCpuPerItem, type NodeCpu } from './nodeCpu.cjs';
 import { monotonicMinusEpochUs, type Window } from './profile.cjs';
-import { lastRawCpuMs, lastRawWindow, postAllRawInOwnProcess, type RawClientKind } from './rawClientProcess.cjs';
+import {
+	lastRawCpuMs,
+	lastRawWindow,
+	postAllRawInOwnProcess,
+	type RawClientKind,
+} from './rawClientProcess.cjs';
 import type { RawPost } from './rawClient.cjs';
 import { interleavedMedians, median } from './rounds.cjs';
 import { startTlsFront, type TlsFront } from './tlsFront.cjs';
 import type { BenchResult } from './types.cjs';
-import { benchWorkflow, httpRequestNode, itemsNode, quivaBenchItem, quivaNode, type WorkflowNode } from './workflows.cjs';
+import {
+	benchWorkflow,
+	httpRequestNode,
+	itemsNode,
+	quivaBenchItem,
+	quivaNode,
+	type WorkflowNode,
+} from './workflows.cjs';
 
 /** Requests in flight: the node's default Concurrency, and the raw clients'. */
 const IN_FLIGHT = 16;
@@ -58,7 +70,13 @@ interface Gateway {
 
 async function startGateway(sim: QuivaSimulator, rttMs = 0): Promise<Gateway> {
 	const front = await startTlsFront({ host: '127.0.0.1', port: sim.port });
-	const proxy = rttMs > 0 ? await startDelayProxyProcess({ target: { host: front.host, port: front.port }, oneWayMs: rttMs / 2 }) : undefined;
+	const proxy =
+		rttMs > 0
+			? await startDelayProxyProcess({
+					target: { host: front.host, port: front.port },
+					oneWayMs: rttMs / 2,
+				})
+			: undefined;
 	return {
 		url: proxy ? `https://${proxy.host}:${proxy.port}` : front.url,
 		front,
@@ -84,9 +102,18 @@ async function useGateway(session: E2ESession, gateway: Gateway, name: string): 
 }
 
 /** Each seq 0 … items-1 exactly once, and per subject (quivaBenchItem's) in ascending order. */
-function checkBenchDelivery(sim: QuivaSimulator, stream: string, items: number): { exactlyOnce: boolean; orderKept: boolean } {
+function checkBenchDelivery(
+	sim: QuivaSimulator,
+	stream: string,
+	items: number,
+): { exactlyOnce: boolean; orderKept: boolean } {
 	const seqOf = (message: { body: Record<string, unknown> }) => Number(message.body.seq);
-	const delivery = checkDelivery(sim.messages(stream), (message) => quivaBenchItem(seqOf(message)).subject, seqOf, items);
+	const delivery = checkDelivery(
+		sim.messages(stream),
+		(message) => quivaBenchItem(seqOf(message)).subject,
+		seqOf,
+		items,
+	);
 	return { exactlyOnce: delivery.exactlyOnce, orderKept: delivery.orderBreaks === 0 };
 }
 
@@ -94,7 +121,10 @@ function checkBenchDelivery(sim: QuivaSimulator, stream: string, items: number):
 function rawPosts(items: number, stream: string): RawPost[] {
 	return Array.from({ length: items }, (_, seq) => {
 		const item = quivaBenchItem(seq);
-		return { path: `/storage/streams/${stream}/messages`, body: JSON.stringify({ stream, subject: item.subject, body: item }) };
+		return {
+			path: `/storage/streams/${stream}/messages`,
+			body: JSON.stringify({ stream, subject: item.subject, body: item }),
+		};
 	});
 }
 const RAW_HEADERS = { 'X-Api-Key': QUIVA_DEFAULTS.apiKey };
@@ -120,16 +150,30 @@ export interface HttpsSection {
 	results: BenchResult[];
 	/** The raw fetch process's last measured round on the monotonic clock, for its CPU profile (--profile). */
 	rawFetchWindow: Window;
-	figures: { nodeMs: number; rawFetchMs: number; rawHttpsMs: number; httpMs: number; nodeCpu: NodeCpu; rawFetchCpuUs: number; rawHttpsCpuUs: number };
+	figures: {
+		nodeMs: number;
+		rawFetchMs: number;
+		rawHttpsMs: number;
+		httpMs: number;
+		nodeCpu: NodeCpu;
+		rawFetchCpuUs: number;
+		rawHttpsCpuUs: number;
+	};
 }
 
-export async function benchHttps(session: E2ESession, sim: QuivaSimulator, profileWindows?: Window[]): Promise<HttpsSection> {
+export async function benchHttps(
+	session: E2ESession,
+	sim: QuivaSimulator,
+	profileWindows?: Window[],
+): Promise<HttpsSection> {
 	const gateway = await startGateway(sim);
 	try {
 		await useGateway(session, gateway, 'Quiva (HTTPS, TLS front)');
 		const items = itemsNode('h2', 'Items', HTTPS_ITEMS, quivaBenchItem);
 		const nodeWorkflow = await session.importWorkflow(
-			benchWorkflow('Benchmark: Quiva node over HTTPS', items, [quivaNode(session, { id: 'h3', name: QUIVA_NODE, stream: NETWORK_STREAMS.httpsNode })]),
+			benchWorkflow('Benchmark: Quiva node over HTTPS', items, [
+				quivaNode(session, { id: 'h3', name: QUIVA_NODE, stream: NETWORK_STREAMS.httpsNode }),
+			]),
 		);
 		const httpWorkflow = await session.importWorkflow(
 			benchWorkflow('Benchmark: HTTP Request node over HTTPS', items, [
@@ -150,10 +194,17 @@ export async function benchHttps(session: E2ESession, sim: QuivaSimulator, profi
 			const connectionsBefore = gateway.front.connections;
 			const handshakesBefore = gateway.front.handshakes;
 			const run = await session.api.runManually(nodeWorkflow, 'Manual Trigger');
-			if (run.error) throw new Error(`the HTTPS benchmark workflow of the Quiva node failed: ${run.error.message}`);
-			if (outputOf(run, QUIVA_NODE).length !== HTTPS_ITEMS) throw new Error('the Quiva node over HTTPS did not output one item per input');
+			if (run.error)
+				throw new Error(
+					`the HTTPS benchmark workflow of the Quiva node failed: ${run.error.message}`,
+				);
+			if (outputOf(run, QUIVA_NODE).length !== HTTPS_ITEMS)
+				throw new Error('the Quiva node over HTTPS did not output one item per input');
 			const delivery = checkBenchDelivery(sim, NETWORK_STREAMS.httpsNode, HTTPS_ITEMS);
-			if (!delivery.exactlyOnce || !delivery.orderKept) throw new Error(`Quiva node over HTTPS: exactly once ${delivery.exactlyOnce}, order per subject kept ${delivery.orderKept}`);
+			if (!delivery.exactlyOnce || !delivery.orderKept)
+				throw new Error(
+					`Quiva node over HTTPS: exactly once ${delivery.exactlyOnce}, order per subject kept ${delivery.orderKept}`,
+				);
 			nodeRuns.runs++;
 			nodeRuns.connections += gateway.front.connections - connectionsBefore;
 			nodeRuns.handshakes += gateway.front.handshakes - handshakesBefore;
@@ -176,12 +227,18 @@ export async function benchHttps(session: E2ESession, sim: QuivaSimulator, profi
 			const handshakesBefore = gateway.front.handshakes;
 			const run = await session.api.runManually(httpWorkflow, 'Manual Trigger');
 			if (run.error) {
-				httpFailures.push(`${run.error.message} (TLS front errors so far: ${JSON.stringify(gateway.front.errors)})`);
-				if (httpFailures.length > 2) throw new Error(`the HTTPS benchmark workflow of the HTTP Request node failed ${httpFailures.length} times: ${httpFailures.join('; ')}`);
+				httpFailures.push(
+					`${run.error.message} (TLS front errors so far: ${JSON.stringify(gateway.front.errors)})`,
+				);
+				if (httpFailures.length > 2)
+					throw new Error(
+						`the HTTPS benchmark workflow of the HTTP Request node failed ${httpFailures.length} times: ${httpFailures.join('; ')}`,
+					);
 				return await runHttp();
 			}
 			const delivery = checkBenchDelivery(sim, NETWORK_STREAMS.httpsHttp, HTTPS_ITEMS);
-			if (!delivery.exactlyOnce) throw new Error('the HTTP Request node over HTTPS did not deliver every item exactly once');
+			if (!delivery.exactlyOnce)
+				throw new Error('the HTTP Request node over HTTPS did not deliver every item exactly once');
 			if (!delivery.orderKept) httpOrderBroken++;
 			httpRuns.runs++;
 			httpRuns.connections += gateway.front.connections - connectionsBefore;
@@ -195,8 +252,13 @@ export async function benchHttps(session: E2ESession, sim: QuivaSimulator, profi
 		// and the simulator are), warmed up there as the node is, then timed once.
 		const runRaw = (client: RawClientKind) => async () => {
 			sim.received.length = 0;
-			const ms = await postAllRawInOwnProcess(gateway.url, RAW_HEADERS, posts, IN_FLIGHT, { client, rounds: 1, warmUpRounds: WARM_UP_RUNS });
-			if (sim.messages(NETWORK_STREAMS.httpsRaw).length !== HTTPS_ITEMS * (WARM_UP_RUNS + 1)) throw new Error(`the raw ${client} client did not deliver every post`);
+			const ms = await postAllRawInOwnProcess(gateway.url, RAW_HEADERS, posts, IN_FLIGHT, {
+				client,
+				rounds: 1,
+				warmUpRounds: WARM_UP_RUNS,
+			});
+			if (sim.messages(NETWORK_STREAMS.httpsRaw).length !== HTTPS_ITEMS * (WARM_UP_RUNS + 1))
+				throw new Error(`the raw ${client} client did not deliver every post`);
 			rawCpuMs[client].push(lastRawCpuMs());
 			if (client === 'fetch') rawFetchWindow = lastRawWindow();
 			return ms;
@@ -214,9 +276,14 @@ export async function benchHttps(session: E2ESession, sim: QuivaSimulator, profi
 				},
 			},
 		);
-		if (nodeRuns.handshakes === 0) throw new Error('the Quiva node made no TLS handshake with the TLS front: it did not speak HTTPS through it');
+		if (nodeRuns.handshakes === 0)
+			throw new Error(
+				'the Quiva node made no TLS handshake with the TLS front: it did not speak HTTPS through it',
+			);
 		const handshakes = gateway.front.handshakes - handshakesBefore;
-		const versions = Object.entries(gateway.front.versions).map(([version, count]) => `${version} ×${count}`).join(', ');
+		const versions = Object.entries(gateway.front.versions)
+			.map(([version, count]) => `${version} ×${count}`)
+			.join(', ');
 
 		const nodeCpu = await nodeCpuPerItem(session, HTTPS_ITEMS, NETWORK_STREAMS.httpsCpu);
 		const rawFetchCpuUs = (median(rawCpuMs.fetch) / HTTPS_ITEMS) * 1000;
@@ -247,7 +314,8 @@ export async function benchHttps(session: E2ESession, sim: QuivaSimulator, profi
 				},
 				{
 					name: 'Quiva node in real n8n, HTTPS',
-					baselineName: 'HTTP Request node over HTTPS (POST per item, URL + JSON body as expressions)',
+					baselineName:
+						'HTTP Request node over HTTPS (POST per item, URL + JSON body as expressions)',
 					items: HTTPS_ITEMS,
 					ms: nodeMs,
 					baselineMs: httpMs,
@@ -255,7 +323,9 @@ export async function benchHttps(session: E2ESession, sim: QuivaSimulator, profi
 					notes:
 						`${(httpMs / nodeMs).toFixed(1)}× faster; HTTP Request: exactly once, order per subject broken in ${httpOrderBroken} of ${HTTPS_HTTP_ROUNDS + 1} runs, ` +
 						`${Math.round(httpRuns.connections / httpRuns.runs)} TCP connections (${Math.round(httpRuns.handshakes / httpRuns.runs)} TLS handshakes) a run on average` +
-						(httpFailures.length ? `; ${httpFailures.length} failed run(s), run again: ${httpFailures.join('; ')}` : ''),
+						(httpFailures.length
+							? `; ${httpFailures.length} failed run(s), run again: ${httpFailures.join('; ')}`
+							: ''),
 				},
 			],
 			rawFetchWindow,
@@ -277,7 +347,13 @@ const SETUP_ROUND_TRIPS = 2;
 
 export interface RttSection {
 	result: BenchResult;
-	figures: { nodeMs: number; boundMs: number; rawFetchMs: number; connectionsPerRun: number[]; ratios: number[] };
+	figures: {
+		nodeMs: number;
+		boundMs: number;
+		rawFetchMs: number;
+		connectionsPerRun: number[];
+		ratios: number[];
+	};
 }
 
 export async function benchRtt(session: E2ESession, sim: QuivaSimulator): Promise<RttSection> {
@@ -285,9 +361,11 @@ export async function benchRtt(session: E2ESession, sim: QuivaSimulator): Promis
 	try {
 		await useGateway(session, gateway, 'Quiva (HTTPS, 20 ms round trip)');
 		const workflow = await session.importWorkflow(
-			benchWorkflow('Benchmark: Quiva node, HTTPS at 20 ms', itemsNode('r2', 'Items', RTT_ITEMS, quivaBenchItem), [
-				quivaNode(session, { id: 'r3', name: QUIVA_NODE, stream: NETWORK_STREAMS.rtt }),
-			]),
+			benchWorkflow(
+				'Benchmark: Quiva node, HTTPS at 20 ms',
+				itemsNode('r2', 'Items', RTT_ITEMS, quivaBenchItem),
+				[quivaNode(session, { id: 'r3', name: QUIVA_NODE, stream: NETWORK_STREAMS.rtt })],
+			),
 		);
 		// ceil(400 / 16) = 25 waves of 16 requests, a round trip each; 20 subjects of 20 items each also need 20
 		// round trips one after another, fewer than 25.
@@ -301,7 +379,10 @@ export async function benchRtt(session: E2ESession, sim: QuivaSimulator): Promis
 			const run = await session.api.runManually(workflow, 'Manual Trigger');
 			if (run.error) throw new Error(`the 20 ms benchmark workflow failed: ${run.error.message}`);
 			const delivery = checkBenchDelivery(sim, NETWORK_STREAMS.rtt, RTT_ITEMS);
-			if (!delivery.exactlyOnce || !delivery.orderKept) throw new Error(`Quiva node at 20 ms: exactly once ${delivery.exactlyOnce}, order per subject kept ${delivery.orderKept}`);
+			if (!delivery.exactlyOnce || !delivery.orderKept)
+				throw new Error(
+					`Quiva node at 20 ms: exactly once ${delivery.exactlyOnce}, order per subject kept ${delivery.orderKept}`,
+				);
 			const ms = executionTimeOf(run, QUIVA_NODE);
 			if (measuring) measured.push({ ms, connections: (await gateway.connections()) - before });
 			return ms;
@@ -324,13 +405,22 @@ export async function benchRtt(session: E2ESession, sim: QuivaSimulator): Promis
 		const rawTimes: number[] = [];
 		for (let round = 0; round < 3; round++) {
 			sim.received.length = 0;
-			rawTimes.push(await postAllRawInOwnProcess(gateway.url, RAW_HEADERS, posts, IN_FLIGHT, { client: 'fetch', rounds: 1, warmUpRounds: 1 }));
+			rawTimes.push(
+				await postAllRawInOwnProcess(gateway.url, RAW_HEADERS, posts, IN_FLIGHT, {
+					client: 'fetch',
+					rounds: 1,
+					warmUpRounds: 1,
+				}),
+			);
 		}
 		const rawFetchMs = median(rawTimes);
 		const lateness = await proxyLateness(gateway);
-		if (gateway.front.handshakes === 0) throw new Error('no TLS handshake at the TLS front behind the delay proxy');
+		if (gateway.front.handshakes === 0)
+			throw new Error('no TLS handshake at the TLS front behind the delay proxy');
 		// Each run against its own bound: a run that had to open connections pays their setup once (they open in parallel).
-		const ratios = measured.map(({ ms, connections }) => ms / (boundMs + (connections > 0 ? SETUP_ROUND_TRIPS * RTT_MS : 0)));
+		const ratios = measured.map(
+			({ ms, connections }) => ms / (boundMs + (connections > 0 ? SETUP_ROUND_TRIPS * RTT_MS : 0)),
+		);
 		const ratio = median(ratios);
 		const connectionsPerRun = measured.map(({ connections }) => connections);
 		return {
@@ -373,7 +463,12 @@ function webhookWorkflow(name: string, path: string, target: WorkflowNode): Work
 		webhookId: randomUUID(),
 		parameters: { httpMethod: 'POST', path, responseMode: 'lastNode', options: {} },
 	};
-	return { name, nodes: [webhook, target], connections: { Webhook: { main: [[{ node: target.name, type: 'main', index: 0 }]] } }, settings: { executionOrder: 'v1' } };
+	return {
+		name,
+		nodes: [webhook, target],
+		connections: { Webhook: { main: [[{ node: target.name, type: 'main', index: 0 }]] } },
+		settings: { executionOrder: 'v1' },
+	};
 }
 
 export interface WebhookSection {
@@ -391,29 +486,60 @@ export interface WebhookSection {
 	};
 }
 
-export async function benchWebhook(session: E2ESession, sim: QuivaSimulator): Promise<WebhookSection> {
+export async function benchWebhook(
+	session: E2ESession,
+	sim: QuivaSimulator,
+): Promise<WebhookSection> {
 	const gateway = await startGateway(sim, RTT_MS);
 	try {
 		await useGateway(session, gateway, 'Quiva (HTTPS, 20 ms round trip, webhook)');
 		const quivaPath = `bench-webhook-quiva-${randomUUID().slice(0, 8)}`;
 		const noopPath = `bench-webhook-noop-${randomUUID().slice(0, 8)}`;
-		const publish = quivaNode(session, { id: 'w2', name: QUIVA_NODE, stream: NETWORK_STREAMS.webhook, subject: 'bench.webhook' });
+		const publish = quivaNode(session, {
+			id: 'w2',
+			name: QUIVA_NODE,
+			stream: NETWORK_STREAMS.webhook,
+			subject: 'bench.webhook',
+		});
 		publish.parameters = { ...publish.parameters, bodySource: 'field', bodyField: 'body' };
-		const noop: WorkflowNode = { id: 'w3', name: 'No Operation', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [220, 0], parameters: {} };
-		const quivaWorkflowId = await session.importWorkflow(webhookWorkflow('Benchmark: Webhook → Quiva', quivaPath, publish));
+		const noop: WorkflowNode = {
+			id: 'w3',
+			name: 'No Operation',
+			type: 'n8n-nodes-base.noOp',
+			typeVersion: 1,
+			position: [220, 0],
+			parameters: {},
+		};
+		const quivaWorkflowId = await session.importWorkflow(
+			webhookWorkflow('Benchmark: Webhook → Quiva', quivaPath, publish),
+		);
 		await session.api.activateWorkflow(quivaWorkflowId);
-		await session.api.activateWorkflow(await session.importWorkflow(webhookWorkflow('Benchmark: Webhook → No Operation', noopPath, noop)));
+		await session.api.activateWorkflow(
+			await session.importWorkflow(
+				webhookWorkflow('Benchmark: Webhook → No Operation', noopPath, noop),
+			),
+		);
 		sim.received.length = 0;
 		let seq = 0;
 		/** One call as an outside system makes it; its wall time from the caller, and a check of its answer. */
 		const call = async (path: string): Promise<number> => {
 			const body = JSON.stringify({ seq: seq++ });
 			const started = performance.now();
-			const response = await fetch(`${session.server.url}/webhook/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+			const response = await fetch(`${session.server.url}/webhook/${path}`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json' },
+				body,
+			});
 			const answer = (await response.json()) as Record<string, unknown>;
 			const ms = performance.now() - started;
-			if (response.status !== 200) throw new Error(`the webhook ${path} answered ${response.status}: ${JSON.stringify(answer).slice(0, 300)}`);
-			if (path === quivaPath && answer.published !== true) throw new Error(`the Quiva webhook answered without publishing: ${JSON.stringify(answer).slice(0, 300)}`);
+			if (response.status !== 200)
+				throw new Error(
+					`the webhook ${path} answered ${response.status}: ${JSON.stringify(answer).slice(0, 300)}`,
+				);
+			if (path === quivaPath && answer.published !== true)
+				throw new Error(
+					`the Quiva webhook answered without publishing: ${JSON.stringify(answer).slice(0, 300)}`,
+				);
 			return ms;
 		};
 		for (let warm = 0; warm < WEBHOOK_WARM_UP_CALLS; warm++) {
@@ -428,21 +554,30 @@ export async function benchWebhook(session: E2ESession, sim: QuivaSimulator): Pr
 		// order within a pair alternates too.
 		for (let index = 0; index < WEBHOOK_CALLS; index++) {
 			const pair = index % 2 === 0 ? (['quiva', 'noop'] as const) : (['noop', 'quiva'] as const);
-			for (const which of pair) times[which].push(await call(which === 'quiva' ? quivaPath : noopPath));
+			for (const which of pair)
+				times[which].push(await call(which === 'quiva' ? quivaPath : noopPath));
 		}
 		const requestsPerCall = (sim.requestCount - requestsBefore) / WEBHOOK_CALLS;
 		const connections = (await gateway.connections()) - connectionsBefore;
 		const handshakes = gateway.front.handshakes - handshakesBefore;
 		// Every Quiva call's message, warm-up ones included, exactly once.
-		const published = sim.messages(NETWORK_STREAMS.webhook).map((message) => Number(message.body.seq));
+		const published = sim
+			.messages(NETWORK_STREAMS.webhook)
+			.map((message) => Number(message.body.seq));
 		const expected = WEBHOOK_WARM_UP_CALLS + WEBHOOK_CALLS;
 		if (published.length !== expected || new Set(published).size !== expected) {
-			throw new Error(`the Quiva webhook published ${published.length} messages (${new Set(published).size} distinct) for ${expected} calls`);
+			throw new Error(
+				`the Quiva webhook published ${published.length} messages (${new Set(published).size} distinct) for ${expected} calls`,
+			);
 		}
 		// n8n's own executionTime of the Quiva node in the measured calls: the node's part of the difference.
-		const executions = (await session.api.executionsOf(quivaWorkflowId, 100)).slice(0, WEBHOOK_CALLS);
+		const executions = (await session.api.executionsOf(quivaWorkflowId, 100)).slice(
+			0,
+			WEBHOOK_CALLS,
+		);
 		const nodeMs: number[] = [];
-		for (const execution of executions) nodeMs.push(executionTimeOf(await session.api.waitForExecution(execution.id), QUIVA_NODE));
+		for (const execution of executions)
+			nodeMs.push(executionTimeOf(await session.api.waitForExecution(execution.id), QUIVA_NODE));
 		const stats = (values: number[]) => ({ median: median(values), p90: percentile(values, 90) });
 		const node = stats(nodeMs);
 		const quiva = stats(times.quiva);
@@ -464,7 +599,18 @@ export async function benchWebhook(session: E2ESession, sim: QuivaSimulator): Pr
 			`  every message published exactly once (${expected} calls, warm-up included); requests at the gateway per Quiva call: ${requestsPerCall}`,
 			`  ${await proxyLateness(gateway)}`,
 		].join('\n');
-		return { text, figures: { quiva, noop: noopStats, roundTrips, pairedRoundTrips: paired / RTT_MS, node, connections, handshakes } };
+		return {
+			text,
+			figures: {
+				quiva,
+				noop: noopStats,
+				roundTrips,
+				pairedRoundTrips: paired / RTT_MS,
+				node,
+				connections,
+				handshakes,
+			},
+		};
 	} finally {
 		await gateway.close();
 	}

@@ -20,7 +20,11 @@ const emptyCpu = (): Record<CpuKind, number> => ({ main: 0, v8Helpers: 0, other:
 export type NodeCpu = Record<CpuKind | 'n8n', number>;
 
 /** The workflows run with the quivaApi credential added last (so its Base URL: HTTP or HTTPS). */
-export async function nodeCpuPerItem(session: E2ESession, items: number, stream: string): Promise<NodeCpu> {
+export async function nodeCpuPerItem(
+	session: E2ESession,
+	items: number,
+	stream: string,
+): Promise<NodeCpu> {
 	const cpuOf = async (target: 'quiva' | 'noop'): Promise<Record<CpuKind, number>> => {
 		const before = threadCpuMs(session.server.pid);
 		const benchBefore = process.cpuUsage();
@@ -28,7 +32,12 @@ export async function nodeCpuPerItem(session: E2ESession, items: number, stream:
 		if (run.error) throw new Error(`the CPU measuring workflow failed: ${run.error.message}`);
 		const after = threadCpuMs(session.server.pid);
 		const bench = process.cpuUsage(benchBefore);
-		return { main: after.main - before.main, v8Helpers: after.v8Helpers - before.v8Helpers, other: after.other - before.other, bench: (bench.user + bench.system) / 1000 };
+		return {
+			main: after.main - before.main,
+			v8Helpers: after.v8Helpers - before.v8Helpers,
+			other: after.other - before.other,
+			bench: (bench.user + bench.system) / 1000,
+		};
 	};
 	// One unmeasured run first (the workflow is new to n8n).
 	await cpuOf('quiva');
@@ -39,8 +48,14 @@ export async function nodeCpuPerItem(session: E2ESession, items: number, stream:
 			for (const kind of CPU_KINDS) sample[target][kind] += used[kind];
 		}
 	}
-	const perItemUs = (kind: CpuKind) => ((sample.quiva[kind] - sample.noop[kind]) / CPU_RUNS / items) * 1000;
-	const cpu = { main: perItemUs('main'), v8Helpers: perItemUs('v8Helpers'), other: perItemUs('other'), bench: perItemUs('bench') };
+	const perItemUs = (kind: CpuKind) =>
+		((sample.quiva[kind] - sample.noop[kind]) / CPU_RUNS / items) * 1000;
+	const cpu = {
+		main: perItemUs('main'),
+		v8Helpers: perItemUs('v8Helpers'),
+		other: perItemUs('other'),
+		bench: perItemUs('bench'),
+	};
 	return { ...cpu, n8n: cpu.main + cpu.v8Helpers + cpu.other };
 }
 

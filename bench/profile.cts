@@ -34,7 +34,9 @@ interface CpuProfile {
 
 export const OURS = 'n8n-nodes-stream-messaging';
 /** Our files as n8n loads them (the installed package) or as the in-process bench does (this checkout's dist). */
-const isOurUrl = (url: string) => url.includes(`node_modules/${OURS}/`) || (!url.includes('node_modules/') && url.includes(`/${OURS}`));
+const isOurUrl = (url: string) =>
+	url.includes(`node_modules/${OURS}/`) ||
+	(!url.includes('node_modules/') && url.includes(`/${OURS}`));
 
 /** Instants of the monotonic clock, in µs, as V8 stamps its samples. */
 export interface Window {
@@ -43,7 +45,8 @@ export interface Window {
 }
 
 /** monotonic µs − epoch µs: moves n8n's startTime (epoch ms) onto the clock V8 stamps its samples with. */
-export const monotonicMinusEpochUs = () => Number(process.hrtime.bigint() / 1000n) - Date.now() * 1000;
+export const monotonicMinusEpochUs = () =>
+	Number(process.hrtime.bigint() / 1000n) - Date.now() * 1000;
 
 export interface ProfileEntry {
 	name: string;
@@ -84,10 +87,15 @@ function packageOf(url: string): string {
 	return parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
 }
 
-export function summariseProfile(profile: CpuProfile, windows?: Window[], topN = 25): ProfileSummary {
+export function summariseProfile(
+	profile: CpuProfile,
+	windows?: Window[],
+	topN = 25,
+): ProfileSummary {
 	const byId = new Map(profile.nodes.map((node) => [node.id, node]));
 	const parent = new Map<number, number>();
-	for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+	for (const node of profile.nodes)
+		for (const child of node.children ?? []) parent.set(child, node.id);
 	const isOurs = (node: ProfileNode) => isOurUrl(node.callFrame.url);
 	// Whether a node or any caller of it is ours, memoised per node.
 	const underOurs = new Map<number, boolean>();
@@ -111,7 +119,8 @@ export function summariseProfile(profile: CpuProfile, windows?: Window[], topN =
 		time += profile.timeDeltas[index];
 		// A sample stands for the time until the next one.
 		const duration = profile.timeDeltas[index + 1] ?? 0;
-		if (windows && !windows.some((window) => time >= window.fromUs && time <= window.toUs)) continue;
+		if (windows && !windows.some((window) => time >= window.fromUs && time <= window.toUs))
+			continue;
 		const id = profile.samples[index];
 		const name = byId.get(id)!.callFrame.functionName;
 		if (name === '(idle)') {
@@ -131,7 +140,12 @@ export function summariseProfile(profile: CpuProfile, windows?: Window[], topN =
 		const { callFrame } = byId.get(id)!;
 		const where = callFrame.url ? `${shortUrl(callFrame.url)}:${callFrame.lineNumber + 1}` : '';
 		const key = `${callFrame.functionName}@${where}`;
-		const entry = entries.get(key) ?? { name: callFrame.functionName || '(anonymous)', where, ours: isOurUrl(callFrame.url), selfMs: 0 };
+		const entry = entries.get(key) ?? {
+			name: callFrame.functionName || '(anonymous)',
+			where,
+			ours: isOurUrl(callFrame.url),
+			selfMs: 0,
+		};
 		entry.selfMs += us / 1000;
 		entries.set(key, entry);
 		const pkg = packageOf(callFrame.url);
@@ -146,7 +160,10 @@ export function summariseProfile(profile: CpuProfile, windows?: Window[], topN =
 		oursInclusiveMs: oursInclusiveUs / 1000,
 		top: sorted.slice(0, topN),
 		topOurs: sorted.filter((entry) => entry.ours).slice(0, 10),
-		packages: [...packages.entries()].map(([name, selfMs]) => ({ name, selfMs })).sort((a, b) => b.selfMs - a.selfMs).slice(0, 12),
+		packages: [...packages.entries()]
+			.map(([name, selfMs]) => ({ name, selfMs }))
+			.sort((a, b) => b.selfMs - a.selfMs)
+			.slice(0, 12),
 	};
 }
 
@@ -167,12 +184,15 @@ export function formatSummary(summary: ProfileSummary, items?: number): string {
 	return [
 		`busy ${summary.busyMs.toFixed(0)} ms (idle ${summary.idleMs.toFixed(0)} ms), GC ${summary.gcMs.toFixed(0)} ms ${pct(summary.gcMs)}${perItem(summary.busyMs)}`,
 		`ours: self ${summary.oursSelfMs.toFixed(1)} ms ${pct(summary.oursSelfMs)}${perItem(summary.oursSelfMs)}; with our code on the stack ${summary.oursInclusiveMs.toFixed(1)} ms ${pct(summary.oursInclusiveMs)}${perItem(summary.oursInclusiveMs)}`,
-		'top functions by self time (ours and n8n\'s):',
+		"top functions by self time (ours and n8n's):",
 		...summary.top.map(row),
 		'top of ours by self time:',
 		...(summary.topOurs.length ? summary.topOurs.map(row) : ['  (none sampled)']),
 		'self time by package:',
-		...summary.packages.map((pkg) => `  ${pkg.selfMs.toFixed(1).padStart(8)} ms ${pct(pkg.selfMs).padStart(6)}  ${pkg.name}`),
+		...summary.packages.map(
+			(pkg) =>
+				`  ${pkg.selfMs.toFixed(1).padStart(8)} ms ${pct(pkg.selfMs).padStart(6)}  ${pkg.name}`,
+		),
 	].join('\n');
 }
 
@@ -182,7 +202,9 @@ if (require.main === module) {
 		console.error('usage: npm run bench:profile -- <file.cpuprofile> [fromUs toUs]');
 		process.exitCode = 2;
 	} else {
-		const windows = process.argv[4] ? [{ fromUs: Number(process.argv[3]), toUs: Number(process.argv[4]) }] : undefined;
+		const windows = process.argv[4]
+			? [{ fromUs: Number(process.argv[3]), toUs: Number(process.argv[4]) }]
+			: undefined;
 		console.log(formatSummary(summariseProfile(readProfile(file), windows)));
 	}
 }

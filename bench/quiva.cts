@@ -42,20 +42,37 @@ export async function benchQuiva(): Promise<BenchResult[]> {
 			const start = performance.now();
 			const result = await runNode({
 				type: 'quivaStreamPublish',
-				parameters: { stream: 'orders', subject: '={{ $json.subject }}', bodySource: 'item', options: { maxConcurrency: CONCURRENCY, transport } },
+				parameters: {
+					stream: 'orders',
+					subject: '={{ $json.subject }}',
+					bodySource: 'item',
+					options: { maxConcurrency: CONCURRENCY, transport },
+				},
 				credentials,
 				items: list,
 			});
 			const ms = performance.now() - start;
-			if (result.error || result.output.length !== list.length) throw new Error(`node run failed: ${result.error?.message}`);
+			if (result.error || result.output.length !== list.length)
+				throw new Error(`node run failed: ${result.error?.message}`);
 			// Steps back in orderId ("ord-<seq>") within a subject, over what this run published.
-			orderBreaks += checkDelivery(sim.received.slice(first), (message) => message.subject, (message) => Number(String(message.body.orderId).slice(4))).orderBreaks;
+			orderBreaks += checkDelivery(
+				sim.received.slice(first),
+				(message) => message.subject,
+				(message) => Number(String(message.body.orderId).slice(4)),
+			).orderBreaks;
 			return ms;
 		};
-		const raw = () => postAllRaw(sim.url, { 'X-Api-Key': QUIVA_DEFAULTS.apiKey }, posts, CONCURRENCY);
-		const viaAxios = () => postAllAxios(sim.url, { 'X-Api-Key': QUIVA_DEFAULTS.apiKey }, posts, CONCURRENCY);
+		const raw = () =>
+			postAllRaw(sim.url, { 'X-Api-Key': QUIVA_DEFAULTS.apiKey }, posts, CONCURRENCY);
+		const viaAxios = () =>
+			postAllAxios(sim.url, { 'X-Api-Key': QUIVA_DEFAULTS.apiKey }, posts, CONCURRENCY);
 
-		const { raw: baselineMs, axios: axiosClient, keepAlive, helper } = await interleavedMedians(
+		const {
+			raw: baselineMs,
+			axios: axiosClient,
+			keepAlive,
+			helper,
+		} = await interleavedMedians(
 			ROUNDS,
 			{ raw, axios: viaAxios, keepAlive: () => node('keepAlive'), helper: () => node('n8nHelper') },
 			{
@@ -86,7 +103,8 @@ export async function benchQuiva(): Promise<BenchResult[]> {
 				items: ITEMS,
 				ms: helper,
 				baselineMs,
-				notes: 'credential resolved and a new connection per request (kept measurable, not the default)',
+				notes:
+					'credential resolved and a new connection per request (kept measurable, not the default)',
 			},
 			{
 				name: 'axios + keep-alive agent alone (no node)',
@@ -94,7 +112,8 @@ export async function benchQuiva(): Promise<BenchResult[]> {
 				items: ITEMS,
 				ms: axiosClient,
 				baselineMs,
-				notes: "the design card's client, for the record: why the package does not send through axios",
+				notes:
+					"the design card's client, for the record: why the package does not send through axios",
 			},
 		];
 	} finally {

@@ -25,9 +25,17 @@ export interface RateLimitResult {
 }
 
 function rateWorkflow(session: E2ESession, limit: number): WorkflowJson {
-	return benchWorkflow(`Benchmark: Max Requests per Second ${limit}`, itemsNode('r2', 'Items', ITEMS, quivaBenchItem), [
-		quivaNode(session, { id: 'r3', stream: 'bench-rate', options: { maxRequestsPerSecond: limit } }),
-	]);
+	return benchWorkflow(
+		`Benchmark: Max Requests per Second ${limit}`,
+		itemsNode('r2', 'Items', ITEMS, quivaBenchItem),
+		[
+			quivaNode(session, {
+				id: 'r3',
+				stream: 'bench-rate',
+				options: { maxRequestsPerSecond: limit },
+			}),
+		],
+	);
 }
 
 function measure(sim: QuivaSimulator, first: number, limit: number): RateLimitResult {
@@ -38,11 +46,20 @@ function measure(sim: QuivaSimulator, first: number, limit: number): RateLimitRe
 		.sort((a, b) => a - b);
 	const achieved = ((times.length - 1) * 1000) / (times[times.length - 1] - times[0]);
 	const busiest = busiestSecond(times);
-	return { limit, requests: times.length, achieved, busiestSecond: busiest, rateWithin5Percent: Math.abs(achieved - limit) / limit <= 0.05, windowKept: busiest <= limit + 1 };
+	return {
+		limit,
+		requests: times.length,
+		achieved,
+		busiestSecond: busiest,
+		rateWithin5Percent: Math.abs(achieved - limit) / limit <= 0.05,
+		windowKept: busiest <= limit + 1,
+	};
 }
 
 export async function benchRateLimit(limits = RATE_LIMITS): Promise<RateLimitResult[]> {
-	const sim = await startQuivaSimulator({ streams: [{ name: 'bench-rate', subjects: ['bench.>'] }] });
+	const sim = await startQuivaSimulator({
+		streams: [{ name: 'bench-rate', subjects: ['bench.>'] }],
+	});
 	let session: E2ESession | undefined;
 	try {
 		session = await openSession({ label: 'bench-rate' });
@@ -51,9 +68,13 @@ export async function benchRateLimit(limits = RATE_LIMITS): Promise<RateLimitRes
 		for (const limit of limits) {
 			const first = sim.requests.length;
 			const run = await session.runWorkflow(rateWorkflow(session, limit));
-			if (run.error) throw new Error(`the rate-limited run at ${limit}/s failed: ${run.error.message}`);
+			if (run.error)
+				throw new Error(`the rate-limited run at ${limit}/s failed: ${run.error.message}`);
 			results.push(measure(sim, first, limit));
-			if (results[results.length - 1].requests !== ITEMS) throw new Error(`expected ${ITEMS} publishes at ${limit}/s, the simulator saw ${results[results.length - 1].requests}`);
+			if (results[results.length - 1].requests !== ITEMS)
+				throw new Error(
+					`expected ${ITEMS} publishes at ${limit}/s, the simulator saw ${results[results.length - 1].requests}`,
+				);
 		}
 		return results;
 	} finally {
@@ -63,12 +84,17 @@ export async function benchRateLimit(limits = RATE_LIMITS): Promise<RateLimitRes
 }
 
 export function printRateLimit(results: RateLimitResult[]): void {
-	console.log(`\nMax Requests per Second — Quiva node in real n8n, 2,000 items, 20 subjects, 16 in flight, measured at the simulator; Node ${process.version}, ${new Date().toISOString()}`);
-	console.log('limit/s | requests | achieved/s | vs limit | busiest second | goal (within 5 %, no second over limit + 1)');
+	console.log(
+		`\nMax Requests per Second — Quiva node in real n8n, 2,000 items, 20 subjects, 16 in flight, measured at the simulator; Node ${process.version}, ${new Date().toISOString()}`,
+	);
+	console.log(
+		'limit/s | requests | achieved/s | vs limit | busiest second | goal (within 5 %, no second over limit + 1)',
+	);
 	for (const r of results) {
 		const off = ((r.achieved - r.limit) / r.limit) * 100;
 		const verdict = r.rateWithin5Percent && r.windowKept ? 'goal met' : 'GOAL NOT MET';
-		console.log(`${String(r.limit).padStart(7)} | ${String(r.requests).padStart(8)} | ${r.achieved.toFixed(1).padStart(10)} | ${`${off >= 0 ? '+' : '−'}${Math.abs(off).toFixed(1)} %`.padStart(8)} | ${String(r.busiestSecond).padStart(14)} | ${verdict}`);
+		console.log(
+			`${String(r.limit).padStart(7)} | ${String(r.requests).padStart(8)} | ${r.achieved.toFixed(1).padStart(10)} | ${`${off >= 0 ? '+' : '−'}${Math.abs(off).toFixed(1)} %`.padStart(8)} | ${String(r.busiestSecond).padStart(14)} | ${verdict}`,
+		);
 	}
 }
-

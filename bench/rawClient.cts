@@ -16,7 +16,12 @@ export interface RawPost {
 }
 
 /** Node's http client, or its https client for an https:// base URL (the system's CAs and NODE_EXTRA_CA_CERTS). */
-export async function postAllRaw(baseUrl: string, headers: Record<string, string>, posts: RawPost[], concurrency: number): Promise<number> {
+export async function postAllRaw(
+	baseUrl: string,
+	headers: Record<string, string>,
+	posts: RawPost[],
+	concurrency: number,
+): Promise<number> {
 	const url = new URL(baseUrl);
 	const client = url.protocol === 'https:' ? https : http;
 	const agent = new client.Agent({ keepAlive: true, maxSockets: concurrency });
@@ -31,7 +36,11 @@ export async function postAllRaw(baseUrl: string, headers: Record<string, string
 					method: 'POST',
 					path: post.path,
 					agent,
-					headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(post.body), ...headers },
+					headers: {
+						'Content-Type': 'application/json',
+						'Content-Length': Buffer.byteLength(post.body),
+						...headers,
+					},
 				},
 				(response) => {
 					if ((response.statusCode ?? 0) >= 300) failures++;
@@ -58,7 +67,12 @@ export async function postAllRaw(baseUrl: string, headers: Record<string, string
  * The same posts through Node's global fetch, as a user's code would write them: its process-wide pool
  * (undici's global dispatcher), `concurrency` in flight, each answer read to its end.
  */
-export async function postAllFetch(baseUrl: string, headers: Record<string, string>, posts: RawPost[], concurrency: number): Promise<number> {
+export async function postAllFetch(
+	baseUrl: string,
+	headers: Record<string, string>,
+	posts: RawPost[],
+	concurrency: number,
+): Promise<number> {
 	let next = 0;
 	let failures = 0;
 	const start = performance.now();
@@ -66,7 +80,11 @@ export async function postAllFetch(baseUrl: string, headers: Record<string, stri
 		Array.from({ length: concurrency }, async () => {
 			while (next < posts.length) {
 				const post = posts[next++];
-				const response = await fetch(`${baseUrl}${post.path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: post.body });
+				const response = await fetch(`${baseUrl}${post.path}`, {
+					method: 'POST',
+					headers: { 'Content-Type': 'application/json', ...headers },
+					body: post.body,
+				});
 				await response.arrayBuffer();
 				if (response.status >= 300) failures++;
 			}
@@ -78,9 +96,18 @@ export async function postAllFetch(baseUrl: string, headers: Record<string, stri
 }
 
 /** The same posts through axios with a keep-alive agent (its default configuration otherwise). */
-export async function postAllAxios(baseUrl: string, headers: Record<string, string>, posts: RawPost[], concurrency: number): Promise<number> {
+export async function postAllAxios(
+	baseUrl: string,
+	headers: Record<string, string>,
+	posts: RawPost[],
+	concurrency: number,
+): Promise<number> {
 	const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-	const client = axios.create({ baseURL: baseUrl, httpAgent: agent, headers: { 'Content-Type': 'application/json', ...headers } });
+	const client = axios.create({
+		baseURL: baseUrl,
+		httpAgent: agent,
+		headers: { 'Content-Type': 'application/json', ...headers },
+	});
 	let next = 0;
 	const start = performance.now();
 	await Promise.all(
@@ -100,8 +127,16 @@ export async function postAllAxios(baseUrl: string, headers: Record<string, stri
  * The chat baseline: POSTs one message and reads the event stream to its end without parsing it, the
  * floor for any consumer. Returns the time from sending to the last byte, and the bytes read.
  */
-export function readChatStreamRaw(sim: ChatSimulator, cookie: string, agent: http.Agent): Promise<{ ms: number; bytes: number }> {
-	const body = JSON.stringify({ content: 'bench', modelId: 'gpt-5.2', userId: CHAT_DEFAULTS.user.id });
+export function readChatStreamRaw(
+	sim: ChatSimulator,
+	cookie: string,
+	agent: http.Agent,
+): Promise<{ ms: number; bytes: number }> {
+	const body = JSON.stringify({
+		content: 'bench',
+		modelId: 'gpt-5.2',
+		userId: CHAT_DEFAULTS.user.id,
+	});
 	const started = performance.now();
 	return new Promise((resolve, reject) => {
 		const request = http.request(
@@ -109,7 +144,12 @@ export function readChatStreamRaw(sim: ChatSimulator, cookie: string, agent: htt
 			{
 				method: 'POST',
 				agent,
-				headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream', Cookie: `${sim.cookieName}=${cookie}`, 'Content-Length': Buffer.byteLength(body) },
+				headers: {
+					'Content-Type': 'application/json',
+					Accept: 'text/event-stream',
+					Cookie: `${sim.cookieName}=${cookie}`,
+					'Content-Length': Buffer.byteLength(body),
+				},
 			},
 			(response) => {
 				let bytes = 0;

@@ -68,18 +68,24 @@ export function setRawClientEnv(env: Record<string, string>): void {
 function runInOwnProcess(job: Job): Promise<number[]> {
 	return new Promise((resolve, reject) => {
 		const options = { maxBuffer: 1024 * 1024, env: { ...process.env, ...extraEnv } };
-		const child = execFile(process.execPath, [...nodeFlags, __filename], options, (error, stdout) => {
-			if (error) return reject(error);
-			// The last lines: the measured window on the monotonic clock ("window <fromUs> <toUs>") and the
-			// child's CPU time for the measured rounds ("cpu <ms>").
-			const lines = stdout.trim().split('\n');
-			lastCpuMs = Number(lines.pop()?.replace(/^cpu /, ''));
-			const [fromUs, toUs] = (lines.pop() ?? '').split(' ').slice(1).map(Number);
-			lastWindow = { fromUs, toUs };
-			const times = lines.map(Number);
-			if (times.some((ms) => !Number.isFinite(ms))) return reject(new Error(`raw client process printed ${stdout}`));
-			resolve(times);
-		});
+		const child = execFile(
+			process.execPath,
+			[...nodeFlags, __filename],
+			options,
+			(error, stdout) => {
+				if (error) return reject(error);
+				// The last lines: the measured window on the monotonic clock ("window <fromUs> <toUs>") and the
+				// child's CPU time for the measured rounds ("cpu <ms>").
+				const lines = stdout.trim().split('\n');
+				lastCpuMs = Number(lines.pop()?.replace(/^cpu /, ''));
+				const [fromUs, toUs] = (lines.pop() ?? '').split(' ').slice(1).map(Number);
+				lastWindow = { fromUs, toUs };
+				const times = lines.map(Number);
+				if (times.some((ms) => !Number.isFinite(ms)))
+					return reject(new Error(`raw client process printed ${stdout}`));
+				resolve(times);
+			},
+		);
 		child.stdin?.end(JSON.stringify(job));
 	});
 }
@@ -90,14 +96,39 @@ export async function postAllRawInOwnProcess(
 	headers: Record<string, string>,
 	posts: RawPost[],
 	concurrency: number,
-	{ rounds = 1, warmUpRounds = 1, client = 'node' }: { rounds?: number; warmUpRounds?: number; client?: RawClientKind } = {},
+	{
+		rounds = 1,
+		warmUpRounds = 1,
+		client = 'node',
+	}: { rounds?: number; warmUpRounds?: number; client?: RawClientKind } = {},
 ): Promise<number> {
-	return median(await runInOwnProcess({ kind: 'posts', client, baseUrl, headers, posts, concurrency, rounds, warmUpRounds }));
+	return median(
+		await runInOwnProcess({
+			kind: 'posts',
+			client,
+			baseUrl,
+			headers,
+			posts,
+			concurrency,
+			rounds,
+			warmUpRounds,
+		}),
+	);
 }
 
 /** Raw reads of the chat stream from a process of its own, one after another; resolves to each measured read's ms. */
-export async function readChatStreamRawInOwnProcess(sim: ChatSimulator, cookie: string, rounds: number): Promise<number[]> {
-	return await runInOwnProcess({ kind: 'chat', url: sim.url, cookieName: sim.cookieName, cookie, rounds });
+export async function readChatStreamRawInOwnProcess(
+	sim: ChatSimulator,
+	cookie: string,
+	rounds: number,
+): Promise<number[]> {
+	return await runInOwnProcess({
+		kind: 'chat',
+		url: sim.url,
+		cookieName: sim.cookieName,
+		cookie,
+		rounds,
+	});
 }
 
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
@@ -107,13 +138,19 @@ async function runJob(job: Job): Promise<{ times: number[]; window: number[]; cp
 		const post = job.client === 'fetch' ? postAllFetch : postAllRaw;
 		// Warm-up rounds (JIT, sockets), as the node is timed after warm-up runs; then the measured rounds,
 		// timed the way the node is (the median of several), their CPU time per round.
-		for (let round = 0; round < (job.warmUpRounds ?? 1); round++) await post(job.baseUrl, job.headers, job.posts, job.concurrency);
+		for (let round = 0; round < (job.warmUpRounds ?? 1); round++)
+			await post(job.baseUrl, job.headers, job.posts, job.concurrency);
 		const cpu = process.cpuUsage();
 		const fromUs = monotonicUs();
 		const times: number[] = [];
-		for (let round = 0; round < (job.rounds ?? 1); round++) times.push(await post(job.baseUrl, job.headers, job.posts, job.concurrency));
+		for (let round = 0; round < (job.rounds ?? 1); round++)
+			times.push(await post(job.baseUrl, job.headers, job.posts, job.concurrency));
 		const used = process.cpuUsage(cpu);
-		return { times, window: [fromUs, monotonicUs()], cpuMs: (used.user + used.system) / 1000 / times.length };
+		return {
+			times,
+			window: [fromUs, monotonicUs()],
+			cpuMs: (used.user + used.system) / 1000 / times.length,
+		};
 	}
 	const agent = new http.Agent({ keepAlive: true });
 	const sim = { url: job.url, cookieName: job.cookieName } as ChatSimulator;
@@ -129,7 +166,11 @@ async function runJob(job: Job): Promise<{ times: number[]; window: number[]; cp
 	}
 	const used = process.cpuUsage(cpu);
 	agent.destroy();
-	return { times: times.slice(1), window: [fromUs, monotonicUs()], cpuMs: (used.user + used.system) / 1000 };
+	return {
+		times: times.slice(1),
+		window: [fromUs, monotonicUs()],
+		cpuMs: (used.user + used.system) / 1000,
+	};
 }
 
 if (require.main === module) {
@@ -138,7 +179,9 @@ if (require.main === module) {
 	process.stdin.on('data', (chunk: string) => (input += chunk));
 	process.stdin.on('end', () => {
 		runJob(JSON.parse(input) as Job)
-			.then(({ times, window, cpuMs }) => console.log([...times, `window ${window.join(' ')}`, `cpu ${cpuMs}`].join('\n')))
+			.then(({ times, window, cpuMs }) =>
+				console.log([...times, `window ${window.join(' ')}`, `cpu ${cpuMs}`].join('\n')),
+			)
 			.catch((error: unknown) => {
 				console.error(error);
 				process.exitCode = 1;

@@ -28,9 +28,22 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { CHAT_DEFAULTS, startChatSimulator } from '../test/simulators/chat.cjs';
-import { chatCredentialData, kapuaCredentialData, quivaCredentialData } from '../test/simulators/credentials.cjs';
-import { KAPUA_DEFAULTS, startKapuaSimulator, type KapuaSimulator, type PublishedMessage } from '../test/simulators/kapua.cjs';
-import { QUIVA_DEFAULTS, startQuivaSimulator, type QuivaSimulator } from '../test/simulators/quiva.cjs';
+import {
+	chatCredentialData,
+	kapuaCredentialData,
+	quivaCredentialData,
+} from '../test/simulators/credentials.cjs';
+import {
+	KAPUA_DEFAULTS,
+	startKapuaSimulator,
+	type KapuaSimulator,
+	type PublishedMessage,
+} from '../test/simulators/kapua.cjs';
+import {
+	QUIVA_DEFAULTS,
+	startQuivaSimulator,
+	type QuivaSimulator,
+} from '../test/simulators/quiva.cjs';
 import { openSession, type E2ESession } from '../test/e2e/lib/session.cjs';
 import type { WorkflowJson } from '../test/e2e/lib/restApi.cjs';
 import { executionTimeOf, outputOf } from '../test/e2e/lib/workflows.cjs';
@@ -38,14 +51,42 @@ import { checkDelivery } from './delivery.cjs';
 import { benchHttps, benchRtt, benchWebhook, NETWORK_STREAMS } from './network.cjs';
 import { postAllRaw, readChatStreamRaw } from './rawClient.cjs';
 import { formatNodeCpu, nodeCpuPerItem } from './nodeCpu.cjs';
-import { lastRawCpuMs, lastRawWindow, postAllRawInOwnProcess, readChatStreamRawInOwnProcess, setRawClientEnv, setRawClientNodeFlags } from './rawClientProcess.cjs';
+import {
+	lastRawCpuMs,
+	lastRawWindow,
+	postAllRawInOwnProcess,
+	readChatStreamRawInOwnProcess,
+	setRawClientEnv,
+	setRawClientNodeFlags,
+} from './rawClientProcess.cjs';
 import { interleavedMedians, median } from './rounds.cjs';
 import { formatLatency, streamingLatency } from './latency.cjs';
-import { formatSummary, monotonicMinusEpochUs, profileSpan, readProfile, summariseProfile, type Window } from './profile.cjs';
-import { formatScaling, formatScalingRow, runQuivaOnly, scalingStream, scalingTable, SCALING_SIZES } from './scaling.cjs';
+import {
+	formatSummary,
+	monotonicMinusEpochUs,
+	profileSpan,
+	readProfile,
+	summariseProfile,
+	type Window,
+} from './profile.cjs';
+import {
+	formatScaling,
+	formatScalingRow,
+	runQuivaOnly,
+	scalingStream,
+	scalingTable,
+	SCALING_SIZES,
+} from './scaling.cjs';
 import { TLS_CERT_FILE } from './tlsFront.cjs';
 import { itemsPerSecond, timeRatio, verdict, type BenchResult } from './types.cjs';
-import { benchWorkflow, httpRequestNode, itemsNode, quivaBenchItem, quivaNode, type WorkflowNode } from './workflows.cjs';
+import {
+	benchWorkflow,
+	httpRequestNode,
+	itemsNode,
+	quivaBenchItem,
+	quivaNode,
+	type WorkflowNode,
+} from './workflows.cjs';
 
 const ITEMS = 2000;
 // As in the in-process bench (bench/quiva.ts): quivaBenchItem spreads the items over 20 subjects, so up to
@@ -57,28 +98,53 @@ const FIXED_NODE = 'Quiva Stream Publish (fixed subject)';
 
 /** The three paths the Quiva section compares, each a node of its own after the same Items. */
 type QuivaPath = 'node' | 'fixed' | 'http';
-const PATH_NODE: Record<QuivaPath, string> = { node: 'Quiva Stream Publish', fixed: FIXED_NODE, http: 'HTTP Request' };
+const PATH_NODE: Record<QuivaPath, string> = {
+	node: 'Quiva Stream Publish',
+	fixed: FIXED_NODE,
+	http: 'HTTP Request',
+};
 
 /** Manual Trigger → Items (Code, 2000 items over 20 subjects) → the path's node, one workflow per path. */
-function quivaPathWorkflow(session: E2ESession, sim: QuivaSimulator, path: QuivaPath): WorkflowJson {
+function quivaPathWorkflow(
+	session: E2ESession,
+	sim: QuivaSimulator,
+	path: QuivaPath,
+): WorkflowJson {
 	const nodes: Record<QuivaPath, WorkflowNode> = {
 		node: quivaNode(session, { id: 'b3', name: PATH_NODE.node, stream: STREAMS.node }),
 		// The same node with one fixed subject: no per-item expression, but also one ordering lane, so its
 		// requests go one after another (strict order), where the first node has 16 in flight.
-		fixed: quivaNode(session, { id: 'b5', name: PATH_NODE.fixed, stream: STREAMS.fixed, subject: 'bench.fixed' }),
+		fixed: quivaNode(session, {
+			id: 'b5',
+			name: PATH_NODE.fixed,
+			stream: STREAMS.fixed,
+			subject: 'bench.fixed',
+		}),
 		http: httpRequestNode('b4', PATH_NODE.http, [440, 0], {
 			url: `={{ '${sim.url}/storage/streams/' + '${STREAMS.http}' + '/messages' }}`,
 			header: { name: 'X-Api-Key', value: QUIVA_DEFAULTS.apiKey },
 			jsonBody: `={{ JSON.stringify({ stream: '${STREAMS.http}', subject: $json.subject, body: $json }) }}`,
 		}),
 	};
-	return benchWorkflow(`Benchmark: ${PATH_NODE[path]}`, itemsNode('b2', 'Items', ITEMS, quivaBenchItem), [nodes[path]]);
+	return benchWorkflow(
+		`Benchmark: ${PATH_NODE[path]}`,
+		itemsNode('b2', 'Items', ITEMS, quivaBenchItem),
+		[nodes[path]],
+	);
 }
 
 /** Each seq exactly once, and per subject (the one its item was made with) in ascending seq order. */
-function checkQuivaDelivery(sim: QuivaSimulator, stream: string): { exactlyOnce: boolean; orderKept: boolean } {
+function checkQuivaDelivery(
+	sim: QuivaSimulator,
+	stream: string,
+): { exactlyOnce: boolean; orderKept: boolean } {
 	const seqOf = (message: { body: Record<string, unknown> }) => Number(message.body.seq);
-	const delivery = checkDelivery(sim.messages(stream), (message) => quivaBenchItem(seqOf(message)).subject, seqOf, ITEMS);
+	const delivery = checkDelivery(
+		sim.messages(stream),
+		(message) => quivaBenchItem(seqOf(message)).subject,
+		seqOf,
+		ITEMS,
+	);
 	return { exactlyOnce: delivery.exactlyOnce, orderKept: delivery.orderBreaks === 0 };
 }
 
@@ -106,44 +172,71 @@ async function kapuaLogin(sim: KapuaSimulator): Promise<string> {
 }
 
 function kapuaWorkflow(session: E2ESession, sim: KapuaSimulator, token: string): WorkflowJson {
-	const httpMetrics = KAPUA_METRICS.map(({ name, type }) => `{ name: '${name}', valueType: '${type}', value: String($json.${name}) }`).join(', ');
+	const httpMetrics = KAPUA_METRICS.map(
+		({ name, type }) => `{ name: '${name}', valueType: '${type}', value: String($json.${name}) }`,
+	).join(', ');
 	// Each reading's key spreads the items over 20 clientId+channel pairs (the literal inside: the function's
 	// source is copied into the Code node).
 	const reading = (seq: number) => {
 		const key = seq % 20;
-		return { seq, client: 'gw-' + (key % 10), channel: 'sensors/line' + Math.floor(key / 10), temperature: 20 + (seq % 50) / 10, humidity: 40 + (seq % 30) };
+		return {
+			seq,
+			client: 'gw-' + (key % 10),
+			channel: 'sensors/line' + Math.floor(key / 10),
+			temperature: 20 + (seq % 50) / 10,
+			humidity: 40 + (seq % 30),
+		};
 	};
-	return benchWorkflow('Benchmark: Kapua node vs HTTP Request node', itemsNode('k2', 'Readings', ITEMS, reading), [
-		{
-			id: 'k3',
-			name: KAPUA_NODE,
-			type: session.nodeType('kapuaPublish'),
-			typeVersion: 1,
-			position: [440, -120],
-			parameters: {
-				scopeId: '_',
-				clientId: '={{ $json.client }}',
-				channel: '={{ $json.channel }}',
-				metricsSource: 'list',
-				metrics: { metric: KAPUA_METRICS.map(({ name, type }) => ({ name, type, value: `={{ $json.${name} }}` })) },
-				bodyType: 'none',
-				options: {},
+	return benchWorkflow(
+		'Benchmark: Kapua node vs HTTP Request node',
+		itemsNode('k2', 'Readings', ITEMS, reading),
+		[
+			{
+				id: 'k3',
+				name: KAPUA_NODE,
+				type: session.nodeType('kapuaPublish'),
+				typeVersion: 1,
+				position: [440, -120],
+				parameters: {
+					scopeId: '_',
+					clientId: '={{ $json.client }}',
+					channel: '={{ $json.channel }}',
+					metricsSource: 'list',
+					metrics: {
+						metric: KAPUA_METRICS.map(({ name, type }) => ({
+							name,
+							type,
+							value: `={{ $json.${name} }}`,
+						})),
+					},
+					bodyType: 'none',
+					options: {},
+				},
+				credentials: { kapuaApi: { id: 'bound-at-import', name: 'Kapua (simulator)' } },
 			},
-			credentials: { kapuaApi: { id: 'bound-at-import', name: 'Kapua (simulator)' } },
-		},
-		httpRequestNode('k4', KAPUA_HTTP, [440, 120], {
-			url: `={{ '${sim.url}/v1/' + '_' + '/streams/messages' }}`,
-			header: { name: 'Authorization', value: `Bearer ${token}` },
-			jsonBody: `={{ JSON.stringify({ clientId: $json.client, channel: { semanticParts: $json.channel.split('/') }, sentOn: $now.toISO(), payload: { metrics: [${httpMetrics}] } }) }}`,
-		}),
-	]);
+			httpRequestNode('k4', KAPUA_HTTP, [440, 120], {
+				url: `={{ '${sim.url}/v1/' + '_' + '/streams/messages' }}`,
+				header: { name: 'Authorization', value: `Bearer ${token}` },
+				jsonBody: `={{ JSON.stringify({ clientId: $json.client, channel: { semanticParts: $json.channel.split('/') }, sentOn: $now.toISO(), payload: { metrics: [${httpMetrics}] } }) }}`,
+			}),
+		],
+	);
 }
 
 /** Each seq exactly once, and per MQTT topic (clientId+channel) in ascending seq order. */
-function checkKapuaDelivery(messages: PublishedMessage[]): { exactlyOnce: boolean; orderKept: boolean; topics: number } {
-	const seqOf = (message: PublishedMessage) => Number(message.metrics.find((metric) => metric.name === 'seq')?.value);
+function checkKapuaDelivery(messages: PublishedMessage[]): {
+	exactlyOnce: boolean;
+	orderKept: boolean;
+	topics: number;
+} {
+	const seqOf = (message: PublishedMessage) =>
+		Number(message.metrics.find((metric) => metric.name === 'seq')?.value);
 	const delivery = checkDelivery(messages, (message) => message.topic, seqOf, ITEMS);
-	return { exactlyOnce: delivery.exactlyOnce, orderKept: delivery.orderBreaks === 0, topics: delivery.keys };
+	return {
+		exactlyOnce: delivery.exactlyOnce,
+		orderKept: delivery.orderBreaks === 0,
+		topics: delivery.keys,
+	};
 }
 
 /** The Kapua node against the HTTP Request node in this n8n, one run of one workflow, told apart by token. */
@@ -163,15 +256,19 @@ async function benchKapuaInN8n(session: E2ESession): Promise<BenchResult> {
 		const ours = checkKapuaDelivery(viaNode);
 		const theirs = checkKapuaDelivery(viaHttp);
 		if (!ours.exactlyOnce || !ours.orderKept || ours.topics !== KAPUA_KEYS) {
-			throw new Error(`Kapua node delivery broken: exactly once ${ours.exactlyOnce}, order per clientId+channel kept ${ours.orderKept}, ${ours.topics} topics`);
+			throw new Error(
+				`Kapua node delivery broken: exactly once ${ours.exactlyOnce}, order per clientId+channel kept ${ours.orderKept}, ${ours.topics} topics`,
+			);
 		}
-		if (!theirs.exactlyOnce) throw new Error('the HTTP Request node did not deliver every Kapua message exactly once');
+		if (!theirs.exactlyOnce)
+			throw new Error('the HTTP Request node did not deliver every Kapua message exactly once');
 		const nodeMs = executionTimeOf(run, KAPUA_NODE);
 		const httpMs = executionTimeOf(run, KAPUA_HTTP);
 		const speedup = httpMs / nodeMs;
 		return {
 			name: 'Kapua node in real n8n',
-			baselineName: 'HTTP Request node (POST per item, URL + JSON body as expressions, bearer token header)',
+			baselineName:
+				'HTTP Request node (POST per item, URL + JSON body as expressions, bearer token header)',
 			items: ITEMS,
 			ms: nodeMs,
 			baselineMs: httpMs,
@@ -198,7 +295,12 @@ function chatWorkflow(session: E2ESession): WorkflowJson {
 			type: session.nodeType('chatMessage'),
 			typeVersion: 1,
 			position: [220, 0],
-			parameters: { chatMode: 'new', message: 'bench', model: 'gpt-5.2', options: { userId: CHAT_DEFAULTS.user.id } },
+			parameters: {
+				chatMode: 'new',
+				message: 'bench',
+				model: 'gpt-5.2',
+				options: { userId: CHAT_DEFAULTS.user.id },
+			},
 			credentials: { chatApi: { id: 'bound-at-import', name: 'Chat (simulator)' } },
 		},
 	]);
@@ -209,18 +311,26 @@ function chatWorkflow(session: E2ESession): WorkflowJson {
  * medians: a 100,000-token reply for the per-token cost, and a one-token reply for the fixed cost of a
  * message (node time − raw time). Then the streaming latency through a Webhook.
  */
-async function benchChatInN8n(session: E2ESession, profileWindows?: Window[]): Promise<{ result: BenchResult; fixedMs: { node: number; raw: number }; latency: string }> {
+async function benchChatInN8n(
+	session: E2ESession,
+	profileWindows?: Window[],
+): Promise<{ result: BenchResult; fixedMs: { node: number; raw: number }; latency: string }> {
 	const sim = await startChatSimulator({ reply: { tokenCount: CHAT_TOKENS } });
 	const agent = new http.Agent({ keepAlive: true });
 	try {
 		const cookie = sim.createSession(CHAT_DEFAULTS.user.id);
-		await session.addCredential('chatApi', 'Chat (simulator)', chatCredentialData(sim, 'sessionToken', { sessionToken: cookie }));
+		await session.addCredential(
+			'chatApi',
+			'Chat (simulator)',
+			chatCredentialData(sim, 'sessionToken', { sessionToken: cookie }),
+		);
 		const workflowId = await session.importWorkflow(chatWorkflow(session));
 		let profiling = false;
 		const nodeRun = async () => {
 			const run = await session.api.runManually(workflowId, 'Manual Trigger');
 			if (run.error) throw new Error(`the chat benchmark workflow failed: ${run.error.message}`);
-			if (outputOf(run, 'Chat Message')[0]?.text !== sim.replyText()) throw new Error('the chat benchmark reply is not the text the simulator sent');
+			if (outputOf(run, 'Chat Message')[0]?.text !== sim.replyText())
+				throw new Error('the chat benchmark reply is not the text the simulator sent');
 			const ms = executionTimeOf(run, 'Chat Message');
 			const startTime = run.runData['Chat Message'][0].startTime;
 			if (profiling && startTime !== undefined) {
@@ -229,7 +339,10 @@ async function benchChatInN8n(session: E2ESession, profileWindows?: Window[]): P
 			}
 			return ms;
 		};
-		const runners = { raw: async () => (await readChatStreamRaw(sim, cookie, agent)).ms, node: nodeRun };
+		const runners = {
+			raw: async () => (await readChatStreamRaw(sim, cookie, agent)).ms,
+			node: nodeRun,
+		};
 		sim.setReply({ tokenCount: 1 });
 		// Warmed up by one unmeasured run of each (JIT, sockets, n8n's first-run costs).
 		const fixedMs = await interleavedMedians(CHAT_FIXED_ROUNDS, runners);
@@ -237,10 +350,13 @@ async function benchChatInN8n(session: E2ESession, profileWindows?: Window[]): P
 		// Warmed up on the long reply as the Quiva section is (WARM_UP_RUNS of each): a one-token reply does not
 		// run the decoding loop enough for V8 to optimise it.
 		const warmUp = async () => {
-			for (let run = 0; run < WARM_UP_RUNS; run++) for (const runner of Object.values(runners)) await runner();
+			for (let run = 0; run < WARM_UP_RUNS; run++)
+				for (const runner of Object.values(runners)) await runner();
 			profiling = true;
 		};
-		const { raw: baselineMs, node: ms } = await interleavedMedians(CHAT_ROUNDS, runners, { warmUp });
+		const { raw: baselineMs, node: ms } = await interleavedMedians(CHAT_ROUNDS, runners, {
+			warmUp,
+		});
 		profiling = false;
 		// The same raw reads from a process of its own (reader and simulator in two processes, as n8n and the simulator are).
 		const ownProcessMs = median(await readChatStreamRawInOwnProcess(sim, cookie, CHAT_ROUNDS + 1));
@@ -282,12 +398,23 @@ export interface RealN8nReport {
 
 const PROFILE_RUNS = 5;
 
-
-export async function benchRealN8n(options: RealN8nOptions = { profile: false }): Promise<RealN8nReport> {
+export async function benchRealN8n(
+	options: RealN8nOptions = { profile: false },
+): Promise<RealN8nReport> {
 	const wanted = (section: string) => !options.only || options.only.has(section);
-	const streams = [...Object.values(STREAMS), ...Object.values(NETWORK_STREAMS), ...SCALING_SIZES.map(scalingStream), 'bench-profile', 'bench-cpu'];
-	const sim = await startQuivaSimulator({ streams: streams.map((name) => ({ name, subjects: ['bench.>'] })) });
-	const profileDir = options.profile ? fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-cpu-prof-')) : undefined;
+	const streams = [
+		...Object.values(STREAMS),
+		...Object.values(NETWORK_STREAMS),
+		...SCALING_SIZES.map(scalingStream),
+		'bench-profile',
+		'bench-cpu',
+	];
+	const sim = await startQuivaSimulator({
+		streams: streams.map((name) => ({ name, subjects: ['bench.>'] })),
+	});
+	const profileDir = options.profile
+		? fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-cpu-prof-'))
+		: undefined;
 	let session: E2ESession | undefined;
 	const results: BenchResult[] = [];
 	const tables: RealN8nReport['tables'] = [];
@@ -297,13 +424,17 @@ export async function benchRealN8n(options: RealN8nOptions = { profile: false })
 	let httpsRawFetchWindow: Window | undefined;
 	let n8nPid = 0;
 	try {
-		if (profileDir) setRawClientNodeFlags(['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, 'raw')}`]);
+		if (profileDir)
+			setRawClientNodeFlags(['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, 'raw')}`]);
 		// The HTTPS sections' TLS front presents the test certificate: n8n and the raw client processes trust it.
 		const trustTestCertificate = { NODE_EXTRA_CA_CERTS: TLS_CERT_FILE };
 		setRawClientEnv(trustTestCertificate);
 		const n8n = await openSession({
 			label: 'bench',
-			n8nEnv: { ...trustTestCertificate, ...(profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}) },
+			n8nEnv: {
+				...trustTestCertificate,
+				...(profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}),
+			},
 		});
 		session = n8n;
 		n8nPid = n8n.server.pid;
@@ -327,16 +458,24 @@ export async function benchRealN8n(options: RealN8nOptions = { profile: false })
 			printResults([kapua]);
 		}
 		if (wanted('chat')) {
-			const chat = await timed('chat', () => benchChatInN8n(n8n, profileDir ? chatWindows : undefined));
+			const chat = await timed('chat', () =>
+				benchChatInN8n(n8n, profileDir ? chatWindows : undefined),
+			);
 			results.push(chat.result);
 			printResults([chat.result]);
-			tables.push({ title: 'Streaming latency: Chat Message through a Webhook in Streaming mode', text: chat.latency });
+			tables.push({
+				title: 'Streaming latency: Chat Message through a Webhook in Streaming mode',
+				text: chat.latency,
+			});
 		}
 		// The network sections each save a Quiva credential for their gateway; the plain one is saved again after
 		// each, so the workflows saved later (scaling) bind to the plain simulator again.
-		const plainQuivaCredential = () => n8n.addCredential('quivaApi', 'Quiva (simulator)', quivaCredentialData(sim));
+		const plainQuivaCredential = () =>
+			n8n.addCredential('quivaApi', 'Quiva (simulator)', quivaCredentialData(sim));
 		if (wanted('https')) {
-			const section = await timed('https', () => benchHttps(n8n, sim, profileDir ? httpsWindows : undefined));
+			const section = await timed('https', () =>
+				benchHttps(n8n, sim, profileDir ? httpsWindows : undefined),
+			);
 			await plainQuivaCredential();
 			results.push(...section.results);
 			printResults(section.results);
@@ -351,13 +490,22 @@ export async function benchRealN8n(options: RealN8nOptions = { profile: false })
 		if (wanted('webhook')) {
 			const section = await timed('webhook', () => benchWebhook(n8n, sim));
 			await plainQuivaCredential();
-			tables.push({ title: 'Webhook → Quiva Stream Publish, one item per execution, against Webhook → No Operation', text: section.text });
+			tables.push({
+				title:
+					'Webhook → Quiva Stream Publish, one item per execution, against Webhook → No Operation',
+				text: section.text,
+			});
 		}
 		// Last, as its 100,000-item executions are the heaviest thing the bench asks of n8n; printed as it goes.
 		if (wanted('scaling')) {
 			const title = 'How cost grows: the Quiva node, one execution each';
 			console.log(`\n${title} (each row as it is measured)`);
-			tables.push({ title, text: formatScaling(await scalingTable(n8n, sim, (row) => console.log(`  ${formatScalingRow(row)}`))) });
+			tables.push({
+				title,
+				text: formatScaling(
+					await scalingTable(n8n, sim, (row) => console.log(`  ${formatScalingRow(row)}`)),
+				),
+			});
 		}
 	} finally {
 		await session?.close();
@@ -365,11 +513,17 @@ export async function benchRealN8n(options: RealN8nOptions = { profile: false })
 	}
 	if (profileDir && profileWindows.length > 0) {
 		// n8n writes its profile when it exits (the session's close); the main process's file carries its pid.
-		const file = fs.readdirSync(profileDir).find((name) => name.includes(`.${n8nPid}.`) && name.endsWith('.cpuprofile'));
-		if (!file) throw new Error(`no CPU profile of the n8n process (pid ${n8nPid}) in ${profileDir}: ${fs.readdirSync(profileDir).join(', ')}`);
+		const file = fs
+			.readdirSync(profileDir)
+			.find((name) => name.includes(`.${n8nPid}.`) && name.endsWith('.cpuprofile'));
+		if (!file)
+			throw new Error(
+				`no CPU profile of the n8n process (pid ${n8nPid}) in ${profileDir}: ${fs.readdirSync(profileDir).join(', ')}`,
+			);
 		const profile = readProfile(path.join(profileDir, file));
 		const span = profileSpan(profile);
-		if (profileWindows.some((window) => window.fromUs < span.fromUs || window.toUs > span.toUs)) throw new Error('the profiled window is not inside the profile: the clocks differ');
+		if (profileWindows.some((window) => window.fromUs < span.fromUs || window.toUs > span.toUs))
+			throw new Error('the profiled window is not inside the profile: the clocks differ');
 		tables.push({
 			title: `CPU profile of the n8n process during the Quiva node's execution (n8n's executionTime): ${PROFILE_RUNS} runs of ${ITEMS} items, 20 subjects; ${path.join(profileDir, file)}`,
 			text: formatSummary(summariseProfile(profile, profileWindows), ITEMS * PROFILE_RUNS),
@@ -381,7 +535,9 @@ export async function benchRealN8n(options: RealN8nOptions = { profile: false })
 		const files = fs.readdirSync(rawProfileDir).filter((name) => name.endsWith('.cpuprofile'));
 		const profiles = files.map((name) => readProfile(path.join(rawProfileDir, name)));
 		const window = rawClientWindow;
-		const profile = profiles.find((candidate) => candidate.startTime <= window.fromUs && candidate.endTime >= window.toUs);
+		const profile = profiles.find(
+			(candidate) => candidate.startTime <= window.fromUs && candidate.endTime >= window.toUs,
+		);
 		if (profile) {
 			tables.push({
 				title: `CPU profile of the raw keep-alive client in its own process, for comparison: its last measured round of ${ITEMS} posts, ${RAW_CONCURRENCY} in flight`,
@@ -390,11 +546,16 @@ export async function benchRealN8n(options: RealN8nOptions = { profile: false })
 		}
 	}
 	if (profileDir && httpsWindows.length > 0) {
-		const file = fs.readdirSync(profileDir).find((name) => name.includes(`.${n8nPid}.`) && name.endsWith('.cpuprofile'));
+		const file = fs
+			.readdirSync(profileDir)
+			.find((name) => name.includes(`.${n8nPid}.`) && name.endsWith('.cpuprofile'));
 		if (file) {
 			tables.push({
 				title: `CPU profile of the n8n process during the Quiva node's execution over HTTPS (TLS front on loopback): ${httpsWindows.length} runs of ${ITEMS} items, 20 subjects`,
-				text: formatSummary(summariseProfile(readProfile(path.join(profileDir, file)), httpsWindows), ITEMS * httpsWindows.length),
+				text: formatSummary(
+					summariseProfile(readProfile(path.join(profileDir, file)), httpsWindows),
+					ITEMS * httpsWindows.length,
+				),
 			});
 		}
 	}
@@ -404,7 +565,9 @@ export async function benchRealN8n(options: RealN8nOptions = { profile: false })
 			.readdirSync(rawProfileDir)
 			.filter((name) => name.endsWith('.cpuprofile'))
 			.map((name) => readProfile(path.join(rawProfileDir, name)))
-			.find((candidate) => candidate.startTime <= window.fromUs && candidate.endTime >= window.toUs);
+			.find(
+				(candidate) => candidate.startTime <= window.fromUs && candidate.endTime >= window.toUs,
+			);
 		if (profile) {
 			tables.push({
 				title: `CPU profile of the raw fetch client over HTTPS in its own process, for comparison: its last measured round of ${ITEMS} posts, 16 in flight`,
@@ -413,11 +576,15 @@ export async function benchRealN8n(options: RealN8nOptions = { profile: false })
 		}
 	}
 	if (profileDir && chatWindows.length > 0) {
-		const file = fs.readdirSync(profileDir).find((name) => name.includes(`.${n8nPid}.`) && name.endsWith('.cpuprofile'));
+		const file = fs
+			.readdirSync(profileDir)
+			.find((name) => name.includes(`.${n8nPid}.`) && name.endsWith('.cpuprofile'));
 		if (file) {
 			tables.push({
 				title: `CPU profile of the n8n process during the Chat Message node's execution: ${chatWindows.length} runs of a ${CHAT_TOKENS.toLocaleString('en')}-token reply`,
-				text: formatSummary(summariseProfile(readProfile(path.join(profileDir, file)), chatWindows)),
+				text: formatSummary(
+					summariseProfile(readProfile(path.join(profileDir, file)), chatWindows),
+				),
 			});
 		}
 	}
@@ -445,15 +612,20 @@ async function benchQuivaInN8n(session: E2ESession, sim: QuivaSimulator): Promis
 	const runPath = (path: QuivaPath) => async () => {
 		sim.received.length = 0;
 		const run = await session.runWorkflow(quivaPathWorkflow(session, sim, path));
-		if (run.error) throw new Error(`the ${PATH_NODE[path]} benchmark workflow failed: ${run.error.message}`);
-		if (outputOf(run, PATH_NODE[path]).length !== ITEMS) throw new Error(`${PATH_NODE[path]} did not output one item per input`);
+		if (run.error)
+			throw new Error(`the ${PATH_NODE[path]} benchmark workflow failed: ${run.error.message}`);
+		if (outputOf(run, PATH_NODE[path]).length !== ITEMS)
+			throw new Error(`${PATH_NODE[path]} did not output one item per input`);
 		if (path === 'fixed') {
-			if (sim.messages(STREAMS.fixed).length !== ITEMS) throw new Error(`${FIXED_NODE} did not deliver every item`);
+			if (sim.messages(STREAMS.fixed).length !== ITEMS)
+				throw new Error(`${FIXED_NODE} did not deliver every item`);
 		} else {
 			const delivery = checkQuivaDelivery(sim, STREAMS[path]);
-			if (!delivery.exactlyOnce) throw new Error(`${PATH_NODE[path]} did not deliver every item exactly once`);
+			if (!delivery.exactlyOnce)
+				throw new Error(`${PATH_NODE[path]} did not deliver every item exactly once`);
 			if (!delivery.orderKept) {
-				if (path === 'node') throw new Error('Quiva node delivery broken: the order per subject was not kept');
+				if (path === 'node')
+					throw new Error('Quiva node delivery broken: the order per subject was not kept');
 				orderBroken.http++;
 			}
 		}
@@ -464,13 +636,20 @@ async function benchQuivaInN8n(session: E2ESession, sim: QuivaSimulator): Promis
 	// The bodies the node publishes (validation.ts: {stream, subject, body}), byte for byte but the stream name.
 	const rawPosts = Array.from({ length: ITEMS }, (_, seq) => {
 		const item = quivaBenchItem(seq);
-		return { path: `/storage/streams/${STREAMS.raw}/messages`, body: JSON.stringify({ stream: STREAMS.raw, subject: item.subject, body: item }) };
+		return {
+			path: `/storage/streams/${STREAMS.raw}/messages`,
+			body: JSON.stringify({ stream: STREAMS.raw, subject: item.subject, body: item }),
+		};
 	});
 	const rawHeaders = { 'X-Api-Key': QUIVA_DEFAULTS.apiKey };
 	const raw = () => postAllRaw(sim.url, rawHeaders, rawPosts, RAW_CONCURRENCY);
 	// The same client in a process of its own (client and server in two processes, as n8n and the simulator
 	// are): a new process each round, warmed up as the node is, then timed once.
-	const rawOwnProcess = () => postAllRawInOwnProcess(sim.url, rawHeaders, rawPosts, RAW_CONCURRENCY, { rounds: 1, warmUpRounds: WARM_UP_RUNS });
+	const rawOwnProcess = () =>
+		postAllRawInOwnProcess(sim.url, rawHeaders, rawPosts, RAW_CONCURRENCY, {
+			rounds: 1,
+			warmUpRounds: WARM_UP_RUNS,
+		});
 	// The raw clients run in the same rounds as the node: this machine's speed drifts by up to 2× over a
 	// minute (a shared host), and only figures taken side by side can be compared. The first run of each
 	// path is n8n's first run of that node since it started (cold JIT, first sockets): reported apart.
@@ -504,7 +683,12 @@ async function benchQuivaInN8n(session: E2ESession, sim: QuivaSimulator): Promis
 	// CPU per item for the node by thread (nodeCpu.ts), over plain HTTP.
 	const nodeCpu = await nodeCpuPerItem(session, ITEMS, 'bench-cpu');
 	// The fixed-subject node against one request at a time: its bound (one ordering lane).
-	const rawSerialMs = await postAllRaw(sim.url, { 'X-Api-Key': QUIVA_DEFAULTS.apiKey }, rawPosts, 1);
+	const rawSerialMs = await postAllRaw(
+		sim.url,
+		{ 'X-Api-Key': QUIVA_DEFAULTS.apiKey },
+		rawPosts,
+		1,
+	);
 
 	const speedup = httpMs / nodeMs;
 	return [
@@ -559,16 +743,24 @@ async function timed<T>(section: string, run: () => Promise<T>): Promise<T> {
 	try {
 		return await run();
 	} finally {
-		console.log(`\n[the ${section} section took ${((performance.now() - started) / 1000).toFixed(0)} s]`);
+		console.log(
+			`\n[the ${section} section took ${((performance.now() - started) / 1000).toFixed(0)} s]`,
+		);
 	}
 }
 
 function printResults(results: BenchResult[]): void {
 	for (const result of results) {
 		const unit = result.unit ?? 'items';
-		console.log(`\n${result.name}: ${itemsPerSecond(result.items, result.ms)} ${unit}/s (${Math.round(result.ms)} ms for ${result.items})`);
-		console.log(`  vs ${result.baselineName}: ${itemsPerSecond(result.items, result.baselineMs)} ${unit}/s (${Math.round(result.baselineMs)} ms)`);
-		console.log(`  time ratio ${timeRatio(result).toFixed(3)}${result.goal ? ` — goal ${result.goal.words}: ${verdict(result)}` : ''}`);
+		console.log(
+			`\n${result.name}: ${itemsPerSecond(result.items, result.ms)} ${unit}/s (${Math.round(result.ms)} ms for ${result.items})`,
+		);
+		console.log(
+			`  vs ${result.baselineName}: ${itemsPerSecond(result.items, result.baselineMs)} ${unit}/s (${Math.round(result.baselineMs)} ms)`,
+		);
+		console.log(
+			`  time ratio ${timeRatio(result).toFixed(3)}${result.goal ? ` — goal ${result.goal.words}: ${verdict(result)}` : ''}`,
+		);
 		if (result.notes) console.log(`  ${result.notes}`);
 	}
 }
@@ -579,15 +771,28 @@ function print({ tables }: RealN8nReport): void {
 
 function parseArgs(argv: string[]): RealN8nOptions {
 	const only = argv.find((arg) => arg.startsWith('--only='));
-	return { profile: argv.includes('--profile'), only: only ? new Set(only.slice('--only='.length).split(',')) : undefined };
+	return {
+		profile: argv.includes('--profile'),
+		only: only ? new Set(only.slice('--only='.length).split(',')) : undefined,
+	};
 }
 
 if (require.main === module) {
-	console.log(`Real n8n benchmark — Node ${process.version}, ${new Date().toISOString()}, load average ${os.loadavg().map((load) => load.toFixed(2)).join(' ')}, ${os.cpus().length} CPUs`);
+	console.log(
+		`Real n8n benchmark — Node ${process.version}, ${new Date().toISOString()}, load average ${os
+			.loadavg()
+			.map((load) => load.toFixed(2))
+			.join(' ')}, ${os.cpus().length} CPUs`,
+	);
 	benchRealN8n(parseArgs(process.argv.slice(2)))
 		.then((report) => {
 			print(report);
-			console.log(`\nload average at the end: ${os.loadavg().map((load) => load.toFixed(2)).join(' ')}`);
+			console.log(
+				`\nload average at the end: ${os
+					.loadavg()
+					.map((load) => load.toFixed(2))
+					.join(' ')}`,
+			);
 		})
 		.catch((error: unknown) => {
 			console.error(error);

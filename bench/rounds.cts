@@ -35,8 +35,12 @@ export async function interleavedMedians<Name extends string>(
 	const times = new Map<Name, number[]>(names.map((name) => [name, []]));
 	for (let round = 0; round < rounds; round++) {
 		for (const name of names) {
-			if (round < (options.roundsOf?.[name] ?? rounds)) times.get(name)!.push(await runners[name]());
+			if (round < (options.roundsOf?.[name] ?? rounds))
+				times.get(name)!.push(await runners[name]());
 		}
 	}
-	return Object.fromEntries(names.map((name) => [name, median(times.get(name)!)])) as Record<Name, number>;
+	return Object.fromEntries(names.map((name) => [name, median(times.get(name)!)])) as Record<
+		Name,
+		number
+	>;
 }

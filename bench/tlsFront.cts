@@ -52,28 +52,31 @@ export async function startTlsFront(target: { host: string; port: number }): Pro
 		socket.on('close', () => sockets.delete(socket));
 	};
 
-	const server = tls.createServer({ cert: fs.readFileSync(TLS_CERT_FILE), key: fs.readFileSync(TLS_KEY_FILE) }, (secure) => {
-		handshakes++;
-		if (secure.isSessionReused()) resumed++;
-		const version = secure.getProtocol() ?? 'unknown';
-		versions[version] = (versions[version] ?? 0) + 1;
-		secure.setNoDelay(true);
-		const upstream = net.connect({ host: target.host, port: target.port });
-		upstream.setNoDelay(true);
-		track(secure);
-		track(upstream);
-		secure.pipe(upstream).pipe(secure);
-		const teardown = () => {
-			secure.destroy();
-			upstream.destroy();
-		};
-		secure.on('error', noteError('client'));
-		upstream.on('error', noteError('upstream'));
-		secure.on('error', teardown);
-		upstream.on('error', teardown);
-		secure.on('close', teardown);
-		upstream.on('close', teardown);
-	});
+	const server = tls.createServer(
+		{ cert: fs.readFileSync(TLS_CERT_FILE), key: fs.readFileSync(TLS_KEY_FILE) },
+		(secure) => {
+			handshakes++;
+			if (secure.isSessionReused()) resumed++;
+			const version = secure.getProtocol() ?? 'unknown';
+			versions[version] = (versions[version] ?? 0) + 1;
+			secure.setNoDelay(true);
+			const upstream = net.connect({ host: target.host, port: target.port });
+			upstream.setNoDelay(true);
+			track(secure);
+			track(upstream);
+			secure.pipe(upstream).pipe(secure);
+			const teardown = () => {
+				secure.destroy();
+				upstream.destroy();
+			};
+			secure.on('error', noteError('client'));
+			upstream.on('error', noteError('upstream'));
+			secure.on('error', teardown);
+			upstream.on('error', teardown);
+			secure.on('close', teardown);
+			upstream.on('close', teardown);
+		},
+	);
 	server.on('connection', (socket: net.Socket) => {
 		connections++;
 		track(socket);

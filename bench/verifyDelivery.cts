@@ -28,14 +28,19 @@ export async function benchVerifyDelivery(): Promise<BenchResult> {
 			const start = performance.now();
 			const result = await runKapua(credentials, parameters(verifyDelivery), items);
 			const ms = performance.now() - start;
-			if (result.error || result.output.length !== ITEMS) throw new Error(`Kapua run failed: ${result.error?.message}`);
+			if (result.error || result.output.length !== ITEMS)
+				throw new Error(`Kapua run failed: ${result.error?.message}`);
 			if (verifyDelivery) {
-				if (!result.output.every((item) => item.json.stored === true)) throw new Error('an item was not verified');
+				if (!result.output.every((item) => item.json.stored === true))
+					throw new Error('an item was not verified');
 				queries = sim.datastoreQueries - before;
 			}
 			return ms;
 		};
-		const { off, on } = await interleavedMedians(ROUNDS, { off: () => run(false), on: () => run(true) });
+		const { off, on } = await interleavedMedians(ROUNDS, {
+			off: () => run(false),
+			on: () => run(true),
+		});
 		return {
 			name: 'Kapua node, Verify Delivery on',
 			baselineName: 'the same node, Verify Delivery off',
@@ -51,6 +56,10 @@ export async function benchVerifyDelivery(): Promise<BenchResult> {
 }
 
 export function printVerifyDelivery(result: BenchResult): void {
-	console.log(`\n${result.name}: ${Math.round(result.ms)} ms for ${result.items} items, vs ${result.baselineName}: ${Math.round(result.baselineMs)} ms`);
-	console.log(`  time ratio ${timeRatio(result).toFixed(2)} — goal ${result.goal!.words}: ${verdict(result)}; ${result.notes}`);
+	console.log(
+		`\n${result.name}: ${Math.round(result.ms)} ms for ${result.items} items, vs ${result.baselineName}: ${Math.round(result.baselineMs)} ms`,
+	);
+	console.log(
+		`  time ratio ${timeRatio(result).toFixed(2)} — goal ${result.goal!.words}: ${verdict(result)}; ${result.notes}`,
+	);
 }

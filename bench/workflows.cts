@@ -14,25 +14,45 @@ export type WorkflowNode = WorkflowJson['nodes'][number];
  * outside itself.
  */
 export function quivaBenchItem(seq: number) {
-	return { seq, subject: 'bench.s' + (seq % 20), customer: 'customer-' + (seq % 97), amount: seq * 1.5, note: 'x'.repeat(64) };
+	return {
+		seq,
+		subject: 'bench.s' + (seq % 20),
+		customer: 'customer-' + (seq % 97),
+		amount: seq * 1.5,
+		note: 'x'.repeat(64),
+	};
 }
 
 /** A Code node returning `count` items, each `item(seq)`; `item`'s source is copied into the node. */
-export function itemsNode(id: string, name: string, count: number, item: (seq: number) => object): WorkflowNode {
+export function itemsNode(
+	id: string,
+	name: string,
+	count: number,
+	item: (seq: number) => object,
+): WorkflowNode {
 	return {
 		id,
 		name,
 		type: 'n8n-nodes-base.code',
 		typeVersion: 2,
 		position: [220, 0],
-		parameters: { jsCode: `const item = ${item.toString()};\nreturn Array.from({ length: ${count} }, (_, seq) => ({ json: item(seq) }));` },
+		parameters: {
+			jsCode: `const item = ${item.toString()};\nreturn Array.from({ length: ${count} }, (_, seq) => ({ json: item(seq) }));`,
+		},
 	};
 }
 
 /** Our Quiva node with the session's credential, reading its subject per item unless given a fixed one. */
 export function quivaNode(
 	session: E2ESession,
-	spec: { id: string; name?: string; stream: string; subject?: string; options?: Record<string, unknown>; position?: [number, number] },
+	spec: {
+		id: string;
+		name?: string;
+		stream: string;
+		subject?: string;
+		options?: Record<string, unknown>;
+		position?: [number, number];
+	},
 ): WorkflowNode {
 	return {
 		id: spec.id,
@@ -40,19 +60,39 @@ export function quivaNode(
 		type: session.nodeType('quivaStreamPublish'),
 		typeVersion: 1,
 		position: spec.position ?? [440, 0],
-		parameters: { stream: spec.stream, subject: spec.subject ?? '={{ $json.subject }}', bodySource: 'item', options: spec.options ?? {} },
+		parameters: {
+			stream: spec.stream,
+			subject: spec.subject ?? '={{ $json.subject }}',
+			bodySource: 'item',
+			options: spec.options ?? {},
+		},
 		credentials: { quivaApi: { id: 'bound-at-import', name: 'Quiva (simulator)' } },
 	};
 }
 
 /** Manual Trigger → `items` → every node of `targets`; without items, the trigger feeds the targets. */
-export function benchWorkflow(name: string, items: WorkflowNode | undefined, targets: WorkflowNode[]): WorkflowJson {
-	const trigger: WorkflowNode = { id: 'trigger', name: 'Manual Trigger', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} };
-	const feed = (from: WorkflowNode, to: WorkflowNode[]) => ({ [from.name]: { main: [to.map((node) => ({ node: node.name, type: 'main', index: 0 }))] } });
+export function benchWorkflow(
+	name: string,
+	items: WorkflowNode | undefined,
+	targets: WorkflowNode[],
+): WorkflowJson {
+	const trigger: WorkflowNode = {
+		id: 'trigger',
+		name: 'Manual Trigger',
+		type: 'n8n-nodes-base.manualTrigger',
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: {},
+	};
+	const feed = (from: WorkflowNode, to: WorkflowNode[]) => ({
+		[from.name]: { main: [to.map((node) => ({ node: node.name, type: 'main', index: 0 }))] },
+	});
 	return {
 		name,
 		nodes: [trigger, ...(items ? [items] : []), ...targets],
-		connections: items ? { ...feed(trigger, [items]), ...feed(items, targets) } : feed(trigger, targets),
+		connections: items
+			? { ...feed(trigger, [items]), ...feed(items, targets) }
+			: feed(trigger, targets),
 		settings: { executionOrder: 'v1' },
 	};
 }

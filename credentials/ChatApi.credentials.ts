@@ -7,7 +7,12 @@ import type {
 	Icon,
 } from 'n8n-workflow';
 
-import { checkBaseUrl, checkSecret, firstProblem, type CredentialProblem } from '../nodes/common/auth/credentialCheck';
+import {
+	checkBaseUrl,
+	checkSecret,
+	firstProblem,
+	type CredentialProblem,
+} from '../nodes/common/auth/credentialCheck';
 import { n8nLoginSender, sendLogin, type LoginSend } from '../nodes/common/auth/login';
 import { SignInError } from '../nodes/common/auth/signInError';
 import { serverErrorText } from '../nodes/common/errors';
@@ -40,7 +45,9 @@ export function readChatCredentials(data: ICredentialDataDecryptedObject): ChatC
 		email: String(data.email ?? ''),
 		password: String(data.password ?? ''),
 		cookieName: String(data.cookieName || DEFAULT_SESSION_COOKIE),
-		session: String((authentication === 'emailPassword' ? data.signInToken : data.sessionToken) ?? ''),
+		session: String(
+			(authentication === 'emailPassword' ? data.signInToken : data.sessionToken) ?? '',
+		),
 	};
 }
 
@@ -53,15 +60,29 @@ export function chatAuthHeaders(credentials: ChatCredentials): Record<string, st
 }
 
 /** What makes the credential unusable before anything is sent: a Base URL that is no http(s) URL, an empty secret. */
-export function checkChatCredentials(data: ICredentialDataDecryptedObject): CredentialProblem | undefined {
+export function checkChatCredentials(
+	data: ICredentialDataDecryptedObject,
+): CredentialProblem | undefined {
 	const credentials = readChatCredentials(data);
 	const cookieName = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(credentials.cookieName)
 		? undefined
-		: { field: 'Session Cookie Name', message: 'Session Cookie Name may hold only letters, digits and !#$%&\'*+-.^_`|~' };
+		: {
+				field: 'Session Cookie Name',
+				message: "Session Cookie Name may hold only letters, digits and !#$%&'*+-.^_`|~",
+			};
 	if (credentials.authentication === 'sessionToken') {
-		return firstProblem(checkBaseUrl(data.baseUrl), checkSecret(data.sessionToken, 'Session Token'), cookieName);
+		return firstProblem(
+			checkBaseUrl(data.baseUrl),
+			checkSecret(data.sessionToken, 'Session Token'),
+			cookieName,
+		);
 	}
-	return firstProblem(checkBaseUrl(data.baseUrl), checkSecret(credentials.email, 'Email'), checkSecret(credentials.password, 'Password'), cookieName);
+	return firstProblem(
+		checkBaseUrl(data.baseUrl),
+		checkSecret(credentials.email, 'Email'),
+		checkSecret(credentials.password, 'Password'),
+		cookieName,
+	);
 }
 
 /**
@@ -69,14 +90,25 @@ export function checkChatCredentials(data: ICredentialDataDecryptedObject): Cred
  * SignInError in the words a run and the Test button both show. The error names neither the password
  * nor the request: only the server's status and words.
  */
-export async function chatSignIn(send: LoginSend, data: ICredentialDataDecryptedObject): Promise<string> {
+export async function chatSignIn(
+	send: LoginSend,
+	data: ICredentialDataDecryptedObject,
+): Promise<string> {
 	const credentials = readChatCredentials(data);
-	const response = await sendLogin(send, { path: SIGN_IN_PATH, body: { email: credentials.email, password: credentials.password } }, 'the chat server to sign in');
+	const response = await sendLogin(
+		send,
+		{ path: SIGN_IN_PATH, body: { email: credentials.email, password: credentials.password } },
+		'the chat server to sign in',
+	);
 	const { statusCode } = response;
 	if (statusCode === 404 || statusCode === 405) {
-		throw new SignInError('wrongUrl', `Sign-in failed: this server has no sign-in route here (HTTP ${statusCode} on POST ${SIGN_IN_PATH}). Check the Base URL.`, {
-			httpCode: statusCode,
-		});
+		throw new SignInError(
+			'wrongUrl',
+			`Sign-in failed: this server has no sign-in route here (HTTP ${statusCode} on POST ${SIGN_IN_PATH}). Check the Base URL.`,
+			{
+				httpCode: statusCode,
+			},
+		);
 	}
 	if (statusCode < 200 || statusCode >= 300) {
 		const said = serverErrorText(response.body);
@@ -87,11 +119,18 @@ export async function chatSignIn(send: LoginSend, data: ICredentialDataDecrypted
 			: statusCode === 401 || statusCode === 403
 				? 'Check the email and password.'
 				: 'Check the Base URL and that the chat server is working.';
-		throw new SignInError('refused', `Sign-in failed: the server answered HTTP ${statusCode}${said ? ` (${said})` : ''}. ${hint}`, { httpCode: statusCode });
+		throw new SignInError(
+			'refused',
+			`Sign-in failed: the server answered HTTP ${statusCode}${said ? ` (${said})` : ''}. ${hint}`,
+			{ httpCode: statusCode },
+		);
 	}
 	const session = cookieFromSetCookie(response.headers['set-cookie'], credentials.cookieName);
 	if (!session) {
-		throw new SignInError('noSession', `Sign-in failed: the server set no "${credentials.cookieName}" cookie. Check the Session Cookie Name.`);
+		throw new SignInError(
+			'noSession',
+			`Sign-in failed: the server set no "${credentials.cookieName}" cookie. Check the Session Cookie Name.`,
+		);
 	}
 	return session;
 }
@@ -101,9 +140,9 @@ export async function chatSignIn(send: LoginSend, data: ICredentialDataDecrypted
  * string of them joined with ", " (a comma inside Expires is not followed by "name=").
  */
 function cookieFromSetCookie(setCookie: unknown, name: string): string | undefined {
-	const lines = (Array.isArray(setCookie) ? setCookie : typeof setCookie === 'string' ? [setCookie] : []).flatMap((line) =>
-		String(line).split(/,(?=\s*[^;,=\s]+=)/),
-	);
+	const lines = (
+		Array.isArray(setCookie) ? setCookie : typeof setCookie === 'string' ? [setCookie] : []
+	).flatMap((line) => String(line).split(/,(?=\s*[^;,=\s]+=)/));
 	for (const line of lines) {
 		const pair = String(line).split(';', 1)[0];
 		const eq = pair.indexOf('=');
@@ -117,9 +156,13 @@ export class ChatApi implements ICredentialType {
 
 	displayName = 'Chat API';
 
-	icon: Icon = { light: 'file:../nodes/ChatMessage/chat.svg', dark: 'file:../nodes/ChatMessage/chat.dark.svg' };
+	icon: Icon = {
+		light: 'file:../nodes/ChatMessage/chat.svg',
+		dark: 'file:../nodes/ChatMessage/chat.dark.svg',
+	};
 
-	documentationUrl = 'https://github.com/n8n-nodes-stream-messaging/n8n-nodes-stream-messaging/blob/main/docs/nodes/chat-message.md#the-chat-api-credential';
+	documentationUrl =
+		'https://github.com/n8n-nodes-stream-messaging/n8n-nodes-stream-messaging/blob/main/docs/nodes/chat-message.md#the-chat-api-credential';
 
 	properties: INodeProperties[] = [
 		{
@@ -134,8 +177,16 @@ export class ChatApi implements ICredentialType {
 			name: 'authentication',
 			type: 'options',
 			options: [
-				{ name: 'Email and Password', value: 'emailPassword', description: 'n8n signs in and keeps the session cookie, renewing it when it expires' },
-				{ name: 'Session Token', value: 'sessionToken', description: 'A session cookie value copied from a signed-in browser' },
+				{
+					name: 'Email and Password',
+					value: 'emailPassword',
+					description: 'n8n signs in and keeps the session cookie, renewing it when it expires',
+				},
+				{
+					name: 'Session Token',
+					value: 'sessionToken',
+					description: 'A session cookie value copied from a signed-in browser',
+				},
 			],
 			default: 'emailPassword',
 		},
@@ -188,8 +239,14 @@ export class ChatApi implements ICredentialType {
 		return { signInToken: await chatSignIn(n8nLoginSender(this, trimBaseUrl(data.baseUrl)), data) };
 	}
 
-	async authenticate(credentials: ICredentialDataDecryptedObject, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
-		return { ...requestOptions, headers: { ...requestOptions.headers, ...chatAuthHeaders(readChatCredentials(credentials)) } };
+	async authenticate(
+		credentials: ICredentialDataDecryptedObject,
+		requestOptions: IHttpRequestOptions,
+	): Promise<IHttpRequestOptions> {
+		return {
+			...requestOptions,
+			headers: { ...requestOptions.headers, ...chatAuthHeaders(readChatCredentials(credentials)) },
+		};
 	}
 
 	// No `test` request here: the Chat Message node's own test (testedBy) signs in and reads the session

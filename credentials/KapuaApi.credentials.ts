@@ -8,7 +8,12 @@ import type {
 	Icon,
 } from 'n8n-workflow';
 
-import { checkBaseUrl, checkSecret, firstProblem, type CredentialProblem } from '../nodes/common/auth/credentialCheck';
+import {
+	checkBaseUrl,
+	checkSecret,
+	firstProblem,
+	type CredentialProblem,
+} from '../nodes/common/auth/credentialCheck';
 import { n8nLoginSender, sendLogin, type LoginSend } from '../nodes/common/auth/login';
 import { SignInError } from '../nodes/common/auth/signInError';
 import { trimBaseUrl } from '../nodes/common/transport/baseUrl';
@@ -35,14 +40,19 @@ export interface KapuaCredentials {
 }
 
 export function readKapuaCredentials(data: ICredentialDataDecryptedObject): KapuaCredentials {
-	const authentication: KapuaAuthentication = data.authentication === 'apiKey' || data.authentication === 'accessToken' ? data.authentication : 'userPassword';
+	const authentication: KapuaAuthentication =
+		data.authentication === 'apiKey' || data.authentication === 'accessToken'
+			? data.authentication
+			: 'userPassword';
 	return {
 		baseUrl: trimBaseUrl(data.baseUrl),
 		authentication,
 		username: String(data.username ?? ''),
 		password: String(data.password ?? ''),
 		apiKey: String(data.apiKey ?? ''),
-		token: String((authentication === 'accessToken' ? data.accessToken : data.sessionToken) ?? '').trim(),
+		token: String(
+			(authentication === 'accessToken' ? data.accessToken : data.sessionToken) ?? '',
+		).trim(),
 		ignoreSSLIssues: data.ignoreSSLIssues === true,
 	};
 }
@@ -53,7 +63,9 @@ export function kapuaAuthHeaders(credentials: KapuaCredentials): Record<string, 
 }
 
 /** The login request for a way in, or undefined for a pasted token. Exported for the contract test. */
-export function kapuaLoginRequest(data: ICredentialDataDecryptedObject): { path: string; body: IDataObject } | undefined {
+export function kapuaLoginRequest(
+	data: ICredentialDataDecryptedObject,
+): { path: string; body: IDataObject } | undefined {
 	const credentials = readKapuaCredentials(data);
 	switch (credentials.authentication) {
 		case 'apiKey':
@@ -61,7 +73,10 @@ export function kapuaLoginRequest(data: ICredentialDataDecryptedObject): { path:
 		case 'userPassword':
 			// Kapua reads `username` (Java's UsernamePasswordCredentials and the spec's own examples); the
 			// spec's schema names the field `user`, which the server ignores.
-			return { path: '/authentication/user', body: { username: credentials.username, password: credentials.password } };
+			return {
+				path: '/authentication/user',
+				body: { username: credentials.username, password: credentials.password },
+			};
 		default:
 			return undefined;
 	}
@@ -71,15 +86,24 @@ export function kapuaLoginRequest(data: ICredentialDataDecryptedObject): { path:
 export const KAPUA_CREDENTIAL_NAME = 'Eclipse Kapua API';
 
 /** What makes the credential unusable before anything is sent (the empty secret of its way in, a bad Base URL). */
-export function checkKapuaCredentials(data: ICredentialDataDecryptedObject): CredentialProblem | undefined {
+export function checkKapuaCredentials(
+	data: ICredentialDataDecryptedObject,
+): CredentialProblem | undefined {
 	const credentials = readKapuaCredentials(data);
 	switch (credentials.authentication) {
 		case 'apiKey':
 			return firstProblem(checkBaseUrl(data.baseUrl), checkSecret(credentials.apiKey, 'API Key'));
 		case 'accessToken':
-			return firstProblem(checkBaseUrl(data.baseUrl), checkSecret(credentials.token, 'Access Token'));
+			return firstProblem(
+				checkBaseUrl(data.baseUrl),
+				checkSecret(credentials.token, 'Access Token'),
+			);
 		default:
-			return firstProblem(checkBaseUrl(data.baseUrl), checkSecret(credentials.username, 'User Name'), checkSecret(credentials.password, 'Password'));
+			return firstProblem(
+				checkBaseUrl(data.baseUrl),
+				checkSecret(credentials.username, 'User Name'),
+				checkSecret(credentials.password, 'Password'),
+			);
 	}
 }
 
@@ -93,12 +117,17 @@ const LOGIN_FAILURES: Record<number, string> = {
  * Logs in (user/password or API key) through `send` and returns the token; throws a SignInError in the
  * words a run and the Test button both show. Undefined for a pasted token (nothing to log in with).
  */
-export async function kapuaLogin(send: LoginSend, data: ICredentialDataDecryptedObject): Promise<string | undefined> {
+export async function kapuaLogin(
+	send: LoginSend,
+	data: ICredentialDataDecryptedObject,
+): Promise<string | undefined> {
 	const login = kapuaLoginRequest(data);
 	if (!login) return undefined;
 	const { statusCode, body } = await sendLogin(send, login, 'Kapua to log in');
-	const tokenId = body !== null && typeof body === 'object' ? (body as IDataObject).tokenId : undefined;
-	if (statusCode >= 200 && statusCode < 300 && typeof tokenId === 'string' && tokenId !== '') return tokenId;
+	const tokenId =
+		body !== null && typeof body === 'object' ? (body as IDataObject).tokenId : undefined;
+	if (statusCode >= 200 && statusCode < 300 && typeof tokenId === 'string' && tokenId !== '')
+		return tokenId;
 	if (statusCode === 404 || statusCode === 405) {
 		throw new SignInError(
 			'wrongUrl',
@@ -106,8 +135,14 @@ export async function kapuaLogin(send: LoginSend, data: ICredentialDataDecrypted
 			{ httpCode: statusCode },
 		);
 	}
-	const reason = LOGIN_FAILURES[statusCode] ?? `Kapua answered the login with HTTP ${statusCode} and no access token`;
-	throw new SignInError(statusCode >= 200 && statusCode < 300 ? 'noSession' : 'refused', `${reason} (HTTP ${statusCode})`, { httpCode: statusCode });
+	const reason =
+		LOGIN_FAILURES[statusCode] ??
+		`Kapua answered the login with HTTP ${statusCode} and no access token`;
+	throw new SignInError(
+		statusCode >= 200 && statusCode < 300 ? 'noSession' : 'refused',
+		`${reason} (HTTP ${statusCode})`,
+		{ httpCode: statusCode },
+	);
 }
 
 export class KapuaApi implements ICredentialType {
@@ -115,9 +150,13 @@ export class KapuaApi implements ICredentialType {
 
 	displayName = 'Eclipse Kapua API';
 
-	icon: Icon = { light: 'file:../nodes/KapuaPublish/kapua.svg', dark: 'file:../nodes/KapuaPublish/kapua.dark.svg' };
+	icon: Icon = {
+		light: 'file:../nodes/KapuaPublish/kapua.svg',
+		dark: 'file:../nodes/KapuaPublish/kapua.dark.svg',
+	};
 
-	documentationUrl = 'https://github.com/n8n-nodes-stream-messaging/n8n-nodes-stream-messaging/blob/main/docs/nodes/kapua-publish.md#the-eclipse-kapua-api-credential';
+	documentationUrl =
+		'https://github.com/n8n-nodes-stream-messaging/n8n-nodes-stream-messaging/blob/main/docs/nodes/kapua-publish.md#the-eclipse-kapua-api-credential';
 
 	properties: INodeProperties[] = [
 		{
@@ -125,7 +164,8 @@ export class KapuaApi implements ICredentialType {
 			name: 'baseUrl',
 			type: 'string',
 			default: 'http://localhost:8081/v1',
-			description: "Kapua's REST API, including the version path (the docker deployment serves it on port 8081 under /v1)",
+			description:
+				"Kapua's REST API, including the version path (the docker deployment serves it on port 8081 under /v1)",
 		},
 		{
 			displayName: 'Authentication',
@@ -170,7 +210,8 @@ export class KapuaApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			displayOptions: { show: { authentication: ['accessToken'] } },
-			description: 'The tokenId of a Kapua access token. It is not renewed: paste a new one when it expires (30 minutes by default).',
+			description:
+				'The tokenId of a Kapua access token. It is not renewed: paste a new one when it expires (30 minutes by default).',
 		},
 		{
 			// n8n's own name and words for it (its credentials call it so).
@@ -191,15 +232,29 @@ export class KapuaApi implements ICredentialType {
 	];
 
 	/** Logs in (user/password or API key) and returns the token n8n stores in `sessionToken`. */
-	async preAuthentication(this: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject): Promise<IDataObject> {
+	async preAuthentication(
+		this: IHttpRequestHelper,
+		credentials: ICredentialDataDecryptedObject,
+	): Promise<IDataObject> {
 		// A pasted token needs no login; returning no sessionToken leaves it to `authenticate`.
 		if (!kapuaLoginRequest(credentials)) return {};
-		const send = n8nLoginSender(this, trimBaseUrl(credentials.baseUrl), { skipSslCertificateValidation: credentials.ignoreSSLIssues === true });
+		const send = n8nLoginSender(this, trimBaseUrl(credentials.baseUrl), {
+			skipSslCertificateValidation: credentials.ignoreSSLIssues === true,
+		});
 		return { sessionToken: await kapuaLogin(send, credentials) };
 	}
 
-	async authenticate(credentials: ICredentialDataDecryptedObject, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
-		return { ...requestOptions, headers: { ...requestOptions.headers, ...kapuaAuthHeaders(readKapuaCredentials(credentials)) } };
+	async authenticate(
+		credentials: ICredentialDataDecryptedObject,
+		requestOptions: IHttpRequestOptions,
+	): Promise<IHttpRequestOptions> {
+		return {
+			...requestOptions,
+			headers: {
+				...requestOptions.headers,
+				...kapuaAuthHeaders(readKapuaCredentials(credentials)),
+			},
+		};
 	}
 
 	// No `test` request here: the Kapua Publish node's own test (testedBy) logs in and checks the token

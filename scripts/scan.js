@@ -19,16 +19,26 @@ const root = path.resolve(__dirname, '..');
 
 function run(command, args, options) {
 	const result = spawnSync(command, args, { encoding: 'utf8', ...options });
-	if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${result.stderr || result.stdout}`);
+	if (result.status !== 0)
+		throw new Error(`${command} ${args.join(' ')} failed:\n${result.stderr || result.stdout}`);
 	return result.stdout;
 }
 
 async function analyze(scanner, dir, patterns) {
 	const { ESLint } = require('eslint');
 	// analyzePackage reports only pass or fail; counting warnings too takes the same config and files.
-	const eslint = new ESLint({ cwd: dir, allowInlineConfig: false, overrideConfigFile: true, overrideConfig: await scanner.buildScanConfig() });
+	const eslint = new ESLint({
+		cwd: dir,
+		allowInlineConfig: false,
+		overrideConfigFile: true,
+		overrideConfig: await scanner.buildScanConfig(),
+	});
 	const fg = require('fast-glob');
-	const files = fg.sync(patterns, { cwd: dir, absolute: true, ignore: ['node_modules/**', '**/package-lock.json'] });
+	const files = fg.sync(patterns, {
+		cwd: dir,
+		absolute: true,
+		ignore: ['node_modules/**', '**/package-lock.json'],
+	});
 	const results = await eslint.lintFiles(files);
 	const verdict = await scanner.analyzePackage(dir, patterns);
 	return {
@@ -47,8 +57,14 @@ async function main() {
 	try {
 		let tarball = given >= 0 ? path.resolve(process.argv[given + 1]) : undefined;
 		if (!tarball) {
-			run('npm', ['pack', '--pack-destination', work, '--silent'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-			tarball = path.join(work, fs.readdirSync(work).find((file) => file.endsWith('.tgz')));
+			run('npm', ['pack', '--pack-destination', work, '--silent'], {
+				cwd: root,
+				stdio: ['ignore', 'pipe', 'inherit'],
+			});
+			tarball = path.join(
+				work,
+				fs.readdirSync(work).find((file) => file.endsWith('.tgz')),
+			);
 		}
 		const unpacked = path.join(work, 'package');
 		fs.mkdirSync(unpacked);
@@ -64,9 +80,15 @@ async function main() {
 			if (result.report.trim()) process.stdout.write(result.report);
 			const ok = result.passed && result.errors === 0 && result.warnings === 0;
 			failed ||= !ok;
-			console.log(`scan ${name}: ${result.files} files, ${result.errors} errors, ${result.warnings} warnings (scanner: ${result.passed ? 'passed' : 'FAILED'})`);
+			console.log(
+				`scan ${name}: ${result.files} files, ${result.errors} errors, ${result.warnings} warnings (scanner: ${result.passed ? 'passed' : 'FAILED'})`,
+			);
 		}
-		console.log(failed ? 'scan FAILED' : 'scan passed: the source and the tarball, as n8n scans a community package');
+		console.log(
+			failed
+				? 'scan FAILED'
+				: 'scan passed: the source and the tarball, as n8n scans a community package',
+		);
 		process.exit(failed ? 1 : 0);
 	} finally {
 		fs.rmSync(work, { recursive: true, force: true });

@@ -28,14 +28,23 @@ function wantedVersion() {
 	if (requested && requested !== 'newest') return requested;
 	if (requested === 'newest') return newestOnRegistry();
 	const pinned = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).config.node24;
-	if (majorOf(pinned) !== REQUIRED_MAJOR) throw new Error(`package.json config.node24 must be an exact ${REQUIRED_MAJOR}.x version, got ${pinned}`);
+	if (majorOf(pinned) !== REQUIRED_MAJOR)
+		throw new Error(
+			`package.json config.node24 must be an exact ${REQUIRED_MAJOR}.x version, got ${pinned}`,
+		);
 	return pinned;
 }
 
 function newestOnRegistry() {
-	const probe = spawnSync('npm', ['view', `${platformPackage()}@${REQUIRED_MAJOR}`, 'version', '--json'], { encoding: 'utf8' });
+	const probe = spawnSync(
+		'npm',
+		['view', `${platformPackage()}@${REQUIRED_MAJOR}`, 'version', '--json'],
+		{ encoding: 'utf8' },
+	);
 	if (probe.status !== 0) {
-		log(`could not ask the npm registry for the newest Node ${REQUIRED_MAJOR}: ${probe.stderr.trim()}`);
+		log(
+			`could not ask the npm registry for the newest Node ${REQUIRED_MAJOR}: ${probe.stderr.trim()}`,
+		);
 		process.exit(probe.status || 1);
 	}
 	const versions = [].concat(JSON.parse(probe.stdout));
@@ -83,13 +92,19 @@ function ensureNode(version) {
 	};
 	if (works()) return binDir;
 
-	log(`fetching Node ${version} (${pkg}, about 60 MB, under a minute) from the npm registry into ${prefix}`);
+	log(
+		`fetching Node ${version} (${pkg}, about 60 MB, under a minute) from the npm registry into ${prefix}`,
+	);
 	fs.rmSync(prefix, { recursive: true, force: true });
 	fs.mkdirSync(prefix, { recursive: true });
 	fs.writeFileSync(path.join(prefix, 'package.json'), '{"private":true}\n');
-	const status = run('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', `${pkg}@${version}`], {
-		cwd: prefix,
-	});
+	const status = run(
+		'npm',
+		['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', `${pkg}@${version}`],
+		{
+			cwd: prefix,
+		},
+	);
 	if (status !== 0 || !works()) {
 		log(`could not install ${pkg}@${version}`);
 		process.exit(status || 1);

@@ -1,4 +1,11 @@
-import { NodeConnectionTypes, type IDataObject, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
+import {
+	NodeConnectionTypes,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+} from 'n8n-workflow';
 
 import { itemParameterReader } from '../common/itemParameters';
 import { readMaxRequestsPerSecond } from '../common/options';
@@ -30,13 +37,19 @@ export class ChatMessage implements INodeType {
 		properties: CHAT_PROPERTIES,
 	};
 
-	methods = { loadOptions: { getModels }, listSearch: { searchModels }, credentialTest: { chatApiTest } };
+	methods = {
+		loadOptions: { getModels },
+		listSearch: { searchModels },
+		credentialTest: { chatApiTest },
+	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const read = itemParameterReader(this, this.getInputData());
 		const streaming = this.isStreaming();
 		// Per execution, like the publishing nodes' connection options: it shapes the one client of the run.
-		const maxRequestsPerSecond = readMaxRequestsPerSecond(this.getNodeParameter('options', 0, {}) as IDataObject);
+		const maxRequestsPerSecond = readMaxRequestsPerSecond(
+			this.getNodeParameter('options', 0, {}) as IDataObject,
+		);
 		const output = await runItems(this, {
 			prepare: (itemIndex) => prepareChatItem(this, read, itemIndex),
 			open: async () => await openChatClient(this, { maxRequestsPerSecond }),
@@ -46,7 +59,10 @@ export class ChatMessage implements INodeType {
 			errorJson: chatErrorJson,
 			// When the node stops, n8n's engine sends the streaming client an error chunk itself; when it
 			// goes on, the client hears it from here.
-			onFailure: streaming ? async (itemIndex, error) => await forward(this.sendChunk('error', itemIndex, error.message)) : undefined,
+			onFailure: streaming
+				? async (itemIndex, error) =>
+						await forward(this.sendChunk('error', itemIndex, error.message))
+				: undefined,
 		});
 		return [output];
 	}

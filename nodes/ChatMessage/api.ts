@@ -8,7 +8,12 @@ import { randomUUID } from 'node:crypto';
 
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
-import { genericStatusText, invalidFieldError, type ExplainStatus, type StatusExplanation } from '../common/errors';
+import {
+	genericStatusText,
+	invalidFieldError,
+	type ExplainStatus,
+	type StatusExplanation,
+} from '../common/errors';
 import type { ItemParameterReader } from '../common/itemParameters';
 import { readServerError, serverErrorLine, type ServerError } from '../common/resourceError';
 import type { PreparedItem } from '../common/runItems';
@@ -57,12 +62,17 @@ export interface ChatItem {
  * by ID) or version 1's plain ID (an options list). Anything else is returned as it is, for validation to name.
  */
 export function modelIdOf(raw: unknown): unknown {
-	if (raw !== null && typeof raw === 'object' && !Array.isArray(raw) && 'value' in raw) return (raw as { value: unknown }).value;
+	if (raw !== null && typeof raw === 'object' && !Array.isArray(raw) && 'value' in raw)
+		return (raw as { value: unknown }).value;
 	return raw;
 }
 
 /** Reads item `itemIndex`, checks it and builds its request; throws the item's error naming the field. */
-export function prepareChatItem(context: IExecuteFunctions, read: ItemParameterReader, itemIndex: number): PreparedItem<{ chatId: string }, ChatItem> {
+export function prepareChatItem(
+	context: IExecuteFunctions,
+	read: ItemParameterReader,
+	itemIndex: number,
+): PreparedItem<{ chatId: string }, ChatItem> {
 	const newChat = read('chatMode', itemIndex, 'new') === 'new';
 	const options = read('options', itemIndex, {}) as IDataObject;
 	const checked = validateChatMessage({
@@ -74,8 +84,11 @@ export function prepareChatItem(context: IExecuteFunctions, read: ItemParameterR
 	});
 	if (!checked.ok) throw invalidFieldError(context.getNode(), checked.problem, itemIndex);
 	// An AI agent asking the chat app wants the answer, not the event list.
-	const outputMode = context.isToolExecution() ? 'finalReply' : read('outputMode', itemIndex, 'finalReply');
-	const seconds = (value: unknown, fallback: number) => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback);
+	const outputMode = context.isToolExecution()
+		? 'finalReply'
+		: read('outputMode', itemIndex, 'finalReply');
+	const seconds = (value: unknown, fallback: number) =>
+		typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback;
 	return {
 		// One message at a time, in input order: a conversation's messages must not overtake each other,
 		// and a streaming client hears each reply whole.
@@ -112,9 +125,28 @@ export interface ReplyResult {
  * The fields of every Each Event item, null where an event has none: events of different types carry
  * different fields, and n8n's table and schema views show one set of columns for all items.
  */
-const EVENT_FIELDS = ['type', 'serverType', 'text', 'messageId', 'role', 'createdAt', 'toolName', 'toolArgs', 'toolResult', 'sources', 'error', 'id', 'reason'] as const;
+const EVENT_FIELDS = [
+	'type',
+	'serverType',
+	'text',
+	'messageId',
+	'role',
+	'createdAt',
+	'toolName',
+	'toolArgs',
+	'toolResult',
+	'sources',
+	'error',
+	'id',
+	'reason',
+] as const;
 
-function eventItem(chatId: string, sequence: number, event: IDataObject, withRaw: boolean): IDataObject {
+function eventItem(
+	chatId: string,
+	sequence: number,
+	event: IDataObject,
+	withRaw: boolean,
+): IDataObject {
 	const item: IDataObject = { chatId: (event.chatId as string | undefined) ?? chatId, sequence };
 	for (const field of EVENT_FIELDS) item[field] = event[field] ?? null;
 	if (withRaw) item.raw = event.raw ?? null;
@@ -122,12 +154,26 @@ function eventItem(chatId: string, sequence: number, event: IDataObject, withRaw
 }
 
 /** The output items of a reply: the final reply, or (Each Event mode) one per event. */
-export function replyOutput(item: ChatItem, request: ChatMessageRequest, result: ReplyResult): IDataObject[] {
+export function replyOutput(
+	item: ChatItem,
+	request: ChatMessageRequest,
+	result: ReplyResult,
+): IDataObject[] {
 	const { reply } = result;
 	if (item.settings.keepEvents) {
 		const withRaw = item.settings.includeRaw;
-		const events = reply.events.map((event, sequence) => eventItem(request.chatId, sequence, event, withRaw));
-		if (!result.complete) events.push(eventItem(request.chatId, reply.events.length, { type: 'incomplete', reason: result.stopReason }, withRaw));
+		const events = reply.events.map((event, sequence) =>
+			eventItem(request.chatId, sequence, event, withRaw),
+		);
+		if (!result.complete)
+			events.push(
+				eventItem(
+					request.chatId,
+					reply.events.length,
+					{ type: 'incomplete', reason: result.stopReason },
+					withRaw,
+				),
+			);
 		return events;
 	}
 	return [
@@ -169,7 +215,8 @@ function validationHint(said: ServerError): string {
 	const named = /"([\w.]+)"/.exec(said.message)?.[1];
 	const field = named === undefined ? undefined : FIELD_OF[named];
 	if (field) return `Check ${field} (the server's "${named}").`;
-	if (named === 'body') return 'The server received no message body: a proxy between n8n and the chat server may drop it.';
+	if (named === 'body')
+		return 'The server received no message body: a proxy between n8n and the chat server may drop it.';
 	return 'Check the Message, Model, User ID and Workflow ID.';
 }
 
@@ -184,13 +231,18 @@ const quoted = (value: string | undefined) => (value ? `"${value}"` : 'the one g
  * The explanation of a known answer: what happened in the user's terms (`message`) and what to fix
  * (`description`). The server's words, code and request ID are added by explainChatStatus.
  */
-function explainKnown(status: number, said: ServerError | undefined, target: ChatTarget): Omit<StatusExplanation, 'serverText' | 'context'> | undefined {
+function explainKnown(
+	status: number,
+	said: ServerError | undefined,
+	target: ChatTarget,
+): Omit<StatusExplanation, 'serverText' | 'context'> | undefined {
 	const chat = `Chat ${String(target.chatId)}`;
 	const code = said?.code;
 	if (isUnknownModel(said)) {
 		return {
 			message: `The chat server has no model ${quoted(target.modelId)}`,
-			description: 'Check the Model: choose one from its list (the models GET /api/models lists for this credential), or give one of their IDs.',
+			description:
+				'Check the Model: choose one from its list (the models GET /api/models lists for this credential), or give one of their IDs.',
 			// The insert of the message failed: nothing was stored.
 			notStored: true,
 		};
@@ -199,7 +251,10 @@ function explainKnown(status: number, said: ServerError | undefined, target: Cha
 		case 400:
 			return {
 				message: 'The chat server rejected the message as invalid',
-				description: said && code === 'REQUEST_VALIDATION' ? validationHint(said) : 'Check the Message, Model, User ID and Workflow ID.',
+				description:
+					said && code === 'REQUEST_VALIDATION'
+						? validationHint(said)
+						: 'Check the Message, Model, User ID and Workflow ID.',
 			};
 		case 401:
 			return {
@@ -211,10 +266,15 @@ function explainKnown(status: number, said: ServerError | undefined, target: Cha
 			if (code === 'CHAT_ACCESS_DENIED') {
 				return {
 					message: `${chat} belongs to another user`,
-					description: 'The signed-in user may post only to their own chats. Use a chat of this user, or "New Chat".',
+					description:
+						'The signed-in user may post only to their own chats. Use a chat of this user, or "New Chat".',
 				};
 			}
-			return { message: 'The chat server refused the message', description: 'The signed-in user may not do this. For a new chat, User ID must be the signed-in user.' };
+			return {
+				message: 'The chat server refused the message',
+				description:
+					'The signed-in user may not do this. For a new chat, User ID must be the signed-in user.',
+			};
 		case 404:
 			if (code === 'CHAT_NOT_FOUND' && !target.userFromSession) {
 				const user = `User ID ${quoted(target.userId)} is not the signed-in user's ID`;
@@ -228,18 +288,31 @@ function explainKnown(status: number, said: ServerError | undefined, target: Cha
 							description: `Check the Chat ID. (A chat ID the server does not know would start a new chat, but only for the signed-in user, and ${user}.)`,
 						};
 			}
-			if (target.chatId === undefined) return { message: 'The chat API was not found', description: "Check the credential's Base URL." };
-			return { message: `${chat} or the chat API was not found`, description: "Check the Chat ID and the credential's Base URL." };
+			if (target.chatId === undefined)
+				return {
+					message: 'The chat API was not found',
+					description: "Check the credential's Base URL.",
+				};
+			return {
+				message: `${chat} or the chat API was not found`,
+				description: "Check the Chat ID and the credential's Base URL.",
+			};
 		case 429:
 			return {
 				message: 'Rate limit exceeded: the chat server asks to slow down',
-				description: 'The node waited as the server asked and tried again, and was still refused. The server allows about 100 requests a minute.',
+				description:
+					'The node waited as the server asked and tried again, and was still refused. The server allows about 100 requests a minute.',
 			};
 		default:
 			if (status >= 500 && said) {
 				return {
-					message: status === 500 ? 'The chat server failed to process the message' : (genericStatusText(status) ?? `The chat server answered HTTP ${status}`),
-					description: said.requestId ? "The chat app's operators can find the cause by the request ID." : undefined,
+					message:
+						status === 500
+							? 'The chat server failed to process the message'
+							: (genericStatusText(status) ?? `The chat server answered HTTP ${status}`),
+					description: said.requestId
+						? "The chat app's operators can find the cause by the request ID."
+						: undefined,
 				};
 			}
 			return undefined;

@@ -9,8 +9,17 @@ export const CHAT_PROPERTIES: INodeProperties[] = [
 		name: 'chatMode',
 		type: 'options',
 		options: [
-			{ name: 'New Chat', value: 'new', description: 'Start a conversation: the node makes the chat ID, the first message creates the chat' },
-			{ name: 'Existing Chat', value: 'existing', description: 'Continue a conversation by its chat ID' },
+			{
+				name: 'New Chat',
+				value: 'new',
+				description:
+					'Start a conversation: the node makes the chat ID, the first message creates the chat',
+			},
+			{
+				name: 'Existing Chat',
+				value: 'existing',
+				description: 'Continue a conversation by its chat ID',
+			},
 		],
 		default: 'new',
 	},
@@ -42,7 +51,8 @@ export const CHAT_PROPERTIES: INodeProperties[] = [
 		typeOptions: { loadOptionsMethod: 'getModels' },
 		default: '',
 		required: true,
-		description: 'Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>',
+		description:
+			'Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>',
 		displayOptions: { show: { '@version': [1] } },
 	},
 	// Version 2: a resource locator, as n8n's own AI nodes have it: the list is loaded when it is opened.
@@ -52,7 +62,8 @@ export const CHAT_PROPERTIES: INodeProperties[] = [
 		type: 'resourceLocator',
 		default: { mode: 'list', value: '' },
 		required: true,
-		description: "The model that replies: one of the chat server's models. Choose from the list, or give its ID.",
+		description:
+			"The model that replies: one of the chat server's models. Choose from the list, or give its ID.",
 		modes: [
 			{
 				displayName: 'From List',
@@ -75,8 +86,17 @@ export const CHAT_PROPERTIES: INodeProperties[] = [
 		name: 'outputMode',
 		type: 'options',
 		options: [
-			{ name: 'Final Reply', value: 'finalReply', description: 'One item per input: the full text, message IDs, tools, sources and timings' },
-			{ name: 'Each Event', value: 'eachEvent', description: 'One item per event of the stream, in one shape whatever vocabulary the server speaks' },
+			{
+				name: 'Final Reply',
+				value: 'finalReply',
+				description: 'One item per input: the full text, message IDs, tools, sources and timings',
+			},
+			{
+				name: 'Each Event',
+				value: 'eachEvent',
+				description:
+					'One item per event of the stream, in one shape whatever vocabulary the server speaks',
+			},
 		],
 		default: 'finalReply',
 	},
@@ -108,7 +128,8 @@ export const CHAT_PROPERTIES: INodeProperties[] = [
 				name: 'includeRawEvents',
 				type: 'boolean',
 				default: false,
-				description: "Whether to add the server's own JSON of every event (rawEvents, or raw in Each Event mode)",
+				description:
+					"Whether to add the server's own JSON of every event (rawEvents, or raw in Each Event mode)",
 			},
 			maxRequestsPerSecondProperty,
 			{
@@ -117,7 +138,8 @@ export const CHAT_PROPERTIES: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 0 },
 				default: DEFAULT_OVERALL_TIMEOUT_S,
-				description: 'Fail when the whole reply takes longer than this, heartbeats or not. 0 means no limit.',
+				description:
+					'Fail when the whole reply takes longer than this, heartbeats or not. 0 means no limit.',
 			},
 			{
 				displayName: 'Stream Tool Events',
@@ -132,7 +154,8 @@ export const CHAT_PROPERTIES: INodeProperties[] = [
 				name: 'userId',
 				type: 'string',
 				default: '',
-				description: 'The user the message is sent as. Empty: the signed-in user (read once per execution).',
+				description:
+					'The user the message is sent as. Empty: the signed-in user (read once per execution).',
 			},
 			{
 				displayName: 'Workflow ID',

@@ -17,21 +17,42 @@ export class ChatStreamError extends NodeApiError {
 
 	constructor(
 		node: INode,
-		details: { itemIndex: number; chatId: string; message: string; partialText: string; serverCode?: string; requestId?: string; extra?: string },
+		details: {
+			itemIndex: number;
+			chatId: string;
+			message: string;
+			partialText: string;
+			serverCode?: string;
+			requestId?: string;
+			extra?: string;
+		},
 	) {
 		const { itemIndex, partialText } = details;
-		const preview = partialText.length > PREVIEW_CHARS ? `${partialText.slice(0, PREVIEW_CHARS)}…` : partialText;
+		const preview =
+			partialText.length > PREVIEW_CHARS ? `${partialText.slice(0, PREVIEW_CHARS)}…` : partialText;
 		const description = [
 			details.extra,
 			`Chat ${details.chatId}. ${partialText.length} characters of the reply had arrived${partialText ? `: "${preview}"` : '.'}`,
-			details.requestId ? `Request ID ${details.requestId}: the chat app's operators can find the cause by it.` : undefined,
+			details.requestId
+				? `Request ID ${details.requestId}: the chat app's operators can find the cause by it.`
+				: undefined,
 		]
 			.filter(Boolean)
 			.join('\n');
-		const response: JsonObject = { message: details.message, ...(details.serverCode ? { code: details.serverCode } : {}) };
-		super(node, response, { message: itemMessage(details.message, itemIndex), description, itemIndex });
+		const response: JsonObject = {
+			message: details.message,
+			...(details.serverCode ? { code: details.serverCode } : {}),
+		};
+		super(node, response, {
+			message: itemMessage(details.message, itemIndex),
+			description,
+			itemIndex,
+		});
 		this.partialText = partialText;
-		Object.assign(this.context, { errorCode: details.serverCode ?? null, requestId: details.requestId ?? null });
+		Object.assign(this.context, {
+			errorCode: details.serverCode ?? null,
+			requestId: details.requestId ?? null,
+		});
 	}
 }
 
@@ -45,5 +66,7 @@ export function chatErrorJson(error: unknown): IDataObject {
 		errorCode: typeof context.errorCode === 'string' ? context.errorCode : null,
 		requestId: typeof context.requestId === 'string' ? context.requestId : null,
 	};
-	return error instanceof ChatStreamError ? { ...serverFields, partialText: error.partialText } : serverFields;
+	return error instanceof ChatStreamError
+		? { ...serverFields, partialText: error.partialText }
+		: serverFields;
 }

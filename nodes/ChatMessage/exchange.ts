@@ -4,7 +4,12 @@
  * forwarded as it arrives. Every way of stopping (cancel, idle, overall timeout) goes through one watchdog
  * signal.
  */
-import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INode } from 'n8n-workflow';
+import {
+	NodeOperationError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INode,
+} from 'n8n-workflow';
 
 import { asNodeError, itemMessage } from '../common/errors';
 import type { PreparedItem } from '../common/runItems';
@@ -15,7 +20,13 @@ import type { ChatEvent, ChatEventError, ChatSource } from '../common/sse/types'
 import { readSse, type ReadSseResult } from '../common/sse/reader';
 import { startWatchdog, type StopReason } from '../common/sse/watchdog';
 import type { RenewableClient } from '../common/transport/sendWithRetry';
-import { explainChatStatus, replyOutput, type ChatItem, type ReplyResult, type ReplySettings } from './api';
+import {
+	explainChatStatus,
+	replyOutput,
+	type ChatItem,
+	type ReplyResult,
+	type ReplySettings,
+} from './api';
 import { ChatStreamError } from './errors';
 import { ReplyCollector } from './reply';
 import { requestBody, streamPath, type ChatMessageRequest } from './validation';
@@ -30,7 +41,11 @@ export function createChatSender(context: IExecuteFunctions) {
 	const node = context.getNode();
 	const cancelSignal = context.getExecutionCancelSignal();
 	const streaming = context.isStreaming();
-	return async (client: ChatClient, item: PreparedItem<{ chatId: string }, ChatItem>, itemIndex: number): Promise<IDataObject[]> => {
+	return async (
+		client: ChatClient,
+		item: PreparedItem<{ chatId: string }, ChatItem>,
+		itemIndex: number,
+	): Promise<IDataObject[]> => {
 		const request = { ...item.request.message };
 		if (!request.userId) request.userId = await client.signedInUser(itemIndex);
 		if (streaming) await forward(context.sendChunk('begin', itemIndex));
@@ -39,7 +54,9 @@ export function createChatSender(context: IExecuteFunctions) {
 				node,
 				client: client.api,
 				cancelSignal,
-				onDelta: streaming ? (text) => forward(context.sendChunk('item', itemIndex, text)) : undefined,
+				onDelta: streaming
+					? (text) => forward(context.sendChunk('item', itemIndex, text))
+					: undefined,
 				onToolEvent:
 					streaming && item.request.settings.streamToolEvents
 						? (event) => forward(context.sendChunk('item', itemIndex, JSON.stringify(event)))
@@ -73,9 +90,18 @@ export interface ExchangeDeps {
 	now: () => number;
 }
 
-const STOP_TEXT: Record<Exclude<StopReason, 'cancelled'>, { stop: 'idle timeout' | 'overall timeout'; message: (ms: number) => string }> = {
-	idle: { stop: 'idle timeout', message: (ms) => `The chat server sent nothing for ${ms / 1000} s (Idle Timeout)` },
-	overall: { stop: 'overall timeout', message: (ms) => `The reply took longer than ${ms / 1000} s (Overall Timeout)` },
+const STOP_TEXT: Record<
+	Exclude<StopReason, 'cancelled'>,
+	{ stop: 'idle timeout' | 'overall timeout'; message: (ms: number) => string }
+> = {
+	idle: {
+		stop: 'idle timeout',
+		message: (ms) => `The chat server sent nothing for ${ms / 1000} s (Idle Timeout)`,
+	},
+	overall: {
+		stop: 'overall timeout',
+		message: (ms) => `The reply took longer than ${ms / 1000} s (Overall Timeout)`,
+	},
 };
 
 /**
@@ -93,9 +119,15 @@ export function toolEventOf(event: ChatEvent): StreamedToolEvent | undefined {
 		case 'tool_call':
 			return { chatMessageEvent: 'tool_call', toolName: event.toolName, toolArgs: event.toolArgs };
 		case 'tool_result':
-			return { chatMessageEvent: 'tool_result', toolName: event.toolName, toolResult: event.toolResult };
+			return {
+				chatMessageEvent: 'tool_result',
+				toolName: event.toolName,
+				toolResult: event.toolResult,
+			};
 		case 'end':
-			return event.sources?.length ? { chatMessageEvent: 'sources', sources: event.sources } : undefined;
+			return event.sources?.length
+				? { chatMessageEvent: 'sources', sources: event.sources }
+				: undefined;
 		default:
 			return undefined;
 	}
@@ -106,7 +138,8 @@ function streamErrorHint(error: ChatEventError, modelId: string): string | undef
 	if (/messages_content_check/.test(error.message)) {
 		return `The model sent no text, so the server could not store a reply: its LLM provider failed before the first token, or the server has no provider set up for model "${modelId}". Try another Model.`;
 	}
-	if (error.code === 'STREAMING_ERROR') return "The model's reply broke off on the chat server (its LLM provider failed mid-reply).";
+	if (error.code === 'STREAMING_ERROR')
+		return "The model's reply broke off on the chat server (its LLM provider failed mid-reply).";
 	return undefined;
 }
 
@@ -120,23 +153,45 @@ export async function exchange(
 ): Promise<ReplyResult> {
 	const { node } = deps;
 	const started = deps.now();
-	const reply = new ReplyCollector({ keepEvents: settings.keepEvents, includeRaw: settings.includeRaw, clock: () => deps.now() - started });
-	const watchdog = startWatchdog({ idleMs: settings.idleMs, overallMs: settings.overallMs, parent: deps.cancelSignal });
+	const reply = new ReplyCollector({
+		keepEvents: settings.keepEvents,
+		includeRaw: settings.includeRaw,
+		clock: () => deps.now() - started,
+	});
+	const watchdog = startWatchdog({
+		idleMs: settings.idleMs,
+		overallMs: settings.overallMs,
+		parent: deps.cancelSignal,
+	});
 	const { chatId } = request;
-	const partial = (stopReason: ReplyResult['stopReason']): ReplyResult => ({ reply, complete: false, stopReason, totalMs: deps.now() - started });
+	const partial = (stopReason: ReplyResult['stopReason']): ReplyResult => ({
+		reply,
+		complete: false,
+		stopReason,
+		totalMs: deps.now() - started,
+	});
 
 	/** Cancel always throws; a timeout yields the partial reply when the user accepts it. */
 	const stopped = (reason: StopReason): ReplyResult => {
 		if (reason === 'cancelled') {
-			throw new NodeOperationError(node, itemMessage('The execution was canceled while the reply was streaming', itemIndex), {
-				itemIndex,
-				description: `Chat ${chatId}: the request was aborted; ${reply.text.length} characters had arrived.`,
-			});
+			throw new NodeOperationError(
+				node,
+				itemMessage('The execution was canceled while the reply was streaming', itemIndex),
+				{
+					itemIndex,
+					description: `Chat ${chatId}: the request was aborted; ${reply.text.length} characters had arrived.`,
+				},
+			);
 		}
 		const text = STOP_TEXT[reason];
 		if (settings.acceptPartial) return partial(text.stop);
 		const ms = reason === 'idle' ? settings.idleMs : settings.overallMs;
-		throw new ChatStreamError(node, { itemIndex, chatId, message: text.message(ms), partialText: reply.replyText() });
+		throw new ChatStreamError(node, {
+			itemIndex,
+			chatId,
+			message: text.message(ms),
+			partialText: reply.replyText(),
+		});
 	};
 
 	try {
@@ -144,7 +199,14 @@ export async function exchange(
 		try {
 			sent = await sendForItem(
 				deps.client,
-				{ method: 'POST', path: streamPath(chatId), body: requestBody(request), headers: { Accept: 'text/event-stream' }, stream: true, signal: watchdog.signal },
+				{
+					method: 'POST',
+					path: streamPath(chatId),
+					body: requestBody(request),
+					headers: { Accept: 'text/event-stream' },
+					stream: true,
+					signal: watchdog.signal,
+				},
 				{ retry: settings.retry, signal: watchdog.signal },
 				{ node, itemIndex },
 			);
@@ -153,7 +215,12 @@ export async function exchange(
 			throw asNodeError(node, error, itemIndex);
 		}
 		const target = { chatId, modelId: request.modelId, userId: request.userId, ...about };
-		const { response } = expectSuccess(sent, { node, itemIndex, explain: explainChatStatus, target });
+		const { response } = expectSuccess(sent, {
+			node,
+			itemIndex,
+			explain: explainChatStatus,
+			target,
+		});
 		watchdog.touch();
 		const body = response.body as ReadableStream<Uint8Array>;
 		const contentType = response.headers['content-type'] ?? '';
@@ -164,7 +231,8 @@ export async function exchange(
 				chatId,
 				message: `The chat server answered HTTP ${response.status} with "${contentType || 'no content type'}" instead of an event stream`,
 				partialText: '',
-				extra: 'Check the Base URL: a proxy or login page may be answering instead of the chat API.',
+				extra:
+					'Check the Base URL: a proxy or login page may be answering instead of the chat API.',
 			});
 		}
 
@@ -175,7 +243,8 @@ export async function exchange(
 				(message) => {
 					const event = reply.take(normalizeChatMessage(message));
 					let forwarded: void | Promise<void> = undefined;
-					if (event?.type === 'delta' && event.text && deps.onDelta) forwarded = deps.onDelta(event.text);
+					if (event?.type === 'delta' && event.text && deps.onDelta)
+						forwarded = deps.onDelta(event.text);
 					else if (event && deps.onToolEvent) {
 						const toolEvent = toolEventOf(event);
 						if (toolEvent) forwarded = deps.onToolEvent(toolEvent);
@@ -191,11 +260,18 @@ export async function exchange(
 		}
 		if (read.outcome === 'stopped') return stopped(watchdog.reason ?? 'cancelled');
 		if (read.outcome === 'overflow') {
-			throw new ChatStreamError(node, { itemIndex, chatId, message: overflowMessage(read.limit), partialText: reply.replyText() });
+			throw new ChatStreamError(node, {
+				itemIndex,
+				chatId,
+				message: overflowMessage(read.limit),
+				partialText: reply.replyText(),
+			});
 		}
 
 		if (reply.terminal === 'error') {
-			const serverError: ChatEventError = reply.error ?? { message: 'The server reported an error' };
+			const serverError: ChatEventError = reply.error ?? {
+				message: 'The server reported an error',
+			};
 			throw new ChatStreamError(node, {
 				itemIndex,
 				chatId,

@@ -87,7 +87,10 @@ export class ReplyCollector {
 				this.toolCalls.push({ toolName: event.toolName, toolArgs: event.toolArgs as IDataObject });
 				break;
 			case 'tool_result':
-				this.toolResults.push({ toolName: event.toolName, result: event.toolResult as IDataObject });
+				this.toolResults.push({
+					toolName: event.toolName,
+					result: event.toolResult as IDataObject,
+				});
 				break;
 			case 'end':
 				this.terminal = 'end';
@@ -102,7 +105,10 @@ export class ReplyCollector {
 				break;
 		}
 		if (this.options.keepEvents) {
-			this.events.push({ ...(event as unknown as IDataObject), ...(this.options.includeRaw ? { raw: result.raw as IDataObject } : {}) });
+			this.events.push({
+				...(event as unknown as IDataObject),
+				...(this.options.includeRaw ? { raw: result.raw as IDataObject } : {}),
+			});
 		}
 		return event;
 	}

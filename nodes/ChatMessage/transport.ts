@@ -3,7 +3,15 @@
  * renewed once after a 401) or a pasted session token (used as is, never renewed), the signed-in user's
  * ID when a message needs it, and why signing in failed, worded for the user.
  */
-import { NodeApiError, type NodeOperationError, type ICredentialsDecrypted, type ICredentialTestFunctions, type IExecuteFunctions, type INodeCredentialTestResult, type JsonObject } from 'n8n-workflow';
+import {
+	NodeApiError,
+	type NodeOperationError,
+	type ICredentialsDecrypted,
+	type ICredentialTestFunctions,
+	type IExecuteFunctions,
+	type INodeCredentialTestResult,
+	type JsonObject,
+} from 'n8n-workflow';
 
 import {
 	CHAT_CREDENTIAL_NAME,
@@ -32,7 +40,10 @@ export const CHAT_AUTH: AuthSpec<ChatCredentials> = {
 	// /api/models answers 401 without a valid session (get-session answers 200 null), so this probe is
 	// what makes n8n sign in again when the stored session has expired. A pasted token has nothing to sign
 	// in with: no probe, and the first message's 401 says it expired.
-	probe: (credentials) => (credentials.authentication === 'emailPassword' ? { method: 'GET', url: `${credentials.baseUrl}/api/models`, json: true } : undefined),
+	probe: (credentials) =>
+		credentials.authentication === 'emailPassword'
+			? { method: 'GET', url: `${credentials.baseUrl}/api/models`, json: true }
+			: undefined,
 };
 
 /** The chat server's requests and a stream's head, each (the reply itself has its own timeouts). */
@@ -45,12 +56,20 @@ export interface ChatClient {
 	close(): void;
 }
 
-export async function openChatClient(context: IExecuteFunctions, limits: { maxRequestsPerSecond?: number } = {}): Promise<ChatClient> {
+export async function openChatClient(
+	context: IExecuteFunctions,
+	limits: { maxRequestsPerSecond?: number } = {},
+): Promise<ChatClient> {
 	let api: ApiClient<ChatCredentials>;
 	try {
 		// Every request is bounded: a JSON one to its last byte, a stream to its head (the chat server sends the
 		// head at once and streams the reply after); a reply's body is bounded by the idle and overall timeouts.
-		api = await openApiClient(context, CHAT_AUTH, { transport: 'keepAlive', timeoutMs: CHAT_REQUEST_TIMEOUT_MS, maxSockets: 2, ...limits });
+		api = await openApiClient(context, CHAT_AUTH, {
+			transport: 'keepAlive',
+			timeoutMs: CHAT_REQUEST_TIMEOUT_MS,
+			maxSockets: 2,
+			...limits,
+		});
 	} catch (error) {
 		throw chatSessionError(context, error);
 	}
@@ -73,7 +92,11 @@ export async function openChatClient(context: IExecuteFunctions, limits: { maxRe
 }
 
 /** The signed-in user's ID from GET /api/auth/get-session; renews the session once if it has none. */
-async function readSessionUser(context: IExecuteFunctions, api: ApiClient<ChatCredentials>, itemIndex: number): Promise<string> {
+async function readSessionUser(
+	context: IExecuteFunctions,
+	api: ApiClient<ChatCredentials>,
+	itemIndex: number,
+): Promise<string> {
 	const node = context.getNode();
 	for (let round = 0; round < 2; round++) {
 		const sent = await sendForItem(
@@ -82,22 +105,34 @@ async function readSessionUser(context: IExecuteFunctions, api: ApiClient<ChatCr
 			{ retry: DEFAULT_RETRY, signal: context.getExecutionCancelSignal() },
 			{ node, itemIndex },
 		);
-		const { response } = expectSuccess(sent, { node, itemIndex, explain: explainChatStatus, target: {}, carriesMessage: false });
+		const { response } = expectSuccess(sent, {
+			node,
+			itemIndex,
+			explain: explainChatStatus,
+			target: {},
+			carriesMessage: false,
+		});
 		const user = (response.body as { user?: { id?: unknown } } | null)?.user;
 		if (user && typeof user.id === 'string' && user.id !== '') return user.id;
 		if (round === 0 && !(await api.renew())) break;
 	}
 	throw new NodeApiError(node, { message: 'The session has no user' } as JsonObject, {
-		message: 'Session expired or sign-in failed: the chat server knows no signed-in user for this session',
-		description: 'GET /api/auth/get-session returned no user. Check the Chat API credential, or set the User ID option.',
+		message:
+			'Session expired or sign-in failed: the chat server knows no signed-in user for this session',
+		description:
+			'GET /api/auth/get-session returned no user. Check the Chat API credential, or set the User ID option.',
 	});
 }
 
-const SESSION_REFUSED = 'Session expired or sign-in failed: the chat server did not accept the credential';
+const SESSION_REFUSED =
+	'Session expired or sign-in failed: the chat server did not accept the credential';
 const GET_SESSION_PATH = '/api/auth/get-session';
 
 /** The error for a failed sign-in or session check, without anything of the request (cookies, password). */
-function chatSessionError(context: IExecuteFunctions, error: unknown): NodeApiError | NodeOperationError {
+function chatSessionError(
+	context: IExecuteFunctions,
+	error: unknown,
+): NodeApiError | NodeOperationError {
 	// Found before sending: already the node's words.
 	if (isCredentialProblemError(error)) return error;
 	const signIn = findSignInError(error);
@@ -112,7 +147,8 @@ function chatSessionError(context: IExecuteFunctions, error: unknown): NodeApiEr
 		description = `The server at the Base URL answered POST ${SIGN_IN_PATH} with HTTP ${signIn.details.httpCode}: it is not the chat app's API, or the Base URL has a wrong path. Nothing was sent.`;
 	} else if (signIn) {
 		message = signIn.message;
-		description = "n8n signs in with the credential's email and password (POST /api/auth/sign-in/email). The account must exist and its email be verified.";
+		description =
+			"n8n signs in with the credential's email and password (POST /api/auth/sign-in/email). The account must exist and its email be verified.";
 	} else {
 		message = SESSION_REFUSED;
 		description = `The server refused the session${typeof httpCode === 'string' ? ` (HTTP ${httpCode})` : ''}. Check the Chat API credential: a session token expires after 7 days.`;
@@ -139,17 +175,31 @@ const CHAT_TEST: CredentialTestSpec = {
 	probe: { method: 'GET', path: GET_SESSION_PATH },
 	judge: (response, data) => {
 		if (response.status < 200 || response.status >= 300) {
-			return response.status === 401 ? { status: 'Error', message: `${SESSION_REFUSED} (HTTP 401)` } : undefined;
+			return response.status === 401
+				? { status: 'Error', message: `${SESSION_REFUSED} (HTTP 401)` }
+				: undefined;
 		}
 		const user = (response.body as { user?: { id?: unknown } } | null)?.user;
-		if (user && typeof user.id === 'string' && user.id !== '') return { status: 'OK', message: 'Connected: signed in to the chat server' };
+		if (user && typeof user.id === 'string' && user.id !== '')
+			return { status: 'OK', message: 'Connected: signed in to the chat server' };
 		return readChatCredentials(data).authentication === 'sessionToken'
-			? { status: 'Error', message: 'The session token is not valid: it expired (after 7 days) or was signed out. Paste a fresh one from a signed-in browser.' }
-			: { status: 'Error', message: 'Sign-in succeeded but the server knows no user for the new session. Check the Session Cookie Name.' };
+			? {
+					status: 'Error',
+					message:
+						'The session token is not valid: it expired (after 7 days) or was signed out. Paste a fresh one from a signed-in browser.',
+				}
+			: {
+					status: 'Error',
+					message:
+						'Sign-in succeeded but the server knows no user for the new session. Check the Session Cookie Name.',
+				};
 	},
 };
 
 /** The Test button of the Chat API credential (the node declares it with `testedBy`). */
-export async function chatApiTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+export async function chatApiTest(
+	this: ICredentialTestFunctions,
+	credential: ICredentialsDecrypted,
+): Promise<INodeCredentialTestResult> {
 	return await runCredentialTest(CHAT_TEST, credential, this);
 }

@@ -20,35 +20,47 @@ function isUuid(value: unknown): value is string {
 
 function checkChatId(chatId: unknown): FieldProblem | undefined {
 	if (typeof chatId !== 'string' || chatId.trim() === '') {
-		return { field: 'Chat ID', message: `Chat ID must be a chat's UUID, got ${typeof chatId === 'string' ? 'an empty text' : describeValue(chatId)}` };
+		return {
+			field: 'Chat ID',
+			message: `Chat ID must be a chat's UUID, got ${typeof chatId === 'string' ? 'an empty text' : describeValue(chatId)}`,
+		};
 	}
-	if (!isUuid(chatId.trim())) return { field: 'Chat ID', message: `Chat ID "${chatId}" is not a UUID (e.g. 550e8400-e29b-41d4-a716-446655440000)` };
+	if (!isUuid(chatId.trim()))
+		return {
+			field: 'Chat ID',
+			message: `Chat ID "${chatId}" is not a UUID (e.g. 550e8400-e29b-41d4-a716-446655440000)`,
+		};
 	return undefined;
 }
 
 function checkMessage(content: unknown): FieldProblem | undefined {
-	if (typeof content !== 'string') return { field: 'Message', message: `Message must be text, got ${describeValue(content)}` };
+	if (typeof content !== 'string')
+		return { field: 'Message', message: `Message must be text, got ${describeValue(content)}` };
 	if (content.trim() === '') return { field: 'Message', message: 'Message is empty' };
 	return undefined;
 }
 
 function checkModel(modelId: unknown): FieldProblem | undefined {
-	if (typeof modelId !== 'string') return { field: 'Model', message: `Model must be a model ID, got ${describeValue(modelId)}` };
-	if (modelId.trim() === '') return { field: 'Model', message: 'Model is empty: choose a model or give its ID' };
+	if (typeof modelId !== 'string')
+		return { field: 'Model', message: `Model must be a model ID, got ${describeValue(modelId)}` };
+	if (modelId.trim() === '')
+		return { field: 'Model', message: 'Model is empty: choose a model or give its ID' };
 	return undefined;
 }
 
 /** Optional: empty means "the signed-in user". */
 function checkUserId(userId: unknown): FieldProblem | undefined {
 	if (userId === undefined || userId === null || userId === '') return undefined;
-	if (typeof userId !== 'string') return { field: 'User ID', message: `User ID must be text, got ${describeValue(userId)}` };
+	if (typeof userId !== 'string')
+		return { field: 'User ID', message: `User ID must be text, got ${describeValue(userId)}` };
 	return undefined;
 }
 
 /** Optional UUID. */
 function checkWorkflowId(workflowId: unknown): FieldProblem | undefined {
 	if (workflowId === undefined || workflowId === null || workflowId === '') return undefined;
-	if (!isUuid(workflowId)) return { field: 'Workflow ID', message: `Workflow ID "${String(workflowId)}" is not a UUID` };
+	if (!isUuid(workflowId))
+		return { field: 'Workflow ID', message: `Workflow ID "${String(workflowId)}" is not a UUID` };
 	return undefined;
 }
 
@@ -73,7 +85,8 @@ export function validateChatMessage(input: {
 		modelId: (input.modelId as string).trim(),
 		userId: typeof input.userId === 'string' ? input.userId.trim() : '',
 	};
-	if (typeof input.workflowId === 'string' && input.workflowId !== '') request.workflowId = input.workflowId;
+	if (typeof input.workflowId === 'string' && input.workflowId !== '')
+		request.workflowId = input.workflowId;
 	return valid(request);
 }
 

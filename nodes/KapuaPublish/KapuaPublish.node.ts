@@ -1,4 +1,10 @@
-import { NodeConnectionTypes, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
+import {
+	NodeConnectionTypes,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+} from 'n8n-workflow';
 
 import { itemParameterReader } from '../common/itemParameters';
 import { readExecutionSending } from '../common/options';
@@ -18,7 +24,8 @@ export class KapuaPublish implements INodeType {
 		group: ['output'],
 		version: 1,
 		subtitle: fieldsSubtitle('to ', ['clientId', 'channel']),
-		description: "Publish data messages to devices through Eclipse Kapua's REST API (forwarded over MQTT)",
+		description:
+			"Publish data messages to devices through Eclipse Kapua's REST API (forwarded over MQTT)",
 		defaults: { name: 'Kapua Publish' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
@@ -47,7 +54,15 @@ export class KapuaPublish implements INodeType {
 			settle: delivery?.settle,
 			errorJson: delivery?.errorJson,
 			concurrency: sending.concurrency,
-			targetFields: ['topic', 'scopeId', 'clientId', 'deviceId', 'channel', 'metricCount', 'sentOn'],
+			targetFields: [
+				'topic',
+				'scopeId',
+				'clientId',
+				'deviceId',
+				'channel',
+				'metricCount',
+				'sentOn',
+			],
 		});
 		return [output];
 	}

@@ -13,7 +13,13 @@ import { readRetryOptions } from '../common/options';
 import type { PreparedItem } from '../common/runItems';
 import type { PublishRequest } from '../common/sendForItem';
 import { invalid, parseJsonParameter, valid, type Checked } from '../common/validation';
-import { DEFAULT_MAX_BODY_BYTES, publishPath, validateKapuaMessage, type ListedMetric, type PositionInput } from './validation';
+import {
+	DEFAULT_MAX_BODY_BYTES,
+	publishPath,
+	validateKapuaMessage,
+	type ListedMetric,
+	type PositionInput,
+} from './validation';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 /** Kapua's own default for the `timeout` query parameter. */
@@ -51,8 +57,16 @@ export async function prepareKapuaItem(
 	const clientId = parameter('clientId');
 	const deviceId = parameter('deviceId', '');
 	const channel = parameter('channel');
-	const listedMetrics = source === 'json' ? [] : (parameter('metrics.metric', []) as ListedMetric[]);
-	const jsonMetrics = source === 'list' ? valid(undefined) : parseJsonParameter(parameter('metricsJson', METRICS_JSON_DEFAULT), 'Metrics JSON', 'Metrics JSON');
+	const listedMetrics =
+		source === 'json' ? [] : (parameter('metrics.metric', []) as ListedMetric[]);
+	const jsonMetrics =
+		source === 'list'
+			? valid(undefined)
+			: parseJsonParameter(
+					parameter('metricsJson', METRICS_JSON_DEFAULT),
+					'Metrics JSON',
+					'Metrics JSON',
+				);
 	if (!jsonMetrics.ok) throw invalidFieldError(context.getNode(), jsonMetrics.problem, itemIndex);
 	const body = await readBody(context, read, itemIndex);
 	if (!body.ok) throw invalidFieldError(context.getNode(), body.problem, itemIndex);
@@ -70,15 +84,24 @@ export async function prepareKapuaItem(
 			sentOn: parameter('additionalFields.sentOn', ''),
 			capturedOn: parameter('additionalFields.capturedOn', ''),
 		},
-		{ maxBodyBytes: typeof options.maxBodyBytes === 'number' ? options.maxBodyBytes : DEFAULT_MAX_BODY_BYTES },
+		{
+			maxBodyBytes:
+				typeof options.maxBodyBytes === 'number' ? options.maxBodyBytes : DEFAULT_MAX_BODY_BYTES,
+		},
 		now,
 	);
 	if (!checked.ok) throw invalidFieldError(context.getNode(), checked.problem, itemIndex);
 
 	const parts = checked.value;
 	const { message } = parts;
-	const accountName = typeof options.accountName === 'string' && options.accountName.trim() !== '' ? options.accountName.trim() : '+';
-	const kapuaTimeout = typeof options.kapuaTimeout === 'number' ? Math.max(0, Math.floor(options.kapuaTimeout)) : DEFAULT_KAPUA_TIMEOUT_MS;
+	const accountName =
+		typeof options.accountName === 'string' && options.accountName.trim() !== ''
+			? options.accountName.trim()
+			: '+';
+	const kapuaTimeout =
+		typeof options.kapuaTimeout === 'number'
+			? Math.max(0, Math.floor(options.kapuaTimeout))
+			: DEFAULT_KAPUA_TIMEOUT_MS;
 	return {
 		orderingKey: `${parts.scopeId}\u0000${parts.clientId}\u0000${parts.channel}`,
 		target: {
@@ -91,21 +114,32 @@ export async function prepareKapuaItem(
 			sentOn: message.sentOn,
 		},
 		request: {
-			http: { method: 'POST', path: publishPath(parts.scopeId), query: { timeout: kapuaTimeout }, body: JSON.stringify(message) },
+			http: {
+				method: 'POST',
+				path: publishPath(parts.scopeId),
+				query: { timeout: kapuaTimeout },
+				body: JSON.stringify(message),
+			},
 			retry: readRetryOptions(options),
 		},
 	};
 }
 
 /** The body's bytes, or undefined for none. */
-async function readBody(context: IExecuteFunctions, read: ItemParameterReader, itemIndex: number): Promise<Checked<Uint8Array | undefined>> {
+async function readBody(
+	context: IExecuteFunctions,
+	read: ItemParameterReader,
+	itemIndex: number,
+): Promise<Checked<Uint8Array | undefined>> {
 	const type = read('bodyType', itemIndex, 'none') as string;
 	switch (type) {
 		case 'text':
 			return valid(Buffer.from(String(read('bodyText', itemIndex, '')), 'utf8'));
 		case 'json': {
 			const parsed = parseJsonParameter(read('bodyJson', itemIndex), 'Body JSON', 'Body JSON');
-			return parsed.ok ? valid(Buffer.from(JSON.stringify(parsed.value) ?? 'null', 'utf8')) : parsed;
+			return parsed.ok
+				? valid(Buffer.from(JSON.stringify(parsed.value) ?? 'null', 'utf8'))
+				: parsed;
 		}
 		case 'binary': {
 			const property = String(read('binaryPropertyName', itemIndex, 'data')).trim();
@@ -127,9 +161,12 @@ function field(body: unknown, name: string): string | undefined {
 
 /** What to do after Kapua refused the token even after a fresh login, per way of logging in (the Kapua Trigger says the same). */
 export const RELOGIN_HINT: Record<KapuaAuthentication, string> = {
-	userPassword: 'The node logged in again once and Kapua still refused the token: check the user name and password, and that the user is enabled.',
-	apiKey: 'The node logged in again once and Kapua still refused the token: check that the API key is valid and enabled.',
-	accessToken: 'A pasted access token is not renewed: paste a new one (Kapua tokens last 30 minutes by default), or use a user name and password or an API key.',
+	userPassword:
+		'The node logged in again once and Kapua still refused the token: check the user name and password, and that the user is enabled.',
+	apiKey:
+		'The node logged in again once and Kapua still refused the token: check that the API key is valid and enabled.',
+	accessToken:
+		'A pasted access token is not renewed: paste a new one (Kapua tokens last 30 minutes by default), or use a user name and password or an API key.',
 };
 
 /** What Kapua's error answers mean for someone publishing, per way of logging in. */
@@ -141,21 +178,30 @@ export const explainKapuaStatus: Record<KapuaAuthentication, ExplainStatus<Kapua
 
 function explainFor(authentication: KapuaAuthentication): ExplainStatus<KapuaTarget> {
 	return (status, _serverText, body, target) => {
-		const scopeText = target.scopeId === '_' ? "the token's own account" : `scope "${target.scopeId}"`;
+		const scopeText =
+			target.scopeId === '_' ? "the token's own account" : `scope "${target.scopeId}"`;
 		switch (status) {
 			case 400: {
 				const argument = field(body, 'argumentName');
 				return {
-					message: argument ? `Kapua rejected the value of "${argument}"` : 'Kapua rejected the message as invalid',
-					description: argument ? `Kapua names the argument "${argument}"${field(body, 'argumentValue') !== undefined ? ` with value "${field(body, 'argumentValue')}"` : ''}.` : undefined,
+					message: argument
+						? `Kapua rejected the value of "${argument}"`
+						: 'Kapua rejected the message as invalid',
+					description: argument
+						? `Kapua names the argument "${argument}"${field(body, 'argumentValue') !== undefined ? ` with value "${field(body, 'argumentValue')}"` : ''}.`
+						: undefined,
 				};
 			}
 			case 401:
-				return { message: 'Kapua login failed or the access token expired', description: RELOGIN_HINT[authentication] };
+				return {
+					message: 'Kapua login failed or the access token expired',
+					description: RELOGIN_HINT[authentication],
+				};
 			case 403:
 				return {
 					message: `The Kapua user needs permission stream:write on ${scopeText}`,
-					description: 'Grant the user (or its role) the permission stream:write in that account, or publish to a scope it may write to.',
+					description:
+						'Grant the user (or its role) the permission stream:write in that account, or publish to a scope it may write to.',
 				};
 			case 500: {
 				const code = field(body, 'kapuaErrorCode');
@@ -171,7 +217,11 @@ function explainFor(authentication: KapuaAuthentication): ExplainStatus<KapuaTar
 					};
 				}
 				if (field(body, 'type') === 'throwableInfo') {
-					return { notStored: true, message: 'Kapua failed to read the message', description: 'A metric value may not parse for its type on the server.' };
+					return {
+						notStored: true,
+						message: 'Kapua failed to read the message',
+						description: 'A metric value may not parse for its type on the server.',
+					};
 				}
 				return undefined;
 			}

@@ -9,7 +9,12 @@
  * by Sent On and metrics (a stored message is matched once). Publishing goes on meanwhile; an item's
  * output waits for its answer only at the end (runItems' settle).
  */
-import { NodeApiError, type IDataObject, type IExecuteFunctions, type JsonObject } from 'n8n-workflow';
+import {
+	NodeApiError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type JsonObject,
+} from 'n8n-workflow';
 
 import { abortableSleep } from '../common/abortableSleep';
 import { itemMessage } from '../common/errors';
@@ -67,7 +72,10 @@ function sameValue(valueType: string, sent: string, stored: unknown): boolean {
 		case 'long':
 		case 'float':
 		case 'double':
-			return Number(sent) === Number(text) || (valueType === 'long' && BigInt(sent.trim() || '0').toString() === text);
+			return (
+				Number(sent) === Number(text) ||
+				(valueType === 'long' && BigInt(sent.trim() || '0').toString() === text)
+			);
 		case 'boolean':
 			return (sent.toLowerCase() === 'true') === (text.toLowerCase() === 'true');
 		default:
@@ -80,7 +88,11 @@ function sameMetrics(sent: SentMessage, stored: StoredMessage): boolean {
 	const metrics = stored.payload?.metrics ?? [];
 	if (metrics.length !== sent.metrics.length) return false;
 	return sent.metrics.every((metric) =>
-		metrics.some((candidate) => candidate.name === metric.name && sameValue(metric.valueType, metric.value, candidate.value)),
+		metrics.some(
+			(candidate) =>
+				candidate.name === metric.name &&
+				sameValue(metric.valueType, metric.value, candidate.value),
+		),
 	);
 }
 
@@ -108,7 +120,9 @@ export class DeliveryVerifier {
 	/** Starts looking for a message Kapua accepted; resolves when it is found or its time is up. */
 	track(message: SentMessage): Promise<DeliveryResult> {
 		const acceptedAt = this.now();
-		const result = new Promise<DeliveryResult>((resolve) => this.pending.add({ message, acceptedAt, deadline: acceptedAt + this.timeoutMs, resolve }));
+		const result = new Promise<DeliveryResult>((resolve) =>
+			this.pending.add({ message, acceptedAt, deadline: acceptedAt + this.timeoutMs, resolve }),
+		);
 		this.running ??= this.loop().finally(() => (this.running = undefined));
 		return result;
 	}
@@ -125,24 +139,36 @@ export class DeliveryVerifier {
 			}
 			// One query per client ID and channel, a few at once: a round costs a few round trips, not one per group.
 			const queries = [...groups.values()];
-			const results = await runOrdered(queries.map((_, index) => String(index)), async (index) => await this.lookUp(queries[index]), {
-				concurrency: QUERIES_AT_ONCE,
-			});
+			const results = await runOrdered(
+				queries.map((_, index) => String(index)),
+				async (index) => await this.lookUp(queries[index]),
+				{
+					concurrency: QUERIES_AT_ONCE,
+				},
+			);
 			results.forEach((result, index) => {
 				// A query that fails is asked again next round; the items fail only when their time is up.
-				if (result && !result.ok) for (const entry of queries[index]) entry.lastError = (result.error as Error).message;
+				if (result && !result.ok)
+					for (const entry of queries[index]) entry.lastError = (result.error as Error).message;
 			});
 			const now = this.now();
 			for (const entry of this.pending) {
 				if (now < entry.deadline) continue;
 				this.pending.delete(entry);
 				const detail = entry.lastError;
-				entry.resolve({ found: false, reason: detail ? 'query failed' : 'timeout', ...(detail ? { detail } : {}) });
+				entry.resolve({
+					found: false,
+					reason: detail ? 'query failed' : 'timeout',
+					...(detail ? { detail } : {}),
+				});
 			}
 			if (this.pending.size > 0 && !this.skipNextWait) {
 				const wake = new AbortController();
 				this.wakeUp = () => wake.abort();
-				await abortableSleep(POLL_MS, this.signal ? AbortSignal.any([this.signal, wake.signal]) : wake.signal);
+				await abortableSleep(
+					POLL_MS,
+					this.signal ? AbortSignal.any([this.signal, wake.signal]) : wake.signal,
+				);
 				this.wakeUp = undefined;
 			}
 			this.skipNextWait = false;
@@ -184,18 +210,31 @@ export class DeliveryVerifier {
 			limit: PAGE,
 		};
 		for (let offset = 0; ; offset += PAGE) {
-			const response = await this.client.send({ method: 'GET', path: `/${encodeURIComponent(scopeId)}/data/messages`, query: { ...query, offset } });
-			if (response.status < 200 || response.status >= 300) throw new Error(`Kapua's datastore answered HTTP ${response.status}`);
-			const page = (typeof response.body === 'string' ? JSON.parse(response.body) : response.body) as { items?: StoredMessage[]; limitExceeded?: boolean };
+			const response = await this.client.send({
+				method: 'GET',
+				path: `/${encodeURIComponent(scopeId)}/data/messages`,
+				query: { ...query, offset },
+			});
+			if (response.status < 200 || response.status >= 300)
+				throw new Error(`Kapua's datastore answered HTTP ${response.status}`);
+			const page = (
+				typeof response.body === 'string' ? JSON.parse(response.body) : response.body
+			) as { items?: StoredMessage[]; limitExceeded?: boolean };
 			const now = this.now();
 			for (const stored of page.items ?? []) {
 				if (!stored.datastoreId || this.claimed.has(stored.datastoreId)) continue;
 				const candidates = bySentOn.get(Date.parse(stored.sentOn ?? stored.timestamp ?? ''));
-				const entry = candidates?.find((candidate) => this.pending.has(candidate) && sameMetrics(candidate.message, stored));
+				const entry = candidates?.find(
+					(candidate) => this.pending.has(candidate) && sameMetrics(candidate.message, stored),
+				);
 				if (!entry) continue;
 				this.claimed.add(stored.datastoreId);
 				this.pending.delete(entry);
-				entry.resolve({ found: true, datastoreMessageId: stored.datastoreId, storedAfterMs: now - entry.acceptedAt });
+				entry.resolve({
+					found: true,
+					datastoreMessageId: stored.datastoreId,
+					storedAfterMs: now - entry.acceptedAt,
+				});
 			}
 			if (!page.limitExceeded || !group.some((entry) => this.pending.has(entry))) return;
 		}
@@ -209,7 +248,11 @@ export class DeliveryVerifier {
 
 /** The output fields of a verified item. */
 export function deliveryJson(result: Extract<DeliveryResult, { found: true }>): IDataObject {
-	return { stored: true, datastoreMessageId: result.datastoreMessageId, storedAfterMs: result.storedAfterMs };
+	return {
+		stored: true,
+		datastoreMessageId: result.datastoreMessageId,
+		storedAfterMs: result.storedAfterMs,
+	};
 }
 
 /** The Verify Delivery options, per execution (one query loop for all items): undefined when off. */
@@ -219,9 +262,18 @@ export function readDeliveryOptions(options: IDataObject): { timeoutMs: number }
 }
 
 /** What was sent, as the datastore will show it: read back from the request body built for the item. */
-export function sentMessageOf(target: { scopeId: string; clientId: string; channel: string; sentOn: string }, body: unknown): SentMessage {
+export function sentMessageOf(
+	target: { scopeId: string; clientId: string; channel: string; sentOn: string },
+	body: unknown,
+): SentMessage {
 	const message = JSON.parse(String(body)) as { payload?: { metrics?: SentMessage['metrics'] } };
-	return { scopeId: target.scopeId, clientId: target.clientId, channel: target.channel, sentOn: target.sentOn, metrics: message.payload?.metrics ?? [] };
+	return {
+		scopeId: target.scopeId,
+		clientId: target.clientId,
+		channel: target.channel,
+		sentOn: target.sentOn,
+		metrics: message.payload?.metrics ?? [],
+	};
 }
 
 /** A message Kapua accepted and its datastore did not show in time; with Continue On Fail, `stored: false`. */
@@ -241,8 +293,14 @@ function notVerifiedError(
 	const scope = target.scopeId === '_' ? "the token's own account" : `scope "${target.scopeId}"`;
 	const message =
 		result.reason === 'canceled'
-			? itemMessage('The execution was canceled before the delivery check found the message', itemIndex)
-			: itemMessage(`Kapua accepted the message but its datastore did not show it within ${seconds} s`, itemIndex);
+			? itemMessage(
+					'The execution was canceled before the delivery check found the message',
+					itemIndex,
+				)
+			: itemMessage(
+					`Kapua accepted the message but its datastore did not show it within ${seconds} s`,
+					itemIndex,
+				);
 	const description =
 		result.reason === 'canceled'
 			? 'Kapua had accepted the message; whether it was stored is unknown.'
@@ -250,7 +308,11 @@ function notVerifiedError(
 				'Usual causes: no device or MQTT endpoint for this client ID (Kapua then drops the message), data storage disabled for the account ' +
 				'(Message Store service), or the wrong scope. Raise Verify Timeout if the datastore is slow to index.' +
 				(result.detail ? ` The last datastore query failed: ${result.detail}.` : '');
-	return new DeliveryNotVerified(context.getNode(), { message } as JsonObject, { message, description, itemIndex });
+	return new DeliveryNotVerified(context.getNode(), { message } as JsonObject, {
+		message,
+		description,
+		itemIndex,
+	});
 }
 
 /**
@@ -265,7 +327,14 @@ export function createDeliveryCheck(context: IExecuteFunctions) {
 	let verifier: DeliveryVerifier | undefined;
 	const tracked = new Map<number, { result: Promise<DeliveryResult>; target: SentMessage }>();
 	return {
-		track(client: Pick<HttpClient, 'send'>, item: PreparedItem<{ scopeId: string; clientId: string; channel: string; sentOn: string }, PublishRequest>, itemIndex: number): void {
+		track(
+			client: Pick<HttpClient, 'send'>,
+			item: PreparedItem<
+				{ scopeId: string; clientId: string; channel: string; sentOn: string },
+				PublishRequest
+			>,
+			itemIndex: number,
+		): void {
 			verifier ??= new DeliveryVerifier(client, options.timeoutMs, signal);
 			const message = sentMessageOf(item.target, item.request.http.body);
 			tracked.set(itemIndex, { result: verifier.track(message), target: message });
@@ -279,6 +348,7 @@ export function createDeliveryCheck(context: IExecuteFunctions) {
 			if (result.found) return { ...json, ...deliveryJson(result) };
 			throw notVerifiedError(context, result, entry.target, itemIndex, options.timeoutMs);
 		},
-		errorJson: (error: unknown): IDataObject => (error instanceof DeliveryNotVerified ? { stored: false } : {}),
+		errorJson: (error: unknown): IDataObject =>
+			error instanceof DeliveryNotVerified ? { stored: false } : {},
 	};
 }

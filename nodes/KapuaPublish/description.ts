@@ -23,7 +23,8 @@ export const KAPUA_PROPERTIES: INodeProperties[] = [
 		type: 'string',
 		default: '_',
 		required: true,
-		description: 'The Kapua ID of the account to publish in, e.g. "AQ". "_" is the account of the logged-in user.',
+		description:
+			'The Kapua ID of the account to publish in, e.g. "AQ". "_" is the account of the logged-in user.',
 	},
 	{
 		displayName: 'Client ID',
@@ -40,7 +41,8 @@ export const KAPUA_PROPERTIES: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: 'WyczTs_GuDM',
-		description: "Optional Kapua ID of a registered device; Kapua then checks that the Client ID is the device's",
+		description:
+			"Optional Kapua ID of a registered device; Kapua then checks that the Client ID is the device's",
 	},
 	{
 		displayName: 'Channel',
@@ -49,16 +51,29 @@ export const KAPUA_PROPERTIES: INodeProperties[] = [
 		default: '',
 		required: true,
 		placeholder: 'heater/data',
-		description: 'The channel levels after the client ID in the topic, separated by "/" (no wildcards, no empty levels)',
+		description:
+			'The channel levels after the client ID in the topic, separated by "/" (no wildcards, no empty levels)',
 	},
 	{
 		displayName: 'Specify Metrics',
 		name: 'metricsSource',
 		type: 'options',
 		options: [
-			{ name: 'Listed Below', value: 'list', description: 'Each metric with a name, a type and a value' },
-			{ name: 'Using JSON', value: 'json', description: 'Each field of an object becomes a metric; its type is inferred' },
-			{ name: 'Both', value: 'both', description: 'The listed metrics, then the fields of the object; names must be unique' },
+			{
+				name: 'Listed Below',
+				value: 'list',
+				description: 'Each metric with a name, a type and a value',
+			},
+			{
+				name: 'Using JSON',
+				value: 'json',
+				description: 'Each field of an object becomes a metric; its type is inferred',
+			},
+			{
+				name: 'Both',
+				value: 'both',
+				description: 'The listed metrics, then the fields of the object; names must be unique',
+			},
 		],
 		default: 'list',
 	},
@@ -75,7 +90,13 @@ export const KAPUA_PROPERTIES: INodeProperties[] = [
 				displayName: 'Metric',
 				name: 'metric',
 				values: [
-					{ displayName: 'Name', name: 'name', type: 'string', default: '', placeholder: 'temperature' },
+					{
+						displayName: 'Name',
+						name: 'name',
+						type: 'string',
+						default: '',
+						placeholder: 'temperature',
+					},
 					{
 						displayName: 'Type',
 						name: 'type',
@@ -88,7 +109,8 @@ export const KAPUA_PROPERTIES: INodeProperties[] = [
 						name: 'value',
 						type: 'string',
 						default: '',
-						description: 'Checked for the type before sending: whole numbers within 32 or 64 bits, true/false, standard base64, ISO-8601 dates',
+						description:
+							'Checked for the type before sending: whole numbers within 32 or 64 bits, true/false, standard base64, ISO-8601 dates',
 					},
 				],
 			},
@@ -111,7 +133,11 @@ export const KAPUA_PROPERTIES: INodeProperties[] = [
 			{ name: 'None', value: 'none' },
 			{ name: 'Text', value: 'text', description: 'UTF-8 text' },
 			{ name: 'JSON', value: 'json', description: 'A JSON value, serialized' },
-			{ name: 'Binary Property', value: 'binary', description: 'The bytes of a binary property of the item' },
+			{
+				name: 'Binary Property',
+				value: 'binary',
+				description: 'The bytes of a binary property of the item',
+			},
 		],
 		default: 'none',
 		description: 'The payload body; it is sent as standard base64',
@@ -149,15 +175,77 @@ export const KAPUA_PROPERTIES: INodeProperties[] = [
 		// Text fields, so that a field added and left empty is left out, where a number field would send 0.
 		description: 'Numbers (or expressions giving numbers); a field left empty is not sent',
 		options: [
-			{ displayName: 'Altitude', name: 'altitude', type: 'string', default: '', placeholder: '412.5', description: 'Metres' },
-			{ displayName: 'Heading', name: 'heading', type: 'string', default: '', placeholder: '270', description: 'Degrees' },
-			{ displayName: 'Latitude', name: 'latitude', type: 'string', default: '', placeholder: '46.0123456', description: 'Degrees, -90 to 90' },
-			{ displayName: 'Longitude', name: 'longitude', type: 'string', default: '', placeholder: '8.9523456', description: 'Degrees, -180 to 180' },
-			{ displayName: 'Precision', name: 'precision', type: 'string', default: '', placeholder: '1.2', description: 'Dilution of precision' },
-			{ displayName: 'Satellites', name: 'satellites', type: 'string', default: '', placeholder: '9', description: 'Number of satellites in view, a whole number' },
-			{ displayName: 'Speed', name: 'speed', type: 'string', default: '', placeholder: '3.5', description: 'Metres per second' },
-			{ displayName: 'Status', name: 'status', type: 'string', default: '', placeholder: '1', description: 'The GPS status code, a whole number' },
-			{ displayName: 'Timestamp', name: 'timestamp', type: 'dateTime', default: '', description: 'When the position was fixed' },
+			{
+				displayName: 'Altitude',
+				name: 'altitude',
+				type: 'string',
+				default: '',
+				placeholder: '412.5',
+				description: 'Metres',
+			},
+			{
+				displayName: 'Heading',
+				name: 'heading',
+				type: 'string',
+				default: '',
+				placeholder: '270',
+				description: 'Degrees',
+			},
+			{
+				displayName: 'Latitude',
+				name: 'latitude',
+				type: 'string',
+				default: '',
+				placeholder: '46.0123456',
+				description: 'Degrees, -90 to 90',
+			},
+			{
+				displayName: 'Longitude',
+				name: 'longitude',
+				type: 'string',
+				default: '',
+				placeholder: '8.9523456',
+				description: 'Degrees, -180 to 180',
+			},
+			{
+				displayName: 'Precision',
+				name: 'precision',
+				type: 'string',
+				default: '',
+				placeholder: '1.2',
+				description: 'Dilution of precision',
+			},
+			{
+				displayName: 'Satellites',
+				name: 'satellites',
+				type: 'string',
+				default: '',
+				placeholder: '9',
+				description: 'Number of satellites in view, a whole number',
+			},
+			{
+				displayName: 'Speed',
+				name: 'speed',
+				type: 'string',
+				default: '',
+				placeholder: '3.5',
+				description: 'Metres per second',
+			},
+			{
+				displayName: 'Status',
+				name: 'status',
+				type: 'string',
+				default: '',
+				placeholder: '1',
+				description: 'The GPS status code, a whole number',
+			},
+			{
+				displayName: 'Timestamp',
+				name: 'timestamp',
+				type: 'dateTime',
+				default: '',
+				description: 'When the position was fixed',
+			},
 		],
 	},
 	{
@@ -190,7 +278,10 @@ export const KAPUA_PROPERTIES: INodeProperties[] = [
 		placeholder: 'Add Option',
 		default: {},
 		options: [
-			...sendingOptionProperties({ timeoutMs: DEFAULT_TIMEOUT_MS, ordering: 'scope, client ID and channel' }),
+			...sendingOptionProperties({
+				timeoutMs: DEFAULT_TIMEOUT_MS,
+				ordering: 'scope, client ID and channel',
+			}),
 			{
 				displayName: 'Account Name',
 				name: 'accountName',

@@ -3,7 +3,15 @@
  * pasted access token) checked once with GET /authentication/info before the first message, and why
  * opening it failed, worded for the user.
  */
-import { NodeApiError, type NodeOperationError, type ICredentialsDecrypted, type ICredentialTestFunctions, type IExecuteFunctions, type INodeCredentialTestResult, type JsonObject } from 'n8n-workflow';
+import {
+	NodeApiError,
+	type NodeOperationError,
+	type ICredentialsDecrypted,
+	type ICredentialTestFunctions,
+	type IExecuteFunctions,
+	type INodeCredentialTestResult,
+	type JsonObject,
+} from 'n8n-workflow';
 
 import {
 	KAPUA_CREDENTIAL_NAME,
@@ -40,7 +48,10 @@ export const KAPUA_AUTH: AuthSpec<KapuaCredentials> = {
 
 export type KapuaClient = ApiClient<KapuaCredentials>;
 
-export async function openKapuaClient(context: IExecuteFunctions, connection: ConnectionOptions): Promise<KapuaClient> {
+export async function openKapuaClient(
+	context: IExecuteFunctions,
+	connection: ConnectionOptions,
+): Promise<KapuaClient> {
 	const data = await context.getCredentials(KAPUA_AUTH.credentialType);
 	try {
 		return await openApiClient(context, KAPUA_AUTH, connection, data);
@@ -51,9 +62,14 @@ export async function openKapuaClient(context: IExecuteFunctions, connection: Co
 
 function httpCodeOf(error: unknown): string | undefined {
 	for (const candidate of causeChain(error)) {
-		const record = candidate as { httpCode?: unknown; status?: unknown; response?: { status?: unknown } };
+		const record = candidate as {
+			httpCode?: unknown;
+			status?: unknown;
+			response?: { status?: unknown };
+		};
 		const code = record.httpCode ?? record.response?.status ?? record.status;
-		if ((typeof code === 'string' && /^\d{3}$/.test(code)) || typeof code === 'number') return String(code);
+		if ((typeof code === 'string' && /^\d{3}$/.test(code)) || typeof code === 'number')
+			return String(code);
 	}
 	return undefined;
 }
@@ -71,7 +87,11 @@ function tokenRefusedText(authentication: KapuaAuthentication): string {
  * Why opening a Kapua session failed. Built from scratch (message and HTTP code only): what n8n threw
  * may carry the login request, whose body holds the password or API key.
  */
-function kapuaSessionError(context: IExecuteFunctions, error: unknown, authentication: KapuaAuthentication): NodeApiError | NodeOperationError {
+function kapuaSessionError(
+	context: IExecuteFunctions,
+	error: unknown,
+	authentication: KapuaAuthentication,
+): NodeApiError | NodeOperationError {
 	// Found before sending: already the node's words.
 	if (isCredentialProblemError(error)) return error;
 	const login = findSignInError(error);
@@ -95,11 +115,15 @@ function kapuaSessionError(context: IExecuteFunctions, error: unknown, authentic
 			message = unreachableText('Kapua', code);
 		}
 	}
-	return new NodeApiError(context.getNode(), { message, ...(httpCode ? { httpCode } : {}) } as JsonObject, {
-		message,
-		description: `Nothing was sent${code ? ` (${code})` : ''}. The credential is checked once per execution, before the first message.`,
-		...(httpCode ? { httpCode } : {}),
-	});
+	return new NodeApiError(
+		context.getNode(),
+		{ message, ...(httpCode ? { httpCode } : {}) } as JsonObject,
+		{
+			message,
+			description: `Nothing was sent${code ? ` (${code})` : ''}. The credential is checked once per execution, before the first message.`,
+			...(httpCode ? { httpCode } : {}),
+		},
+	);
 }
 
 const KAPUA_TEST: CredentialTestSpec = {
@@ -118,14 +142,24 @@ const KAPUA_TEST: CredentialTestSpec = {
 	judge: (response, data) => {
 		const { authentication } = readKapuaCredentials(data);
 		if (response.status >= 200 && response.status < 300) {
-			return { status: 'OK', message: authentication === 'accessToken' ? 'Connected: Kapua accepted the access token' : 'Connected: logged in to Kapua' };
+			return {
+				status: 'OK',
+				message:
+					authentication === 'accessToken'
+						? 'Connected: Kapua accepted the access token'
+						: 'Connected: logged in to Kapua',
+			};
 		}
-		if (response.status === 401) return { status: 'Error', message: `${tokenRefusedText(authentication)} (HTTP 401)` };
+		if (response.status === 401)
+			return { status: 'Error', message: `${tokenRefusedText(authentication)} (HTTP 401)` };
 		return undefined;
 	},
 };
 
 /** The Test button of the Eclipse Kapua API credential (the node declares it with `testedBy`). */
-export async function kapuaApiTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+export async function kapuaApiTest(
+	this: ICredentialTestFunctions,
+	credential: ICredentialsDecrypted,
+): Promise<INodeCredentialTestResult> {
 	return await runCredentialTest(KAPUA_TEST, credential, this);
 }

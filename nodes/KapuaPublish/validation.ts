@@ -4,7 +4,14 @@
  * returns the checked value or a problem naming the field as the user sees it.
  */
 import { describeValue, invalid, valid, type Checked } from '../common/validation';
-import { checkMetricValue, inferMetricType, isIsoDate, isMetricType, METRIC_TYPES, type WireMetric } from './metrics';
+import {
+	checkMetricValue,
+	inferMetricType,
+	isIsoDate,
+	isMetricType,
+	METRIC_TYPES,
+	type WireMetric,
+} from './metrics';
 
 /** Kapua's compact id (base64url of the id bytes), or `_` for the token's own scope. */
 const KAPUA_ID = /^[A-Za-z0-9_=-]+$/;
@@ -72,9 +79,13 @@ function text(value: unknown): string | undefined {
 
 export function checkScopeId(scopeId: unknown): Checked<string> {
 	const value = text(scopeId);
-	if (value === undefined || value === '') return invalid('Scope ID', `Scope ID is empty (use "_" for the token's own account)`);
+	if (value === undefined || value === '')
+		return invalid('Scope ID', `Scope ID is empty (use "_" for the token's own account)`);
 	if (!KAPUA_ID.test(value)) {
-		return invalid('Scope ID', `Scope ID "${value}" is not a Kapua ID: only letters, digits, "-", "_" and "=" (e.g. "AQ", or "_" for the token's own account)`);
+		return invalid(
+			'Scope ID',
+			`Scope ID "${value}" is not a Kapua ID: only letters, digits, "-", "_" and "=" (e.g. "AQ", or "_" for the token's own account)`,
+		);
 	}
 	return valid(value);
 }
@@ -82,11 +93,19 @@ export function checkScopeId(scopeId: unknown): Checked<string> {
 /** The client ID is one level of the MQTT topic, so "/", "+" and "#" would change where the message goes. */
 export function checkClientId(clientId: unknown): Checked<string> {
 	const value = text(clientId);
-	if (value === undefined) return invalid('Client ID', `Client ID must be text, got ${describeValue(clientId)}`);
+	if (value === undefined)
+		return invalid('Client ID', `Client ID must be text, got ${describeValue(clientId)}`);
 	if (value === '') return invalid('Client ID', 'Client ID is empty');
-	if (value.length > MAX_CLIENT_ID_LENGTH) return invalid('Client ID', `Client ID is ${value.length} characters long; at most ${MAX_CLIENT_ID_LENGTH} are allowed`);
+	if (value.length > MAX_CLIENT_ID_LENGTH)
+		return invalid(
+			'Client ID',
+			`Client ID is ${value.length} characters long; at most ${MAX_CLIENT_ID_LENGTH} are allowed`,
+		);
 	if (/[/+#\s]/.test(value)) {
-		return invalid('Client ID', `Client ID "${value}" contains "/", "+", "#" or whitespace, which would change the MQTT topic`);
+		return invalid(
+			'Client ID',
+			`Client ID "${value}" contains "/", "+", "#" or whitespace, which would change the MQTT topic`,
+		);
 	}
 	return valid(value);
 }
@@ -96,22 +115,44 @@ export function checkDeviceId(deviceId: unknown): Checked<string | undefined> {
 	const value = text(deviceId);
 	if (deviceId === undefined || deviceId === null || value === '') return valid(undefined);
 	if (value === undefined || !KAPUA_ID.test(value) || value === '_') {
-		return invalid('Device ID', `Device ID ${value === undefined ? `is ${describeValue(deviceId)}` : `"${value}"`}; it must be a Kapua ID such as "WyczTs_GuDM" (letters, digits, "-", "_", "=")`);
+		return invalid(
+			'Device ID',
+			`Device ID ${value === undefined ? `is ${describeValue(deviceId)}` : `"${value}"`}; it must be a Kapua ID such as "WyczTs_GuDM" (letters, digits, "-", "_", "=")`,
+		);
 	}
 	return valid(value);
 }
 
 /** "heater/data" → ["heater", "data"]; empty levels, MQTT wildcards and whitespace are refused. */
 export function parseChannel(channel: unknown): Checked<string[]> {
-	const value = typeof channel === 'string' ? channel : typeof channel === 'number' ? String(channel) : undefined;
-	if (value === undefined) return invalid('Channel', `Channel must be text such as "heater/data", got ${describeValue(channel)}`);
-	if (value.trim() === '') return invalid('Channel', 'Channel is empty; Kapua needs at least one level, e.g. "heater/data"');
+	const value =
+		typeof channel === 'string'
+			? channel
+			: typeof channel === 'number'
+				? String(channel)
+				: undefined;
+	if (value === undefined)
+		return invalid(
+			'Channel',
+			`Channel must be text such as "heater/data", got ${describeValue(channel)}`,
+		);
+	if (value.trim() === '')
+		return invalid(
+			'Channel',
+			'Channel is empty; Kapua needs at least one level, e.g. "heater/data"',
+		);
 	const parts = value.split('/');
 	if (parts.some((part) => part === '')) {
-		return invalid('Channel', `Channel "${value}" has an empty level (a leading, trailing or double "/")`);
+		return invalid(
+			'Channel',
+			`Channel "${value}" has an empty level (a leading, trailing or double "/")`,
+		);
 	}
 	if (parts.some((part) => part.includes('+') || part.includes('#'))) {
-		return invalid('Channel', `Channel "${value}" contains an MQTT wildcard ("+" or "#"); a message goes to one literal topic`);
+		return invalid(
+			'Channel',
+			`Channel "${value}" contains an MQTT wildcard ("+" or "#"); a message goes to one literal topic`,
+		);
 	}
 	if (/\s/.test(value)) return invalid('Channel', `Channel "${value}" contains whitespace`);
 	return valid(parts);
@@ -122,8 +163,10 @@ export function buildMetrics(listed: ListedMetric[] = [], json?: unknown): Check
 	const metrics: WireMetric[] = [];
 	const seen = new Set<string>();
 	const add = (name: unknown, field: string): Checked<string> => {
-		if (typeof name !== 'string' || name.trim() === '') return invalid(field, 'Metric name is empty');
-		if (seen.has(name)) return invalid(field, `Metric name "${name}" is used twice; metric names must be unique`);
+		if (typeof name !== 'string' || name.trim() === '')
+			return invalid(field, 'Metric name is empty');
+		if (seen.has(name))
+			return invalid(field, `Metric name "${name}" is used twice; metric names must be unique`);
 		seen.add(name);
 		return valid(name);
 	};
@@ -133,7 +176,11 @@ export function buildMetrics(listed: ListedMetric[] = [], json?: unknown): Check
 		if (!added.ok) return added;
 		const name = added.value;
 		const field = `Metrics › ${name}`;
-		if (!isMetricType(metric.type)) return invalid(field, `Type "${String(metric.type)}" is not one of ${METRIC_TYPES.join(', ')}`);
+		if (!isMetricType(metric.type))
+			return invalid(
+				field,
+				`Type "${String(metric.type)}" is not one of ${METRIC_TYPES.join(', ')}`,
+			);
 		const checked = checkMetricValue(metric.type, metric.value);
 		if (!checked.ok) return invalid(field, sentence(checked.message));
 		metrics.push({ name, valueType: metric.type, value: checked.value });
@@ -141,7 +188,10 @@ export function buildMetrics(listed: ListedMetric[] = [], json?: unknown): Check
 
 	if (json !== undefined) {
 		if (json === null || typeof json !== 'object' || Array.isArray(json)) {
-			return invalid('Metrics JSON', `Metrics JSON must be an object of name → value, got ${describeValue(json)}`);
+			return invalid(
+				'Metrics JSON',
+				`Metrics JSON must be an object of name → value, got ${describeValue(json)}`,
+			);
 		}
 		for (const [key, raw] of Object.entries(json as Record<string, unknown>)) {
 			const field = `Metrics JSON › ${key}`;
@@ -161,42 +211,72 @@ export function buildMetrics(listed: ListedMetric[] = [], json?: unknown): Check
 /** An instant as Kapua's date-time fields want it (UTC, milliseconds). Numbers are epoch milliseconds. */
 export function toIsoInstant(value: unknown, field: string): Checked<string> {
 	if (value instanceof Date) {
-		return Number.isNaN(value.getTime()) ? invalid(field, `${field} is an invalid date`) : valid(value.toISOString());
+		return Number.isNaN(value.getTime())
+			? invalid(field, `${field} is an invalid date`)
+			: valid(value.toISOString());
 	}
 	if (typeof value === 'number') {
 		const date = new Date(value);
-		return Number.isFinite(value) && !Number.isNaN(date.getTime()) ? valid(date.toISOString()) : invalid(field, `${field} ${value} is not a valid epoch time in milliseconds`);
+		return Number.isFinite(value) && !Number.isNaN(date.getTime())
+			? valid(date.toISOString())
+			: invalid(field, `${field} ${value} is not a valid epoch time in milliseconds`);
 	}
 	const trimmed = typeof value === 'string' ? value.trim() : undefined;
 	if (trimmed === undefined || !isIsoDate(trimmed) || Number.isNaN(Date.parse(trimmed))) {
-		return invalid(field, `${field} needs an ISO-8601 date-time such as 2024-10-17T09:25:05.096Z, got ${trimmed === undefined ? describeValue(value) : `"${trimmed}"`}`);
+		return invalid(
+			field,
+			`${field} needs an ISO-8601 date-time such as 2024-10-17T09:25:05.096Z, got ${trimmed === undefined ? describeValue(value) : `"${trimmed}"`}`,
+		);
 	}
 	return valid(new Date(trimmed).toISOString());
 }
 
-const POSITION_NUMBERS = ['latitude', 'longitude', 'altitude', 'precision', 'heading', 'speed'] as const;
+const POSITION_NUMBERS = [
+	'latitude',
+	'longitude',
+	'altitude',
+	'precision',
+	'heading',
+	'speed',
+] as const;
 const POSITION_INTEGERS = ['satellites', 'status'] as const;
-const RANGES: Partial<Record<(typeof POSITION_NUMBERS)[number], [number, number]>> = { latitude: [-90, 90], longitude: [-180, 180] };
+const RANGES: Partial<Record<(typeof POSITION_NUMBERS)[number], [number, number]>> = {
+	latitude: [-90, 90],
+	longitude: [-180, 180],
+};
 
 function blank(value: unknown): boolean {
-	return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+	return (
+		value === undefined || value === null || (typeof value === 'string' && value.trim() === '')
+	);
 }
 
 export type KapuaPosition = Record<string, number | string>;
 
 /** The position fields that were given (blank ones left out); undefined when none was. */
-export function buildPosition(input: PositionInput | undefined): Checked<KapuaPosition | undefined> {
+export function buildPosition(
+	input: PositionInput | undefined,
+): Checked<KapuaPosition | undefined> {
 	if (!input) return valid(undefined);
 	const position: KapuaPosition = {};
 	for (const name of [...POSITION_NUMBERS, ...POSITION_INTEGERS]) {
 		const raw = input[name];
 		if (blank(raw)) continue;
 		const field = `Position › ${name[0].toUpperCase()}${name.slice(1)}`;
-		const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw.trim()) : NaN;
-		if (!Number.isFinite(value)) return invalid(field, `${field} must be a number, got ${typeof raw === 'string' ? `"${raw}"` : describeValue(raw)}`);
+		const value =
+			typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw.trim()) : NaN;
+		if (!Number.isFinite(value))
+			return invalid(
+				field,
+				`${field} must be a number, got ${typeof raw === 'string' ? `"${raw}"` : describeValue(raw)}`,
+			);
 		const range = RANGES[name as keyof typeof RANGES];
-		if (range && (value < range[0] || value > range[1])) return invalid(field, `${field} ${value} is outside ${range[0]} to ${range[1]}`);
-		if ((POSITION_INTEGERS as readonly string[]).includes(name) && (!Number.isInteger(value) || value < -(2 ** 31) || value > 2 ** 31 - 1)) {
+		if (range && (value < range[0] || value > range[1]))
+			return invalid(field, `${field} ${value} is outside ${range[0]} to ${range[1]}`);
+		if (
+			(POSITION_INTEGERS as readonly string[]).includes(name) &&
+			(!Number.isInteger(value) || value < -(2 ** 31) || value > 2 ** 31 - 1)
+		) {
 			return invalid(field, `${field} must be a whole 32-bit number, got ${value}`);
 		}
 		position[name] = value;
@@ -210,7 +290,11 @@ export function buildPosition(input: PositionInput | undefined): Checked<KapuaPo
 }
 
 /** Checks every field and builds the request body. `now` is the default Sent On. */
-export function validateKapuaMessage(input: KapuaMessageInput, limits: { maxBodyBytes: number }, now: Date): Checked<ValidMessage> {
+export function validateKapuaMessage(
+	input: KapuaMessageInput,
+	limits: { maxBodyBytes: number },
+	now: Date,
+): Checked<ValidMessage> {
 	const scopeId = checkScopeId(input.scopeId);
 	if (!scopeId.ok) return scopeId;
 	const clientId = checkClientId(input.clientId);
@@ -223,12 +307,19 @@ export function validateKapuaMessage(input: KapuaMessageInput, limits: { maxBody
 	if (!metrics.ok) return metrics;
 	const position = buildPosition(input.position);
 	if (!position.ok) return position;
-	const sentOn = blank(input.sentOn) ? valid(now.toISOString()) : toIsoInstant(input.sentOn, 'Sent On');
+	const sentOn = blank(input.sentOn)
+		? valid(now.toISOString())
+		: toIsoInstant(input.sentOn, 'Sent On');
 	if (!sentOn.ok) return sentOn;
-	const capturedOn = blank(input.capturedOn) ? valid(undefined) : toIsoInstant(input.capturedOn, 'Captured On');
+	const capturedOn = blank(input.capturedOn)
+		? valid(undefined)
+		: toIsoInstant(input.capturedOn, 'Captured On');
 	if (!capturedOn.ok) return capturedOn;
 	if (input.body && input.body.byteLength > limits.maxBodyBytes) {
-		return invalid('Body', `Body is ${input.body.byteLength} bytes; the limit is ${limits.maxBodyBytes} bytes (Maximum Body Size option)`);
+		return invalid(
+			'Body',
+			`Body is ${input.body.byteLength} bytes; the limit is ${limits.maxBodyBytes} bytes (Maximum Body Size option)`,
+		);
 	}
 
 	const message: KapuaDataMessage = {
@@ -243,7 +334,12 @@ export function validateKapuaMessage(input: KapuaMessageInput, limits: { maxBody
 			...(input.body ? { body: Buffer.from(input.body).toString('base64') } : {}),
 		},
 	};
-	return valid({ scopeId: scopeId.value, clientId: clientId.value, channel: semanticParts.value.join('/'), message });
+	return valid({
+		scopeId: scopeId.value,
+		clientId: clientId.value,
+		channel: semanticParts.value.join('/'),
+		message,
+	});
 }
 
 /** The publish path; the scope ID passed the Kapua ID pattern, encoding keeps it one path segment anyway. */

@@ -1,4 +1,10 @@
-import { NodeConnectionTypes, type INodeType, type INodeTypeDescription, type ITriggerFunctions, type ITriggerResponse } from 'n8n-workflow';
+import {
+	NodeConnectionTypes,
+	type INodeType,
+	type INodeTypeDescription,
+	type ITriggerFunctions,
+	type ITriggerResponse,
+} from 'n8n-workflow';
 
 import { fieldsSubtitle } from '../common/subtitle';
 import { kapuaApiTest } from '../KapuaPublish/transport';
@@ -14,7 +20,8 @@ export class KapuaTrigger implements INodeType {
 		group: ['trigger'],
 		version: 1,
 		subtitle: fieldsSubtitle('from ', ['clientId', 'channel']),
-		description: "Starts the workflow for every message a device stores in Eclipse Kapua's datastore, once each",
+		description:
+			"Starts the workflow for every message a device stores in Eclipse Kapua's datastore, once each",
 		eventTriggerDescription: 'Waiting for device messages in Kapua',
 		defaults: { name: 'Kapua Trigger' },
 		inputs: [],
@@ -28,7 +35,8 @@ export class KapuaTrigger implements INodeType {
 	async trigger(this: ITriggerFunctions): Promise<ITriggerResponse> {
 		const config = readTriggerConfig(this);
 		const loop = new KapuaTriggerLoop(this, config);
-		if (this.getMode() === 'manual') return { manualTriggerFunction: async () => await loop.fetchTestEvent() };
+		if (this.getMode() === 'manual')
+			return { manualTriggerFunction: async () => await loop.fetchTestEvent() };
 		await loop.activate();
 		loop.start();
 		return { closeFunction: async () => await loop.stop() };

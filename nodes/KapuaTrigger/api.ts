@@ -3,7 +3,14 @@
  * uses it: its parameters read and checked, the query for a range of timestamps or for the newest
  * messages, and a stored message shaped into the item a workflow gets.
  */
-import { NodeOperationError, type IBinaryKeyData, type IDataObject, type INode, type INodeExecutionData, type ITriggerFunctions } from 'n8n-workflow';
+import {
+	NodeOperationError,
+	type IBinaryKeyData,
+	type IDataObject,
+	type INode,
+	type INodeExecutionData,
+	type ITriggerFunctions,
+} from 'n8n-workflow';
 
 import type { Checked } from '../common/validation';
 import { RESULT_WINDOW, type CursorMessage, type CursorSettings, type RangeQuery } from './cursor';
@@ -68,23 +75,75 @@ export function readTriggerConfig(context: ITriggerFunctions): TriggerConfig {
 	const options = context.getNodeParameter('options', {}) as IDataObject;
 	const metric = context.getNodeParameter('metricFilter', {}) as IDataObject;
 	const startKind = context.getNodeParameter('startFrom', 'now') as string;
-	const windowMs = take(checkDuration(options.lateWindow ?? DEFAULTS.windowSeconds, 'Late Arrival Window (Seconds)', 1000, 1));
-	const refreshMs = take(checkDuration(options.refreshInterval ?? DEFAULTS.refreshSeconds, 'Datastore Refresh Interval (Seconds)', 1000, 0));
-	const sweepEveryMs = take(checkDuration(options.sweepInterval ?? DEFAULTS.sweepMinutes, 'Late Sweep Interval (Minutes)', 60_000, 0));
-	const sweepDepthMs = take(checkDuration(options.sweepDepth ?? DEFAULTS.sweepHours, 'Late Sweep Depth (Hours)', 3_600_000, 0.01));
+	const windowMs = take(
+		checkDuration(
+			options.lateWindow ?? DEFAULTS.windowSeconds,
+			'Late Arrival Window (Seconds)',
+			1000,
+			1,
+		),
+	);
+	const refreshMs = take(
+		checkDuration(
+			options.refreshInterval ?? DEFAULTS.refreshSeconds,
+			'Datastore Refresh Interval (Seconds)',
+			1000,
+			0,
+		),
+	);
+	const sweepEveryMs = take(
+		checkDuration(
+			options.sweepInterval ?? DEFAULTS.sweepMinutes,
+			'Late Sweep Interval (Minutes)',
+			60_000,
+			0,
+		),
+	);
+	const sweepDepthMs = take(
+		checkDuration(
+			options.sweepDepth ?? DEFAULTS.sweepHours,
+			'Late Sweep Depth (Hours)',
+			3_600_000,
+			0.01,
+		),
+	);
 	const body = String(options.body ?? 'auto');
 	return {
 		scopeId: take(checkScopeId(context.getNodeParameter('scopeId', '_'))),
 		clientId: take(checkClientIdFilter(context.getNodeParameter('clientId', ''))),
 		channel: take(checkChannelFilter(context.getNodeParameter('channel', ''))),
-		metric: take(checkMetricFilter({ name: metric.metricName, type: metric.metricType, min: metric.min, max: metric.max })),
-		start: startKind === 'date' ? { kind: 'date', at: take(checkStartDate(context.getNodeParameter('startDate', ''), context.getTimezone())) } : { kind: 'now' },
-		pollMs: take(checkDuration(context.getNodeParameter('pollInterval', DEFAULTS.pollSeconds), 'Poll Interval (Seconds)', 1000, 1)),
+		metric: take(
+			checkMetricFilter({
+				name: metric.metricName,
+				type: metric.metricType,
+				min: metric.min,
+				max: metric.max,
+			}),
+		),
+		start:
+			startKind === 'date'
+				? {
+						kind: 'date',
+						at: take(
+							checkStartDate(context.getNodeParameter('startDate', ''), context.getTimezone()),
+						),
+					}
+				: { kind: 'now' },
+		pollMs: take(
+			checkDuration(
+				context.getNodeParameter('pollInterval', DEFAULTS.pollSeconds),
+				'Poll Interval (Seconds)',
+				1000,
+				1,
+			),
+		),
 		settings: {
 			windowMs,
 			guardMs: refreshMs + CLOCK_ALLOWANCE_MS,
 			pageSize: DEFAULTS.pageSize,
-			maxPerPoll: take(checkCount(options.maxPerPoll ?? DEFAULTS.maxPerPoll, 'Max Messages per Poll', 1)),
+			maxPerPoll: take(
+				checkCount(options.maxPerPoll ?? DEFAULTS.maxPerPoll, 'Max Messages per Poll', 1),
+			),
 			sweepEveryMs,
 			sweepDepthMs: Math.max(sweepDepthMs, windowMs),
 			resultWindow: RESULT_WINDOW,
@@ -92,14 +151,27 @@ export function readTriggerConfig(context: ITriggerFunctions): TriggerConfig {
 		body: body === 'text' || body === 'binary' || body === 'base64' ? body : 'auto',
 		binaryProperty: String(options.binaryPropertyName ?? 'data').trim() || 'data',
 		accountName: String(options.accountName ?? '').trim() || '+',
-		timeoutMs: take(checkDuration(options.timeout ?? DEFAULTS.timeoutSeconds, 'Request Timeout (Seconds)', 1000, 1)),
+		timeoutMs: take(
+			checkDuration(
+				options.timeout ?? DEFAULTS.timeoutSeconds,
+				'Request Timeout (Seconds)',
+				1000,
+				1,
+			),
+		),
 		testCount: take(checkCount(options.testCount ?? DEFAULTS.testCount, 'Test Event Count', 1)),
 	};
 }
 
 /** What the cursor's state belongs to: another filter or start means starting afresh. */
 export function configSignature(config: TriggerConfig): string {
-	return JSON.stringify({ scopeId: config.scopeId, clientId: config.clientId ?? null, channel: config.channel, metric: config.metric ?? null, start: config.start });
+	return JSON.stringify({
+		scopeId: config.scopeId,
+		clientId: config.clientId ?? null,
+		channel: config.channel,
+		metric: config.metric ?? null,
+		start: config.start,
+	});
 }
 
 export function messagesPath(scopeId: string): string {
@@ -157,7 +229,10 @@ export interface DatastoreItem {
 	capturedOn?: string;
 	position?: IDataObject;
 	channel?: { semanticParts?: unknown[] };
-	payload?: { metrics?: Array<{ name?: string; valueType?: string; value?: unknown }>; body?: string };
+	payload?: {
+		metrics?: Array<{ name?: string; valueType?: string; value?: unknown }>;
+		body?: string;
+	};
 }
 
 export interface StoredMessage extends CursorMessage {
@@ -166,10 +241,22 @@ export interface StoredMessage extends CursorMessage {
 }
 
 /** A datastore answer's items and paging fields, whatever shape came back. */
-export function readListResult(body: unknown): { items: DatastoreItem[]; more: boolean; totalCount: number } {
-	const record = (body !== null && typeof body === 'object' ? body : {}) as { items?: unknown; limitExceeded?: unknown; totalCount?: unknown };
+export function readListResult(body: unknown): {
+	items: DatastoreItem[];
+	more: boolean;
+	totalCount: number;
+} {
+	const record = (body !== null && typeof body === 'object' ? body : {}) as {
+		items?: unknown;
+		limitExceeded?: unknown;
+		totalCount?: unknown;
+	};
 	const items = Array.isArray(record.items) ? (record.items as DatastoreItem[]) : [];
-	return { items, more: record.limitExceeded === true, totalCount: typeof record.totalCount === 'number' ? record.totalCount : items.length };
+	return {
+		items,
+		more: record.limitExceeded === true,
+		totalCount: typeof record.totalCount === 'number' ? record.totalCount : items.length,
+	};
 }
 
 export function channelPathOf(item: DatastoreItem): string {
@@ -179,8 +266,19 @@ export function channelPathOf(item: DatastoreItem): string {
 /** The cursor's view of a stored message, or undefined for one without an ID or a timestamp (Kapua always gives both). */
 export function toStoredMessage(item: DatastoreItem): StoredMessage | undefined {
 	const timestamp = Date.parse(item.timestamp ?? '');
-	if (typeof item.datastoreId !== 'string' || item.datastoreId === '' || !Number.isFinite(timestamp)) return undefined;
-	return { datastoreId: item.datastoreId, timestamp, receivedOn: Date.parse(item.receivedOn ?? ''), item, channelPath: channelPathOf(item) };
+	if (
+		typeof item.datastoreId !== 'string' ||
+		item.datastoreId === '' ||
+		!Number.isFinite(timestamp)
+	)
+		return undefined;
+	return {
+		datastoreId: item.datastoreId,
+		timestamp,
+		receivedOn: Date.parse(item.receivedOn ?? ''),
+		item,
+		channelPath: channelPathOf(item),
+	};
 }
 
 /** The exact levels of a "#" channel, which Kapua's prefix match does not check. */
@@ -238,7 +336,8 @@ async function bodyFields(
 		} catch {
 			text = undefined;
 		}
-		if (text !== undefined && config.body === 'text') return { json: { body: text, bodyType: 'text' } };
+		if (text !== undefined && config.body === 'text')
+			return { json: { body: text, bodyType: 'text' } };
 		if (text !== undefined) {
 			const trimmed = text.trim();
 			if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
@@ -251,7 +350,11 @@ async function bodyFields(
 			return { json: { body: text, bodyType: 'text' } };
 		}
 	}
-	const binary = await context.helpers.prepareBinaryData(bytes, fileName, 'application/octet-stream');
+	const binary = await context.helpers.prepareBinaryData(
+		bytes,
+		fileName,
+		'application/octet-stream',
+	);
 	return { json: { body: null, bodyType: 'binary' }, binary: { [config.binaryProperty]: binary } };
 }
 
@@ -271,7 +374,14 @@ export async function shapeMessage(
 		metricTypes[metric.name] = metric.valueType ?? null;
 	}
 	const body = await bodyFields(context, item.payload?.body, config, `${message.datastoreId}.bin`);
-	const position = item.position ? { ...item.position, ...(item.position.timestamp !== undefined ? { timestamp: isoOrNull(item.position.timestamp) } : {}) } : null;
+	const position = item.position
+		? {
+				...item.position,
+				...(item.position.timestamp !== undefined
+					? { timestamp: isoOrNull(item.position.timestamp) }
+					: {}),
+			}
+		: null;
 	const clientId = item.clientId ?? null;
 	return {
 		json: {
@@ -290,7 +400,9 @@ export async function shapeMessage(
 			...body.json,
 			position,
 			late,
-			receivedAfterMs: Number.isFinite(message.receivedOn) ? message.receivedOn - message.timestamp : null,
+			receivedAfterMs: Number.isFinite(message.receivedOn)
+				? message.receivedOn - message.timestamp
+				: null,
 		},
 		...(body.binary ? { binary: body.binary } : {}),
 	};

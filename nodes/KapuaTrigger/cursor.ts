@@ -153,15 +153,36 @@ export function isLate(message: CursorMessage, windowMs: number): boolean {
 export function readState(value: unknown): CursorState | undefined {
 	if (value === null || typeof value !== 'object') return undefined;
 	const state = JSON.parse(JSON.stringify(value)) as CursorState;
-	if (state.v !== 1 || typeof state.next !== 'number' || typeof state.origin !== 'number' || typeof state.seen !== 'object') return undefined;
+	if (
+		state.v !== 1 ||
+		typeof state.next !== 'number' ||
+		typeof state.origin !== 'number' ||
+		typeof state.seen !== 'object'
+	)
+		return undefined;
 	state.late ??= {};
 	state.buckets ??= {};
 	return state;
 }
 
 /** A fresh state that emits everything with a timestamp at or after `origin`. */
-export function stateFrom(signature: string, origin: number, settings: CursorSettings): CursorState {
-	return { v: 1, signature, origin, next: origin, seen: {}, late: {}, bucketMs: bucketWidth(settings.sweepDepthMs), buckets: {}, bucketsSince: 0, sweptAt: 0 };
+export function stateFrom(
+	signature: string,
+	origin: number,
+	settings: CursorSettings,
+): CursorState {
+	return {
+		v: 1,
+		signature,
+		origin,
+		next: origin,
+		seen: {},
+		late: {},
+		bucketMs: bucketWidth(settings.sweepDepthMs),
+		buckets: {},
+		bucketsSince: 0,
+		sweptAt: 0,
+	};
 }
 
 type Visit<M> = (message: M) => 'stop' | void;
@@ -200,7 +221,10 @@ class Run<M extends CursorMessage> {
 		else this.state.seen[message.datastoreId] = message.timestamp;
 		const { bucketMs } = this.state;
 		const start = Math.floor(message.timestamp / bucketMs) * bucketMs;
-		if (this.settings.sweepEveryMs > 0 && start + bucketMs > this.now - this.settings.sweepDepthMs) {
+		if (
+			this.settings.sweepEveryMs > 0 &&
+			start + bucketMs > this.now - this.settings.sweepDepthMs
+		) {
 			const bucket = (this.state.buckets[start] ??= [0, null]);
 			bucket[0]++;
 		}
@@ -220,13 +244,23 @@ class Run<M extends CursorMessage> {
 	 * 10,000 cap on offset + limit is never near); a page entirely at one timestamp is followed by one query
 	 * for all of that timestamp.
 	 */
-	async scan(from: number, to: number | undefined, visit: Visit<M>): Promise<{ complete: true } | { complete: false; at: number }> {
+	async scan(
+		from: number,
+		to: number | undefined,
+		visit: Visit<M>,
+	): Promise<{ complete: true } | { complete: false; at: number }> {
 		const { pageSize, resultWindow } = this.settings;
 		let position = from;
 		for (;;) {
 			if (to !== undefined && position > to) return { complete: true };
-			const page = await this.range({ startMs: position, ...(to !== undefined ? { endMs: to } : {}), offset: 0, limit: pageSize });
-			for (const message of page.items) if (visit(message) === 'stop') return { complete: false, at: message.timestamp };
+			const page = await this.range({
+				startMs: position,
+				...(to !== undefined ? { endMs: to } : {}),
+				offset: 0,
+				limit: pageSize,
+			});
+			for (const message of page.items)
+				if (visit(message) === 'stop') return { complete: false, at: message.timestamp };
 			if (!page.more || page.items.length === 0) return { complete: true };
 			const last = page.items[page.items.length - 1].timestamp;
 			if (last > position) {
@@ -235,9 +269,18 @@ class Run<M extends CursorMessage> {
 			}
 			// A whole page at one timestamp: all of that timestamp in one query. Kapua gives equal timestamps no
 			// order, so pages by offset could overlap or skip; one answer of up to its result window cannot.
-			const tie = await this.range({ startMs: position, endMs: position, offset: 0, limit: 1 }, true);
-			const all = await this.range({ startMs: position, endMs: position, offset: 0, limit: Math.max(1, Math.min(tie.totalCount, resultWindow)) });
-			for (const message of all.items) if (visit(message) === 'stop') return { complete: false, at: message.timestamp };
+			const tie = await this.range(
+				{ startMs: position, endMs: position, offset: 0, limit: 1 },
+				true,
+			);
+			const all = await this.range({
+				startMs: position,
+				endMs: position,
+				offset: 0,
+				limit: Math.max(1, Math.min(tie.totalCount, resultWindow)),
+			});
+			for (const message of all.items)
+				if (visit(message) === 'stop') return { complete: false, at: message.timestamp };
 			if (all.more) {
 				this.warnings.push(
 					`More than ${resultWindow} messages have the timestamp ${iso(position)}: Kapua's query cannot return more than ${resultWindow} of them, so the rest are not emitted.`,
@@ -284,7 +327,8 @@ export async function startNow<M extends CursorMessage>(
 	const origin = now - lookback(settings);
 	const run = new Run(stateFrom(signature, origin, settings), settings, source, now);
 	await run.scan(origin, undefined, (message) => {
-		if (!run.accounted(message.datastoreId)) run.account(message, isLate(message, settings.windowMs));
+		if (!run.accounted(message.datastoreId))
+			run.account(message, isLate(message, settings.windowMs));
 	});
 	return { state: run.state, queries: run.queries, read: run.read };
 }
@@ -293,7 +337,12 @@ export async function startNow<M extends CursorMessage>(
  * One poll: go on with the main scan (a new cycle if none is unfinished), then, when it is due and the main
  * scan has caught up, the sweep for late messages. Returns what to emit and the state to keep with it.
  */
-export async function poll<M extends CursorMessage>(input: CursorState, now: number, settings: CursorSettings, source: CursorSource<M>): Promise<PollOutcome<M>> {
+export async function poll<M extends CursorMessage>(
+	input: CursorState,
+	now: number,
+	settings: CursorSettings,
+	source: CursorSource<M>,
+): Promise<PollOutcome<M>> {
 	const state = JSON.parse(JSON.stringify(input)) as CursorState;
 	const run = new Run(state, settings, source, now);
 	const { windowMs } = settings;
@@ -340,9 +389,21 @@ export async function poll<M extends CursorMessage>(input: CursorState, now: num
 	}
 
 	const floor = now - settings.sweepDepthMs;
-	prune(state.late, settings.sweepEveryMs > 0 ? floor : Math.min(state.next, state.cycle?.at ?? state.next));
-	for (const start of Object.keys(state.buckets)) if (Number(start) + state.bucketMs <= floor) delete state.buckets[start];
-	return { emitted: run.emitted, state, more, warnings: run.warnings, queries: run.queries, read: run.read, swept };
+	prune(
+		state.late,
+		settings.sweepEveryMs > 0 ? floor : Math.min(state.next, state.cycle?.at ?? state.next),
+	);
+	for (const start of Object.keys(state.buckets))
+		if (Number(start) + state.bucketMs <= floor) delete state.buckets[start];
+	return {
+		emitted: run.emitted,
+		state,
+		more,
+		warnings: run.warnings,
+		queries: run.queries,
+		read: run.read,
+		swept,
+	};
 }
 
 /**
@@ -352,11 +413,17 @@ export async function poll<M extends CursorMessage>(input: CursorState, now: num
  * to the highest timestamp accounted for (not in the future) holds exactly the messages accounted for in
  * it, the cycle reads from that timestamp on only.
  */
-async function skipSettled<M extends CursorMessage>(run: Run<M>, cycle: { began: number; at: number }): Promise<boolean> {
-	const timestamps = [...Object.values(run.state.seen), ...Object.values(run.state.late)].filter((timestamp) => timestamp >= cycle.at);
+async function skipSettled<M extends CursorMessage>(
+	run: Run<M>,
+	cycle: { began: number; at: number },
+): Promise<boolean> {
+	const timestamps = [...Object.values(run.state.seen), ...Object.values(run.state.late)].filter(
+		(timestamp) => timestamp >= cycle.at,
+	);
 	if ((await run.countFrom(cycle.at)) === timestamps.length) return true;
 	let high = -Infinity;
-	for (const timestamp of timestamps) if (timestamp > high && timestamp <= cycle.began) high = timestamp;
+	for (const timestamp of timestamps)
+		if (timestamp > high && timestamp <= cycle.began) high = timestamp;
 	if (high <= cycle.at) return false;
 	const known = timestamps.filter((timestamp) => timestamp < high).length;
 	if ((await run.count(cycle.at, high - 1)) === known) cycle.at = high;
@@ -368,10 +435,19 @@ async function skipSettled<M extends CursorMessage>(run: Run<M>, cycle: { began:
  * count grew since it was last counted (or exceeds what was accounted for in it) is read, and its late
  * messages not yet accounted for are emitted. `finished` is false when the poll's cap stopped it.
  */
-async function sweepLate<M extends CursorMessage>(run: Run<M>, state: CursorState, settings: CursorSettings, now: number): Promise<{ finished: boolean }> {
+async function sweepLate<M extends CursorMessage>(
+	run: Run<M>,
+	state: CursorState,
+	settings: CursorSettings,
+	now: number,
+): Promise<{ finished: boolean }> {
 	const { bucketMs } = state;
 	const low = Math.max(state.origin, now - settings.sweepDepthMs);
-	for (let start = Math.floor(low / bucketMs) * bucketMs; start + bucketMs <= state.next; start += bucketMs) {
+	for (
+		let start = Math.floor(low / bucketMs) * bucketMs;
+		start + bucketMs <= state.next;
+		start += bucketMs
+	) {
 		const from = Math.max(start, state.origin);
 		const to = start + bucketMs - 1;
 		if (from > to) continue;
@@ -411,7 +487,7 @@ async function sweepLate<M extends CursorMessage>(run: Run<M>, state: CursorStat
 		if (total > nowAccounted) {
 			run.warnings.push(
 				`Kapua holds ${total - nowAccounted} more message(s) with timestamps between ${iso(from)} and ${iso(to)} than the trigger emitted, and they are not late ` +
-					'(received within the Late Arrival Window): they may have been missed. Check that the clocks of n8n and Kapua agree, and that the Datastore Refresh Interval matches Kapua\'s.',
+					"(received within the Late Arrival Window): they may have been missed. Check that the clocks of n8n and Kapua agree, and that the Datastore Refresh Interval matches Kapua's.",
 			);
 		}
 		state.buckets[start] = [Math.max(nowAccounted, total), total];

@@ -20,7 +20,8 @@ export const KAPUA_TRIGGER_PROPERTIES: INodeProperties[] = [
 		type: 'string',
 		default: '_',
 		required: true,
-		description: 'The Kapua ID of the account to watch, e.g. "AQ". "_" is the account of the logged-in user.',
+		description:
+			'The Kapua ID of the account to watch, e.g. "AQ". "_" is the account of the logged-in user.',
 	},
 	{
 		displayName: 'Client ID',
@@ -36,18 +37,28 @@ export const KAPUA_TRIGGER_PROPERTIES: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: 'heater/#',
-		description: 'Only messages on this channel: levels separated by "/", with "#" as the whole last level for the channel and everything below it (e.g. "heater/#"). Empty: every channel.',
+		description:
+			'Only messages on this channel: levels separated by "/", with "#" as the whole last level for the channel and everything below it (e.g. "heater/#"). Empty: every channel.',
 	},
 	{
 		displayName: 'Start From',
 		name: 'startFrom',
 		type: 'options',
 		options: [
-			{ name: 'Now', value: 'now', description: 'Messages that appear in Kapua after the workflow is activated' },
-			{ name: 'A Date', value: 'date', description: 'Every message stamped at or after a date, older ones first' },
+			{
+				name: 'Now',
+				value: 'now',
+				description: 'Messages that appear in Kapua after the workflow is activated',
+			},
+			{
+				name: 'A Date',
+				value: 'date',
+				description: 'Every message stamped at or after a date, older ones first',
+			},
 		],
 		default: 'now',
-		description: 'Where the trigger starts the first time it is activated; afterwards it goes on where it stopped (until a filter or this setting changes)',
+		description:
+			'Where the trigger starts the first time it is activated; afterwards it goes on where it stopped (until a filter or this setting changes)',
 	},
 	{
 		displayName: 'Start Date',
@@ -56,7 +67,8 @@ export const KAPUA_TRIGGER_PROPERTIES: INodeProperties[] = [
 		default: '',
 		required: true,
 		displayOptions: { show: { startFrom: ['date'] } },
-		description: "The timestamp of the first messages to emit (Kapua's timestamp: the device's time by default)",
+		description:
+			"The timestamp of the first messages to emit (Kapua's timestamp: the device's time by default)",
 	},
 	{
 		displayName: 'Poll Interval (Seconds)',
@@ -64,7 +76,8 @@ export const KAPUA_TRIGGER_PROPERTIES: INodeProperties[] = [
 		type: 'number',
 		typeOptions: { minValue: 1 },
 		default: 5,
-		description: "How often to ask Kapua's datastore for new messages. Kapua makes a message searchable after its index refresh (5 s by default), so shorter intervals mostly ask again.",
+		description:
+			"How often to ask Kapua's datastore for new messages. Kapua makes a message searchable after its index refresh (5 s by default), so shorter intervals mostly ask again.",
 	},
 	{
 		displayName: 'Metric Filter',
@@ -72,12 +85,40 @@ export const KAPUA_TRIGGER_PROPERTIES: INodeProperties[] = [
 		type: 'collection',
 		placeholder: 'Add Filter Field',
 		default: {},
-		description: 'Only messages with this metric (and its value within the range, if given): a filter Kapua applies itself',
+		description:
+			'Only messages with this metric (and its value within the range, if given): a filter Kapua applies itself',
 		options: [
-			{ displayName: 'Metric Name', name: 'metricName', type: 'string', default: '', placeholder: 'temperature' },
-			{ displayName: 'Metric Type', name: 'metricType', type: 'options', options: METRIC_TYPE_NAMES, default: '', description: 'Needed with a minimum or maximum' },
-			{ displayName: 'Minimum', name: 'min', type: 'string', default: '', placeholder: '20', description: 'The smallest value to accept (inclusive)' },
-			{ displayName: 'Maximum', name: 'max', type: 'string', default: '', placeholder: '30', description: 'The largest value to accept (inclusive)' },
+			{
+				displayName: 'Metric Name',
+				name: 'metricName',
+				type: 'string',
+				default: '',
+				placeholder: 'temperature',
+			},
+			{
+				displayName: 'Metric Type',
+				name: 'metricType',
+				type: 'options',
+				options: METRIC_TYPE_NAMES,
+				default: '',
+				description: 'Needed with a minimum or maximum',
+			},
+			{
+				displayName: 'Minimum',
+				name: 'min',
+				type: 'string',
+				default: '',
+				placeholder: '20',
+				description: 'The smallest value to accept (inclusive)',
+			},
+			{
+				displayName: 'Maximum',
+				name: 'max',
+				type: 'string',
+				default: '',
+				placeholder: '30',
+				description: 'The largest value to accept (inclusive)',
+			},
 		],
 	},
 	{
@@ -92,7 +133,8 @@ export const KAPUA_TRIGGER_PROPERTIES: INodeProperties[] = [
 				name: 'accountName',
 				type: 'string',
 				default: '',
-				description: 'The name of the account the scope belongs to, to show the full MQTT topic in the output. Empty: the topic starts with "+".',
+				description:
+					'The name of the account the scope belongs to, to show the full MQTT topic in the output. Empty: the topic starts with "+".',
 			},
 			{
 				displayName: 'Binary Property',
@@ -106,7 +148,12 @@ export const KAPUA_TRIGGER_PROPERTIES: INodeProperties[] = [
 				name: 'body',
 				type: 'options',
 				options: [
-					{ name: 'Auto', value: 'auto', description: 'JSON as an object, other UTF-8 text as text, anything else as binary data' },
+					{
+						name: 'Auto',
+						value: 'auto',
+						description:
+							'JSON as an object, other UTF-8 text as text, anything else as binary data',
+					},
 					{ name: 'Text', value: 'text', description: 'UTF-8 text (binary data when it is not)' },
 					{ name: 'Binary', value: 'binary', description: 'Always binary data' },
 					{ name: 'Base64', value: 'base64', description: 'The base64 text Kapua gives' },
@@ -120,7 +167,8 @@ export const KAPUA_TRIGGER_PROPERTIES: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 0 },
 				default: 5,
-				description: "Kapua's datastore.index.refresh_interval (5 s by default): how long a stored message may take to become searchable. Added to the Late Arrival Window when reading back.",
+				description:
+					"Kapua's datastore.index.refresh_interval (5 s by default): how long a stored message may take to become searchable. Added to the Late Arrival Window when reading back.",
 			},
 			{
 				displayName: 'Late Arrival Window (Seconds)',
@@ -137,7 +185,8 @@ export const KAPUA_TRIGGER_PROPERTIES: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 0.01 },
 				default: 24,
-				description: 'How far back the late sweep looks: a message that arrives later than this after its timestamp is not found',
+				description:
+					'How far back the late sweep looks: a message that arrives later than this after its timestamp is not found',
 			},
 			{
 				displayName: 'Late Sweep Interval (Minutes)',
@@ -154,7 +203,8 @@ export const KAPUA_TRIGGER_PROPERTIES: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 1 },
 				default: 1000,
-				description: 'At most this many messages per workflow execution; the rest follow at once, in further executions',
+				description:
+					'At most this many messages per workflow execution; the rest follow at once, in further executions',
 			},
 			{
 				displayName: 'Request Timeout (Seconds)',

@@ -18,9 +18,35 @@
  */
 import { NodeOperationError, type IDataObject, type ITriggerFunctions } from 'n8n-workflow';
 
-import { accepts, configSignature, messagesPath, newestQuery, rangeQuery, readListResult, shapeMessage, toStoredMessage, type StoredMessage, type TriggerConfig } from './api';
-import { isLate, poll, readState, startNow, stateFrom, type CursorSource, type CursorState } from './cursor';
-import { openReader, readFailure, readMessageStore, type KapuaReader, type MessageStoreSettings, type ReadFailure } from './transport';
+import {
+	accepts,
+	configSignature,
+	messagesPath,
+	newestQuery,
+	rangeQuery,
+	readListResult,
+	shapeMessage,
+	toStoredMessage,
+	type StoredMessage,
+	type TriggerConfig,
+} from './api';
+import {
+	isLate,
+	poll,
+	readState,
+	startNow,
+	stateFrom,
+	type CursorSource,
+	type CursorState,
+} from './cursor';
+import {
+	openReader,
+	readFailure,
+	readMessageStore,
+	type KapuaReader,
+	type MessageStoreSettings,
+	type ReadFailure,
+} from './transport';
 
 /** The longest pause between attempts while Kapua cannot be reached. */
 const MAX_BACKOFF_MS = 300_000;
@@ -31,7 +57,9 @@ const READER_MS = 300_000;
 async function pause(ms: number, signal: AbortSignal): Promise<void> {
 	if (ms <= 0 || signal.aborted) return;
 	const done = AbortSignal.any([signal, AbortSignal.timeout(ms)]);
-	await new Promise<void>((resolve) => done.addEventListener('abort', () => resolve(), { once: true }));
+	await new Promise<void>((resolve) =>
+		done.addEventListener('abort', () => resolve(), { once: true }),
+	);
 }
 
 export class KapuaTriggerLoop {
@@ -60,12 +88,16 @@ export class KapuaTriggerLoop {
 	}
 
 	private async reader(): Promise<KapuaReader> {
-		return await openReader(this.context, { timeoutMs: this.config.timeoutMs, signal: this.signal });
+		return await openReader(this.context, {
+			timeoutMs: this.config.timeoutMs,
+			signal: this.signal,
+		});
 	}
 
 	/** The loop's reader: the credential is read again after a failure and every few minutes, not for every poll. */
 	private async loopReader(): Promise<KapuaReader> {
-		if (!this.current || Date.now() - this.current.since > READER_MS) this.current = { reader: await this.reader(), since: Date.now() };
+		if (!this.current || Date.now() - this.current.since > READER_MS)
+			this.current = { reader: await this.reader(), since: Date.now() };
 		return this.current.reader;
 	}
 
@@ -83,8 +115,12 @@ export class KapuaTriggerLoop {
 	private source(reader: KapuaReader): CursorSource<StoredMessage> {
 		return {
 			range: async (range) => {
-				const list = readListResult(await reader.get(messagesPath(this.config.scopeId), rangeQuery(this.config, range)));
-				const items = list.items.map(toStoredMessage).filter((message): message is StoredMessage => message !== undefined);
+				const list = readListResult(
+					await reader.get(messagesPath(this.config.scopeId), rangeQuery(this.config, range)),
+				);
+				const items = list.items
+					.map(toStoredMessage)
+					.filter((message): message is StoredMessage => message !== undefined);
 				return { items, more: list.more, totalCount: list.totalCount };
 			},
 			accept: (message) => accepts(this.config, message),
@@ -92,12 +128,17 @@ export class KapuaTriggerLoop {
 	}
 
 	private storeDisabledError(): NodeOperationError {
-		const scope = this.config.scopeId === '_' ? "the token's own account" : `scope "${this.config.scopeId}"`;
-		return new NodeOperationError(this.context.getNode(), `Kapua stores no messages for ${scope}: its Message Store service is disabled`, {
-			description:
-				'Kapua answers every datastore query of an account whose message store is disabled with an empty list, so the trigger would never start a workflow. ' +
-				'An administrator enables it in the account\'s settings (service MessageStoreService, "messageStore.enabled").',
-		});
+		const scope =
+			this.config.scopeId === '_' ? "the token's own account" : `scope "${this.config.scopeId}"`;
+		return new NodeOperationError(
+			this.context.getNode(),
+			`Kapua stores no messages for ${scope}: its Message Store service is disabled`,
+			{
+				description:
+					'Kapua answers every datastore query of an account whose message store is disabled with an empty list, so the trigger would never start a workflow. ' +
+					'An administrator enables it in the account\'s settings (service MessageStoreService, "messageStore.enabled").',
+			},
+		);
 	}
 
 	/** Keeps the state in the node's static data; n8n writes it to its database with the next emission. */
@@ -111,25 +152,41 @@ export class KapuaTriggerLoop {
 	 * otherwise a new one (Start From Now reads what Kapua already shows, to leave it out).
 	 */
 	private async prepare(reader: KapuaReader): Promise<void> {
-		const store: MessageStoreSettings | undefined = await readMessageStore(reader, this.config.scopeId);
+		const store: MessageStoreSettings | undefined = await readMessageStore(
+			reader,
+			this.config.scopeId,
+		);
 		if (store?.enabled === false) throw this.storeDisabledError();
 		if (store?.dataIndexBy) {
-			this.context.logger.debug(`Kapua Trigger "${this.nodeName}": the message store indexes by ${store.dataIndexBy}`);
+			this.context.logger.debug(
+				`Kapua Trigger "${this.nodeName}": the message store indexes by ${store.dataIndexBy}`,
+			);
 		}
 		const signature = configSignature(this.config);
 		const kept = readState(this.context.getWorkflowStaticData('node').cursor);
 		if (kept && kept.signature === signature) {
 			// Checks the login and the permission at once, rather than at the first poll.
-			await reader.get(messagesPath(this.config.scopeId), { ...newestQuery(this.config), limit: 1 });
+			await reader.get(messagesPath(this.config.scopeId), {
+				...newestQuery(this.config),
+				limit: 1,
+			});
 			this.state = kept;
 			return;
 		}
 		if (this.config.start.kind === 'date') {
-			await reader.get(messagesPath(this.config.scopeId), { ...newestQuery(this.config), limit: 1 });
+			await reader.get(messagesPath(this.config.scopeId), {
+				...newestQuery(this.config),
+				limit: 1,
+			});
 			this.commit(stateFrom(signature, this.config.start.at, this.config.settings));
 			return;
 		}
-		const started = await startNow(signature, Date.now(), this.config.settings, this.source(reader));
+		const started = await startNow(
+			signature,
+			Date.now(),
+			this.config.settings,
+			this.source(reader),
+		);
 		this.commit(started.state);
 	}
 
@@ -142,7 +199,9 @@ export class KapuaTriggerLoop {
 		} catch (error) {
 			const failure = this.failure(error, reader);
 			if (failure.fatal) throw failure.error;
-			this.context.logger.warn(`Kapua Trigger "${this.nodeName}" could not reach Kapua at activation and keeps trying: ${failure.error.message}`);
+			this.context.logger.warn(
+				`Kapua Trigger "${this.nodeName}" could not reach Kapua at activation and keeps trying: ${failure.error.message}`,
+			);
 		}
 	}
 
@@ -163,7 +222,9 @@ export class KapuaTriggerLoop {
 				reader = await this.loopReader();
 				const more = await this.pollOnce(reader);
 				if (this.failures > 0) {
-					this.context.logger.info(`Kapua Trigger "${this.nodeName}" reaches Kapua again after ${this.failures} failed poll(s); it goes on where it stopped`);
+					this.context.logger.info(
+						`Kapua Trigger "${this.nodeName}" reaches Kapua again after ${this.failures} failed poll(s); it goes on where it stopped`,
+					);
 					this.failures = 0;
 				}
 				if (more) wait = 0;
@@ -179,7 +240,9 @@ export class KapuaTriggerLoop {
 				this.failures++;
 				if (this.failures === 1) this.context.saveFailedExecution(failure.error);
 				wait = Math.min(Math.max(this.config.pollMs, 1000) * 2 ** this.failures, MAX_BACKOFF_MS);
-				this.context.logger.warn(`Kapua Trigger "${this.nodeName}": poll failed (${this.failures} in a row), next try in ${Math.round(wait / 1000)} s: ${failure.error.message}`);
+				this.context.logger.warn(
+					`Kapua Trigger "${this.nodeName}": poll failed (${this.failures} in a row), next try in ${Math.round(wait / 1000)} s: ${failure.error.message}`,
+				);
 			}
 			await pause(wait, this.signal);
 		}
@@ -190,10 +253,12 @@ export class KapuaTriggerLoop {
 		if (!this.state) await this.prepare(reader);
 		const outcome = await poll(this.state!, Date.now(), this.config.settings, this.source(reader));
 		const items = [];
-		for (const { message, late } of outcome.emitted) items.push(await shapeMessage(this.context, message, late, this.config));
+		for (const { message, late } of outcome.emitted)
+			items.push(await shapeMessage(this.context, message, late, this.config));
 		// Stopped meanwhile: nothing is emitted and the state stays as it was, so the next start reads these again.
 		if (this.signal.aborted) return false;
-		for (const warning of outcome.warnings) this.context.logger.warn(`Kapua Trigger "${this.nodeName}": ${warning}`);
+		for (const warning of outcome.warnings)
+			this.context.logger.warn(`Kapua Trigger "${this.nodeName}": ${warning}`);
 		const late = outcome.emitted.filter((emission) => emission.late);
 		if (late.length > 0) {
 			const ids = late.slice(0, 5).map((emission) => emission.message.datastoreId);
@@ -219,18 +284,33 @@ export class KapuaTriggerLoop {
 		}
 		const messages = readListResult(body)
 			.items.map(toStoredMessage)
-			.filter((message): message is StoredMessage => message !== undefined && accepts(this.config, message));
+			.filter(
+				(message): message is StoredMessage =>
+					message !== undefined && accepts(this.config, message),
+			);
 		if (messages.length === 0) {
 			const store = await readMessageStore(reader!, this.config.scopeId);
 			if (store?.enabled === false) throw this.storeDisabledError();
-			throw new NodeOperationError(this.context.getNode(), "No message in Kapua's datastore matches the trigger's filters", {
-				description:
-					'Kapua answered the query with an empty list. Check the Scope ID, Client ID, Channel and Metric Filter, and that the devices publish data messages ' +
-					'(a new message becomes searchable after the datastore refresh, 5 s by default). Kapua also answers an empty list when the account has no data index yet.',
-			});
+			throw new NodeOperationError(
+				this.context.getNode(),
+				"No message in Kapua's datastore matches the trigger's filters",
+				{
+					description:
+						'Kapua answered the query with an empty list. Check the Scope ID, Client ID, Channel and Metric Filter, and that the devices publish data messages ' +
+						'(a new message becomes searchable after the datastore refresh, 5 s by default). Kapua also answers an empty list when the account has no data index yet.',
+				},
+			);
 		}
 		const items = [];
-		for (const message of messages) items.push(await shapeMessage(this.context, message, isLate(message, this.config.settings.windowMs), this.config));
+		for (const message of messages)
+			items.push(
+				await shapeMessage(
+					this.context,
+					message,
+					isLate(message, this.config.settings.windowMs),
+					this.config,
+				),
+			);
 		this.context.emit([items]);
 	}
 }

@@ -11,9 +11,22 @@
  * credential). The poller opens a new reader after a failure and every few minutes, so a changed
  * credential is picked up.
  */
-import { NodeApiError, type ICredentialsDecrypted, type IDataObject, type INode, type ITriggerFunctions, type JsonObject, type NodeOperationError } from 'n8n-workflow';
+import {
+	NodeApiError,
+	type ICredentialsDecrypted,
+	type IDataObject,
+	type INode,
+	type ITriggerFunctions,
+	type JsonObject,
+	type NodeOperationError,
+} from 'n8n-workflow';
 
-import { KAPUA_CREDENTIAL_NAME, checkKapuaCredentials, readKapuaCredentials, type KapuaAuthentication } from '../../credentials/KapuaApi.credentials';
+import {
+	KAPUA_CREDENTIAL_NAME,
+	checkKapuaCredentials,
+	readKapuaCredentials,
+	type KapuaAuthentication,
+} from '../../credentials/KapuaApi.credentials';
 import { credentialProblemError, isCredentialProblemError } from '../common/auth/credentialCheck';
 import { unreachableText } from '../common/auth/login';
 import { findSignInError } from '../common/auth/signInError';
@@ -33,14 +46,22 @@ export interface KapuaReader {
  * A reader for the credential as it is now. A credential that cannot work fails here, before anything is
  * sent.
  */
-export async function openReader(context: ITriggerFunctions, options: { timeoutMs: number; signal?: AbortSignal }): Promise<KapuaReader> {
+export async function openReader(
+	context: ITriggerFunctions,
+	options: { timeoutMs: number; signal?: AbortSignal },
+): Promise<KapuaReader> {
 	const data = await context.getCredentials('kapuaApi');
 	const problem = checkKapuaCredentials(data);
 	if (problem) throw credentialProblemError(context.getNode(), KAPUA_CREDENTIAL_NAME, problem);
 	const credentials = readKapuaCredentials(data);
 	const reference = context.getNode().credentials?.kapuaApi;
 	// The object n8n's helper reads the token from, and writes a new one into after a login.
-	const decrypted: ICredentialsDecrypted = { id: reference?.id ?? '', name: reference?.name ?? KAPUA_CREDENTIAL_NAME, type: 'kapuaApi', data };
+	const decrypted: ICredentialsDecrypted = {
+		id: reference?.id ?? '',
+		name: reference?.name ?? KAPUA_CREDENTIAL_NAME,
+		type: 'kapuaApi',
+		data,
+	};
 	return {
 		authentication: credentials.authentication,
 		get: async (path, query) =>
@@ -74,27 +95,42 @@ export interface MessageStoreSettings {
  * with no new messages), and which time it indexes by. Needs the same permission as the query
  * (datastore:read). Any failure leaves it unknown: the query that follows says what is wrong.
  */
-export async function readMessageStore(reader: KapuaReader, scopeId: string): Promise<MessageStoreSettings | undefined> {
+export async function readMessageStore(
+	reader: KapuaReader,
+	scopeId: string,
+): Promise<MessageStoreSettings | undefined> {
 	let body: unknown;
 	try {
-		body = await reader.get(`/${encodeURIComponent(scopeId)}/serviceConfigurations/${MESSAGE_STORE_SERVICE}`, {});
+		body = await reader.get(
+			`/${encodeURIComponent(scopeId)}/serviceConfigurations/${MESSAGE_STORE_SERVICE}`,
+			{},
+		);
 	} catch {
 		return undefined;
 	}
 	const properties = (body as { properties?: { property?: unknown } } | null)?.properties?.property;
 	if (!Array.isArray(properties)) return undefined;
 	const value = (name: string): string | undefined => {
-		const property = (properties as Array<{ name?: unknown; value?: unknown }>).find((candidate) => candidate.name === name);
+		const property = (properties as Array<{ name?: unknown; value?: unknown }>).find(
+			(candidate) => candidate.name === name,
+		);
 		const raw = Array.isArray(property?.value) ? property.value[0] : property?.value;
 		return raw === undefined || raw === null ? undefined : String(raw);
 	};
 	const enabled = value('enabled');
-	return { ...(enabled !== undefined ? { enabled: enabled === 'true' } : {}), ...(value('dataIndexBy') ? { dataIndexBy: value('dataIndexBy') } : {}) };
+	return {
+		...(enabled !== undefined ? { enabled: enabled === 'true' } : {}),
+		...(value('dataIndexBy') ? { dataIndexBy: value('dataIndexBy') } : {}),
+	};
 }
 
 function statusOf(error: unknown): number | undefined {
 	for (const candidate of causeChain(error)) {
-		const record = candidate as { httpCode?: unknown; status?: unknown; response?: { status?: unknown } };
+		const record = candidate as {
+			httpCode?: unknown;
+			status?: unknown;
+			response?: { status?: unknown };
+		};
 		for (const code of [record.response?.status, record.httpCode, record.status]) {
 			const number = typeof code === 'string' && /^\d{3}$/.test(code) ? Number(code) : code;
 			if (typeof number === 'number' && number >= 100 && number < 600) return number;
@@ -106,7 +142,8 @@ function statusOf(error: unknown): number | undefined {
 function bodyOf(error: unknown): unknown {
 	for (const candidate of causeChain(error)) {
 		const response = (candidate as { response?: { data?: unknown; body?: unknown } }).response;
-		if (response && (response.data !== undefined || response.body !== undefined)) return response.data ?? response.body;
+		if (response && (response.data !== undefined || response.body !== undefined))
+			return response.data ?? response.body;
 	}
 	return undefined;
 }
@@ -130,42 +167,77 @@ export interface ReadFailure {
  * Why a request of the trigger failed, worded like the Kapua Publish node's errors for the same answers.
  * Built from scratch (message, HTTP code, Kapua's own text): what n8n threw may carry the request.
  */
-export function readFailure(node: INode, error: unknown, context: { scopeId: string; authentication: KapuaAuthentication; path: string }): ReadFailure {
+export function readFailure(
+	node: INode,
+	error: unknown,
+	context: { scopeId: string; authentication: KapuaAuthentication; path: string },
+): ReadFailure {
 	if (isCredentialProblemError(error)) return { error, fatal: true };
-	const scopeText = context.scopeId === '_' ? "the token's own account" : `scope "${context.scopeId}"`;
-	const build = (message: string, description: string, httpCode?: number, fatal = true): ReadFailure => ({
-		error: new NodeApiError(node, { message, ...(httpCode ? { httpCode: String(httpCode) } : {}) } as JsonObject, {
-			message,
-			description,
-			...(httpCode ? { httpCode: String(httpCode) } : {}),
-		}),
+	const scopeText =
+		context.scopeId === '_' ? "the token's own account" : `scope "${context.scopeId}"`;
+	const build = (
+		message: string,
+		description: string,
+		httpCode?: number,
+		fatal = true,
+	): ReadFailure => ({
+		error: new NodeApiError(
+			node,
+			{ message, ...(httpCode ? { httpCode: String(httpCode) } : {}) } as JsonObject,
+			{
+				message,
+				description,
+				...(httpCode ? { httpCode: String(httpCode) } : {}),
+			},
+		),
 		fatal,
 	});
 	const login = findSignInError(error);
 	if (login) {
 		const fatal = login.reason !== 'unreachable';
 		const code = login.details.socketCode;
-		return build(login.message, fatal ? 'The trigger stopped: fix the credential and it starts again.' : `No answer to the login${code ? ` (${code})` : ''}. The trigger tries again.`, login.details.httpCode, fatal);
+		return build(
+			login.message,
+			fatal
+				? 'The trigger stopped: fix the credential and it starts again.'
+				: `No answer to the login${code ? ` (${code})` : ''}. The trigger tries again.`,
+			login.details.httpCode,
+			fatal,
+		);
 	}
 	const status = statusOf(error);
 	const body = bodyOf(error);
 	const serverText = serverErrorText(body);
-	const answered = status !== undefined ? `Kapua answered HTTP ${status} to GET ${context.path}${serverText ? `: ${serverText}` : '.'}` : '';
+	const answered =
+		status !== undefined
+			? `Kapua answered HTTP ${status} to GET ${context.path}${serverText ? `: ${serverText}` : '.'}`
+			: '';
 	switch (status) {
 		case undefined: {
 			const code = socketCode(error);
-			return build(unreachableText('Kapua', code), `No answer${code ? ` (${code})` : ''}. The trigger tries again with growing pauses and goes on from where it stopped.`, undefined, false);
+			return build(
+				unreachableText('Kapua', code),
+				`No answer${code ? ` (${code})` : ''}. The trigger tries again with growing pauses and goes on from where it stopped.`,
+				undefined,
+				false,
+			);
 		}
 		case 400: {
 			const argument = field(body, 'argumentName');
 			return build(
-				argument ? `Kapua rejected the value of "${argument}" in the trigger's query` : "Kapua rejected the trigger's query as invalid",
+				argument
+					? `Kapua rejected the value of "${argument}" in the trigger's query`
+					: "Kapua rejected the trigger's query as invalid",
 				`${answered} Check the Channel, Client ID and Metric Filter.`,
 				status,
 			);
 		}
 		case 401:
-			return build('Kapua login failed or the access token expired', `${RELOGIN_HINT[context.authentication]} ${answered}`, status);
+			return build(
+				'Kapua login failed or the access token expired',
+				`${RELOGIN_HINT[context.authentication]} ${answered}`,
+				status,
+			);
 		case 403:
 			return build(
 				`The Kapua user needs permission datastore:read on ${scopeText}`,
@@ -180,7 +252,12 @@ export function readFailure(node: INode, error: unknown, context: { scopeId: str
 				status,
 			);
 		case 429:
-			return build('Kapua asks to slow down (HTTP 429)', `${answered} The trigger waits and tries again.`, status, false);
+			return build(
+				'Kapua asks to slow down (HTTP 429)',
+				`${answered} The trigger waits and tries again.`,
+				status,
+				false,
+			);
 		default:
 			if (status >= 500) {
 				return build(

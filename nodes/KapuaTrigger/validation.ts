@@ -11,8 +11,13 @@ const SCOPE_ID = /^[A-Za-z0-9\-_=]+$/;
 /** "_" (the token's own account) or a compact Kapua ID such as "AQ". */
 export function checkScopeId(value: unknown): Checked<string> {
 	const text = String(value ?? '').trim();
-	if (text === '') return invalid('Scope ID', 'Scope ID is empty (use "_" for the account of the logged-in user)');
-	if (!SCOPE_ID.test(text)) return invalid('Scope ID', `Scope ID "${text}" is not a Kapua ID: only letters, digits, "-", "_" and "=" (e.g. "AQ", or "_" for the token's own account)`);
+	if (text === '')
+		return invalid('Scope ID', 'Scope ID is empty (use "_" for the account of the logged-in user)');
+	if (!SCOPE_ID.test(text))
+		return invalid(
+			'Scope ID',
+			`Scope ID "${text}" is not a Kapua ID: only letters, digits, "-", "_" and "=" (e.g. "AQ", or "_" for the token's own account)`,
+		);
 	return valid(text);
 }
 
@@ -20,7 +25,11 @@ export function checkScopeId(value: unknown): Checked<string> {
 export function checkClientIdFilter(value: unknown): Checked<string | undefined> {
 	const text = String(value ?? '').trim();
 	if (text === '') return valid(undefined);
-	if (/[/+#]/.test(text)) return invalid('Client ID', `Client ID "${text}" contains "/", "+" or "#": give one device's client ID, or leave it empty for every device`);
+	if (/[/+#]/.test(text))
+		return invalid(
+			'Client ID',
+			`Client ID "${text}" contains "/", "+" or "#": give one device's client ID, or leave it empty for every device`,
+		);
 	return valid(text);
 }
 
@@ -38,14 +47,21 @@ export function checkChannelFilter(value: unknown): Checked<ChannelFilter> {
 		.replace(/^\/+|\/+$/g, '');
 	if (text === '' || text === '#') return valid({ kind: 'all' });
 	const levels = text.split('/');
-	if (levels.some((level) => level === '')) return invalid('Channel', `Channel "${text}" has an empty level ("//")`);
+	if (levels.some((level) => level === ''))
+		return invalid('Channel', `Channel "${text}" has an empty level ("//")`);
 	if (levels.some((level) => level.includes('+'))) {
-		return invalid('Channel', `Channel "${text}" uses "+", and Kapua's message query has no single-level wildcard: name the channel, or end it with "/#" for it and everything below`);
+		return invalid(
+			'Channel',
+			`Channel "${text}" uses "+", and Kapua's message query has no single-level wildcard: name the channel, or end it with "/#" for it and everything below`,
+		);
 	}
 	const hashes = levels.filter((level) => level.includes('#'));
 	if (hashes.length === 0) return valid({ kind: 'exact', channel: text });
 	if (hashes.length > 1 || levels[levels.length - 1] !== '#') {
-		return invalid('Channel', `Channel "${text}" may use "#" only as its whole last level, as in "heater/#"`);
+		return invalid(
+			'Channel',
+			`Channel "${text}" may use "#" only as its whole last level, as in "heater/#"`,
+		);
 	}
 	return valid({ kind: 'below', parent: levels.slice(0, -1).join('/') });
 }
@@ -62,7 +78,15 @@ export function channelMatches(filter: ChannelFilter, path: string): boolean {
 	}
 }
 
-export const METRIC_FILTER_TYPES = ['string', 'integer', 'long', 'float', 'double', 'boolean', 'date'] as const;
+export const METRIC_FILTER_TYPES = [
+	'string',
+	'integer',
+	'long',
+	'float',
+	'double',
+	'boolean',
+	'date',
+] as const;
 export type MetricFilterType = (typeof METRIC_FILTER_TYPES)[number];
 
 export interface MetricFilter {
@@ -75,29 +99,52 @@ export interface MetricFilter {
 const NUMERIC = new Set(['integer', 'long', 'float', 'double']);
 
 /** The Metric Filter collection: undefined when no metric name is given. */
-export function checkMetricFilter(input: { name?: unknown; type?: unknown; min?: unknown; max?: unknown }): Checked<MetricFilter | undefined> {
+export function checkMetricFilter(input: {
+	name?: unknown;
+	type?: unknown;
+	min?: unknown;
+	max?: unknown;
+}): Checked<MetricFilter | undefined> {
 	const name = String(input.name ?? '').trim();
 	const type = String(input.type ?? '').trim();
 	const min = String(input.min ?? '').trim();
 	const max = String(input.max ?? '').trim();
 	if (name === '') {
-		if (min !== '' || max !== '') return invalid('Metric Filter', 'Metric Filter has a minimum or maximum but no Metric Name');
+		if (min !== '' || max !== '')
+			return invalid('Metric Filter', 'Metric Filter has a minimum or maximum but no Metric Name');
 		return valid(undefined);
 	}
-	if (type !== '' && !(METRIC_FILTER_TYPES as readonly string[]).includes(type)) return invalid('Metric Type', `Metric Type "${type}" is not one of ${METRIC_FILTER_TYPES.join(', ')}`);
-	if ((min !== '' || max !== '') && type === '') return invalid('Metric Type', 'Metric Type is needed with a minimum or maximum: Kapua compares values of one type');
+	if (type !== '' && !(METRIC_FILTER_TYPES as readonly string[]).includes(type))
+		return invalid(
+			'Metric Type',
+			`Metric Type "${type}" is not one of ${METRIC_FILTER_TYPES.join(', ')}`,
+		);
+	if ((min !== '' || max !== '') && type === '')
+		return invalid(
+			'Metric Type',
+			'Metric Type is needed with a minimum or maximum: Kapua compares values of one type',
+		);
 	if (NUMERIC.has(type)) {
 		for (const [field, text] of [
 			['Minimum', min],
 			['Maximum', max],
 		] as const) {
-			if (text !== '' && !Number.isFinite(Number(text))) return invalid(field, `${field} "${text}" is not a number`);
+			if (text !== '' && !Number.isFinite(Number(text)))
+				return invalid(field, `${field} "${text}" is not a number`);
 		}
 	}
-	if (type === 'boolean' && [min, max].some((text) => text !== '' && text !== 'true' && text !== 'false')) {
+	if (
+		type === 'boolean' &&
+		[min, max].some((text) => text !== '' && text !== 'true' && text !== 'false')
+	) {
 		return invalid('Metric Filter', 'Metric Filter: a boolean minimum or maximum is true or false');
 	}
-	return valid({ name, ...(type !== '' ? { type: type as MetricFilterType } : {}), ...(min !== '' ? { min } : {}), ...(max !== '' ? { max } : {}) });
+	return valid({
+		name,
+		...(type !== '' ? { type: type as MetricFilterType } : {}),
+		...(min !== '' ? { min } : {}),
+		...(max !== '' ? { max } : {}),
+	});
 }
 
 const HAS_ZONE = /(?:Z|[+-]\d{2}:?\d{2})$/i;
@@ -114,8 +161,17 @@ function zoneOffset(at: number, timeZone: string): number {
 		minute: 'numeric',
 		second: 'numeric',
 	});
-	const parts = Object.fromEntries(format.formatToParts(new Date(at)).map((part) => [part.type, part.value]));
-	const wall = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+	const parts = Object.fromEntries(
+		format.formatToParts(new Date(at)).map((part) => [part.type, part.value]),
+	);
+	const wall = Date.UTC(
+		Number(parts.year),
+		Number(parts.month) - 1,
+		Number(parts.day),
+		Number(parts.hour),
+		Number(parts.minute),
+		Number(parts.second),
+	);
 	return wall - Math.floor(at / 1000) * 1000;
 }
 
@@ -127,7 +183,12 @@ export function checkStartDate(value: unknown, timeZone = 'UTC'): Checked<number
 	if (value instanceof Date && !Number.isNaN(value.getTime())) return valid(value.getTime());
 	if (typeof value === 'number' && Number.isFinite(value)) return valid(value);
 	const text = typeof value === 'string' ? value.trim() : '';
-	const problem = invalid<number>('Start Date', text === '' ? 'Start Date is empty: pick the timestamp of the first messages to emit' : `Start Date "${text}" is not a date`);
+	const problem = invalid<number>(
+		'Start Date',
+		text === ''
+			? 'Start Date is empty: pick the timestamp of the first messages to emit'
+			: `Start Date "${text}" is not a date`,
+	);
 	if (text === '' || !/^\d{4}-\d{2}-\d{2}/.test(text)) return problem;
 	if (HAS_ZONE.test(text)) {
 		const time = Date.parse(text);
@@ -139,16 +200,25 @@ export function checkStartDate(value: unknown, timeZone = 'UTC'): Checked<number
 	try {
 		zone = zoneOffset(asUtc, timeZone);
 	} catch {
-		return invalid('Start Date', `Start Date cannot be read: the workflow's time zone "${timeZone}" is unknown`);
+		return invalid(
+			'Start Date',
+			`Start Date cannot be read: the workflow's time zone "${timeZone}" is unknown`,
+		);
 	}
 	// Once more at the instant found, for a date next to a change of summer time.
 	return valid(asUtc - zoneOffset(asUtc - zone, timeZone));
 }
 
 /** A number of seconds (or minutes, hours) at least `min`: milliseconds. */
-export function checkDuration(value: unknown, field: string, unitMs: number, min: number): Checked<number> {
+export function checkDuration(
+	value: unknown,
+	field: string,
+	unitMs: number,
+	min: number,
+): Checked<number> {
 	const number = typeof value === 'number' ? value : Number(value);
-	if (!Number.isFinite(number)) return invalid(field, `${field} "${String(value)}" is not a number`);
+	if (!Number.isFinite(number))
+		return invalid(field, `${field} "${String(value)}" is not a number`);
 	if (number < min) return invalid(field, `${field} must be at least ${min}`);
 	return valid(Math.round(number * unitMs));
 }
@@ -156,6 +226,7 @@ export function checkDuration(value: unknown, field: string, unitMs: number, min
 /** A whole number at least `min`. */
 export function checkCount(value: unknown, field: string, min: number): Checked<number> {
 	const number = typeof value === 'number' ? value : Number(value);
-	if (!Number.isInteger(number) || number < min) return invalid(field, `${field} must be a whole number, at least ${min}`);
+	if (!Number.isInteger(number) || number < min)
+		return invalid(field, `${field} must be a whole number, at least ${min}`);
 	return valid(number);
 }

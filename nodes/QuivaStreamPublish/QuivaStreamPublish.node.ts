@@ -1,4 +1,11 @@
-import { NodeConnectionTypes, type IDataObject, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
+import {
+	NodeConnectionTypes,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+} from 'n8n-workflow';
 
 import { itemParameterReader } from '../common/itemParameters';
 import { fieldsSubtitle } from '../common/subtitle';
@@ -38,7 +45,12 @@ export class QuivaStreamPublish implements INodeType {
 			open: async () => await openQuivaClient(this, sending.connection),
 			send: async (client, item, itemIndex) => {
 				const { response, attempts } = await publish(client, item, itemIndex, explainQuivaStatus);
-				return { published: true, status: response.status, response: response.body as IDataObject, attempts };
+				return {
+					published: true,
+					status: response.status,
+					response: response.body as IDataObject,
+					attempts,
+				};
 			},
 			concurrency: sending.concurrency,
 			targetFields: ['stream', 'subject'],

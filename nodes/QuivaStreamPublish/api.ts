@@ -27,7 +27,10 @@ export function prepareQuivaItem(
 	itemIndex: number,
 ): PreparedItem<QuivaTarget, PublishRequest> {
 	const options = read('options', itemIndex, {}) as IDataObject;
-	const maxPayloadBytes = typeof options.maxPayloadBytes === 'number' ? options.maxPayloadBytes : DEFAULT_MAX_PAYLOAD_BYTES;
+	const maxPayloadBytes =
+		typeof options.maxPayloadBytes === 'number'
+			? options.maxPayloadBytes
+			: DEFAULT_MAX_PAYLOAD_BYTES;
 	const stream = read('stream', itemIndex);
 	const subject = read('subject', itemIndex);
 	const body = readBody(read, itemIndex, items[itemIndex].json);
@@ -38,11 +41,18 @@ export function prepareQuivaItem(
 	return {
 		orderingKey: `${message.stream}\u0000${message.subject}`,
 		target: { stream: message.stream, subject: message.subject },
-		request: { http: { method: 'POST', path: publishPath(message.stream), body: payload }, retry: readRetryOptions(options) },
+		request: {
+			http: { method: 'POST', path: publishPath(message.stream), body: payload },
+			retry: readRetryOptions(options),
+		},
 	};
 }
 
-function readBody(read: ItemParameterReader, itemIndex: number, json: IDataObject): Checked<unknown> {
+function readBody(
+	read: ItemParameterReader,
+	itemIndex: number,
+	json: IDataObject,
+): Checked<unknown> {
 	const source = read('bodySource', itemIndex) as string;
 	if (source === 'item') return valid(json);
 	if (source === 'field') {
@@ -55,12 +65,18 @@ function readBody(read: ItemParameterReader, itemIndex: number, json: IDataObjec
 }
 
 /** What the gateway's error answers mean for someone publishing. */
-export const explainQuivaStatus: ExplainStatus<QuivaTarget> = (status, _serverText, _body, target) => {
+export const explainQuivaStatus: ExplainStatus<QuivaTarget> = (
+	status,
+	_serverText,
+	_body,
+	target,
+) => {
 	switch (status) {
 		case 400:
 			return {
 				message: `The gateway rejected the message for stream "${target.stream}"`,
-				description: "Check that the subject matches one of the stream's subject filters and that the body is a JSON object.",
+				description:
+					"Check that the subject matches one of the stream's subject filters and that the body is a JSON object.",
 			};
 		case 401:
 			return {
@@ -72,17 +88,20 @@ export const explainQuivaStatus: ExplainStatus<QuivaTarget> = (status, _serverTe
 		case 404:
 			return {
 				message: `Stream "${target.stream}" was not found`,
-				description: 'Create the stream in quiva.ai first, or check the Stream name (names are case-sensitive).',
+				description:
+					'Create the stream in quiva.ai first, or check the Stream name (names are case-sensitive).',
 			};
 		case 413:
 			return {
 				message: `The message is larger than stream "${target.stream}" accepts`,
-				description: 'Lower the body size, or the Maximum Payload Size option to catch this before sending.',
+				description:
+					'Lower the body size, or the Maximum Payload Size option to catch this before sending.',
 			};
 		case 429:
 			return {
 				message: 'Rate limit exceeded: the gateway asks to slow down',
-				description: 'Lower Max Concurrent Requests, or spread the items over time; quiva.ai plans allow 10 to 300 requests a minute.',
+				description:
+					'Lower Max Concurrent Requests, or spread the items over time; quiva.ai plans allow 10 to 300 requests a minute.',
 			};
 		default:
 			return undefined;

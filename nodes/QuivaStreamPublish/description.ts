@@ -21,16 +21,29 @@ export const QUIVA_PROPERTIES: INodeProperties[] = [
 		default: '',
 		required: true,
 		placeholder: 'orders.created',
-		description: "Subject to publish to; it must match one of the stream's subject filters. Wildcards are not allowed.",
+		description:
+			"Subject to publish to; it must match one of the stream's subject filters. Wildcards are not allowed.",
 	},
 	{
 		displayName: 'Body',
 		name: 'bodySource',
 		type: 'options',
 		options: [
-			{ name: 'Whole Input Item', value: 'item', description: "The item's JSON is the message body" },
-			{ name: 'JSON', value: 'json', description: 'A JSON object written here (expressions allowed)' },
-			{ name: 'Field of the Item', value: 'field', description: 'One field of the item, which must hold an object' },
+			{
+				name: 'Whole Input Item',
+				value: 'item',
+				description: "The item's JSON is the message body",
+			},
+			{
+				name: 'JSON',
+				value: 'json',
+				description: 'A JSON object written here (expressions allowed)',
+			},
+			{
+				name: 'Field of the Item',
+				value: 'field',
+				description: 'One field of the item, which must hold an object',
+			},
 		],
 		default: 'item',
 	},
@@ -64,7 +77,8 @@ export const QUIVA_PROPERTIES: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 1 },
 				default: DEFAULT_MAX_PAYLOAD_BYTES,
-				description: "Larger messages are rejected before sending. JetStream's default limit is 1 MB.",
+				description:
+					"Larger messages are rejected before sending. JetStream's default limit is 1 MB.",
 			},
 		],
 	},

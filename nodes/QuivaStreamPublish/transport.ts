@@ -1,5 +1,10 @@
 /** Quiva's client for one execution: a fixed API key or token, nothing to log in with or renew; and the credential's Test. */
-import type { ICredentialsDecrypted, ICredentialTestFunctions, IExecuteFunctions, INodeCredentialTestResult } from 'n8n-workflow';
+import type {
+	ICredentialsDecrypted,
+	ICredentialTestFunctions,
+	IExecuteFunctions,
+	INodeCredentialTestResult,
+} from 'n8n-workflow';
 
 import {
 	QUIVA_CREDENTIAL_NAME,
@@ -21,7 +26,10 @@ export const QUIVA_AUTH: AuthSpec<QuivaCredentials> = {
 	headers: quivaAuthHeaders,
 };
 
-export async function openQuivaClient(context: IExecuteFunctions, connection: ConnectionOptions): Promise<ApiClient<QuivaCredentials>> {
+export async function openQuivaClient(
+	context: IExecuteFunctions,
+	connection: ConnectionOptions,
+): Promise<ApiClient<QuivaCredentials>> {
 	return await openApiClient(context, QUIVA_AUTH, connection);
 }
 
@@ -41,15 +49,29 @@ const QUIVA_TEST: CredentialTestSpec = {
 		}
 		if (status === 401 || status === 403) {
 			// The run's words for the same answer (api.ts), with the status: a Test has no details panel.
-			const explained = explainQuivaStatus(status, '', response.body, { stream: 'any', subject: '' });
-			if (status === 401 && explained) return { status: 'Error', message: `${explained.message} (HTTP 401). ${explained.description ?? ''}`.trim() };
-			return { status: 'Error', message: 'The gateway accepted the credential but may not list streams (HTTP 403). Check the key\'s permissions in quiva.ai.' };
+			const explained = explainQuivaStatus(status, '', response.body, {
+				stream: 'any',
+				subject: '',
+			});
+			if (status === 401 && explained)
+				return {
+					status: 'Error',
+					message: `${explained.message} (HTTP 401). ${explained.description ?? ''}`.trim(),
+				};
+			return {
+				status: 'Error',
+				message:
+					"The gateway accepted the credential but may not list streams (HTTP 403). Check the key's permissions in quiva.ai.",
+			};
 		}
 		return undefined;
 	},
 };
 
 /** The Test button of the Quiva API credential (the node declares it with `testedBy`). */
-export async function quivaApiTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+export async function quivaApiTest(
+	this: ICredentialTestFunctions,
+	credential: ICredentialsDecrypted,
+): Promise<INodeCredentialTestResult> {
 	return await runCredentialTest(QUIVA_TEST, credential, this);
 }

@@ -45,13 +45,21 @@ const states = new Map<string, CredentialState>();
  * The key of a credential's state: type, the credential's ID in n8n (node.credentials), and a hash of its
  * fields except `volatile` (the token n8n's pre-authentication writes into it).
  */
-export function credentialStateKey(node: INode, type: string, data: ICredentialDataDecryptedObject, volatile: readonly string[] = []): string {
+export function credentialStateKey(
+	node: INode,
+	type: string,
+	data: ICredentialDataDecryptedObject,
+	volatile: readonly string[] = [],
+): string {
 	const id = node.credentials?.[type]?.id ?? '';
 	const fields = Object.keys(data)
 		.filter((name) => !volatile.includes(name))
 		.sort()
 		.map((name) => [name, data[name]]);
-	const fingerprint = createHash('sha256').update(JSON.stringify(fields)).digest('base64url').slice(0, 22);
+	const fingerprint = createHash('sha256')
+		.update(JSON.stringify(fields))
+		.digest('base64url')
+		.slice(0, 22);
 	return `${type}|${id}|${fingerprint}`;
 }
 
@@ -62,7 +70,10 @@ function sweep(now: number): void {
 }
 
 /** The entry for `key`, made on first use; the caller releases it when its execution ends. */
-export function acquireCredentialState<Session>(key: string, now: number = Date.now()): CredentialState<Session> {
+export function acquireCredentialState<Session>(
+	key: string,
+	now: number = Date.now(),
+): CredentialState<Session> {
 	sweep(now);
 	let state = states.get(key);
 	if (!state) {
@@ -74,14 +85,21 @@ export function acquireCredentialState<Session>(key: string, now: number = Date.
 	return state as CredentialState<Session>;
 }
 
-export function releaseCredentialState(state: CredentialState, registration?: symbol, now: number = Date.now()): void {
+export function releaseCredentialState(
+	state: CredentialState,
+	registration?: symbol,
+	now: number = Date.now(),
+): void {
 	if (registration) unregisterRate(state, registration);
 	state.users = Math.max(0, state.users - 1);
 	state.lastUsed = now;
 }
 
 /** Adds an execution's Max Requests per Second; the shared limiter then runs at the strictest one in force. */
-export function registerRate(state: CredentialState, perSecond: number): { limiter: RateLimiter; registration: symbol } {
+export function registerRate(
+	state: CredentialState,
+	perSecond: number,
+): { limiter: RateLimiter; registration: symbol } {
 	const registration = Symbol('execution');
 	state.rates.set(registration, perSecond);
 	const strictest = Math.min(...state.rates.values());

@@ -4,7 +4,14 @@
  *
  * Only what is built here reaches the error: never the request, its headers or the credential.
  */
-import { ExecutionBaseError, NodeApiError, NodeOperationError, type IDataObject, type INode, type JsonObject } from 'n8n-workflow';
+import {
+	ExecutionBaseError,
+	NodeApiError,
+	NodeOperationError,
+	type IDataObject,
+	type INode,
+	type JsonObject,
+} from 'n8n-workflow';
 
 import type { SendFailure } from './transport/sendWithRetry';
 import { MAY_HAVE_ARRIVED, type HttpResponse, type TransportFailure } from './transport/types';
@@ -16,11 +23,19 @@ export function itemMessage(what: string, itemIndex: number, why?: string): stri
 }
 
 /** The error of an item whose input is refused before anything is sent. */
-export function invalidFieldError(node: INode, problem: FieldProblem, itemIndex: number): NodeOperationError {
-	return new NodeOperationError(node, itemMessage(`Invalid ${problem.field}`, itemIndex, problem.message), {
-		itemIndex,
-		description: `Nothing was sent for this item. Field: ${problem.field}.`,
-	});
+export function invalidFieldError(
+	node: INode,
+	problem: FieldProblem,
+	itemIndex: number,
+): NodeOperationError {
+	return new NodeOperationError(
+		node,
+		itemMessage(`Invalid ${problem.field}`, itemIndex, problem.message),
+		{
+			itemIndex,
+			description: `Nothing was sent for this item. Field: ${problem.field}.`,
+		},
+	);
 }
 
 /** The error of an item that was never sent because the execution was cancelled first. */
@@ -57,20 +72,33 @@ const MAX_SERVER_TEXT = 500;
 export function serverErrorText(body: unknown): string {
 	if (body !== null && typeof body === 'object') {
 		const record = body as Record<string, unknown>;
-		const nested = record.error !== null && typeof record.error === 'object' ? (record.error as Record<string, unknown>) : undefined;
+		const nested =
+			record.error !== null && typeof record.error === 'object'
+				? (record.error as Record<string, unknown>)
+				: undefined;
 		const parts = [
 			typeof record.error === 'string' ? record.error : undefined,
 			nested && typeof nested.message === 'string' ? nested.message : undefined,
 			typeof record.message === 'string' ? record.message : undefined,
-			typeof record.clientMessage === 'string' && record.clientMessage !== record.message ? record.clientMessage : undefined,
-			typeof record.code === 'string' ? record.code : nested && typeof nested.code === 'string' ? nested.code : undefined,
+			typeof record.clientMessage === 'string' && record.clientMessage !== record.message
+				? record.clientMessage
+				: undefined,
+			typeof record.code === 'string'
+				? record.code
+				: nested && typeof nested.code === 'string'
+					? nested.code
+					: undefined,
 			typeof record.kapuaErrorCode === 'string' ? record.kapuaErrorCode : undefined,
 		].filter((part): part is string => part !== undefined && part !== '');
 		return [...new Set(parts)].join(' – ').slice(0, MAX_SERVER_TEXT);
 	}
 	if (typeof body === 'string') {
 		// HTML error pages: keep the readable text only.
-		const text = body.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
+		const text = body
+			.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
+			.replace(/<[^>]+>/g, ' ')
+			.replace(/\s+/g, ' ')
+			.trim();
 		return text.slice(0, MAX_SERVER_TEXT);
 	}
 	return '';
@@ -138,7 +166,8 @@ export function httpStatusError<Target>(
 	const plainText = serverErrorText(body);
 	const explained = context.explain?.(status, plainText, body, context.target);
 	const serverText = explained?.serverText ?? plainText;
-	const maybeStored = context.carriesMessage !== false && explained?.notStored !== true && mayHaveStored(response);
+	const maybeStored =
+		context.carriesMessage !== false && explained?.notStored !== true && mayHaveStored(response);
 	const worded = explained?.message ?? GENERIC[status] ?? `The server answered with HTTP ${status}`;
 	const message = maybeStored ? `${worded}; ${MAY_HAVE_RECEIVED}` : worded;
 	const description = [
@@ -148,7 +177,11 @@ export function httpStatusError<Target>(
 	]
 		.filter(Boolean)
 		.join('\n');
-	const errorResponse: JsonObject = { message, httpCode: String(status), serverMessage: serverText };
+	const errorResponse: JsonObject = {
+		message,
+		httpCode: String(status),
+		serverMessage: serverText,
+	};
 	const error = new NodeApiError(node, errorResponse, {
 		message: itemMessage(message, context.itemIndex),
 		description,
@@ -162,13 +195,20 @@ export function httpStatusError<Target>(
 /** What the description says of a failure: no answer, or an answer that could not be read, and its code. */
 function failureCause(failure: TransportFailure, attempts: number): string {
 	const code = failure.detail ? `${failure.code}: ${failure.detail}` : failure.code;
-	if (failure.kind === 'malformed') return `The server's answer${attemptsText(attempts)} broke the HTTP/1.1 rules and was not read (${code}).`;
-	if (failure.kind === 'tooLarge') return `The server's answer${attemptsText(attempts)} was larger than the node reads (${code}).`;
-	if (failure.kind === 'invalid') return `Nothing was sent (${code}). Check the credential and the fields that become headers for line breaks or control characters.`;
+	if (failure.kind === 'malformed')
+		return `The server's answer${attemptsText(attempts)} broke the HTTP/1.1 rules and was not read (${code}).`;
+	if (failure.kind === 'tooLarge')
+		return `The server's answer${attemptsText(attempts)} was larger than the node reads (${code}).`;
+	if (failure.kind === 'invalid')
+		return `Nothing was sent (${code}). Check the credential and the fields that become headers for line breaks or control characters.`;
 	return `No answer from the server${attemptsText(attempts)} (${code}).`;
 }
 
-export function sendFailureError(node: INode, error: SendFailure, context: { itemIndex: number; carriesMessage?: boolean }): NodeApiError {
+export function sendFailureError(
+	node: INode,
+	error: SendFailure,
+	context: { itemIndex: number; carriesMessage?: boolean },
+): NodeApiError {
 	const { failure, attempts } = error;
 	const maybeStored = context.carriesMessage !== false && MAY_HAVE_ARRIVED.has(failure.kind);
 	const message = maybeStored ? `${failure.message}; ${MAY_HAVE_RECEIVED}` : failure.message;
@@ -188,7 +228,9 @@ export function sendFailureError(node: INode, error: SendFailure, context: { ite
  */
 export function asNodeError(node: INode, error: unknown, itemIndex: number): ExecutionBaseError {
 	if (error instanceof ExecutionBaseError) return error;
-	return new NodeOperationError(node, error instanceof Error ? error : String(error), { itemIndex });
+	return new NodeOperationError(node, error instanceof Error ? error : String(error), {
+		itemIndex,
+	});
 }
 
 /**

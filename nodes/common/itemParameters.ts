@@ -104,17 +104,23 @@ type Plan = (itemIndex: number, fallback?: unknown) => unknown;
  * `read(name, itemIndex, fallback)` behaves as `getNodeParameter(name, itemIndex, fallback)`, dotted
  * names (`metrics.metric`) included.
  */
-export function itemParameterReader(context: IExecuteFunctions, items: INodeExecutionData[]): ItemParameterReader {
+export function itemParameterReader(
+	context: IExecuteFunctions,
+	items: INodeExecutionData[],
+): ItemParameterReader {
 	const rawParameters = context.getNode().parameters;
 	const plans = new Map<string, Plan>();
 
 	const plan = (name: string): Plan => {
-		const evaluate: Plan = (itemIndex, fallback) => context.getNodeParameter(name, itemIndex, fallback);
+		const evaluate: Plan = (itemIndex, fallback) =>
+			context.getNodeParameter(name, itemIndex, fallback);
 		const raw = rawAt(rawParameters, name);
 		if (raw === 'inside an expression') return evaluate;
 		// Absent (e.g. hidden by the node's display options): n8n gives the fallback, evaluating it when it is
 		// an expression, or throws without one.
-		if (raw.value === undefined) return (itemIndex, fallback) => (fallback === undefined || isExpression(fallback) ? evaluate(itemIndex, fallback) : fallback);
+		if (raw.value === undefined)
+			return (itemIndex, fallback) =>
+				fallback === undefined || isExpression(fallback) ? evaluate(itemIndex, fallback) : fallback;
 		if (!hasExpression(raw.value)) {
 			let read = false;
 			let value: unknown;

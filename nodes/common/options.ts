@@ -40,7 +40,13 @@ export function readMaxRequestsPerSecond(options: IDataObject): number | undefin
 /** The default of Max Attempts, named so the description's `default` reads it (n8n's lint wants a plain value). */
 const { maxAttempts } = DEFAULT_RETRY;
 
-export const sendingOptionProperties = ({ timeoutMs, ordering }: { timeoutMs: number; ordering: string }): INodeProperties[] => [
+export const sendingOptionProperties = ({
+	timeoutMs,
+	ordering,
+}: {
+	timeoutMs: number;
+	ordering: string;
+}): INodeProperties[] => [
 	{
 		displayName: 'Max Concurrent Requests',
 		name: 'maxConcurrency',
@@ -56,7 +62,8 @@ export const sendingOptionProperties = ({ timeoutMs, ordering }: { timeoutMs: nu
 		type: 'number',
 		typeOptions: { minValue: 0 },
 		default: timeoutMs,
-		description: 'How long to wait for each request to be answered, in milliseconds. 0 waits forever.',
+		description:
+			'How long to wait for each request to be answered, in milliseconds. 0 waits forever.',
 	},
 	{
 		displayName: 'Max Attempts',
@@ -89,17 +96,22 @@ export const sendingOptionProperties = ({ timeoutMs, ordering }: { timeoutMs: nu
 			{
 				name: 'Built-in Request Helper (Slower)',
 				value: 'n8nHelper',
-				description: "Every request through n8n's own authenticated request helper: a new connection and credential lookup per request (slower)",
+				description:
+					"Every request through n8n's own authenticated request helper: a new connection and credential lookup per request (slower)",
 			},
 		],
 		default: 'keepAlive',
 	},
 ];
 
-const number = (value: unknown, fallback: number) => (typeof value === 'number' && Number.isFinite(value) ? value : fallback);
+const number = (value: unknown, fallback: number) =>
+	typeof value === 'number' && Number.isFinite(value) ? value : fallback;
 
 /** The per-execution sending options (see the module comment). */
-export function readExecutionSending(context: IExecuteFunctions, defaults: { timeoutMs: number }): ExecutionSending {
+export function readExecutionSending(
+	context: IExecuteFunctions,
+	defaults: { timeoutMs: number },
+): ExecutionSending {
 	const options = context.getNodeParameter('options', 0, {}) as IDataObject;
 	const concurrency = Math.max(1, Math.floor(number(options.maxConcurrency, 16)));
 	return {

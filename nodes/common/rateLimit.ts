@@ -48,7 +48,8 @@ interface Waiter {
 }
 
 function checkRate(perSecond: number): void {
-	if (!(perSecond > 0) || !Number.isFinite(perSecond)) throw new RangeError(`a rate limit must be a positive number, got ${perSecond}`);
+	if (!(perSecond > 0) || !Number.isFinite(perSecond))
+		throw new RangeError(`a rate limit must be a positive number, got ${perSecond}`);
 }
 
 export class RateLimiter {
@@ -94,7 +95,8 @@ export class RateLimiter {
 		this.interval = SECOND_MS / perSecond;
 		this.capacity = Math.max(1, Math.floor(perSecond));
 		// The window rule looks at the last `capacity` grants; older ones no longer matter.
-		if (this.recent.length > this.capacity) this.recent.splice(0, this.recent.length - this.capacity);
+		if (this.recent.length > this.capacity)
+			this.recent.splice(0, this.recent.length - this.capacity);
 	}
 
 	/** Waits for a permit; resolves false (without a permit) as soon as the signal aborts. */
@@ -138,8 +140,12 @@ export class RateLimiter {
 		for (;;) {
 			if (signal?.aborted) return false;
 			const now = this.clock.now();
-			const window = SECOND_MS + Math.min(MAX_MARGIN_MS, Math.max(MIN_MARGIN_MS, 2 * this.lateness));
-			const windowFree = this.recent.length < this.capacity ? -Infinity : this.recent[this.recent.length - this.capacity] + window;
+			const window =
+				SECOND_MS + Math.min(MAX_MARGIN_MS, Math.max(MIN_MARGIN_MS, 2 * this.lateness));
+			const windowFree =
+				this.recent.length < this.capacity
+					? -Infinity
+					: this.recent[this.recent.length - this.capacity] + window;
 			// The first permit starts the schedule: there is no lost time to catch up yet.
 			const slot = this.granted === 0 ? now : Math.max(this.nextSlot, now - CATCH_UP_MS);
 			const at = Math.max(slot, windowFree);

@@ -16,7 +16,8 @@
  */
 
 /** The backend's fallback sentence: its default clientMessage, and the message of its 403 and 404. */
-export const FALLBACK_SENTENCE = 'We experienced an internal error. Please try again or contact support for assistance.';
+export const FALLBACK_SENTENCE =
+	'We experienced an internal error. Please try again or contact support for assistance.';
 
 export interface ServerError {
 	/** The server's specific words (the causes, joined with "; " when there are several). */
@@ -32,16 +33,21 @@ const MAX_WORDS = 300;
 /** A code as the documented shape puts it in `error`: upper case and underscores. */
 const CODE = /^[A-Z][A-Z0-9_]*$/;
 
-const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
+const text = (value: unknown): string | undefined =>
+	typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 const record = (value: unknown): Record<string, unknown> | undefined =>
-	value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-const cut = (words: string): string => (words.length > MAX_WORDS ? `${words.slice(0, MAX_WORDS)}…` : words);
+	value !== null && typeof value === 'object' && !Array.isArray(value)
+		? (value as Record<string, unknown>)
+		: undefined;
+const cut = (words: string): string =>
+	words.length > MAX_WORDS ? `${words.slice(0, MAX_WORDS)}…` : words;
 
 /** The causes in `error`: Joi's text, GraphQL's list of `{message}`, or an error object's message (or type). */
 function causes(error: unknown): string[] {
 	const single = text(error);
 	if (single) return [single];
-	if (Array.isArray(error)) return error.flatMap((entry) => text(entry) ?? text(record(entry)?.message) ?? []);
+	if (Array.isArray(error))
+		return error.flatMap((entry) => text(entry) ?? text(record(entry)?.message) ?? []);
 	const object = record(error);
 	if (!object) return [];
 	const found = text(object.message) ?? text(object.type);
@@ -57,7 +63,13 @@ export function readServerError(body: unknown): ServerError | undefined {
 	// The documented shape: `error` holds the code, `message` the words.
 	const documented = code === undefined && typeof json.error === 'string' && CODE.test(json.error);
 	const said = documented ? [] : causes(json.error).map(cut);
-	const top = [...new Set([text(json.message), text(json.clientMessage)].filter((words): words is string => words !== undefined && words !== FALLBACK_SENTENCE))].map(cut);
+	const top = [
+		...new Set(
+			[text(json.message), text(json.clientMessage)].filter(
+				(words): words is string => words !== undefined && words !== FALLBACK_SENTENCE,
+			),
+		),
+	].map(cut);
 	let message: string;
 	let summary: string | undefined;
 	if (said.length > 0) {
@@ -86,6 +98,9 @@ export function readServerError(body: unknown): ServerError | undefined {
  * the code and the request ID (`Chat with the given id not found. (code CHAT_NOT_FOUND, request ID …)`).
  */
 export function serverErrorLine(said: ServerError): string {
-	const tags = [said.code ? `code ${said.code}` : undefined, said.requestId ? `request ID ${said.requestId}` : undefined].filter(Boolean);
+	const tags = [
+		said.code ? `code ${said.code}` : undefined,
+		said.requestId ? `request ID ${said.requestId}` : undefined,
+	].filter(Boolean);
 	return `${said.message}${said.summary ? ` – ${said.summary}` : ''}${tags.length ? ` (${tags.join(', ')})` : ''}`;
 }

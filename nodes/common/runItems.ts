@@ -32,16 +32,26 @@ export interface PreparedItem<Target extends IDataObject, Request> {
 	request: Request;
 }
 
-export interface ItemPipeline<Target extends IDataObject, Request, Client extends { close(): void }> {
+export interface ItemPipeline<
+	Target extends IDataObject,
+	Request,
+	Client extends { close(): void },
+> {
 	/**
 	 * Reads and validates item `itemIndex`; throws the error naming the item and the field. May be async,
 	 * for inputs n8n only hands out asynchronously (binary data kept outside memory).
 	 */
-	prepare: (itemIndex: number) => PreparedItem<Target, Request> | Promise<PreparedItem<Target, Request>>;
+	prepare: (
+		itemIndex: number,
+	) => PreparedItem<Target, Request> | Promise<PreparedItem<Target, Request>>;
 	/** Opens the client (and its session) for the execution; closed by the pipeline at the end. */
 	open: () => Promise<Client>;
 	/** Sends one item; returns its output JSON (several for a node that outputs one item per event). */
-	send: (client: Client, item: PreparedItem<Target, Request>, itemIndex: number) => Promise<IDataObject | IDataObject[]>;
+	send: (
+		client: Client,
+		item: PreparedItem<Target, Request>,
+		itemIndex: number,
+	) => Promise<IDataObject | IDataObject[]>;
 	concurrency: number;
 	/**
 	 * The target's fields, so that every error item has the same shape: null where the item failed before
@@ -59,7 +69,11 @@ export interface ItemPipeline<Target extends IDataObject, Request, Client extend
 	onFailure?: (itemIndex: number, error: Error) => Promise<void>;
 }
 
-export async function runItems<Target extends IDataObject, Request, Client extends { close(): void }>(
+export async function runItems<
+	Target extends IDataObject,
+	Request,
+	Client extends { close(): void },
+>(
 	context: IExecuteFunctions,
 	pipeline: ItemPipeline<Target, Request, Client>,
 ): Promise<INodeExecutionData[]> {
@@ -93,7 +107,8 @@ export async function runItems<Target extends IDataObject, Request, Client exten
 			for (const [itemIndex, item] of prepared.entries()) {
 				if (!item) continue;
 				failures[itemIndex] = error;
-				if (continuing()) await pipeline.onFailure?.(itemIndex, asNodeError(node, error, itemIndex));
+				if (continuing())
+					await pipeline.onFailure?.(itemIndex, asNodeError(node, error, itemIndex));
 			}
 		}
 	}
@@ -120,7 +135,10 @@ export async function runItems<Target extends IDataObject, Request, Client exten
 							throw itemError;
 						}
 					},
-					{ concurrency: pipeline.concurrency, shouldStop: () => (failed && !continueOnFail) || signal?.aborted === true },
+					{
+						concurrency: pipeline.concurrency,
+						shouldStop: () => (failed && !continueOnFail) || signal?.aborted === true,
+					},
 				)
 			: [];
 
@@ -147,7 +165,8 @@ export async function runItems<Target extends IDataObject, Request, Client exten
 			results[itemIndex] = undefined;
 			if (result?.ok) {
 				const values = Array.isArray(result.value) ? result.value : [result.value];
-				for (const json of values) output.push({ json: { ...target, ...json }, pairedItem: { item: itemIndex } });
+				for (const json of values)
+					output.push({ json: { ...target, ...json }, pairedItem: { item: itemIndex } });
 				continue;
 			}
 			let error = result ? result.error : failures[itemIndex];
@@ -158,8 +177,14 @@ export async function runItems<Target extends IDataObject, Request, Client exten
 				error = notSentCanceledError(node, itemIndex);
 			}
 			if (!continueOnFail) throw asNodeError(node, error, itemIndex);
-			const knownTarget = { ...Object.fromEntries(pipeline.targetFields.map((field) => [field, null])), ...target };
-			output.push({ json: { ...knownTarget, ...errorItemJson(error), ...pipeline.errorJson?.(error) }, pairedItem: { item: itemIndex } });
+			const knownTarget = {
+				...Object.fromEntries(pipeline.targetFields.map((field) => [field, null])),
+				...target,
+			};
+			output.push({
+				json: { ...knownTarget, ...errorItemJson(error), ...pipeline.errorJson?.(error) },
+				pairedItem: { item: itemIndex },
+			});
 		}
 		return output;
 	} finally {

@@ -6,7 +6,13 @@
 import type { IDataObject, IExecuteFunctions, INode } from 'n8n-workflow';
 
 import { asNodeError, httpStatusError, sendFailureError, type ExplainStatus } from './errors';
-import { SendFailure, sendWithRetry, type RenewableClient, type SendOptions, type SendResult } from './transport/sendWithRetry';
+import {
+	SendFailure,
+	sendWithRetry,
+	type RenewableClient,
+	type SendOptions,
+	type SendResult,
+} from './transport/sendWithRetry';
 import type { PreparedItem } from './runItems';
 import type { HttpRequest, RetryOptions } from './transport/types';
 
@@ -16,12 +22,18 @@ export interface ItemContext {
 }
 
 /** Sends with retries; a request that got no answer (refused, reset, timeout, cancel) throws the item's error. */
-export async function sendForItem(client: RenewableClient, request: HttpRequest, options: SendOptions, { node, itemIndex }: ItemContext): Promise<SendResult> {
+export async function sendForItem(
+	client: RenewableClient,
+	request: HttpRequest,
+	options: SendOptions,
+	{ node, itemIndex }: ItemContext,
+): Promise<SendResult> {
 	try {
 		return await sendWithRetry(client, request, options);
 	} catch (error) {
 		// A GET (a session check) carries no message: nothing can have been stored.
-		if (error instanceof SendFailure) throw sendFailureError(node, error, { itemIndex, carriesMessage: request.method !== 'GET' });
+		if (error instanceof SendFailure)
+			throw sendFailureError(node, error, { itemIndex, carriesMessage: request.method !== 'GET' });
 		throw asNodeError(node, error, itemIndex);
 	}
 }
@@ -29,12 +41,22 @@ export async function sendForItem(client: RenewableClient, request: HttpRequest,
 /** An answer outside 2xx throws the item's NodeApiError, worded by the API's `explain`. */
 export function expectSuccess<Target>(
 	sent: SendResult,
-	context: ItemContext & { explain: ExplainStatus<Target>; target: Target; carriesMessage?: boolean },
+	context: ItemContext & {
+		explain: ExplainStatus<Target>;
+		target: Target;
+		carriesMessage?: boolean;
+	},
 ): SendResult {
 	const { status } = sent.response;
 	if (status < 200 || status >= 300) {
 		const { itemIndex, explain, target, carriesMessage } = context;
-		throw httpStatusError(context.node, sent.response, { itemIndex, attempts: sent.attempts, explain, target, carriesMessage });
+		throw httpStatusError(context.node, sent.response, {
+			itemIndex,
+			attempts: sent.attempts,
+			explain,
+			target,
+			carriesMessage,
+		});
 	}
 	return sent;
 }
@@ -58,7 +80,12 @@ export function createPublisher(context: IExecuteFunctions) {
 		itemIndex: number,
 		explain: ExplainStatus<Target>,
 	): Promise<SendResult> => {
-		const sent = await sendForItem(client, item.request.http, { retry: item.request.retry, signal }, { node, itemIndex });
+		const sent = await sendForItem(
+			client,
+			item.request.http,
+			{ retry: item.request.retry, signal },
+			{ node, itemIndex },
+		);
 		return expectSuccess(sent, { node, itemIndex, explain, target: item.target });
 	};
 }

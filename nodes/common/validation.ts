@@ -14,7 +14,10 @@ export type Checked<T> = { ok: true; value: T } | { ok: false; problem: FieldPro
 
 export const valid = <T>(value: T): Checked<T> => ({ ok: true, value });
 
-export const invalid = <T = never>(field: string, message: string): Checked<T> => ({ ok: false, problem: { field, message } });
+export const invalid = <T = never>(field: string, message: string): Checked<T> => ({
+	ok: false,
+	problem: { field, message },
+});
 
 /** How a value that has the wrong type is named in an error message: "got an object", "got nothing". */
 export function describeValue(value: unknown): string {

@@ -8,7 +8,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { LLM_CUT_MID_STREAM, LLM_FAILS_BEFORE_TOKENS, startChatSimulator, type ChatModel, type ChatSimulator, type ChatUser } from '../simulators/chat.cjs';
+import {
+	LLM_CUT_MID_STREAM,
+	LLM_FAILS_BEFORE_TOKENS,
+	startChatSimulator,
+	type ChatModel,
+	type ChatSimulator,
+	type ChatUser,
+} from '../simulators/chat.cjs';
 
 const CAPTURED = path.join(__dirname, 'chat-captured');
 const read = (file: string) => fs.readFileSync(path.join(CAPTURED, file), 'utf8');
@@ -33,7 +40,9 @@ const BETTER_AUTH_ID = /^[A-Za-z0-9]{32}$/;
 function normalize(value: unknown, key = ''): unknown {
 	if (Array.isArray(value)) return value.map((entry) => normalize(entry));
 	if (value !== null && typeof value === 'object') {
-		return Object.fromEntries(Object.entries(value).map(([name, entry]) => [name, normalize(entry, name)]));
+		return Object.fromEntries(
+			Object.entries(value).map(([name, entry]) => [name, normalize(entry, name)]),
+		);
 	}
 	if (typeof value !== 'string') return value;
 	if (key === 'token') return '<redacted>';
@@ -48,15 +57,25 @@ function normalize(value: unknown, key = ''): unknown {
 const normalJson = (text: string) => JSON.stringify(normalize(JSON.parse(text)));
 
 /** An event stream: each `data:` line's JSON normalized, the framing kept as it was. */
-const normalSse = (text: string) => text.replace(/^data: (.*)$/gm, (_line, json: string) => `data: ${normalJson(json)}`);
+const normalSse = (text: string) =>
+	text.replace(/^data: (.*)$/gm, (_line, json: string) => `data: ${normalJson(json)}`);
 
 /** The captured session's user (the one verified user), and another to own a chat and be named wrongly. */
-const capturedSession = JSON.parse(read('get-session.body')) as { user: { id: string; name: string; email: string } };
+const capturedSession = JSON.parse(read('get-session.body')) as {
+	user: { id: string; name: string; email: string };
+};
 const ALICE: ChatUser = { ...capturedSession.user, password: 'alice-password-1' };
-const BOB: ChatUser = { id: 'Qm4kYp0ZsT7wX2cV9bN1aD3fG5hJ8lR6', name: 'Bob', email: 'bob@example.test', password: 'bob-password-1' };
+const BOB: ChatUser = {
+	id: 'Qm4kYp0ZsT7wX2cV9bN1aD3fG5hJ8lR6',
+	name: 'Bob',
+	email: 'bob@example.test',
+	password: 'bob-password-1',
+};
 const MODELS = (JSON.parse(read('models.body')) as { models: ChatModel[] }).models;
 /** The stand-in LLM's reply, as the captured stream has it. */
-const TOKENS = [...read('stream.sse').matchAll(/"type":"token","token":"([^"]*)"/g)].map((match) => match[1]);
+const TOKENS = [...read('stream.sse').matchAll(/"type":"token","token":"([^"]*)"/g)].map(
+	(match) => match[1],
+);
 
 let sim: ChatSimulator;
 const cookies = { alice: '', bob: '' };
@@ -65,7 +84,12 @@ let bobChat: string;
 /** Case → the simulator's answer, filled by the requests below in the captured order. */
 const answers = new Map<string, { status: number; headers: Headers; text: string }>();
 
-async function send(name: string, method: string, urlPath: string, options: { cookie?: string; body?: unknown; raw?: string } = {}): Promise<void> {
+async function send(
+	name: string,
+	method: string,
+	urlPath: string,
+	options: { cookie?: string; body?: unknown; raw?: string } = {},
+): Promise<void> {
 	const headers: Record<string, string> = { 'User-Agent': 'curl/7.88.1', Accept: '*/*' };
 	if (options.cookie !== undefined) headers.Cookie = options.cookie;
 	let body: string | undefined;
@@ -74,7 +98,11 @@ async function send(name: string, method: string, urlPath: string, options: { co
 		body = options.raw ?? JSON.stringify(options.body);
 	}
 	const response = await fetch(`${sim.url}${urlPath}`, { method, headers, body });
-	answers.set(name, { status: response.status, headers: response.headers, text: await response.text() });
+	answers.set(name, {
+		status: response.status,
+		headers: response.headers,
+		text: await response.text(),
+	});
 }
 
 async function signIn(user: ChatUser): Promise<string> {
@@ -91,10 +119,19 @@ async function signIn(user: ChatUser): Promise<string> {
 
 const stream = (chatId: string) => `/api/chats/${chatId}/messages/stream`;
 /** A message body; `userId: null` leaves it out. */
-const message = (content: string, modelId = 'gpt-5.2', userId: string | null = ALICE.id) => ({ content, modelId, ...(userId !== null ? { userId } : {}) });
+const message = (content: string, modelId = 'gpt-5.2', userId: string | null = ALICE.id) => ({
+	content,
+	modelId,
+	...(userId !== null ? { userId } : {}),
+});
 
 beforeAll(async () => {
-	sim = await startChatSimulator({ users: [ALICE, BOB], models: MODELS, modelsWithoutProvider: ['gemini-2.5-pro'], reply: { tokens: TOKENS } });
+	sim = await startChatSimulator({
+		users: [ALICE, BOB],
+		models: MODELS,
+		modelsWithoutProvider: ['gemini-2.5-pro'],
+		reply: { tokens: TOKENS },
+	});
 	cookies.alice = await signIn(ALICE);
 	cookies.bob = await signIn(BOB);
 	aliceChat = crypto.randomUUID();
@@ -105,26 +142,58 @@ beforeAll(async () => {
 	await send('session', 'GET', '/api/auth/get-session', { cookie: alice });
 	await send('models', 'GET', '/api/models', { cookie: alice });
 	await send('stream', 'POST', stream(aliceChat), { cookie: alice, body: message('hello there') });
-	await send('stream-claude', 'POST', stream(aliceChat), { cookie: alice, body: message('and again', 'claude-opus-4-5') });
+	await send('stream-claude', 'POST', stream(aliceChat), {
+		cookie: alice,
+		body: message('and again', 'claude-opus-4-5'),
+	});
 	await send('messages-list', 'GET', `/api/chats/${aliceChat}/messages`, { cookie: alice });
 	// Bob starts a chat of his own.
-	await send('bob-chat', 'POST', stream(bobChat), { cookie: cookies.bob, body: message('mine', 'gpt-5.2', BOB.id) });
+	await send('bob-chat', 'POST', stream(bobChat), {
+		cookie: cookies.bob,
+		body: message('mine', 'gpt-5.2', BOB.id),
+	});
 
-	await send('wrong-cookie', 'POST', stream(aliceChat), { cookie: `${sim.cookieName}=not-a-session.signature`, body: message('hi') });
+	await send('wrong-cookie', 'POST', stream(aliceChat), {
+		cookie: `${sim.cookieName}=not-a-session.signature`,
+		body: message('hi'),
+	});
 	await send('no-cookie', 'POST', stream(aliceChat), { body: message('hi') });
 	await send('other-users-chat', 'POST', stream(bobChat), { cookie: alice, body: message('hi') });
-	await send('bad-body-missing-content', 'POST', stream(aliceChat), { cookie: alice, body: { modelId: 'gpt-5.2', userId: ALICE.id } });
+	await send('bad-body-missing-content', 'POST', stream(aliceChat), {
+		cookie: alice,
+		body: { modelId: 'gpt-5.2', userId: ALICE.id },
+	});
 	await send('bad-body-empty', 'POST', stream(aliceChat), { cookie: alice });
-	await send('bad-body-new-chat-no-userId', 'POST', stream(crypto.randomUUID()), { cookie: alice, body: message('hi', 'gpt-5.2', null) });
-	await send('new-chat-foreign-userId', 'POST', stream(crypto.randomUUID()), { cookie: alice, body: message('hi', 'gpt-5.2', BOB.id) });
+	await send('bad-body-new-chat-no-userId', 'POST', stream(crypto.randomUUID()), {
+		cookie: alice,
+		body: message('hi', 'gpt-5.2', null),
+	});
+	await send('new-chat-foreign-userId', 'POST', stream(crypto.randomUUID()), {
+		cookie: alice,
+		body: message('hi', 'gpt-5.2', BOB.id),
+	});
 	await send('non-uuid-chat', 'POST', stream('not-a-uuid'), { cookie: alice, body: message('hi') });
-	await send('unknown-model', 'POST', stream(crypto.randomUUID()), { cookie: alice, body: message('hi', 'no-such-model') });
+	await send('unknown-model', 'POST', stream(crypto.randomUUID()), {
+		cookie: alice,
+		body: message('hi', 'no-such-model'),
+	});
 	await send('invalid-json', 'POST', stream(aliceChat), { cookie: alice, raw: '{not json' });
 	await send('models-no-cookie', 'GET', '/api/models');
-	await send('get-session-wrong-cookie', 'GET', '/api/auth/get-session', { cookie: `${sim.cookieName}=not-a-session.signature` });
-	await send('llm-fails-before-tokens', 'POST', stream(crypto.randomUUID()), { cookie: alice, body: message(LLM_FAILS_BEFORE_TOKENS) });
-	await send('llm-cut-mid-stream', 'POST', stream(crypto.randomUUID()), { cookie: alice, body: message(LLM_CUT_MID_STREAM) });
-	await send('gemini-no-provider', 'POST', stream(crypto.randomUUID()), { cookie: alice, body: message('hi', 'gemini-2.5-pro') });
+	await send('get-session-wrong-cookie', 'GET', '/api/auth/get-session', {
+		cookie: `${sim.cookieName}=not-a-session.signature`,
+	});
+	await send('llm-fails-before-tokens', 'POST', stream(crypto.randomUUID()), {
+		cookie: alice,
+		body: message(LLM_FAILS_BEFORE_TOKENS),
+	});
+	await send('llm-cut-mid-stream', 'POST', stream(crypto.randomUUID()), {
+		cookie: alice,
+		body: message(LLM_CUT_MID_STREAM),
+	});
+	await send('gemini-no-provider', 'POST', stream(crypto.randomUUID()), {
+		cookie: alice,
+		body: message('hi', 'gemini-2.5-pro'),
+	});
 });
 
 afterAll(async () => sim?.close());
@@ -135,14 +204,22 @@ const CASES: Array<{ name: string; file: string; status: number; kind: 'json' | 
 	{ name: 'models', file: 'models.body', status: 200, kind: 'json' },
 	{ name: 'stream', file: 'stream.sse', status: 200, kind: 'sse' },
 	{ name: 'stream-claude', file: 'stream-claude.sse', status: 200, kind: 'sse' },
-	...[...loggedCases()].map(([name, status]) => ({ name, file: `${name}.body`, status, kind: (status === 200 && name !== 'messages-list' && !name.startsWith('get-session') ? 'sse' : 'json') as 'json' | 'sse' })),
+	...[...loggedCases()].map(([name, status]) => ({
+		name,
+		file: `${name}.body`,
+		status,
+		kind: (status === 200 && name !== 'messages-list' && !name.startsWith('get-session')
+			? 'sse'
+			: 'json') as 'json' | 'sse',
+	})),
 ];
 
 describe('every captured case is sent', () => {
 	test('each answer file of the capture is a case of this test, and each case has its file', () => {
 		const files = fs.readdirSync(CAPTURED).filter((file) => /\.(body|sse)$/.test(file));
 		expect(CASES.map((entry) => entry.file).sort()).toEqual(files.sort());
-		for (const { name } of CASES) expect({ name, sent: answers.has(name) }).toEqual({ name, sent: true });
+		for (const { name } of CASES)
+			expect({ name, sent: answers.has(name) }).toEqual({ name, sent: true });
 	});
 
 	test('the normalization keeps what tells cases apart (the comparison can fail)', () => {
@@ -150,23 +227,28 @@ describe('every captured case is sent', () => {
 		expect(normalJson(read('wrong-cookie.body'))).toBe(normalJson(read('no-cookie.body')));
 		expect(normalSse(read('stream.sse'))).not.toBe(normalSse(read('stream-claude.sse')));
 		// A simulator answering ISO times where the server writes Postgres text would differ.
-		expect(normalize('2026-12-03T15:11:12.179Z')).not.toBe(normalize('2026-12-03T15:11:12.179222+00:00'));
+		expect(normalize('2026-12-03T15:11:12.179Z')).not.toBe(
+			normalize('2026-12-03T15:11:12.179222+00:00'),
+		);
 	});
 });
 
 describe('the simulator answers as the real backend did', () => {
-	test.each(CASES.map((entry) => [entry.name, entry] as const))('%s', (name, { file, status, kind }) => {
-		const answer = answers.get(name)!;
-		const captured = read(file);
-		expect(answer.status).toBe(status);
-		if (kind === 'sse') {
-			expect(answer.headers.get('content-type')).toBe('text/event-stream');
-			expect(normalSse(answer.text)).toBe(normalSse(captured));
-		} else {
-			expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
-			expect(normalJson(answer.text)).toBe(normalJson(captured.trim()));
-		}
-	});
+	test.each(CASES.map((entry) => [entry.name, entry] as const))(
+		'%s',
+		(name, { file, status, kind }) => {
+			const answer = answers.get(name)!;
+			const captured = read(file);
+			expect(answer.status).toBe(status);
+			if (kind === 'sse') {
+				expect(answer.headers.get('content-type')).toBe('text/event-stream');
+				expect(normalSse(answer.text)).toBe(normalSse(captured));
+			} else {
+				expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
+				expect(normalJson(answer.text)).toBe(normalJson(captured.trim()));
+			}
+		},
+	);
 
 	test("a stream's headers are the captured ones (Date aside)", () => {
 		const lines = read('stream.headers').trim().split(/\r?\n/);
@@ -174,7 +256,10 @@ describe('the simulator answers as the real backend did', () => {
 		const captured = Object.fromEntries(
 			lines
 				.slice(1)
-				.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()])
+				.map((line) => [
+					line.slice(0, line.indexOf(':')).toLowerCase(),
+					line.slice(line.indexOf(':') + 1).trim(),
+				])
 				.filter(([name]) => name !== 'date'),
 		);
 		const answer = answers.get('stream')!;
@@ -188,17 +273,29 @@ describe('the simulator answers as the real backend did', () => {
 			.get('stream')!
 			.text.split('\n')
 			.filter((line) => line.startsWith('data: '))
-			.map((line) => JSON.parse(line.slice(6)) as { type: string; message?: { id: string; createdAt: string }; chatId?: string });
+			.map(
+				(line) =>
+					JSON.parse(line.slice(6)) as {
+						type: string;
+						message?: { id: string; createdAt: string };
+						chatId?: string;
+					},
+			);
 		const complete = events.find((event) => event.type === 'complete')!;
 		expect(complete.chatId).toBe(aliceChat);
 		for (const event of events.filter((entry) => entry.message)) {
 			expect(event.message!.id).toMatch(UUID);
 			expect(event.message!.createdAt).toMatch(POSTGRES_TIME);
 		}
-		const session = JSON.parse(answers.get('session')!.text) as { user: { id: string }; session: { userId: string } };
+		const session = JSON.parse(answers.get('session')!.text) as {
+			user: { id: string };
+			session: { userId: string };
+		};
 		expect(session.user.id).toMatch(BETTER_AUTH_ID);
 		expect(session.session.userId).toBe(session.user.id);
-		const requestIds = ['wrong-cookie', 'no-cookie', 'unknown-model'].map((name) => (JSON.parse(answers.get(name)!.text) as { requestId: string }).requestId);
+		const requestIds = ['wrong-cookie', 'no-cookie', 'unknown-model'].map(
+			(name) => (JSON.parse(answers.get(name)!.text) as { requestId: string }).requestId,
+		);
 		for (const requestId of requestIds) expect(requestId).toMatch(UUID);
 		expect(new Set(requestIds).size).toBe(requestIds.length);
 	});

@@ -41,7 +41,10 @@ function pointer(document: unknown, fragment: string): unknown {
 		.replace(/^\//, '')
 		.split('/')
 		.filter(Boolean)
-		.reduce<unknown>((node, key) => (node as Record<string, unknown>)[key.replace(/~1/g, '/').replace(/~0/g, '~')], document);
+		.reduce<unknown>(
+			(node, key) => (node as Record<string, unknown>)[key.replace(/~1/g, '/').replace(/~0/g, '~')],
+			document,
+		);
 }
 
 /** A schema with every $ref (local or to another file) replaced by its target, recursively. */
@@ -55,7 +58,9 @@ function resolveRefs(node: unknown, file: string, depth = 0): unknown {
 		const targetFile = target ? path.resolve(path.dirname(file), target) : file;
 		return resolveRefs(pointer(load(targetFile), fragment), targetFile, depth + 1);
 	}
-	return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, resolveRefs(value, file, depth + 1)]));
+	return Object.fromEntries(
+		Object.entries(record).map(([key, value]) => [key, resolveRefs(value, file, depth + 1)]),
+	);
 }
 
 function schemaAt(relativeFile: string, jsonPointer: string): Schema {
@@ -65,7 +70,10 @@ function schemaAt(relativeFile: string, jsonPointer: string): Schema {
 
 /** The request body schema of an operation, e.g. ('stream/stream-scopeId.yaml', '/{scopeId}/streams/messages'). */
 function requestSchema(relativeFile: string, apiPath: string): Schema {
-	return schemaAt(relativeFile, `/paths/${apiPath.replace(/~/g, '~0').replace(/\//g, '~1')}/post/requestBody/content/application~1json/schema`);
+	return schemaAt(
+		relativeFile,
+		`/paths/${apiPath.replace(/~/g, '~0').replace(/\//g, '~1')}/post/requestBody/content/application~1json/schema`,
+	);
 }
 
 /** Properties a schema knows, through allOf; readOnly ones apart (a client must not send them). */
@@ -74,7 +82,9 @@ function knownProperties(schema: Schema): { writable: Map<string, Schema>; readO
 	const readOnly = new Set<string>();
 	const visit = (node: Schema) => {
 		for (const part of (node.allOf as Schema[] | undefined) ?? []) visit(part);
-		for (const [name, property] of Object.entries((node.properties as Record<string, Schema> | undefined) ?? {})) {
+		for (const [name, property] of Object.entries(
+			(node.properties as Record<string, Schema> | undefined) ?? {},
+		)) {
 			const flags = [property, ...((property.allOf as Schema[] | undefined) ?? [])];
 			if (flags.some((flag) => flag.readOnly === true)) readOnly.add(name);
 			else writable.set(name, property);
@@ -88,7 +98,9 @@ function knownProperties(schema: Schema): { writable: Map<string, Schema>; readO
 export function unknownFields(value: unknown, schema: Schema, at = ''): string[] {
 	if (Array.isArray(value)) {
 		const items = schema.items as Schema | undefined;
-		return items ? value.flatMap((entry, index) => unknownFields(entry, items, `${at}[${index}]`)) : [];
+		return items
+			? value.flatMap((entry, index) => unknownFields(entry, items, `${at}[${index}]`))
+			: [];
 	}
 	if (value === null || typeof value !== 'object') return [];
 	const { writable, readOnly } = knownProperties(schema);
@@ -106,52 +118,87 @@ function newAjv(): Ajv {
 	const ajv = new Ajv({ strict: false, allErrors: true, unicodeRegExp: false });
 	addFormats(ajv, ['date-time', 'uuid']);
 	ajv.addFormat('base64', /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/);
-	ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });
+	ajv.addFormat('int32', {
+		type: 'number',
+		validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31,
+	});
 	ajv.addFormat('double', { type: 'number', validate: (n: number) => Number.isFinite(n) });
 	return ajv;
 }
 
 /** The 200 answer schema of a GET operation, e.g. ('dataMessage/dataMessage-scopeId.yaml', '/{scopeId}/data/messages'). */
 function getResponseSchema(relativeFile: string, apiPath: string): Schema {
-	return schemaAt(relativeFile, `/paths/${apiPath.replace(/~/g, '~0').replace(/\//g, '~1')}/get/responses/200/content/application~1json/schema`);
+	return schemaAt(
+		relativeFile,
+		`/paths/${apiPath.replace(/~/g, '~0').replace(/\//g, '~1')}/get/responses/200/content/application~1json/schema`,
+	);
 }
 
 /** The query parameters a GET operation declares (path parameters apart). */
 export function queryParameterNames(relativeFile: string, apiPath: string): string[] {
-	const parameters = schemaAt(relativeFile, `/paths/${apiPath.replace(/~/g, '~0').replace(/\//g, '~1')}/get/parameters`) as unknown as Array<{ name: string; in: string }>;
-	return parameters.filter((parameter) => parameter.in === 'query').map((parameter) => parameter.name);
+	const parameters = schemaAt(
+		relativeFile,
+		`/paths/${apiPath.replace(/~/g, '~0').replace(/\//g, '~1')}/get/parameters`,
+	) as unknown as Array<{ name: string; in: string }>;
+	return parameters
+		.filter((parameter) => parameter.in === 'query')
+		.map((parameter) => parameter.name);
 }
 
-export const DATASTORE_QUERY = ['dataMessage/dataMessage-scopeId.yaml', '/{scopeId}/data/messages'] as const;
+export const DATASTORE_QUERY = [
+	'dataMessage/dataMessage-scopeId.yaml',
+	'/{scopeId}/data/messages',
+] as const;
 
 export const schemas = {
 	dataMessage: () => requestSchema('stream/stream-scopeId.yaml', '/{scopeId}/streams/messages'),
 	dataMessageList: () => getResponseSchema(...DATASTORE_QUERY),
 	user: () => requestSchema('authentication/authentication-user.yaml', '/authentication/user'),
-	apiKey: () => requestSchema('authentication/authentication-apikey.yaml', '/authentication/apikey'),
+	apiKey: () =>
+		requestSchema('authentication/authentication-apikey.yaml', '/authentication/apikey'),
 };
 
 /** The schemas as this project validates against them; each change is explained in the module comment. */
 export const patched = {
 	dataMessage: (): Schema => {
 		const schema = schemas.dataMessage();
-		return { ...schema, required: (schema.required as string[]).filter((name) => name !== 'deviceId') };
+		return {
+			...schema,
+			required: (schema.required as string[]).filter((name) => name !== 'deviceId'),
+		};
 	},
 	user: (): Schema => {
 		const schema = schemas.user();
 		const [fields, ...rest] = schema.allOf as Schema[];
 		const { user, ...properties } = fields.properties as Record<string, Schema>;
-		return { ...schema, allOf: [{ ...fields, properties: { username: user, ...properties } }, ...rest] };
+		return {
+			...schema,
+			allOf: [{ ...fields, properties: { username: user, ...properties } }, ...rest],
+		};
 	},
 	dataMessageList: (): Schema => {
 		const [listResult, page] = schemas.dataMessageList().allOf as Schema[];
 		const items = (page.properties as Record<string, Schema>).items;
 		const item = items.items as Schema;
-		const patchedItem = { ...item, required: (item.required as string[]).filter((name) => name !== 'deviceId') };
+		const patchedItem = {
+			...item,
+			required: (item.required as string[]).filter((name) => name !== 'deviceId'),
+		};
 		return {
 			allOf: [
-				{ ...listResult, required: (listResult.required as string[]).map((name) => (name === 'limitedExceeded' ? 'limitExceeded' : name)) },
-				{ ...page, properties: { ...(page.properties as Record<string, Schema>), items: { ...items, items: patchedItem } } },
+				{
+					...listResult,
+					required: (listResult.required as string[]).map((name) =>
+						name === 'limitedExceeded' ? 'limitExceeded' : name,
+					),
+				},
+				{
+					...page,
+					properties: {
+						...(page.properties as Record<string, Schema>),
+						items: { ...items, items: patchedItem },
+					},
+				},
 			],
 		};
 	},
@@ -194,9 +241,12 @@ export function checkRequestBody(request: CapturedRequest): string[] {
 					: undefined;
 	if (!name) return [`no request body expected for ${request.method} ${request.path}`];
 	const problems: string[] = [];
-	if (!String(request.contentType ?? '').startsWith('application/json')) problems.push(`Content-Type is ${request.contentType}, not application/json`);
+	if (!String(request.contentType ?? '').startsWith('application/json'))
+		problems.push(`Content-Type is ${request.contentType}, not application/json`);
 	const { validate: check, schema } = validator(name);
 	if (!check(request.body)) problems.push(...ajvProblems(check.errors));
-	problems.push(...unknownFields(request.body, schema).map((field) => `${field} is not in the spec`));
+	problems.push(
+		...unknownFields(request.body, schema).map((field) => `${field} is not in the spec`),
+	);
 	return problems;
 }

@@ -24,7 +24,12 @@ import * as path from 'node:path';
 import { threadCpuMs } from '../../bench/processMemory.cjs';
 import { seededRandom } from '../simulators/faults.cjs';
 import { kapuaCredentialData } from '../simulators/credentials.cjs';
-import { isDatastoreQuery, startKapuaSimulator, type KapuaSimulator, type PublishedMessage } from '../simulators/kapua.cjs';
+import {
+	isDatastoreQuery,
+	startKapuaSimulator,
+	type KapuaSimulator,
+	type PublishedMessage,
+} from '../simulators/kapua.cjs';
 import { assertNode24, say } from './lib/cache.cjs';
 import { Cleanup } from './lib/cleanup.cjs';
 import { installCommunityPackage } from './lib/communityInstall.cjs';
@@ -59,9 +64,17 @@ async function startRecorder() {
 		request.on('end', () => {
 			const arrivedAt = Date.now();
 			const batch = ++batches;
-			const items = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Array<Record<string, unknown>>;
+			const items = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Array<
+				Record<string, unknown>
+			>;
 			for (const item of items) {
-				records.push({ datastoreId: String(item.datastoreId), late: item.late === true, clientId: String(item.clientId), arrivedAt, batch });
+				records.push({
+					datastoreId: String(item.datastoreId),
+					late: item.late === true,
+					clientId: String(item.clientId),
+					arrivedAt,
+					batch,
+				});
 			}
 			response.writeHead(200, { 'Content-Type': 'application/json' });
 			response.end('{"ok":true}');
@@ -95,7 +108,12 @@ function workflow(recorderUrl: string, startDate: string): WorkflowJson {
 					startFrom: 'date',
 					startDate,
 					pollInterval: 1,
-					options: { lateWindow: WINDOW_S, refreshInterval: REFRESH_MS / 1000, sweepInterval: 0.25, sweepDepth: 0.1 },
+					options: {
+						lateWindow: WINDOW_S,
+						refreshInterval: REFRESH_MS / 1000,
+						sweepInterval: 0.25,
+						sweepDepth: 0.1,
+					},
 				},
 				credentials: { kapuaApi: { id: '', name: '' } },
 			},
@@ -128,11 +146,16 @@ function percentile(values: number[], p: number): number {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+async function until(
+	condition: () => boolean | Promise<boolean>,
+	timeoutMs: number,
+	what: string,
+): Promise<void> {
 	// A safety net so that a run that never gets there fails with a message; not a speed assertion.
 	const deadline = Date.now() + timeoutMs;
 	while (!(await condition())) {
-		if (Date.now() > deadline) throw new Error(`gave up after ${timeoutMs / 1000} s waiting for ${what}`);
+		if (Date.now() > deadline)
+			throw new Error(`gave up after ${timeoutMs / 1000} s waiting for ${what}`);
 		await sleep(250);
 	}
 }
@@ -161,9 +184,16 @@ describe('Kapua Trigger in a real n8n, restarted in the middle', () => {
 			else say(`kept ${workDir}`);
 		});
 		userFolder = path.join(workDir, 'user');
-		const pkg = await installCommunityPackage(userFolder, await packPackage(path.join(workDir, 'pack')));
+		const pkg = await installCommunityPackage(
+			userFolder,
+			await packPackage(path.join(workDir, 'pack')),
+		);
 		say(`installed ${pkg.name}@${pkg.version}`);
-		sim = await startKapuaSimulator({ refreshIntervalMs: REFRESH_MS, tieOrder: 'shuffled', seed: 27 });
+		sim = await startKapuaSimulator({
+			refreshIntervalMs: REFRESH_MS,
+			tieOrder: 'shuffled',
+			seed: 27,
+		});
 		cleanup.defer('stop the Kapua simulator', () => sim.close());
 		recorder = await startRecorder();
 		cleanup.defer('stop the recorder', () => recorder.close());
@@ -197,7 +227,12 @@ describe('Kapua Trigger in a real n8n, restarted in the middle', () => {
 		for (let n = 0; n < MESSAGES; n++) {
 			const draw = random();
 			// 5 % stamped 2–8 s before they arrive (inside the 10 s window); ~1 % 20–80 s before (beyond it).
-			const age = draw < 0.05 ? 2_000 + random() * 6_000 : draw < 0.06 ? 20_000 + random() * 60_000 : random() * 300;
+			const age =
+				draw < 0.05
+					? 2_000 + random() * 6_000
+					: draw < 0.06
+						? 20_000 + random() * 60_000
+						: random() * 300;
 			// Every 25th message and the two after it share one millisecond, from three devices.
 			const shared = n % 25 < 3 ? stored[n - (n % 25)] : undefined;
 			const capturedOn = shared?.capturedOn ?? new Date(Date.now() - age).toISOString();
@@ -230,9 +265,15 @@ describe('Kapua Trigger in a real n8n, restarted in the middle', () => {
 			await sleep(SPACING_MS);
 		}
 		await restart;
-		const late = stored.filter((message) => Date.parse(message.receivedOn) - message.time > WINDOW_S * 1000);
+		const late = stored.filter(
+			(message) => Date.parse(message.receivedOn) - message.time > WINDOW_S * 1000,
+		);
 		const expected = new Set(stored.map((message) => message.datastoreId!));
-		await until(() => new Set(recorder.records.map((record) => record.datastoreId)).size >= expected.size, 300_000, 'every message to be recorded');
+		await until(
+			() => new Set(recorder.records.map((record) => record.datastoreId)).size >= expected.size,
+			300_000,
+			'every message to be recorded',
+		);
 
 		// Quiet: no new messages; the trigger polls (and sweeps) on. Its CPU per poll, n8n's idle CPU taken off.
 		const quietQueriesBefore = sim.datastoreQueryLog.length;
@@ -254,11 +295,19 @@ describe('Kapua Trigger in a real n8n, restarted in the middle', () => {
 
 		// Activated again after messages arrived while it was off: those, and nothing again.
 		const whileOff = Array.from({ length: 20 }, (_, n) =>
-			sim.storeDeviceMessage({ clientId: `dev-${n % DEVICES}`, channel: 'heater/data', capturedOn: new Date(Date.now() - n * 100).toISOString() }),
+			sim.storeDeviceMessage({
+				clientId: `dev-${n % DEVICES}`,
+				channel: 'heater/data',
+				capturedOn: new Date(Date.now() - n * 100).toISOString(),
+			}),
 		);
 		for (const message of whileOff) expected.add(message.datastoreId!);
 		await api.activateWorkflow(workflowId);
-		await until(() => new Set(recorder.records.map((record) => record.datastoreId)).size >= expected.size, 120_000, 'the messages stored while deactivated');
+		await until(
+			() => new Set(recorder.records.map((record) => record.datastoreId)).size >= expected.size,
+			120_000,
+			'the messages stored while deactivated',
+		);
 		await sleep(5_000);
 
 		const records = recorder.records;
@@ -274,25 +323,51 @@ describe('Kapua Trigger in a real n8n, restarted in the middle', () => {
 		const onTime = records.filter((record) => !record.late && mainRun.has(record.datastoreId));
 		const storedAt = (record: Recorded) => Date.parse(byId.get(record.datastoreId)!.receivedOn);
 		const fromStored = onTime.map((record) => record.arrivedAt - storedAt(record));
-		const fromSearchable = onTime.map((record) => record.arrivedAt - byId.get(record.datastoreId)!.visibleFrom!);
+		const fromSearchable = onTime.map(
+			(record) => record.arrivedAt - byId.get(record.datastoreId)!.visibleFrom!,
+		);
 		// Away from the restart: stored before n8n was stopped, or after it was back (and had caught up 10 s later).
-		const steady = onTime.filter((record) => storedAt(record) < restartWindow.stopping - 5_000 || storedAt(record) > restartWindow.back + 10_000);
+		const steady = onTime.filter(
+			(record) =>
+				storedAt(record) < restartWindow.stopping - 5_000 ||
+				storedAt(record) > restartWindow.back + 10_000,
+		);
 		const steadyFromStored = steady.map((record) => record.arrivedAt - storedAt(record));
-		const lateFromStored = records.filter((record) => record.late).map((record) => record.arrivedAt - Date.parse(byId.get(record.datastoreId)!.receivedOn));
+		const lateFromStored = records
+			.filter((record) => record.late)
+			.map((record) => record.arrivedAt - Date.parse(byId.get(record.datastoreId)!.receivedOn));
 		const report = {
 			stored: stored.length,
 			emitted: ids.length,
 			distinct: new Set(ids).size,
 			duplicates,
 			missed: missed.length,
-			late: { flagged: flaggedLate.length, beyondWindow: late.length, delayedInsideWindow: delayedIds.size },
+			late: {
+				flagged: flaggedLate.length,
+				beyondWindow: late.length,
+				delayedInsideWindow: delayedIds.size,
+			},
 			executions: recorder.batches,
 			latencyMs: {
-				storedToRecorded: { p50: percentile(fromStored, 50), p95: percentile(fromStored, 95), max: Math.max(...fromStored) },
-				storedToRecordedAwayFromRestart: { messages: steady.length, p50: percentile(steadyFromStored, 50), p95: percentile(steadyFromStored, 95), max: Math.max(...steadyFromStored) },
+				storedToRecorded: {
+					p50: percentile(fromStored, 50),
+					p95: percentile(fromStored, 95),
+					max: Math.max(...fromStored),
+				},
+				storedToRecordedAwayFromRestart: {
+					messages: steady.length,
+					p50: percentile(steadyFromStored, 50),
+					p95: percentile(steadyFromStored, 95),
+					max: Math.max(...steadyFromStored),
+				},
 				restartDownMs: restartWindow.back - restartWindow.stopping,
-				searchableToRecorded: { p50: percentile(fromSearchable, 50), p95: percentile(fromSearchable, 95) },
-				lateStoredToRecorded: lateFromStored.length ? { p50: percentile(lateFromStored, 50), max: Math.max(...lateFromStored) } : null,
+				searchableToRecorded: {
+					p50: percentile(fromSearchable, 50),
+					p95: percentile(fromSearchable, 95),
+				},
+				lateStoredToRecorded: lateFromStored.length
+					? { p50: percentile(lateFromStored, 50), max: Math.max(...lateFromStored) }
+					: null,
 			},
 			quietPhase: {
 				seconds: quietMs / 1000,
@@ -301,7 +376,9 @@ describe('Kapua Trigger in a real n8n, restarted in the middle', () => {
 				n8nCpuMs: quietCpu,
 				n8nIdleCpuMs: Math.round(idleCpuPerMs * quietMs),
 				// A poll that finds nothing is one query; the rest are the sweep's counts (every 15 s here, 36 buckets).
-				cpuPerQueryMs: quietQueries.length ? (quietCpu - idleCpuPerMs * quietMs) / quietQueries.length : null,
+				cpuPerQueryMs: quietQueries.length
+					? (quietCpu - idleCpuPerMs * quietMs) / quietQueries.length
+					: null,
 				cpuPerPollWithItsSweepsMs: polls ? (quietCpu - idleCpuPerMs * quietMs) / polls : null,
 			},
 			datastoreQueries: sim.datastoreQueryLog.length,
@@ -310,11 +387,15 @@ describe('Kapua Trigger in a real n8n, restarted in the middle', () => {
 			refreshS: REFRESH_MS / 1000,
 		};
 		say(`trigger report: ${JSON.stringify(report)}`);
-		if (process.env.TRIGGER_REPORT) fs.writeFileSync(process.env.TRIGGER_REPORT, JSON.stringify(report, null, 2));
+		if (process.env.TRIGGER_REPORT)
+			fs.writeFileSync(process.env.TRIGGER_REPORT, JSON.stringify(report, null, 2));
 
 		expect(restart).toBeDefined();
 		// n8n had saved the trigger's state in the workflow's static data before it was stopped.
-		expect((savedBeforeStop?.['node:Kapua Trigger'] as { cursor?: { v?: number } } | undefined)?.cursor?.v).toBe(1);
+		expect(
+			(savedBeforeStop?.['node:Kapua Trigger'] as { cursor?: { v?: number } } | undefined)?.cursor
+				?.v,
+		).toBe(1);
 		expect(duplicates).toBe(0);
 		expect(missed).toEqual([]);
 		expect(flaggedLate.sort()).toEqual(late.map((message) => message.datastoreId!).sort());
@@ -324,21 +405,56 @@ describe('Kapua Trigger in a real n8n, restarted in the middle', () => {
 		// Deactivated: the trigger's loop stopped (a query in flight at that moment may still arrive).
 		expect(queriesWhileStopped).toBeLessThanOrEqual(1);
 		// Only the datastore was asked (no publish), with the filter for the channel's prefix.
-		expect(sim.requests.filter((request) => !isDatastoreQuery(request) && !request.path.includes('/authentication/') && !request.path.includes('/serviceConfigurations/'))).toEqual([]);
+		expect(
+			sim.requests.filter(
+				(request) =>
+					!isDatastoreQuery(request) &&
+					!request.path.includes('/authentication/') &&
+					!request.path.includes('/serviceConfigurations/'),
+			),
+		).toEqual([]);
 	});
 
 	test("failures are loud: the datastore failing is a failed execution and the trigger goes on; a refused permission is n8n's trigger error until it is back", async () => {
 		expect(workflowId).not.toBe('');
 		const recorded = () => new Set(recorder.records.map((record) => record.datastoreId));
 		const store = (count: number) =>
-			Array.from({ length: count }, (_, n) => sim.storeDeviceMessage({ clientId: `dev-${n}`, channel: 'heater/data', capturedOn: new Date().toISOString() }).datastoreId!);
+			Array.from(
+				{ length: count },
+				(_, n) =>
+					sim.storeDeviceMessage({
+						clientId: `dev-${n}`,
+						channel: 'heater/data',
+						capturedOn: new Date().toISOString(),
+					}).datastoreId!,
+			);
 
 		// HTTP 500 twice: recorded once as a failed execution; the messages stored meanwhile still arrive.
-		const executionsBefore = new Set((await api.executionsOf(workflowId)).map((execution) => execution.id));
-		sim.faults.inject({ kind: 'status', status: 500, body: { type: 'exceptionInfo', httpErrorCode: 500, message: 'Elasticsearch unavailable', kapuaErrorCode: 'INTERNAL_ERROR' } }, { times: 2, match: isDatastoreQuery });
+		const executionsBefore = new Set(
+			(await api.executionsOf(workflowId)).map((execution) => execution.id),
+		);
+		sim.faults.inject(
+			{
+				kind: 'status',
+				status: 500,
+				body: {
+					type: 'exceptionInfo',
+					httpErrorCode: 500,
+					message: 'Elasticsearch unavailable',
+					kapuaErrorCode: 'INTERNAL_ERROR',
+				},
+			},
+			{ times: 2, match: isDatastoreQuery },
+		);
 		const duringOutage = store(5);
-		await until(() => duringOutage.every((id) => recorded().has(id)), 120_000, 'the messages stored during the outage');
-		const failed = (await api.executionsOf(workflowId)).filter((execution) => !executionsBefore.has(execution.id) && execution.status === 'error');
+		await until(
+			() => duringOutage.every((id) => recorded().has(id)),
+			120_000,
+			'the messages stored during the outage',
+		);
+		const failed = (await api.executionsOf(workflowId)).filter(
+			(execution) => !executionsBefore.has(execution.id) && execution.status === 'error',
+		);
 		expect(failed).toHaveLength(1);
 		const failure = await api.waitForExecution(failed[0].id);
 		expect(failure.error?.message).toBe("Kapua's datastore failed to answer (HTTP 500)");
@@ -346,14 +462,33 @@ describe('Kapua Trigger in a real n8n, restarted in the middle', () => {
 
 		// HTTP 403: n8n stops the trigger and shows why; when Kapua allows it again, n8n activates it and it goes on.
 		sim.faults.inject(
-			{ kind: 'status', status: 403, body: { type: 'subjectUnauthorizedExceptionInfo', httpErrorCode: 403, message: 'User does not have permission', kapuaErrorCode: 'SUBJECT_UNAUTHORIZED' } },
+			{
+				kind: 'status',
+				status: 403,
+				body: {
+					type: 'subjectUnauthorizedExceptionInfo',
+					httpErrorCode: 403,
+					message: 'User does not have permission',
+					kapuaErrorCode: 'SUBJECT_UNAUTHORIZED',
+				},
+			},
 			{ times: 3, match: isDatastoreQuery },
 		);
 		let shown: string | undefined;
-		await until(async () => (shown = await api.activationError(workflowId)) !== undefined, 120_000, "n8n to show the trigger's error");
-		expect(shown).toContain("The Kapua user needs permission datastore:read on the token's own account");
+		await until(
+			async () => (shown = await api.activationError(workflowId)) !== undefined,
+			120_000,
+			"n8n to show the trigger's error",
+		);
+		expect(shown).toContain(
+			"The Kapua user needs permission datastore:read on the token's own account",
+		);
 		const whileStopped = store(5);
-		await until(() => whileStopped.every((id) => recorded().has(id)), 180_000, 'the trigger to be active again and catch up');
+		await until(
+			() => whileStopped.every((id) => recorded().has(id)),
+			180_000,
+			'the trigger to be active again and catch up',
+		);
 		expect(await api.activationError(workflowId)).toBeUndefined();
 		const ids = recorder.records.map((record) => record.datastoreId);
 		expect(ids.length - new Set(ids).size).toBe(0);

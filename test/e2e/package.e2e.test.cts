@@ -29,5 +29,7 @@ describe('the installed package', () => packageSpecs(current));
 describe('Quiva Stream Publish', () => quivaSpecs(current));
 describe('Kapua Publish', () => kapuaSpecs(current));
 describe('Chat Message', () => chatSpecs(current));
-describe('Webhook pipelines: limits, logins and sessions across executions', () => webhookSpecs(current));
-describe('Example workflows (examples/) as a new user imports and runs them', () => exampleSpecs(current));
+describe('Webhook pipelines: limits, logins and sessions across executions', () =>
+	webhookSpecs(current));
+describe('Example workflows (examples/) as a new user imports and runs them', () =>
+	exampleSpecs(current));

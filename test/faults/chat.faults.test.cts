@@ -24,7 +24,11 @@ import {
 	startChatSimulator,
 	type ChatSimulator,
 } from '../simulators/chat.cjs';
-import { CHAT_BASE_PARAMETERS, chatBadCredentials, chatBadInputs } from '../workflow/chat.badInputs.cjs';
+import {
+	CHAT_BASE_PARAMETERS,
+	chatBadCredentials,
+	chatBadInputs,
+} from '../workflow/chat.badInputs.cjs';
 import { record } from './report.cjs';
 import { collectSecretSurface } from './secrets.cjs';
 import { runBadCredentials, runBadInputs, runMatrixCase, STREAM_FAULT_NAMES } from './suite.cjs';
@@ -48,7 +52,10 @@ let sim: ChatSimulator;
 afterEach(async () => sim?.close());
 
 async function startSimulator(): Promise<ChatSimulator> {
-	const started = await startChatSimulator({ users: [USER, CHAT_DEFAULTS.otherUser], sessionCanary: CANARY_COOKIE });
+	const started = await startChatSimulator({
+		users: [USER, CHAT_DEFAULTS.otherUser],
+		sessionCanary: CANARY_COOKIE,
+	});
 	started.chats.set(OTHER_USERS_CHAT, CHAT_DEFAULTS.otherUser.id);
 	return started;
 }
@@ -64,7 +71,11 @@ function pastedToken(): string {
 }
 
 /** Every secret field holds a canary, whichever way in is chosen. */
-function credentials(way: Way = 'emailPassword', overrides: IDataObject = {}, baseUrl = sim.url): CredentialStore {
+function credentials(
+	way: Way = 'emailPassword',
+	overrides: IDataObject = {},
+	baseUrl = sim.url,
+): CredentialStore {
 	return new CredentialStore().set('chatApi', {
 		baseUrl,
 		authentication: way,
@@ -77,7 +88,11 @@ function credentials(way: Way = 'emailPassword', overrides: IDataObject = {}, ba
 	});
 }
 
-function run(items: IDataObject[], parameters: IDataObject = {}, extra: Partial<NodeRunSpec> = {}): Promise<NodeRunResult> {
+function run(
+	items: IDataObject[],
+	parameters: IDataObject = {},
+	extra: Partial<NodeRunSpec> = {},
+): Promise<NodeRunResult> {
 	return runNode({
 		type: 'chatMessage',
 		parameters: { ...CHAT_BASE_PARAMETERS, ...parameters },
@@ -91,8 +106,11 @@ function run(items: IDataObject[], parameters: IDataObject = {}, extra: Partial<
 function outcome(result: NodeRunResult): string {
 	const counts = `${sim.streamRequests} message request(s), ${sim.signIns} sign-in(s); ${sim.streams.length} accepted`;
 	if (result.error) {
-		const arrived = /(\d+) characters of the reply had arrived/.exec(String(result.error.description ?? ''));
-		const partial = arrived && arrived[1] !== '0' ? `, partial text (${arrived[1]} chars) in the error` : '';
+		const arrived = /(\d+) characters of the reply had arrived/.exec(
+			String(result.error.description ?? ''),
+		);
+		const partial =
+			arrived && arrived[1] !== '0' ? `, partial text (${arrived[1]} chars) in the error` : '';
 		return `${result.run.status === 'canceled' ? 'canceled' : 'error'}: "${result.error.message}"${partial}; ${counts}`;
 	}
 	const failed = result.output.find((item) => item.json.error !== undefined);
@@ -106,11 +124,18 @@ function outcome(result: NodeRunResult): string {
 
 /** The server saw the client close the stream (not a reply that ended). */
 async function closedByClient(index: number): Promise<void> {
-	await waitFor(() => sim.streams[index]?.closedByClient === true, 1000, `the client to close stream ${index}`);
+	await waitFor(
+		() => sim.streams[index]?.closedByClient === true,
+		1000,
+		`the client to close stream ${index}`,
+	);
 	expect(sim.streams[index]).toMatchObject({ closedByClient: true, ended: false });
 }
 
-const inject = (fault: Fault, options: { times?: number; match?: (request: IncomingMessage) => boolean } = onStream) => void sim.faults.inject(fault, options);
+const inject = (
+	fault: Fault,
+	options: { times?: number; match?: (request: IncomingMessage) => boolean } = onStream,
+) => void sim.faults.inject(fault, options);
 
 describe('fault matrix', () => {
 	const cases: Array<{
@@ -124,7 +149,13 @@ describe('fault matrix', () => {
 	}> = [
 		{
 			fault: '429 + Retry-After header',
-			setup: async () => inject({ kind: 'status', status: 429, headers: { 'Retry-After': '0' }, body: resourceError('RATE_LIMIT_EXCEEDED') }),
+			setup: async () =>
+				inject({
+					kind: 'status',
+					status: 429,
+					headers: { 'Retry-After': '0' },
+					body: resourceError('RATE_LIMIT_EXCEEDED'),
+				}),
 			expect: (result) => {
 				expect(result.output[0].json).toMatchObject({ complete: true, text: sim.replyText() });
 				// Refused, then sent again once: one message on the server.
@@ -135,7 +166,12 @@ describe('fault matrix', () => {
 		{
 			fault: '429 + body retry_after',
 			note: 'body form is retryAfter in the chat API: ',
-			setup: async () => inject({ kind: 'status', status: 429, body: resourceError('RATE_LIMIT_EXCEEDED', {}, { retryAfter: 0 }) }),
+			setup: async () =>
+				inject({
+					kind: 'status',
+					status: 429,
+					body: resourceError('RATE_LIMIT_EXCEEDED', {}, { retryAfter: 0 }),
+				}),
 			expect: (result) => {
 				expect(result.output[0].json).toMatchObject({ complete: true, text: sim.replyText() });
 				expect(sim.streamRequests).toBe(2);
@@ -144,18 +180,33 @@ describe('fault matrix', () => {
 		},
 		{
 			fault: '503 (no Retry-After)',
-			setup: async () => inject({ kind: 'status', status: 503, body: resourceError('SERVICE_UNAVAILABLE', { status: 503, message: 'unavailable' }) }),
+			setup: async () =>
+				inject({
+					kind: 'status',
+					status: 503,
+					body: resourceError('SERVICE_UNAVAILABLE', { status: 503, message: 'unavailable' }),
+				}),
 			expect: (result) => {
 				// May have been processed: not sent again.
-				expect(result.error?.message).toMatch(/^The service is unavailable – SERVICE_UNAVAILABLE: unavailable; the server may have received the message \[item 0\]$/);
-				expect(result.error?.description).toMatch(/HTTP 503: unavailable \(code SERVICE_UNAVAILABLE, request ID [0-9a-f-]{36}\)/);
+				expect(result.error?.message).toMatch(
+					/^The service is unavailable – SERVICE_UNAVAILABLE: unavailable; the server may have received the message \[item 0\]$/,
+				);
+				expect(result.error?.description).toMatch(
+					/HTTP 503: unavailable \(code SERVICE_UNAVAILABLE, request ID [0-9a-f-]{36}\)/,
+				);
 				expect(sim.streamRequests).toBe(1);
 				expect(sim.streams).toHaveLength(0);
 			},
 		},
 		{
 			fault: '503 + Retry-After',
-			setup: async () => inject({ kind: 'status', status: 503, headers: { 'Retry-After': '0' }, body: resourceError('SERVICE_UNAVAILABLE', { status: 503, message: 'unavailable' }) }),
+			setup: async () =>
+				inject({
+					kind: 'status',
+					status: 503,
+					headers: { 'Retry-After': '0' },
+					body: resourceError('SERVICE_UNAVAILABLE', { status: 503, message: 'unavailable' }),
+				}),
 			expect: (result) => {
 				expect(result.output[0].json).toMatchObject({ complete: true, text: sim.replyText() });
 				expect(sim.streamRequests).toBe(2);
@@ -173,7 +224,9 @@ describe('fault matrix', () => {
 			},
 			expect: (result) => {
 				expect(result.error?.message).toBe('Sign-in failed: could not reach the chat server');
-				expect(result.error?.description).toMatch(/Nothing was sent \(POST \/api\/auth\/sign-in\/email: ECONNREFUSED\)/);
+				expect(result.error?.description).toMatch(
+					/Nothing was sent \(POST \/api\/auth\/sign-in\/email: ECONNREFUSED\)/,
+				);
 				expect(sim.requestCount).toBe(0);
 			},
 		},
@@ -196,7 +249,9 @@ describe('fault matrix', () => {
 			fault: 'reset mid-request (before accept)',
 			setup: async () => inject({ kind: 'reset' }),
 			expect: (result) => {
-				expect(result.error?.message).toMatch(/closed before the server answered; the server may have received the message \[item 0\]/);
+				expect(result.error?.message).toMatch(
+					/closed before the server answered; the server may have received the message \[item 0\]/,
+				);
 				expect(sim.streamRequests).toBe(1);
 				expect(sim.streams).toHaveLength(0);
 			},
@@ -205,7 +260,9 @@ describe('fault matrix', () => {
 			fault: 'reset after accept',
 			setup: async () => inject({ kind: 'resetAfterAccept' }),
 			expect: (result) => {
-				expect(result.error?.message).toMatch(/closed before the server answered; the server may have received the message \[item 0\]/);
+				expect(result.error?.message).toMatch(
+					/closed before the server answered; the server may have received the message \[item 0\]/,
+				);
 				expect(result.error?.message).toMatch(/may have received the message/);
 				expect(result.error?.description).toMatch(/It was not sent again, so it is not duplicated/);
 				// The server took the message; it is reported, never sent again.
@@ -219,7 +276,9 @@ describe('fault matrix', () => {
 			parameters: { options: { idleTimeout: 0.15 } },
 			setup: async () => inject({ kind: 'delay', ms: 600 }),
 			expect: (result) => {
-				expect(result.error?.message).toBe('The chat server sent nothing for 0.15 s (Idle Timeout) [item 0]');
+				expect(result.error?.message).toBe(
+					'The chat server sent nothing for 0.15 s (Idle Timeout) [item 0]',
+				);
 				expect(sim.streamRequests).toBe(1);
 				// By the time the delayed server would answer, the client had closed the connection.
 				expect(sim.streams).toHaveLength(0);
@@ -244,8 +303,12 @@ describe('fault matrix', () => {
 			fault: STREAM_FAULT_NAMES.dropped,
 			setup: async () => inject({ kind: 'streamDrop', afterEvents: 4 }),
 			expect: (result) => {
-				expect(result.error?.message).toBe('The reply ended early: the connection closed before the end of the reply [item 0]');
-				expect(result.error?.description).toMatch(/15 characters of the reply had arrived: "tok0 tok1 tok2 "/);
+				expect(result.error?.message).toBe(
+					'The reply ended early: the connection closed before the end of the reply [item 0]',
+				);
+				expect(result.error?.description).toMatch(
+					/15 characters of the reply had arrived: "tok0 tok1 tok2 "/,
+				);
 				expect(sim.streamRequests).toBe(1);
 			},
 		},
@@ -253,8 +316,12 @@ describe('fault matrix', () => {
 			fault: STREAM_FAULT_NAMES.errorEvent,
 			setup: async () => inject({ kind: 'streamError', afterEvents: 3 }),
 			expect: (result) => {
-				expect(result.error?.message).toBe('The chat server failed while replying: Streaming failed (STREAMING_ERROR) [item 0]');
-				expect(result.error?.description).toMatch(/10 characters of the reply had arrived: "tok0 tok1 "/);
+				expect(result.error?.message).toBe(
+					'The chat server failed while replying: Streaming failed (STREAMING_ERROR) [item 0]',
+				);
+				expect(result.error?.description).toMatch(
+					/10 characters of the reply had arrived: "tok0 tok1 "/,
+				);
 				expect(sim.streamRequests).toBe(1);
 			},
 		},
@@ -264,7 +331,12 @@ describe('fault matrix', () => {
 			setup: async () => inject({ kind: 'streamMalformed', afterEvents: 2 }),
 			expect: (result) => {
 				expect(result.error).toBeUndefined();
-				expect(result.output[0].json).toMatchObject({ complete: true, text: sim.replyText(), eventCount: 7, ignoredEvents: 2 });
+				expect(result.output[0].json).toMatchObject({
+					complete: true,
+					text: sim.replyText(),
+					eventCount: 7,
+					ignoredEvents: 2,
+				});
 				expect(sim.faults.applied.streamMalformed).toBe(1);
 			},
 		},
@@ -273,8 +345,12 @@ describe('fault matrix', () => {
 			parameters: { options: { idleTimeout: 0.2 } },
 			setup: async () => inject({ kind: 'streamHang', afterEvents: 3 }),
 			expect: async (result) => {
-				expect(result.error?.message).toBe('The chat server sent nothing for 0.2 s (Idle Timeout) [item 0]');
-				expect(result.error?.description).toMatch(/10 characters of the reply had arrived: "tok0 tok1 "/);
+				expect(result.error?.message).toBe(
+					'The chat server sent nothing for 0.2 s (Idle Timeout) [item 0]',
+				);
+				expect(result.error?.description).toMatch(
+					/10 characters of the reply had arrived: "tok0 tok1 "/,
+				);
 				await closedByClient(0);
 			},
 		},
@@ -312,11 +388,20 @@ describe('fault matrix', () => {
 		},
 	];
 
-	test.each(cases)('$fault', async ({ fault, setup, items = [{}], parameters = {}, note = '', expect: check }) => {
-		await start();
-		const extra = (await setup()) ?? {};
-		await runMatrixCase({ node: NODE, fault, run: () => run(items, parameters, extra), check, outcome: (result) => `${note}${outcome(result)}` });
-	});
+	test.each(cases)(
+		'$fault',
+		async ({ fault, setup, items = [{}], parameters = {}, note = '', expect: check }) => {
+			await start();
+			const extra = (await setup()) ?? {};
+			await runMatrixCase({
+				node: NODE,
+				fault,
+				run: () => run(items, parameters, extra),
+				check,
+				outcome: (result) => `${note}${outcome(result)}`,
+			});
+		},
+	);
 });
 
 describe('bad input', () => {
@@ -342,7 +427,14 @@ describe('bad credentials', () => {
 			goodBaseUrl: sim.url,
 			items: 2,
 			run: (badCase, continueOnFail) =>
-				run([{ n: 1 }, { n: 2 }], {}, { credentials: credentials(badCase.way as Way, badCase.overrides(sim.url)), continueOnFail }),
+				run(
+					[{ n: 1 }, { n: 2 }],
+					{},
+					{
+						credentials: credentials(badCase.way as Way, badCase.overrides(sim.url)),
+						continueOnFail,
+					},
+				),
 			sent: () => sim.requestCount,
 			canaries: CANARIES,
 		});
@@ -360,7 +452,14 @@ describe('secrets', () => {
 	const paths: Path[] = [
 		{
 			name: '401 wrong password / unknown pasted token',
-			spec: (way) => ({ credentials: credentials(way, way === 'emailPassword' ? { password: `${CANARY_PASSWORD}-wrong` } : { sessionToken: `${CANARY_TOKEN}-unknown.sig` }) }),
+			spec: (way) => ({
+				credentials: credentials(
+					way,
+					way === 'emailPassword'
+						? { password: `${CANARY_PASSWORD}-wrong` }
+						: { sessionToken: `${CANARY_TOKEN}-unknown.sig` },
+				),
+			}),
 		},
 		{
 			name: '401 expired session',
@@ -371,35 +470,111 @@ describe('secrets', () => {
 					return { credentials: store };
 				}
 				// Refused again after the re-login.
-				inject({ kind: 'status', status: 401, body: resourceError('UNAUTHORIZED') }, { times: 2, match: isStreamRequest });
+				inject(
+					{ kind: 'status', status: 401, body: resourceError('UNAUTHORIZED') },
+					{ times: 2, match: isStreamRequest },
+				);
 				return {};
 			},
 		},
-		{ name: "403 another user's chat", spec: () => ({ parameters: { chatMode: 'existing', chatId: OTHER_USERS_CHAT } }) },
-		{ name: '404', spec: () => (inject({ kind: 'status', status: 404, body: documentedErrorBody('CHAT_NOT_FOUND', 'Chat does not exist') }), {}) },
+		{
+			name: "403 another user's chat",
+			spec: () => ({ parameters: { chatMode: 'existing', chatId: OTHER_USERS_CHAT } }),
+		},
+		{
+			name: '404',
+			spec: () => (
+				inject({
+					kind: 'status',
+					status: 404,
+					body: documentedErrorBody('CHAT_NOT_FOUND', 'Chat does not exist'),
+				}),
+				{}
+			),
+		},
 		{
 			name: '429 exhausted',
-			spec: () => (inject({ kind: 'status', status: 429, body: resourceError('RATE_LIMIT_EXCEEDED', {}, { retryAfter: 0 }) }, { times: 3, match: isStreamRequest }), {}),
+			spec: () => (
+				inject(
+					{
+						kind: 'status',
+						status: 429,
+						body: resourceError('RATE_LIMIT_EXCEEDED', {}, { retryAfter: 0 }),
+					},
+					{ times: 3, match: isStreamRequest },
+				),
+				{}
+			),
 		},
 		// The server's own answers, with its words, code and request ID in the error (the session token echoes in get-session).
-		{ name: '500 unknown model', spec: () => ({ parameters: { model: { __rl: true, mode: 'id', value: 'no-such-model' } } }) },
-		{ name: "404 CHAT_NOT_FOUND (another user's ID)", spec: () => ({ parameters: { options: { userId: CHAT_DEFAULTS.otherUser.id } } }) },
-		{ name: 'error event without chatId (model failed before its first token)', spec: () => ({ parameters: { message: LLM_FAILS_BEFORE_TOKENS } }) },
+		{
+			name: '500 unknown model',
+			spec: () => ({ parameters: { model: { __rl: true, mode: 'id', value: 'no-such-model' } } }),
+		},
+		{
+			name: "404 CHAT_NOT_FOUND (another user's ID)",
+			spec: () => ({ parameters: { options: { userId: CHAT_DEFAULTS.otherUser.id } } }),
+		},
+		{
+			name: 'error event without chatId (model failed before its first token)',
+			spec: () => ({ parameters: { message: LLM_FAILS_BEFORE_TOKENS } }),
+		},
 		{
 			name: 'sign-in 403 EMAIL_NOT_VERIFIED',
 			ways: ['emailPassword'],
-			spec: () => (inject({ kind: 'status', status: 403, body: { code: 'EMAIL_NOT_VERIFIED', message: 'Email not verified' } }, { match: isSignInRequest }), {}),
+			spec: () => (
+				inject(
+					{
+						kind: 'status',
+						status: 403,
+						body: { code: 'EMAIL_NOT_VERIFIED', message: 'Email not verified' },
+					},
+					{ match: isSignInRequest },
+				),
+				{}
+			),
 		},
 		{ name: 'reset', spec: () => (inject({ kind: 'reset' }), {}) },
 		{ name: 'error event', spec: () => (inject({ kind: 'streamError', afterEvents: 3 }), {}) },
 		{ name: 'stream dropped', spec: () => (inject({ kind: 'streamDrop', afterEvents: 3 }), {}) },
-		{ name: 'idle timeout', spec: () => (inject({ kind: 'streamHang', afterEvents: 2 }), { parameters: { options: { idleTimeout: 0.1 } } }) },
-		{ name: 'bad input', spec: () => ({ parameters: { chatMode: 'existing', chatId: 'not-a-uuid' } }) },
-		{ name: 'sign-in answered 500', ways: ['emailPassword'], spec: () => (inject({ kind: 'status', status: 500, body: { message: 'boom' } }, { match: isSignInRequest }), {}) },
-		{ name: 'sign-in connection reset', ways: ['emailPassword'], spec: () => (inject({ kind: 'reset' }, { match: isSignInRequest }), {}) },
+		{
+			name: 'idle timeout',
+			spec: () => (
+				inject({ kind: 'streamHang', afterEvents: 2 }),
+				{ parameters: { options: { idleTimeout: 0.1 } } }
+			),
+		},
+		{
+			name: 'bad input',
+			spec: () => ({ parameters: { chatMode: 'existing', chatId: 'not-a-uuid' } }),
+		},
+		{
+			name: 'sign-in answered 500',
+			ways: ['emailPassword'],
+			spec: () => (
+				inject(
+					{ kind: 'status', status: 500, body: { message: 'boom' } },
+					{ match: isSignInRequest },
+				),
+				{}
+			),
+		},
+		{
+			name: 'sign-in connection reset',
+			ways: ['emailPassword'],
+			spec: () => (inject({ kind: 'reset' }, { match: isSignInRequest }), {}),
+		},
 		// A wrong path: no sign-in route (404), or for a pasted token a 404 to the message.
-		{ name: 'no sign-in route at the Base URL (404)', spec: (way) => ({ credentials: credentials(way, {}, `${sim.url}/app`) }) },
-		{ name: 'Base URL refused before sending', spec: (way) => ({ credentials: credentials(way, { baseUrl: sim.url.replace('http://', 'ftp://') }) }) },
+		{
+			name: 'no sign-in route at the Base URL (404)',
+			spec: (way) => ({ credentials: credentials(way, {}, `${sim.url}/app`) }),
+		},
+		{
+			name: 'Base URL refused before sending',
+			spec: (way) => ({
+				credentials: credentials(way, { baseUrl: sim.url.replace('http://', 'ftp://') }),
+			}),
+		},
 	];
 
 	test('no canary (password, pasted token, issued session cookie) in outputs, errors, logs or streamed chunks on any error path', async () => {
@@ -419,16 +594,30 @@ describe('secrets', () => {
 								(result = await run([{}], parameters, {
 									credentials: store,
 									continueOnFail,
-									...(streaming ? { onChunk: (chunk: StructuredChunk) => void chunks.push(chunk) } : {}),
+									...(streaming
+										? { onChunk: (chunk: StructuredChunk) => void chunks.push(chunk) }
+										: {}),
 								})),
 							() => chunks,
 						);
 						runs++;
-						const failed = result!.error !== undefined || result!.output.some((item) => item.json.error !== undefined);
-						expect({ path: path.name, way, failed }).toEqual({ path: path.name, way, failed: true });
+						const failed =
+							result!.error !== undefined ||
+							result!.output.some((item) => item.json.error !== undefined);
+						expect({ path: path.name, way, failed }).toEqual({
+							path: path.name,
+							way,
+							failed: true,
+						});
 						const found = CANARIES.filter((canary) => surface.includes(canary));
 						if (found.length > 0) leaks++;
-						expect({ path: path.name, way, continueOnFail, streaming, found }).toEqual({ path: path.name, way, continueOnFail, streaming, found: [] });
+						expect({ path: path.name, way, continueOnFail, streaming, found }).toEqual({
+							path: path.name,
+							way,
+							continueOnFail,
+							streaming,
+							found: [],
+						});
 					}
 				}
 			}
@@ -445,7 +634,9 @@ describe('secrets', () => {
 		expect(pastedRun.output[0].json.complete).toBe(true);
 		// And the search finds a canary that does reach the client: the item's data quoted back in an
 		// error, and a reply streamed as chunks.
-		const quoted = await collectSecretSurface(() => run([{ c: CANARY_TOKEN }], { chatMode: 'existing', chatId: '={{ $json.c }}' }));
+		const quoted = await collectSecretSurface(() =>
+			run([{ c: CANARY_TOKEN }], { chatMode: 'existing', chatId: '={{ $json.c }}' }),
+		);
 		expect(quoted).toContain(CANARY_TOKEN);
 		// ... also in what n8n's logger printed (its error reporter logs the message).
 		expect(quoted).toMatch(new RegExp(`error-reporter\\.js[^\\n]*${CANARY_TOKEN}`));

@@ -27,7 +27,9 @@ function excess(before: Map<string, number>, after: Map<string, number>): string
 }
 
 /** Runs `work`, then returns the handles left over once the event loop has settled (at most ~2 s). */
-export async function leftoverHandles<T>(work: () => Promise<T>): Promise<{ result: T; leaks: string[] }> {
+export async function leftoverHandles<T>(
+	work: () => Promise<T>,
+): Promise<{ result: T; leaks: string[] }> {
 	const before = counts();
 	const result = await work();
 	let leaks: string[] = [];

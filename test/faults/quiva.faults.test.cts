@@ -8,11 +8,21 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { CredentialStore, runNode, type NodeRunResult, type NodeRunSpec } from '../harness/n8n.cjs';
 import type { Fault } from '../simulators/faults.cjs';
 import { startQuivaSimulator, type QuivaSimulator } from '../simulators/quiva.cjs';
-import { QUIVA_GOOD_ITEM, quivaBadCredentials, quivaBadInputs } from '../workflow/quiva.badInputs.cjs';
+import {
+	QUIVA_GOOD_ITEM,
+	quivaBadCredentials,
+	quivaBadInputs,
+} from '../workflow/quiva.badInputs.cjs';
 import { record } from './report.cjs';
 import { collectSecretSurface } from './secrets.cjs';
 import { soakStats } from './soak.cjs';
-import { appliedFaults, runBadCredentials, runBadInputs, runMatrixCase, streamFaultsNotApplicable } from './suite.cjs';
+import {
+	appliedFaults,
+	runBadCredentials,
+	runBadInputs,
+	runMatrixCase,
+	streamFaultsNotApplicable,
+} from './suite.cjs';
 
 const NODE = 'Quiva Stream Publish';
 const CANARY_KEY = 'CANARY-quiva-key-7f3a9';
@@ -28,10 +38,21 @@ function credentials(baseUrl = sim.url, apiKey = CANARY_KEY) {
 	return new CredentialStore().set('quivaApi', { baseUrl, authentication: 'apiKey', apiKey });
 }
 
-function run(items: IDataObject[], options: IDataObject = {}, extra: Partial<NodeRunSpec> = {}, parameters: IDataObject = {}) {
+function run(
+	items: IDataObject[],
+	options: IDataObject = {},
+	extra: Partial<NodeRunSpec> = {},
+	parameters: IDataObject = {},
+) {
 	return runNode({
 		type: 'quivaStreamPublish',
-		parameters: { stream: 'orders', subject: '={{ $json.subject ?? "orders.a" }}', bodySource: 'item', options, ...parameters },
+		parameters: {
+			stream: 'orders',
+			subject: '={{ $json.subject ?? "orders.a" }}',
+			bodySource: 'item',
+			options,
+			...parameters,
+		},
 		credentials: credentials(),
 		items,
 		...extra,
@@ -41,8 +62,10 @@ function run(items: IDataObject[], options: IDataObject = {}, extra: Partial<Nod
 /** What happened, in words built from the observation (not from the expectation). */
 function outcome(result: NodeRunResult, requests: number, logged: number): string {
 	const published = result.output.filter((item) => item.json.published === true);
-	if (result.error) return `${result.run.status === 'canceled' ? 'canceled' : 'error'} after ${requests} request(s): "${result.error.message}"; ${logged} in log`;
-	if (published.length > 0) return `published after ${published[0].json.attempts} attempt(s); ${logged} in log`;
+	if (result.error)
+		return `${result.run.status === 'canceled' ? 'canceled' : 'error'} after ${requests} request(s): "${result.error.message}"; ${logged} in log`;
+	if (published.length > 0)
+		return `published after ${published[0].json.attempts} attempt(s); ${logged} in log`;
 	return `error item "${result.output[0]?.json.error}"; ${logged} in log`;
 }
 
@@ -55,7 +78,13 @@ describe('fault matrix', () => {
 	}> = [
 		{
 			fault: '429 + Retry-After header',
-			setup: async () => void sim.faults.inject({ kind: 'status', status: 429, headers: { 'Retry-After': '0' }, body: { error: 'Rate limit exceeded' } }),
+			setup: async () =>
+				void sim.faults.inject({
+					kind: 'status',
+					status: 429,
+					headers: { 'Retry-After': '0' },
+					body: { error: 'Rate limit exceeded' },
+				}),
 			expect: (result) => {
 				expect(result.output[0].json).toMatchObject({ published: true, attempts: 2 });
 				expect(sim.received).toHaveLength(1);
@@ -63,7 +92,12 @@ describe('fault matrix', () => {
 		},
 		{
 			fault: '429 + body retry_after',
-			setup: async () => void sim.faults.inject({ kind: 'status', status: 429, body: { error: 'Rate limit exceeded', retry_after: 0 } }),
+			setup: async () =>
+				void sim.faults.inject({
+					kind: 'status',
+					status: 429,
+					body: { error: 'Rate limit exceeded', retry_after: 0 },
+				}),
 			expect: (result) => {
 				expect(result.output[0].json).toMatchObject({ published: true, attempts: 2 });
 				expect(sim.received).toHaveLength(1);
@@ -71,16 +105,26 @@ describe('fault matrix', () => {
 		},
 		{
 			fault: '503 (no Retry-After)',
-			setup: async () => void sim.faults.inject({ kind: 'status', status: 503, body: { error: 'unavailable' } }),
+			setup: async () =>
+				void sim.faults.inject({ kind: 'status', status: 503, body: { error: 'unavailable' } }),
 			expect: (result) => {
-				expect(result.error?.message).toMatch(/^The service is unavailable; the server may have received the message \[item 0\]$/);
+				expect(result.error?.message).toMatch(
+					/^The service is unavailable; the server may have received the message \[item 0\]$/,
+				);
 				expect(sim.requestCount).toBe(1);
 			},
 		},
 		{
 			fault: '503 + Retry-After',
-			setup: async () => void sim.faults.inject({ kind: 'status', status: 503, headers: { 'Retry-After': '0' }, body: { error: 'unavailable' } }),
-			expect: (result) => expect(result.output[0].json).toMatchObject({ published: true, attempts: 2 }),
+			setup: async () =>
+				void sim.faults.inject({
+					kind: 'status',
+					status: 503,
+					headers: { 'Retry-After': '0' },
+					body: { error: 'unavailable' },
+				}),
+			expect: (result) =>
+				expect(result.output[0].json).toMatchObject({ published: true, attempts: 2 }),
 		},
 		{
 			fault: 'connection refused',
@@ -141,7 +185,13 @@ describe('fault matrix', () => {
 	test.each(cases)('$fault', async ({ fault, setup, options, expect: check }) => {
 		await start();
 		const extra = (await setup()) ?? {};
-		await runMatrixCase({ node: NODE, fault, run: () => run([{ id: 1 }], options, extra), check, outcome: (result) => outcome(result, sim.requestCount, sim.received.length) });
+		await runMatrixCase({
+			node: NODE,
+			fault,
+			run: () => run([{ id: 1 }], options, extra),
+			check,
+			outcome: (result) => outcome(result, sim.requestCount, sim.received.length),
+		});
 	});
 
 	streamFaultsNotApplicable(NODE, 'the gateway answers JSON');
@@ -151,9 +201,19 @@ describe('soak: 10,000 publishes over 50 subjects, 5% of requests failing at ran
 	test('every item ends as exactly one output item; the log holds each success once, in order per subject', async () => {
 		await start();
 		const faults: Fault[] = [
-			{ kind: 'status', status: 429, headers: { 'Retry-After': '0' }, body: { error: 'Rate limit exceeded' } },
+			{
+				kind: 'status',
+				status: 429,
+				headers: { 'Retry-After': '0' },
+				body: { error: 'Rate limit exceeded' },
+			},
 			{ kind: 'status', status: 429, body: { error: 'Rate limit exceeded', retry_after: 0 } },
-			{ kind: 'status', status: 503, headers: { 'Retry-After': '0' }, body: { error: 'unavailable' } },
+			{
+				kind: 'status',
+				status: 503,
+				headers: { 'Retry-After': '0' },
+				body: { error: 'unavailable' },
+			},
 			{ kind: 'status', status: 503, body: { error: 'unavailable' } },
 			{ kind: 'status', status: 500, body: { error: 'internal_error' } },
 			{ kind: 'reset' },
@@ -161,14 +221,25 @@ describe('soak: 10,000 publishes over 50 subjects, 5% of requests failing at ran
 			{ kind: 'delay', ms: 5 },
 		];
 		sim.faults.randomly({ rate: 0.05, seed: 20261123, faults });
-		const items = Array.from({ length: 10_000 }, (_, seq) => ({ subject: `orders.s${seq % 50}`, seq }));
+		const items = Array.from({ length: 10_000 }, (_, seq) => ({
+			subject: `orders.s${seq % 50}`,
+			seq,
+		}));
 		const result = await run(items, { maxConcurrency: 16 }, { continueOnFail: true });
 
 		expect(result.error).toBeUndefined();
 		expect(result.output).toHaveLength(items.length);
-		expect(result.output.map((item: INodeExecutionData) => (item.pairedItem as { item: number }).item)).toEqual(items.map((_, i) => i));
+		expect(
+			result.output.map((item: INodeExecutionData) => (item.pairedItem as { item: number }).item),
+		).toEqual(items.map((_, i) => i));
 
-		const stats = soakStats({ items, output: result.output, log: sim.received, seqOf: (message) => message.body.seq as number, keyOf: (message) => message.subject });
+		const stats = soakStats({
+			items,
+			output: result.output,
+			log: sim.received,
+			seqOf: (message) => message.body.seq as number,
+			keyOf: (message) => message.subject,
+		});
 		const { succeeded, failed, duplicates, lost, orderBreaks } = stats;
 		const acceptedButReported = stats.acceptedButReported.length;
 
@@ -202,7 +273,13 @@ describe('bad input', () => {
 		await runBadInputs({
 			node: NODE,
 			badInputs: quivaBadInputs,
-			run: (badInput) => run([QUIVA_GOOD_ITEM, { ...QUIVA_GOOD_ITEM, ...badInput.badItem }], {}, {}, { subject: 'orders.ok', ...badInput.parameters }),
+			run: (badInput) =>
+				run(
+					[QUIVA_GOOD_ITEM, { ...QUIVA_GOOD_ITEM, ...badInput.badItem }],
+					{},
+					{},
+					{ subject: 'orders.ok', ...badInput.parameters },
+				),
 			sent: () => sim.requestCount,
 		});
 	});
@@ -217,8 +294,18 @@ describe('bad credentials', () => {
 			goodBaseUrl: sim.url,
 			items: 2,
 			run: (badCase, continueOnFail) => {
-				const data = { baseUrl: sim.url, authentication: badCase.way, apiKey: CANARY_KEY, token: `${CANARY_KEY}-token`, ...badCase.overrides(sim.url) };
-				return run([{ subject: 'orders.a' }, { subject: 'orders.b' }], {}, { credentials: new CredentialStore().set('quivaApi', data), continueOnFail });
+				const data = {
+					baseUrl: sim.url,
+					authentication: badCase.way,
+					apiKey: CANARY_KEY,
+					token: `${CANARY_KEY}-token`,
+					...badCase.overrides(sim.url),
+				};
+				return run(
+					[{ subject: 'orders.a' }, { subject: 'orders.b' }],
+					{},
+					{ credentials: new CredentialStore().set('quivaApi', data), continueOnFail },
+				);
 			},
 			sent: () => sim.requestCount,
 			canaries: [CANARY_KEY],
@@ -229,21 +316,61 @@ describe('bad credentials', () => {
 describe('secrets', () => {
 	test('the credential never appears in outputs, errors or logs on any error path', async () => {
 		await start();
-		const paths: Array<{ name: string; spec: () => Partial<NodeRunSpec> & { items?: IDataObject[]; options?: IDataObject; parameters?: IDataObject } }> = [
-			{ name: '401 (wrong key)', spec: () => ({ credentials: credentials(sim.url, `${CANARY_KEY}-wrong`) }) },
+		const paths: Array<{
+			name: string;
+			spec: () => Partial<NodeRunSpec> & {
+				items?: IDataObject[];
+				options?: IDataObject;
+				parameters?: IDataObject;
+			};
+		}> = [
+			{
+				name: '401 (wrong key)',
+				spec: () => ({ credentials: credentials(sim.url, `${CANARY_KEY}-wrong`) }),
+			},
 			{ name: '404', spec: () => ({ parameters: { stream: 'missing' } }) },
-			{ name: '429 exhausted', spec: () => (sim.faults.inject({ kind: 'status', status: 429, headers: { 'Retry-After': '0' }, body: { error: 'Rate limit exceeded' } }, { times: 3 }), {}) },
-			{ name: '500', spec: () => (sim.faults.inject({ kind: 'status', status: 500, body: { error: 'internal_error' } }), {}) },
+			{
+				name: '429 exhausted',
+				spec: () => (
+					sim.faults.inject(
+						{
+							kind: 'status',
+							status: 429,
+							headers: { 'Retry-After': '0' },
+							body: { error: 'Rate limit exceeded' },
+						},
+						{ times: 3 },
+					),
+					{}
+				),
+			},
+			{
+				name: '500',
+				spec: () => (
+					sim.faults.inject({ kind: 'status', status: 500, body: { error: 'internal_error' } }),
+					{}
+				),
+			},
 			{ name: 'reset', spec: () => (sim.faults.inject({ kind: 'reset' }), {}) },
-			{ name: 'timeout', spec: () => (sim.faults.inject({ kind: 'hang' }), { options: { timeout: 100 } }) },
+			{
+				name: 'timeout',
+				spec: () => (sim.faults.inject({ kind: 'hang' }), { options: { timeout: 100 } }),
+			},
 			{ name: 'bad input', spec: () => ({ items: [{ subject: 'orders.*' }] }) },
 		];
 		let leaks = 0;
 		let runs = 0;
 		for (const path of paths) {
 			for (const continueOnFail of [false, true]) {
-				const { items = [{ subject: 'orders.a' }], options = {}, parameters = {}, ...extra } = path.spec();
-				const surface = await collectSecretSurface(() => run(items, options, { continueOnFail, ...extra }, parameters));
+				const {
+					items = [{ subject: 'orders.a' }],
+					options = {},
+					parameters = {},
+					...extra
+				} = path.spec();
+				const surface = await collectSecretSurface(() =>
+					run(items, options, { continueOnFail, ...extra }, parameters),
+				);
 				runs++;
 				if (surface.includes(CANARY_KEY)) leaks++;
 				expect(surface).not.toContain(CANARY_KEY);

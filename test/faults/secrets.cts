@@ -13,7 +13,9 @@ import type { NodeRunResult } from '../harness/n8n.cjs';
  * Console transport was created, so replacing `console.log` later does not see its lines: they are
  * taken where every instance of that transport logs.
  */
-const consoleTransport = transports.Console.prototype as unknown as { log: (info: unknown, callback?: () => void) => void };
+const consoleTransport = transports.Console.prototype as unknown as {
+	log: (info: unknown, callback?: () => void) => void;
+};
 
 function logLine(info: unknown): string {
 	const formatted = (info as Record<symbol, unknown> | undefined)?.[Symbol.for('message')];
@@ -24,7 +26,10 @@ function logLine(info: unknown): string {
 	}
 }
 
-export async function collectSecretSurface(work: () => Promise<NodeRunResult>, alsoSent: () => unknown = () => undefined): Promise<string> {
+export async function collectSecretSurface(
+	work: () => Promise<NodeRunResult>,
+	alsoSent: () => unknown = () => undefined,
+): Promise<string> {
 	const printed: string[] = [];
 	const stdoutWrite = process.stdout.write.bind(process.stdout);
 	const stderrWrite = process.stderr.write.bind(process.stderr);
@@ -36,7 +41,8 @@ export async function collectSecretSurface(work: () => Promise<NodeRunResult>, a
 	process.stderr.write = capture as typeof process.stderr.write;
 	const consoleMethods = ['log', 'info', 'warn', 'error', 'debug'] as const;
 	const originals = consoleMethods.map((name) => console[name]);
-	for (const name of consoleMethods) console[name] = (...args: unknown[]) => void printed.push(args.map(String).join(' '));
+	for (const name of consoleMethods)
+		console[name] = (...args: unknown[]) => void printed.push(args.map(String).join(' '));
 	const transportLog = consoleTransport.log;
 	consoleTransport.log = function (this: unknown, info: unknown, callback?: () => void) {
 		printed.push(logLine(info));

@@ -5,7 +5,11 @@
  */
 import type { NodeRunResult } from '../harness/n8n.cjs';
 import type { FaultKind } from '../simulators/faults.cjs';
-import { BASE_URL_PASSWORD_CANARY, LINE_BREAK_CANARY, type BadCredentialCase } from '../workflow/credential.badInputs.cjs';
+import {
+	BASE_URL_PASSWORD_CANARY,
+	LINE_BREAK_CANARY,
+	type BadCredentialCase,
+} from '../workflow/credential.badInputs.cjs';
 import { leftoverHandles } from './leaks.cjs';
 import { record } from './report.cjs';
 import { collectSecretSurface } from './secrets.cjs';
@@ -42,11 +46,20 @@ export async function runMatrixCase(options: {
 		outcome = options.outcome(result);
 		expect(leaks).toEqual([]);
 	} catch (error) {
-		const firstLine = String((error as Error)?.message ?? error).split('\n').find((line) => line.trim() !== '') ?? '';
+		const firstLine =
+			String((error as Error)?.message ?? error)
+				.split('\n')
+				.find((line) => line.trim() !== '') ?? '';
 		outcome = `${outcome} (${firstLine.trim().slice(0, 80)})`;
 		throw error;
 	} finally {
-		record({ section: 'matrix', node: options.node, fault: options.fault, outcome, leaks: leakCount });
+		record({
+			section: 'matrix',
+			node: options.node,
+			fault: options.fault,
+			outcome,
+			leaks: leakCount,
+		});
 	}
 }
 
@@ -78,9 +91,13 @@ export async function runBadInputs<B extends { name: string; message: RegExp }>(
 	let clear = 0;
 	for (const badInput of badInputs) {
 		const result = await options.run(badInput);
-		expect({ name: badInput.name, output: result.output }).toEqual({ name: badInput.name, output: [] });
+		expect({ name: badInput.name, output: result.output }).toEqual({
+			name: badInput.name,
+			output: [],
+		});
 		expect(result.error?.message).toMatch(badInput.message);
-		if (options.descriptionNamesField) expect(result.error?.description).toMatch(/Nothing was sent for this item\. Field: /);
+		if (options.descriptionNamesField)
+			expect(result.error?.description).toMatch(/Nothing was sent for this item\. Field: /);
 		if (badInput.message.test(result.error?.message ?? '')) clear++;
 	}
 	expect(options.sent()).toBe(0);
@@ -108,7 +125,11 @@ export async function runBadCredentials(options: {
 	canaries: string[];
 }): Promise<void> {
 	// The line-broken secret's halves: JSON and logs escape the line break itself.
-	const canaries = [...options.canaries, BASE_URL_PASSWORD_CANARY, ...LINE_BREAK_CANARY.split('\n')];
+	const canaries = [
+		...options.canaries,
+		BASE_URL_PASSWORD_CANARY,
+		...LINE_BREAK_CANARY.split('\n'),
+	];
 	const before = options.sent();
 	let runs = 0;
 	let clear = 0;
@@ -116,21 +137,42 @@ export async function runBadCredentials(options: {
 	for (const badCase of options.cases) {
 		for (const continueOnFail of [false, true]) {
 			let result: NodeRunResult | undefined;
-			const surface = await collectSecretSurface(async () => (result = await options.run(badCase, continueOnFail)));
+			const surface = await collectSecretSurface(
+				async () => (result = await options.run(badCase, continueOnFail)),
+			);
 			runs++;
-			const messages = continueOnFail ? result!.output.map((item) => item.json.error) : [result!.error?.message];
-			const expected = continueOnFail ? Array(options.items).fill(badCase.message) : [badCase.message];
-			expect({ name: badCase.name, continueOnFail, messages }).toEqual({ name: badCase.name, continueOnFail, messages: expected });
+			const messages = continueOnFail
+				? result!.output.map((item) => item.json.error)
+				: [result!.error?.message];
+			const expected = continueOnFail
+				? Array(options.items).fill(badCase.message)
+				: [badCase.message];
+			expect({ name: badCase.name, continueOnFail, messages }).toEqual({
+				name: badCase.name,
+				continueOnFail,
+				messages: expected,
+			});
 			if (!continueOnFail) expect(result!.output).toEqual([]);
 			clear++;
 			const found = canaries.filter((canary) => surface.includes(canary));
 			if (found.length > 0) leaks++;
-			expect({ name: badCase.name, continueOnFail, found }).toEqual({ name: badCase.name, continueOnFail, found: [] });
+			expect({ name: badCase.name, continueOnFail, found }).toEqual({
+				name: badCase.name,
+				continueOnFail,
+				found: [],
+			});
 		}
 	}
 	expect(options.sent() - before).toBe(0);
 	expect(options.cases.length).toBeGreaterThanOrEqual(15);
-	record({ section: 'badCredential', node: options.node, runs, clear, sent: options.sent() - before, leaks });
+	record({
+		section: 'badCredential',
+		node: options.node,
+		runs,
+		clear,
+		sent: options.sent() - before,
+		leaks,
+	});
 }
 
 /** The faults an injector applied, by kind, e.g. "status 302, reset 74" (kinds never applied left out). */

@@ -7,7 +7,12 @@
  * whose pre-authentication follows n8n's CredentialsHelper (run when the expirable property is empty or
  * after a 401, merge the result, persist it).
  */
-import { ExecutionLifecycleHooks, LoadOptionsContext, TriggerContext, WorkflowExecute } from 'n8n-core';
+import {
+	ExecutionLifecycleHooks,
+	LoadOptionsContext,
+	TriggerContext,
+	WorkflowExecute,
+} from 'n8n-core';
 import {
 	ICredentialsHelper,
 	Workflow,
@@ -50,7 +55,11 @@ export const packageNodes: Record<string, INodeType> = {
 	chatMessage: new ChatMessage(),
 	kapuaTrigger: new KapuaTrigger(),
 };
-export const packageCredentials: ICredentialType[] = [new QuivaApi(), new KapuaApi(), new ChatApi()];
+export const packageCredentials: ICredentialType[] = [
+	new QuivaApi(),
+	new KapuaApi(),
+	new ChatApi(),
+];
 
 class PackageNodeTypes implements INodeTypes {
 	constructor(private readonly nodes: Record<string, INodeType>) {}
@@ -100,11 +109,17 @@ export class CredentialStore extends ICredentialsHelper {
 		return true;
 	}
 
-	async authenticate(credentials: ICredentialDataDecryptedObject, typeName: string, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
+	async authenticate(
+		credentials: ICredentialDataDecryptedObject,
+		typeName: string,
+		requestOptions: IHttpRequestOptions,
+	): Promise<IHttpRequestOptions> {
 		const { authenticate } = this.type(typeName);
 		if (authenticate === undefined) return requestOptions;
 		if (typeof authenticate !== 'function') {
-			throw new Error('Generic authenticate blocks are not used by this package and not supported by this harness');
+			throw new Error(
+				'Generic authenticate blocks are not used by this package and not supported by this harness',
+			);
 		}
 		return await authenticate(credentials, requestOptions);
 	}
@@ -117,9 +132,16 @@ export class CredentialStore extends ICredentialsHelper {
 		credentialsExpired: boolean,
 	): Promise<ICredentialDataDecryptedObject | undefined> {
 		const type = this.type(typeName);
-		const expirable = type.properties.find((property) => property.type === 'hidden' && property.typeOptions?.expirable === true);
+		const expirable = type.properties.find(
+			(property) => property.type === 'hidden' && property.typeOptions?.expirable === true,
+		);
 		if (!expirable || typeof type.preAuthentication !== 'function') return undefined;
-		if (credentials[expirable.name] !== '' && credentials[expirable.name] !== undefined && !credentialsExpired) return undefined;
+		if (
+			credentials[expirable.name] !== '' &&
+			credentials[expirable.name] !== undefined &&
+			!credentialsExpired
+		)
+			return undefined;
 		const output = await type.preAuthentication.call(helpers, credentials);
 		this.preAuthenticationRuns.set(typeName, (this.preAuthenticationRuns.get(typeName) ?? 0) + 1);
 		const updated = Object.assign(credentials, output);
@@ -127,23 +149,38 @@ export class CredentialStore extends ICredentialsHelper {
 		return updated;
 	}
 
-	async runPreAuthentication(helpers: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject, typeName: string) {
+	async runPreAuthentication(
+		helpers: IHttpRequestHelper,
+		credentials: ICredentialDataDecryptedObject,
+		typeName: string,
+	) {
 		const type = this.type(typeName);
 		if (typeof type.preAuthentication !== 'function') return undefined;
-		return (await type.preAuthentication.call(helpers, credentials)) as ICredentialDataDecryptedObject;
+		return (await type.preAuthentication.call(
+			helpers,
+			credentials,
+		)) as ICredentialDataDecryptedObject;
 	}
 
 	async getCredentials(): Promise<ICredentials> {
 		throw new Error('Not used: nodes read decrypted credentials');
 	}
 
-	async getDecrypted(_additionalData: IWorkflowExecuteAdditionalData, _details: INodeCredentialsDetails, type: string) {
+	async getDecrypted(
+		_additionalData: IWorkflowExecuteAdditionalData,
+		_details: INodeCredentialsDetails,
+		type: string,
+	) {
 		const data = this.data.get(type);
 		if (!data) throw new Error(`No credentials of type ${type} in the test store`);
 		return { ...data };
 	}
 
-	async updateCredentials(_details: INodeCredentialsDetails, type: string, data: ICredentialDataDecryptedObject): Promise<void> {
+	async updateCredentials(
+		_details: INodeCredentialsDetails,
+		type: string,
+		data: ICredentialDataDecryptedObject,
+	): Promise<void> {
 		this.set(type, data);
 	}
 
@@ -193,7 +230,10 @@ const NODE_NAME = 'Node Under Test';
 const CANCEL_POLL_MS = 5;
 
 /** The version n8n gives a node of this type added now: its default version, else its latest. */
-export function currentVersion(type: string, nodes: Record<string, INodeType> = packageNodes): number {
+export function currentVersion(
+	type: string,
+	nodes: Record<string, INodeType> = packageNodes,
+): number {
 	const { version, defaultVersion } = nodes[type]?.description ?? { version: 1 };
 	return defaultVersion ?? (Array.isArray(version) ? Math.max(...version) : version);
 }
@@ -215,8 +255,16 @@ function workflowWithNode(
 		credentialId?: string;
 	} = {},
 ): { node: INode; workflow: Workflow } {
-	const { nodes = packageNodes, settings = {}, typeVersion = currentVersion(type, nodes), staticData, credentialId } = options;
-	const credentialNames = (nodes[type]?.description.credentials ?? []).map((credential) => credential.name);
+	const {
+		nodes = packageNodes,
+		settings = {},
+		typeVersion = currentVersion(type, nodes),
+		staticData,
+		credentialId,
+	} = options;
+	const credentialNames = (nodes[type]?.description.credentials ?? []).map(
+		(credential) => credential.name,
+	);
 	const node: INode = {
 		id: 'node-under-test',
 		name: NODE_NAME,
@@ -224,7 +272,9 @@ function workflowWithNode(
 		typeVersion,
 		position: [0, 0],
 		parameters: parameters as INode['parameters'],
-		credentials: Object.fromEntries(credentialNames.map((name) => [name, { id: credentialId ?? `${name}-id`, name }])),
+		credentials: Object.fromEntries(
+			credentialNames.map((name) => [name, { id: credentialId ?? `${name}-id`, name }]),
+		),
 		...settings,
 	};
 	const workflow = new Workflow({
@@ -244,11 +294,21 @@ function workflowWithNode(
  * The node's subtitle as the editor's canvas shows it: its description's subtitle evaluated by n8n-workflow's
  * expression engine for the node, with no item data (the editor shows nothing when it throws).
  */
-export function nodeSubtitle(type: string, parameters: Record<string, NodeParameterValueType | object>): unknown {
+export function nodeSubtitle(
+	type: string,
+	parameters: Record<string, NodeParameterValueType | object>,
+): unknown {
 	const { node, workflow } = workflowWithNode(type, parameters);
 	const subtitle = packageNodes[type].description.subtitle;
 	try {
-		return workflow.expression.getSimpleParameterValue(node, subtitle, 'internal', {}, undefined, '');
+		return workflow.expression.getSimpleParameterValue(
+			node,
+			subtitle,
+			'internal',
+			{},
+			undefined,
+			'',
+		);
 	} catch (error) {
 		return { threw: (error as Error).message };
 	}
@@ -308,15 +368,22 @@ export async function runNode(spec: NodeRunSpec): Promise<NodeRunResult> {
 	} as unknown as IWorkflowExecuteAdditionalData;
 
 	const items: INodeExecutionData[] = spec.items.map((item, index) =>
-		'json' in item && typeof item.json === 'object' ? (item as INodeExecutionData) : { json: item as IDataObject, pairedItem: { item: index } },
+		'json' in item && typeof item.json === 'object'
+			? (item as INodeExecutionData)
+			: { json: item as IDataObject, pairedItem: { item: index } },
 	);
 	const runExecutionData = createRunExecutionData({
 		executionData: { nodeExecutionStack: [{ node, data: { main: [items] }, source: null }] },
 	});
 
-	const execution = new WorkflowExecute(additionalData, 'manual', runExecutionData).processRunExecutionData(workflow);
+	const execution = new WorkflowExecute(
+		additionalData,
+		'manual',
+		runExecutionData,
+	).processRunExecutionData(workflow);
 	let timer: NodeJS.Timeout | undefined;
-	if (spec.cancelAfterMs !== undefined) timer = setTimeout(() => execution.cancel(), spec.cancelAfterMs);
+	if (spec.cancelAfterMs !== undefined)
+		timer = setTimeout(() => execution.cancel(), spec.cancelAfterMs);
 	let poll: NodeJS.Timeout | undefined;
 	const { cancelWhen } = spec;
 	if (cancelWhen) {
@@ -355,8 +422,14 @@ export async function runLoadOptions(spec: {
 }): Promise<INodePropertyOptions[]> {
 	const load = packageNodes[spec.type]?.methods?.loadOptions?.[spec.method];
 	if (!load) throw new Error(`Node ${spec.type} has no loadOptions method ${spec.method}`);
-	const { node, workflow } = workflowWithNode(spec.type, spec.parameters ?? {}, { typeVersion: spec.typeVersion });
-	const additionalData = { credentialsHelper: spec.credentials, variables: {}, currentNodeExecutionIndex: 0 } as unknown as IWorkflowExecuteAdditionalData;
+	const { node, workflow } = workflowWithNode(spec.type, spec.parameters ?? {}, {
+		typeVersion: spec.typeVersion,
+	});
+	const additionalData = {
+		credentialsHelper: spec.credentials,
+		variables: {},
+		currentNodeExecutionIndex: 0,
+	} as unknown as IWorkflowExecuteAdditionalData;
 	return await load.call(new LoadOptionsContext(workflow, node, additionalData, 'parameters'));
 }
 
@@ -465,7 +538,16 @@ export async function runListSearch(spec: {
 }): Promise<INodeListSearchResult> {
 	const search = packageNodes[spec.type]?.methods?.listSearch?.[spec.method];
 	if (!search) throw new Error(`Node ${spec.type} has no listSearch method ${spec.method}`);
-	const { node, workflow } = workflowWithNode(spec.type, spec.parameters ?? {}, { typeVersion: spec.typeVersion });
-	const additionalData = { credentialsHelper: spec.credentials, variables: {}, currentNodeExecutionIndex: 0 } as unknown as IWorkflowExecuteAdditionalData;
-	return await search.call(new LoadOptionsContext(workflow, node, additionalData, 'parameters'), spec.filter);
+	const { node, workflow } = workflowWithNode(spec.type, spec.parameters ?? {}, {
+		typeVersion: spec.typeVersion,
+	});
+	const additionalData = {
+		credentialsHelper: spec.credentials,
+		variables: {},
+		currentNodeExecutionIndex: 0,
+	} as unknown as IWorkflowExecuteAdditionalData;
+	return await search.call(
+		new LoadOptionsContext(workflow, node, additionalData, 'parameters'),
+		spec.filter,
+	);
 }

@@ -69,23 +69,38 @@ const HUGE_JSON_BYTES = 200 * MIB;
 const seq = (kit: AnswerKit, request: RawRequest) => kit.seqOf(request);
 const genuineBody = (kit: AnswerKit, request: RawRequest) => kit.genuine(request).body;
 /** The genuine answer's status line and Content-Type, then `headers`, each line ended by `eol`. */
-const top = (kit: AnswerKit, request: RawRequest, headers: Array<[string, string | number]>, eol = '\r\n') => {
+const top = (
+	kit: AnswerKit,
+	request: RawRequest,
+	headers: Array<[string, string | number]>,
+	eol = '\r\n',
+) => {
 	const { status, reason, contentType } = kit.genuine(request);
 	return head(status, reason, [['Content-Type', contentType], ...headers], eol);
 };
 /** The well-behaved answer, as bytes. */
 const genuine = (kit: AnswerKit, request: RawRequest) => response(kit.genuine(request), kit.path);
 /** A forged answer, as bytes, claiming to answer the request with sequence number `n`. */
-const forged = (kit: AnswerKit, n: number, request?: RawRequest) => response(kit.forged(n, request), kit.path);
+const forged = (kit: AnswerKit, n: number, request?: RawRequest) =>
+	response(kit.forged(n, request), kit.path);
 /** The genuine body after a head with `headers`: framed by Content-Length (JSON) or chunked (a stream). */
-const withBody = (kit: AnswerKit, request: RawRequest, headers: Array<[string, string | number]>, eol = '\r\n') => {
+const withBody = (
+	kit: AnswerKit,
+	request: RawRequest,
+	headers: Array<[string, string | number]>,
+	eol = '\r\n',
+) => {
 	const body = genuineBody(kit, request);
 	return kit.path === 'json'
 		? top(kit, request, [...headers, ['Content-Length', body.length]], eol) + body
 		: top(kit, request, [...headers, ['Transfer-Encoding', 'chunked']], eol) + chunked(body);
 };
 /** The first `at` bytes of an answer, then (once they surely left) `end`. */
-const cutAt = (bytes: string, at: number, end: Step): Step[] => [{ write: bytes.slice(0, at) }, { delay: 20 }, end];
+const cutAt = (bytes: string, at: number, end: Step): Step[] => [
+	{ write: bytes.slice(0, at) },
+	{ delay: 20 },
+	end,
+];
 
 /** Interim answers, as a server that floods them would send them. */
 const EARLY_HINTS = 'HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n';
@@ -104,7 +119,10 @@ function smuggledByTransferEncoding(coding: string, forgedNow: boolean) {
 	return (kit: AnswerKit, request: RawRequest): Step[] => [
 		{
 			write:
-				top(kit, request, [['Connection', 'keep-alive'], ['Transfer-Encoding', coding]]) +
+				top(kit, request, [
+					['Connection', 'keep-alive'],
+					['Transfer-Encoding', coding],
+				]) +
 				chunked(kit.split(request)[0]) +
 				(forgedNow ? forged(kit, seq(kit, request) + 1, request) : ''),
 		},
@@ -152,7 +170,15 @@ export const HOSTILE_CASES: HostileCase[] = [
 		kapua: true,
 		answer: (kit, request) => {
 			const body = chunked(genuineBody(kit, request)) + forged(kit, seq(kit, request) + 1, request);
-			return [{ write: top(kit, request, [['Content-Length', body.length], ['Transfer-Encoding', 'chunked']]) + body }];
+			return [
+				{
+					write:
+						top(kit, request, [
+							['Content-Length', body.length],
+							['Transfer-Encoding', 'chunked'],
+						]) + body,
+				},
+			];
 		},
 		expect: ['parse'],
 		alsoWithoutContinueOnFail: true,
@@ -161,7 +187,15 @@ export const HOSTILE_CASES: HostileCase[] = [
 		name: 'a folded " Transfer-Encoding: chunked" header line',
 		answer: (kit, request) => {
 			const body = chunked(genuineBody(kit, request)) + forged(kit, seq(kit, request) + 1, request);
-			return [{ write: top(kit, request, [['X-Note', 'folded\r\n Transfer-Encoding: chunked'], ['Content-Length', body.length]]) + body }];
+			return [
+				{
+					write:
+						top(kit, request, [
+							['X-Note', 'folded\r\n Transfer-Encoding: chunked'],
+							['Content-Length', body.length],
+						]) + body,
+				},
+			];
 		},
 		expect: ['parse'],
 	},
@@ -171,7 +205,11 @@ export const HOSTILE_CASES: HostileCase[] = [
 		answer: (kit, request) => {
 			const [before, end] = kit.split(request);
 			const start = top(kit, request, [['Transfer-Encoding', 'chunked']]);
-			return [{ write: `${start}${before.length.toString(16)}\r\n${before}XX${end ? chunk(end) : ''}0\r\n\r\n` }];
+			return [
+				{
+					write: `${start}${before.length.toString(16)}\r\n${before}XX${end ? chunk(end) : ''}0\r\n\r\n`,
+				},
+			];
 		},
 		expect: ['parse'],
 	},
@@ -180,7 +218,9 @@ export const HOSTILE_CASES: HostileCase[] = [
 	{
 		name: 'chunk size ffffffffffffffffff, then endless data',
 		answer: (kit, request) => [
-			{ write: `${top(kit, request, [['Transfer-Encoding', 'chunked']])}ffffffffffffffffff\r\n${kit.endlessBodyPrefix(request)}` },
+			{
+				write: `${top(kit, request, [['Transfer-Encoding', 'chunked']])}ffffffffffffffffff\r\n${kit.endlessBodyPrefix(request)}`,
+			},
 			{ endless: FILLER },
 		],
 		expect: ['parse', 'tooLarge'],
@@ -188,7 +228,9 @@ export const HOSTILE_CASES: HostileCase[] = [
 	{
 		name: 'an endless trailer line',
 		answer: (kit, request) => [
-			{ write: `${top(kit, request, [['Transfer-Encoding', 'chunked']])}${chunk(kit.split(request)[0])}0\r\nX-Trailer: ` },
+			{
+				write: `${top(kit, request, [['Transfer-Encoding', 'chunked']])}${chunk(kit.split(request)[0])}0\r\nX-Trailer: `,
+			},
 			{ endless: 'a' },
 		],
 		expect: ['parse', 'tooLarge'],
@@ -196,7 +238,9 @@ export const HOSTILE_CASES: HostileCase[] = [
 	{
 		name: 'one 1 GiB chunk, streamed endlessly',
 		answer: (kit, request) => [
-			{ write: `${top(kit, request, [['Transfer-Encoding', 'chunked']])}40000000\r\n${kit.endlessBodyPrefix(request)}` },
+			{
+				write: `${top(kit, request, [['Transfer-Encoding', 'chunked']])}40000000\r\n${kit.endlessBodyPrefix(request)}`,
+			},
 			{ endless: FILLER },
 		],
 		expect: ['tooLarge', 'parse'],
@@ -222,8 +266,15 @@ export const HOSTILE_CASES: HostileCase[] = [
 		name: '200 MB of valid JSON, chunked',
 		paths: ['json'],
 		answer: (kit, request) => [
-			{ write: top(kit, request, [['Transfer-Encoding', 'chunked']]) + chunk(kit.endlessBodyPrefix(request)) },
-			{ repeat: FILLER_CHUNK, totalBytes: Math.floor(HUGE_JSON_BYTES / FILLER_CHUNK.length) * FILLER_CHUNK.length },
+			{
+				write:
+					top(kit, request, [['Transfer-Encoding', 'chunked']]) +
+					chunk(kit.endlessBodyPrefix(request)),
+			},
+			{
+				repeat: FILLER_CHUNK,
+				totalBytes: Math.floor(HUGE_JSON_BYTES / FILLER_CHUNK.length) * FILLER_CHUNK.length,
+			},
 			{ write: `${chunk('"}')}0\r\n\r\n` },
 		],
 		expect: ['tooLarge'],
@@ -303,7 +354,10 @@ export const HOSTILE_CASES: HostileCase[] = [
 		name: '101 Switching Protocols, then a forged answer',
 		kapua: true,
 		answer: (kit, request) => {
-			const upgrade = head(101, 'Switching Protocols', [['Connection', 'Upgrade'], ['Upgrade', 'h2c']]);
+			const upgrade = head(101, 'Switching Protocols', [
+				['Connection', 'Upgrade'],
+				['Upgrade', 'h2c'],
+			]);
 			return [{ write: upgrade + forged(kit, seq(kit, request), request) }];
 		},
 		expect: ['parse', 'closed', 'timeout'],
@@ -320,7 +374,9 @@ export const HOSTILE_CASES: HostileCase[] = [
 	{
 		name: 'an unsolicited second answer right after a valid one',
 		kapua: true,
-		answer: (kit, request) => [{ write: genuine(kit, request) + forged(kit, seq(kit, request) + 1, request) }],
+		answer: (kit, request) => [
+			{ write: genuine(kit, request) + forged(kit, seq(kit, request) + 1, request) },
+		],
 		expect: ['ownAnswer', 'parse', 'closed'],
 	},
 
@@ -353,8 +409,14 @@ export const HOSTILE_CASES: HostileCase[] = [
 				name: `${how} mid-chunk`,
 				answer: (kit, request) => {
 					const body = genuineBody(kit, request);
-					const start = top(kit, request, [['Transfer-Encoding', 'chunked']]) + `${body.length.toString(16)}\r\n`;
-					return cutAt(`${start}${body}\r\n0\r\n\r\n`, start.length + Math.floor(body.length / 2), step);
+					const start =
+						top(kit, request, [['Transfer-Encoding', 'chunked']]) +
+						`${body.length.toString(16)}\r\n`;
+					return cutAt(
+						`${start}${body}\r\n0\r\n\r\n`,
+						start.length + Math.floor(body.length / 2),
+						step,
+					);
 				},
 				expect: ['closed'],
 			},

@@ -41,9 +41,21 @@ import type { INodeExecutionData } from 'n8n-workflow';
 
 import { CredentialStore, runNode, type NodeRunResult } from '../harness/n8n.cjs';
 import { HOSTILE_CASES, type Category, type HostileCase, type Outcome } from './cases.cjs';
-import { chatKit, FORGED_MARKER, kapuaKit, quivaKit, response, type AnswerKit } from './lib/answers.cjs';
+import {
+	chatKit,
+	FORGED_MARKER,
+	kapuaKit,
+	quivaKit,
+	response,
+	type AnswerKit,
+} from './lib/answers.cjs';
 import { measure, type Cost } from './lib/measure.cjs';
-import { startRawServer, type ConnectionRecord, type RawRequest, type RawServer } from './lib/rawServer.cjs';
+import {
+	startRawServer,
+	type ConnectionRecord,
+	type RawRequest,
+	type RawServer,
+} from './lib/rawServer.cjs';
 
 const MIB = 1024 * 1024;
 const REQUEST_TIMEOUT_MS = 1500;
@@ -90,17 +102,27 @@ const CATEGORY_WORDS: Record<Category, RegExp> = {
 	),
 	timeout: /timed? ?out|in time\b|sent nothing for|took longer than/i,
 	tooLarge: /too (large|big|long)|exceed|larger than|limit/i,
-	closed: /closed|\breset\b|ended early|hang up|dropped|terminated|cut off|before the (end|server answered)/i,
+	closed:
+		/closed|\breset\b|ended early|hang up|dropped|terminated|cut off|before the (end|server answered)/i,
 };
 /** HPE_INVALID_CONSTANT, UND_ERR_SOCKET, ECONNRESET...: a code is not words. */
 const CODES = /\b(?:[A-Z][A-Z0-9]*_[A-Z0-9_]+|E[A-Z]{4,})\b/g;
 
 interface NodeUnderTest {
 	kit: AnswerKit;
-	run(server: RawServer, seqs: number[], continueOnFail: boolean, timeoutMs?: number): Promise<NodeRunResult>;
+	run(
+		server: RawServer,
+		seqs: number[],
+		continueOnFail: boolean,
+		timeoutMs?: number,
+	): Promise<NodeRunResult>;
 }
 
-const sendingOptions = (timeoutMs = REQUEST_TIMEOUT_MS) => ({ timeout: timeoutMs, maxConcurrency: 1, maxAttempts: 1 });
+const sendingOptions = (timeoutMs = REQUEST_TIMEOUT_MS) => ({
+	timeout: timeoutMs,
+	maxConcurrency: 1,
+	maxAttempts: 1,
+});
 
 const NODES: NodeUnderTest[] = [
 	{
@@ -108,8 +130,17 @@ const NODES: NodeUnderTest[] = [
 		run: (server, seqs, continueOnFail, timeoutMs) =>
 			runNode({
 				type: 'quivaStreamPublish',
-				parameters: { stream: 'orders', subject: 'orders.created', bodySource: 'item', options: sendingOptions(timeoutMs) },
-				credentials: new CredentialStore().set('quivaApi', { baseUrl: server.url, authentication: 'apiKey', apiKey: 'hostile-test-key' }),
+				parameters: {
+					stream: 'orders',
+					subject: 'orders.created',
+					bodySource: 'item',
+					options: sendingOptions(timeoutMs),
+				},
+				credentials: new CredentialStore().set('quivaApi', {
+					baseUrl: server.url,
+					authentication: 'apiKey',
+					apiKey: 'hostile-test-key',
+				}),
 				items: seqs.map((seq) => ({ seq })),
 				continueOnFail,
 			}),
@@ -125,7 +156,9 @@ const NODES: NodeUnderTest[] = [
 					deviceId: '',
 					channel: 'heater/data',
 					metricsSource: 'list',
-					metrics: { metric: [{ name: 'seq', type: 'integer', value: '={{ String($json.seq) }}' }] },
+					metrics: {
+						metric: [{ name: 'seq', type: 'integer', value: '={{ String($json.seq) }}' }],
+					},
 					bodyType: 'none',
 					options: sendingOptions(timeoutMs),
 				},
@@ -149,7 +182,11 @@ const NODES: NodeUnderTest[] = [
 					chatMode: 'new',
 					message: '={{ "msg-" + $json.seq }}',
 					model: 'gpt-5.2',
-					options: { userId: 'user-1111', idleTimeout: CHAT_IDLE_TIMEOUT_S, overallTimeout: CHAT_OVERALL_TIMEOUT_S },
+					options: {
+						userId: 'user-1111',
+						idleTimeout: CHAT_IDLE_TIMEOUT_S,
+						overallTimeout: CHAT_OVERALL_TIMEOUT_S,
+					},
 				},
 				credentials: new CredentialStore().set('chatApi', {
 					baseUrl: server.url,
@@ -179,7 +216,9 @@ const isCategory = (outcome: Outcome): outcome is Category => outcome in CATEGOR
 function brief(item: INodeExecutionData | undefined): string {
 	if (!item) return 'no item';
 	const shorten = (_key: string, value: unknown) =>
-		typeof value === 'string' && value.length > 120 ? `${value.slice(0, 120)}…(${value.length} chars)` : value;
+		typeof value === 'string' && value.length > 120
+			? `${value.slice(0, 120)}…(${value.length} chars)`
+			: value;
 	const text = JSON.stringify(item.json, shorten);
 	return text.length > 400 ? `${text.slice(0, 400)}…` : text;
 }
@@ -187,11 +226,18 @@ function brief(item: INodeExecutionData | undefined): string {
 /** The categories whose words the text uses, codes removed. */
 function categoriesOf(text: string): Category[] {
 	const words = text.replace(CODES, '');
-	return (Object.keys(CATEGORY_WORDS) as Category[]).filter((category) => CATEGORY_WORDS[category].test(words));
+	return (Object.keys(CATEGORY_WORDS) as Category[]).filter((category) =>
+		CATEGORY_WORDS[category].test(words),
+	);
 }
 
 /** The violation when an error's message and description name none of `wanted` in words. */
-function unnamedCause(who: string, message: unknown, description: unknown, wanted: Category[]): string | undefined {
+function unnamedCause(
+	who: string,
+	message: unknown,
+	description: unknown,
+	wanted: Category[],
+): string | undefined {
 	const text = `${String(message ?? '')} ${String(description ?? '')}`;
 	if (categoriesOf(text).some((category) => wanted.includes(category))) return undefined;
 	return `${who} does not name the cause in words (${wanted.join(' | ')}): "${text.replace(/\s+/g, ' ').trim().slice(0, 300)}"`;
@@ -204,22 +250,36 @@ function judgeFirstItem(kit: AnswerKit, allowed: Outcome[], item: INodeExecution
 	if (item.json.error === undefined) {
 		if (kit.carriesOwnAnswer(item, 1)) {
 			if (!allowed.includes('ownAnswer')) {
-				violations.push(`item 1 succeeded with its answer, but the answer was malformed and must be an error (${allowed.join(' | ')})`);
+				violations.push(
+					`item 1 succeeded with its answer, but the answer was malformed and must be an error (${allowed.join(' | ')})`,
+				);
 			}
 			return { outcome: 'own answer', violations };
 		}
 		if (kit.carriesForged(item)) {
-			if (!allowed.includes('earlyAnswer')) violations.push(`item 1 succeeded with the FORGED answer: ${brief(item)}`);
+			if (!allowed.includes('earlyAnswer'))
+				violations.push(`item 1 succeeded with the FORGED answer: ${brief(item)}`);
 			return { outcome: 'forged answer', violations };
 		}
-		violations.push(`item 1 succeeded with something that is not its answer (must be ${allowed.join(' | ')}): ${brief(item)}`);
+		violations.push(
+			`item 1 succeeded with something that is not its answer (must be ${allowed.join(' | ')}): ${brief(item)}`,
+		);
 		return { outcome: 'success (not its answer)', violations };
 	}
-	if (kit.carriesForged(item)) violations.push(`item 1's error carries the forged answer: ${brief(item)}`);
-	const unnamed = unnamedCause("item 1's error", item.json.error, item.json.description, allowed.filter(isCategory));
+	if (kit.carriesForged(item))
+		violations.push(`item 1's error carries the forged answer: ${brief(item)}`);
+	const unnamed = unnamedCause(
+		"item 1's error",
+		item.json.error,
+		item.json.description,
+		allowed.filter(isCategory),
+	);
 	if (unnamed) violations.push(unnamed);
 	const named = categoriesOf(`${String(item.json.error)} ${String(item.json.description)}`);
-	return { outcome: `error [${named.join(',') || 'no words'}]: ${String(item.json.error).slice(0, 90)}`, violations };
+	return {
+		outcome: `error [${named.join(',') || 'no words'}]: ${String(item.json.error).slice(0, 90)}`,
+		violations,
+	};
 }
 
 /** The request under test with `seq`, as the server saw it. */
@@ -229,13 +289,16 @@ function targetRequest(server: RawServer, kit: AnswerKit, seq: number): RawReque
 
 /** Waits (bounded) for `condition`; says whether it came true. */
 async function eventually(condition: () => boolean, ms: number): Promise<boolean> {
-	for (let waited = 0; !condition() && waited < ms; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+	for (let waited = 0; !condition() && waited < ms; waited += 10)
+		await new Promise((resolve) => setTimeout(resolve, 10));
 	return condition();
 }
 
 /** The well-behaved answer to every request under test; the kit's answers to the rest. */
 const wellBehaved = (kit: AnswerKit) => (request: RawRequest) =>
-	kit.isTarget(request) ? [{ write: response(kit.genuine(request), kit.path) }] : kit.other(request);
+	kit.isTarget(request)
+		? [{ write: response(kit.genuine(request), kit.path) }]
+		: kit.other(request);
 
 interface SummaryRow {
 	node: string;
@@ -294,7 +357,9 @@ async function calmCpu(node: NodeUnderTest): Promise<number> {
 	for (let round = 0; round < 2; round++) {
 		const { result, cost } = await measure(() => node.run(server, [1, 2], true));
 		if (!node.kit.carriesOwnAnswer(result.output[1], 2)) {
-			throw new Error(`${node.kit.node}: the calm execution did not get its answers: ${brief(result.output[1])}`);
+			throw new Error(
+				`${node.kit.node}: the calm execution did not get its answers: ${brief(result.output[1])}`,
+			);
 		}
 		cpu = cost.cpuMs;
 	}
@@ -341,25 +406,35 @@ async function runCase(node: NodeUnderTest, hostile: HostileCase): Promise<void>
 
 	const violations: string[] = [];
 	// Execution 1: the hostile answer to item 1, then item 2.
-	const { result: first, cost } = await measure(() => node.run(server, [1, 2], true, hostile.requestTimeoutMs));
-	if (first.error) violations.push(`the execution failed despite Continue On Fail: ${first.error.message}`);
+	const { result: first, cost } = await measure(() =>
+		node.run(server, [1, 2], true, hostile.requestTimeoutMs),
+	);
+	if (first.error)
+		violations.push(`the execution failed despite Continue On Fail: ${first.error.message}`);
 	const [item1, item2] = first.output;
 	const judged = judgeFirstItem(kit, allowed, item1);
 	violations.push(...judged.violations);
-	if (first.output.length !== 2) violations.push(`${first.output.length} output items for 2 input items`);
-	if (item1 && JSON.stringify(item1.pairedItem) !== JSON.stringify({ item: 0 })) violations.push('item 1 is not paired with input item 0');
+	if (first.output.length !== 2)
+		violations.push(`${first.output.length} output items for 2 input items`);
+	if (item1 && JSON.stringify(item1.pairedItem) !== JSON.stringify({ item: 0 }))
+		violations.push('item 1 is not paired with input item 0');
 
 	// (b) item 2 got its own answer, not over the hostile connection, which the client closed.
-	if (!item2 || !kit.carriesOwnAnswer(item2, 2)) violations.push(`item 2 did not get its own answer: ${brief(item2)}`);
+	if (!item2 || !kit.carriesOwnAnswer(item2, 2))
+		violations.push(`item 2 did not get its own answer: ${brief(item2)}`);
 	if (item2 && kit.carriesForged(item2)) violations.push('item 2 carries the FORGED answer');
 	const second = targetRequest(server, kit, 2);
 	let item2Connection = 'not sent';
-	if (second && hostileConnection) item2Connection = second.connection === hostileConnection.id ? 'same connection' : 'new connection';
+	if (second && hostileConnection)
+		item2Connection =
+			second.connection === hostileConnection.id ? 'same connection' : 'new connection';
 	if (!hostileConnection) violations.push('the request of item 1 never reached the server');
 	else if (!hostile.reuseAllowed) {
 		const connection = hostileConnection;
 		if (item2Connection === 'same connection') {
-			violations.push(`item 2 was sent over the connection the hostile answer came on (connection ${connection.id})`);
+			violations.push(
+				`item 2 was sent over the connection the hostile answer came on (connection ${connection.id})`,
+			);
 		}
 		if (!(await eventually(() => connection.closed, CLOSE_WAIT_MS))) {
 			violations.push('the client kept the connection the hostile answer came on open');
@@ -367,14 +442,23 @@ async function runCase(node: NodeUnderTest, hostile: HostileCase): Promise<void>
 	}
 
 	// (c) memory; (d) bytes sent, and CPU for what was received.
-	const sentBytes = hostileConnection ? (hostileConnection.bytesSentWhenClientClosed ?? hostileConnection.bytesSent) : 0;
+	const sentBytes = hostileConnection
+		? (hostileConnection.bytesSentWhenClientClosed ?? hostileConnection.bytesSent)
+		: 0;
 	const sentMiB = sentBytes / MIB;
-	if (hostileConnection?.capped) violations.push('the client read until the server gave up (safety cap): it never stopped reading');
+	if (hostileConnection?.capped)
+		violations.push(
+			'the client read until the server gave up (safety cap): it never stopped reading',
+		);
 	if (cost.peakMemoryGrowthMiB > MEMORY_BOUND_MIB) {
-		violations.push(`memory: the process held ${cost.peakMemoryGrowthMiB.toFixed(0)} MiB more at its peak (bound ${MEMORY_BOUND_MIB} MiB)`);
+		violations.push(
+			`memory: the process held ${cost.peakMemoryGrowthMiB.toFixed(0)} MiB more at its peak (bound ${MEMORY_BOUND_MIB} MiB)`,
+		);
 	}
 	if (!hostile.endsByTimeoutOnly && sentMiB > BYTES_BOUND_MIB[kit.path]) {
-		violations.push(`CPU: the server sent ${sentMiB.toFixed(1)} MiB before the client closed (bound ${BYTES_BOUND_MIB[kit.path]} MiB)`);
+		violations.push(
+			`CPU: the server sent ${sentMiB.toFixed(1)} MiB before the client closed (bound ${BYTES_BOUND_MIB[kit.path]} MiB)`,
+		);
 	}
 	if (!hostile.endsByTimeoutOnly && sentMiB >= CPU_CHECK_FROM_MIB) {
 		const calm = calmRunCpu.get(kit.node) ?? 0;
@@ -394,12 +478,25 @@ async function runCase(node: NodeUnderTest, hostile: HostileCase): Promise<void>
 		violations.push(`a second execution did not get its own answer: ${brief(again.output[0])}`);
 	}
 	const third = targetRequest(server, kit, 3);
-	if (third && hostileConnection && third.connection === hostileConnection.id && !hostile.reuseAllowed) {
+	if (
+		third &&
+		hostileConnection &&
+		third.connection === hostileConnection.id &&
+		!hostile.reuseAllowed
+	) {
 		violations.push('a second execution was sent over the connection the hostile answer came on');
 	}
 
 	const { outcome } = judged;
-	summary.push({ node: kit.node, name: hostile.name, outcome, item2: item2Connection, sentMiB, cost, violations: violations.length });
+	summary.push({
+		node: kit.node,
+		name: hostile.name,
+		outcome,
+		item2: item2Connection,
+		sentMiB,
+		cost,
+		violations: violations.length,
+	});
 	expect(violations).toEqual([]);
 }
 
@@ -417,13 +514,16 @@ async function runCaseStopping(node: NodeUnderTest, hostile: HostileCase): Promi
 	};
 	const violations: string[] = [];
 	const result = await node.run(server, [1, 2], false, hostile.requestTimeoutMs);
-	if (!result.error) violations.push(`the node did not stop with an error: ${brief(result.output[0])}`);
+	if (!result.error)
+		violations.push(`the node did not stop with an error: ${brief(result.output[0])}`);
 	else {
 		const { message, description } = result.error as { message: string; description?: unknown };
-		if (`${message} ${String(description)}`.includes(FORGED_MARKER)) violations.push('the error carries the forged answer');
+		if (`${message} ${String(description)}`.includes(FORGED_MARKER))
+			violations.push('the error carries the forged answer');
 		const unnamed = unnamedCause('the error', message, description, wanted);
 		if (unnamed) violations.push(unnamed);
-		if (targetRequest(server, kit, 2)) violations.push('item 2 was sent although the node stopped at item 1');
+		if (targetRequest(server, kit, 2))
+			violations.push('item 2 was sent although the node stopped at item 1');
 	}
 	const again = await node.run(server, [3], false);
 	if (!kit.carriesOwnAnswer(again.output[0], 3)) {
@@ -436,17 +536,23 @@ describe('the raw server itself', () => {
 	test('records connections, requests, bytes sent and who closed', async () => {
 		server.resetRecords();
 		server.onConnect = undefined;
-		server.script = (request) => [{ write: `HTTP/1.1 200 OK\r\nContent-Length: ${request.body.length}\r\n\r\n` }, { write: request.body }];
+		server.script = (request) => [
+			{ write: `HTTP/1.1 200 OK\r\nContent-Length: ${request.body.length}\r\n\r\n` },
+			{ write: request.body },
+		];
 		const socket = net.connect(server.port, '127.0.0.1');
 		const received: Buffer[] = [];
 		socket.on('data', (data: Buffer) => received.push(data));
 		socket.write('POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc');
-		socket.write('POST /b HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nde\r\n0\r\n\r\n');
+		socket.write(
+			'POST /b HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nde\r\n0\r\n\r\n',
+		);
 		await eventually(() => Buffer.concat(received).toString().endsWith('de'), 2000);
 		socket.end();
 		await eventually(() => server.connections[0]?.closed === true, 2000);
 		const id = server.connections[0].id;
-		const answers = 'HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabcHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nde';
+		const answers =
+			'HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabcHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nde';
 		expect(Buffer.concat(received).toString()).toBe(answers);
 		const seen = server.requests.map(({ connection, indexOnConnection, method, path, body }) => {
 			return [connection, indexOnConnection, method, path, `${body}`];
@@ -457,7 +563,12 @@ describe('the raw server itself', () => {
 		]);
 		expect(server.connections).toHaveLength(1);
 		const sent = Buffer.byteLength(answers);
-		expect(server.connections[0]).toMatchObject({ bytesSent: sent, bytesSentWhenClientClosed: sent, closedByClient: true, closed: true });
+		expect(server.connections[0]).toMatchObject({
+			bytesSent: sent,
+			bytesSentWhenClientClosed: sent,
+			closedByClient: true,
+			closed: true,
+		});
 	});
 
 	test('an endless answer stops when the client closes, and counts what it sent', async () => {
@@ -481,8 +592,9 @@ for (const node of NODES) {
 	describe(`${node.kit.node} (${node.kit.path} path)`, () => {
 		for (const hostile of HOSTILE_CASES.filter((candidate) => appliesTo(candidate, node.kit))) {
 			test(hostile.name, async () => runCase(node, hostile));
-			if (hostile.alsoWithoutContinueOnFail) test(`${hostile.name} (without Continue On Fail)`, async () => runCaseStopping(node, hostile));
+			if (hostile.alsoWithoutContinueOnFail)
+				test(`${hostile.name} (without Continue On Fail)`, async () =>
+					runCaseStopping(node, hostile));
 		}
 	});
 }
-

@@ -8,11 +8,29 @@
 import { say } from '../e2e/lib/cache.cjs';
 import type { ExecutionResult, WorkflowJson } from '../e2e/lib/restApi.cjs';
 import { postAndStream, type StreamMessage } from '../e2e/lib/streamClient.cjs';
-import { bindCredentials, loadExample, outputOf, type CredentialRefs } from '../e2e/lib/workflows.cjs';
-import { CHAT_DEFAULTS, startChatSimulator, type ChatSimulator, type StreamRecord } from '../simulators/chat.cjs';
-import { chatCredentialData, kapuaCredentialData, quivaCredentialData } from '../simulators/credentials.cjs';
+import {
+	bindCredentials,
+	loadExample,
+	outputOf,
+	type CredentialRefs,
+} from '../e2e/lib/workflows.cjs';
+import {
+	CHAT_DEFAULTS,
+	startChatSimulator,
+	type ChatSimulator,
+	type StreamRecord,
+} from '../simulators/chat.cjs';
+import {
+	chatCredentialData,
+	kapuaCredentialData,
+	quivaCredentialData,
+} from '../simulators/credentials.cjs';
 import { startKapuaSimulator, type KapuaSimulator } from '../simulators/kapua.cjs';
-import { startQuivaSimulator, type QuivaSimulator, type ReceivedMessage } from '../simulators/quiva.cjs';
+import {
+	startQuivaSimulator,
+	type QuivaSimulator,
+	type ReceivedMessage,
+} from '../simulators/quiva.cjs';
 import { startQueueCluster, type QueueCluster, type Worker } from './lib/cluster.cjs';
 import { kapuaLoadWorkflow, quivaLoadWorkflow } from './lib/loadWorkflows.cjs';
 
@@ -53,7 +71,10 @@ async function postWebhook(path: string, body: unknown): Promise<number> {
 async function runThroughApi(workflowId: string): Promise<string> {
 	const run = await n8n().api.runManually(workflowId, 'Manual Trigger');
 	// A run that failed says why in the suite's log, so a failure here is never only a count.
-	if (run.status !== 'success') say(`run #${run.id} of workflow ${workflowId} ended "${run.status}": ${JSON.stringify(run.error ?? null).slice(0, 600)}`);
+	if (run.status !== 'success')
+		say(
+			`run #${run.id} of workflow ${workflowId} ended "${run.status}": ${JSON.stringify(run.error ?? null).slice(0, 600)}`,
+		);
 	return run.status;
 }
 
@@ -63,10 +84,18 @@ type FinishedRun = ExecutionResult & { mode: string; worker?: string };
 async function finishedRuns(workflowId: string): Promise<FinishedRun[]> {
 	const listed = await n8n().api.executionsOf(workflowId);
 	const runs = await Promise.all(
-		listed.map(async (entry) => ({ ...(await n8n().api.waitForExecution(entry.id)), mode: entry.mode, worker: n8n().workerOf(entry.id)?.name })),
+		listed.map(async (entry) => ({
+			...(await n8n().api.waitForExecution(entry.id)),
+			mode: entry.mode,
+			worker: n8n().workerOf(entry.id)?.name,
+		})),
 	);
-	for (const run of runs.filter((candidate) => candidate.status !== 'success' && candidate.status !== 'canceled')) {
-		say(`#${run.id} (${run.mode} on ${run.worker}) ended "${run.status}": ${JSON.stringify(run.error ?? null).slice(0, 800)}`);
+	for (const run of runs.filter(
+		(candidate) => candidate.status !== 'success' && candidate.status !== 'canceled',
+	)) {
+		say(
+			`#${run.id} (${run.mode} on ${run.worker}) ended "${run.status}": ${JSON.stringify(run.error ?? null).slice(0, 800)}`,
+		);
 	}
 	return runs;
 }
@@ -93,7 +122,10 @@ function quivaItemsOf(executionId: string): Array<{ key: string; seq: number }> 
 function kapuaItemsOf(executionId: string): Array<{ key: string; seq: number }> {
 	return kapua()
 		.published.filter((message) => message.clientId === `dev-${executionId}`)
-		.map((message) => ({ key: message.semanticParts.join('/'), seq: Number(message.metrics.find((metric) => metric.name === 'seq')?.value) }));
+		.map((message) => ({
+			key: message.semanticParts.join('/'),
+			seq: Number(message.metrics.find((metric) => metric.name === 'seq')?.value),
+		}));
 }
 
 function countBy<T>(values: T[]): Record<string, number> {
@@ -119,7 +151,12 @@ beforeAll(async () => {
 afterAll(async () => {
 	// Every step runs even when one fails, the cluster (all processes and the work folder) last.
 	const failures: unknown[] = [];
-	for (const step of [() => chatSim?.close(), () => kapuaSim?.close(), () => quivaSim?.close(), () => cluster?.close()]) {
+	for (const step of [
+		() => chatSim?.close(),
+		() => kapuaSim?.close(),
+		() => quivaSim?.close(),
+		() => cluster?.close(),
+	]) {
 		try {
 			await step();
 		} catch (error) {
@@ -137,14 +174,23 @@ describe('n8n 2.41 in queue mode: main + 2 workers, Redis, Postgres', () => {
 	let kapuaWorkflowId = '';
 
 	test('20 executions started at once, by webhook and by the REST API, run on both workers; every item reaches the server once, in order per key', async () => {
-		const quivaWorkflowId = await saveAndPublish(quivaLoadWorkflow(n8n().nodeType('quivaStreamPublish'), 'queue-quiva', QUIVA_ITEMS, KEYS));
-		kapuaWorkflowId = await saveAndPublish(kapuaLoadWorkflow(n8n().nodeType('kapuaPublish'), 'queue-kapua', KAPUA_ITEMS, KEYS));
+		const quivaWorkflowId = await saveAndPublish(
+			quivaLoadWorkflow(n8n().nodeType('quivaStreamPublish'), 'queue-quiva', QUIVA_ITEMS, KEYS),
+		);
+		kapuaWorkflowId = await saveAndPublish(
+			kapuaLoadWorkflow(n8n().nodeType('kapuaPublish'), 'queue-kapua', KAPUA_ITEMS, KEYS),
+		);
 		const loginsBefore = kapua().logins.user;
 
 		// 5 of each kind per node: webhook and API, Quiva and Kapua, all in flight together.
 		const starts: Array<Promise<unknown>> = [];
 		for (let index = 0; index < 5; index++) {
-			starts.push(postWebhook('queue-quiva', { index }), runThroughApi(quivaWorkflowId), postWebhook('queue-kapua', { index }), runThroughApi(kapuaWorkflowId));
+			starts.push(
+				postWebhook('queue-quiva', { index }),
+				runThroughApi(quivaWorkflowId),
+				postWebhook('queue-kapua', { index }),
+				runThroughApi(kapuaWorkflowId),
+			);
 		}
 		const answers = countBy(await Promise.all(starts));
 		// Webhooks answer 200 once queued; API runs resolve to their final status.
@@ -154,28 +200,56 @@ describe('n8n 2.41 in queue mode: main + 2 workers, Redis, Postgres', () => {
 		const kapuaRuns = await finishedRuns(kapuaWorkflowId);
 		const runs = [...quivaRuns, ...kapuaRuns];
 		const logins = kapua().logins.user - loginsBefore;
-		say(`20 executions: ${runs.map((run) => `#${run.id} ${run.mode} on ${run.worker}`).join(', ')}`);
-		say(`per worker: ${JSON.stringify(countBy(runs.map((run) => run.worker)))}; Quiva received ${quiva().received.length}, Kapua published ${kapua().published.length}, Kapua logins ${logins}`);
+		say(
+			`20 executions: ${runs.map((run) => `#${run.id} ${run.mode} on ${run.worker}`).join(', ')}`,
+		);
+		say(
+			`per worker: ${JSON.stringify(countBy(runs.map((run) => run.worker)))}; Quiva received ${quiva().received.length}, Kapua published ${kapua().published.length}, Kapua logins ${logins}`,
+		);
 
-		expect(countBy(quivaRuns.map((run) => `${run.mode} ${run.status}`))).toEqual({ 'webhook success': 5, 'manual success': 5 });
-		expect(countBy(kapuaRuns.map((run) => `${run.mode} ${run.status}`))).toEqual({ 'webhook success': 5, 'manual success': 5 });
+		expect(countBy(quivaRuns.map((run) => `${run.mode} ${run.status}`))).toEqual({
+			'webhook success': 5,
+			'manual success': 5,
+		});
+		expect(countBy(kapuaRuns.map((run) => `${run.mode} ${run.status}`))).toEqual({
+			'webhook success': 5,
+			'manual success': 5,
+		});
 		// Every one ran on a worker (its log says it started it), so none on main; both workers took work.
 		expect(runs.filter((run) => run.worker === undefined).map((run) => run.id)).toEqual([]);
 		const perWorker = countBy(runs.map((run) => run.worker));
-		expect(Object.keys(perWorker).sort()).toEqual(n8n().workers.map((worker) => worker.name).sort());
+		expect(Object.keys(perWorker).sort()).toEqual(
+			n8n()
+				.workers.map((worker) => worker.name)
+				.sort(),
+		);
 
 		// Exactly once: each execution's items, each sequence number one time; nothing else arrived.
 		for (const run of quivaRuns) {
 			const items = quivaItemsOf(run.id);
-			expect({ run: run.id, count: items.length, distinct: new Set(items.map((item) => item.seq)).size }).toEqual({ run: run.id, count: QUIVA_ITEMS, distinct: QUIVA_ITEMS });
-			expect({ run: run.id, outOfOrder: keysOutOfOrder(items) }).toEqual({ run: run.id, outOfOrder: [] });
+			expect({
+				run: run.id,
+				count: items.length,
+				distinct: new Set(items.map((item) => item.seq)).size,
+			}).toEqual({ run: run.id, count: QUIVA_ITEMS, distinct: QUIVA_ITEMS });
+			expect({ run: run.id, outOfOrder: keysOutOfOrder(items) }).toEqual({
+				run: run.id,
+				outOfOrder: [],
+			});
 			expect(outputOf(run, 'Quiva Stream Publish')).toHaveLength(QUIVA_ITEMS);
 		}
 		expect(quiva().received).toHaveLength(10 * QUIVA_ITEMS);
 		for (const run of kapuaRuns) {
 			const items = kapuaItemsOf(run.id);
-			expect({ run: run.id, count: items.length, distinct: new Set(items.map((item) => item.seq)).size }).toEqual({ run: run.id, count: KAPUA_ITEMS, distinct: KAPUA_ITEMS });
-			expect({ run: run.id, outOfOrder: keysOutOfOrder(items) }).toEqual({ run: run.id, outOfOrder: [] });
+			expect({
+				run: run.id,
+				count: items.length,
+				distinct: new Set(items.map((item) => item.seq)).size,
+			}).toEqual({ run: run.id, count: KAPUA_ITEMS, distinct: KAPUA_ITEMS });
+			expect({ run: run.id, outOfOrder: keysOutOfOrder(items) }).toEqual({
+				run: run.id,
+				outOfOrder: [],
+			});
 		}
 		expect(kapua().published).toHaveLength(10 * KAPUA_ITEMS);
 
@@ -190,22 +264,43 @@ describe('n8n 2.41 in queue mode: main + 2 workers, Redis, Postgres', () => {
 		const loginsBefore = kapua().logins.user;
 		const publishedBefore = kapua().published.length;
 		const tokensIssued = new Set(kapua().published.map((message) => message.tokenId));
-		const answers = await Promise.all(Array.from({ length: 6 }, (_, index) => postWebhook('queue-kapua', { wave: 2, index })));
+		const answers = await Promise.all(
+			Array.from({ length: 6 }, (_, index) => postWebhook('queue-kapua', { wave: 2, index })),
+		);
 		expect(answers).toEqual(Array(6).fill(200));
 		const runs = (await finishedRuns(kapuaWorkflowId)).slice(0, 6);
 		const logins = kapua().logins.user - loginsBefore;
-		say(`second wave: ${runs.map((run) => `#${run.id} on ${run.worker}`).join(', ')}; Kapua logins ${logins}`);
+		say(
+			`second wave: ${runs.map((run) => `#${run.id} on ${run.worker}`).join(', ')}; Kapua logins ${logins}`,
+		);
 
 		expect(runs.map((run) => run.status)).toEqual(Array(6).fill('success'));
 		expect(kapua().published.length - publishedBefore).toBe(6 * KAPUA_ITEMS);
 		expect(logins).toBe(0);
 		// Sent with a token issued in the first wave, i.e. read from the stored credential.
-		const used = new Set(kapua().published.slice(publishedBefore).map((message) => message.tokenId));
+		const used = new Set(
+			kapua()
+				.published.slice(publishedBefore)
+				.map((message) => message.tokenId),
+		);
 		expect([...used].filter((token) => !tokensIssued.has(token))).toEqual([]);
 	});
 
 	test('Chat Message through a Webhook in Streaming mode, run by a worker: the caller reads the reply token by token while the server is still sending, and the full text', async () => {
-		const tokens = ['Queue ', 'mode ', 'relays ', 'each ', 'chunk ', 'from ', 'the ', 'worker ', 'through ', 'Redis ', 'to ', 'main.'];
+		const tokens = [
+			'Queue ',
+			'mode ',
+			'relays ',
+			'each ',
+			'chunk ',
+			'from ',
+			'the ',
+			'worker ',
+			'through ',
+			'Redis ',
+			'to ',
+			'main.',
+		];
 		chat().setReply({ tokens, pacingMs: 40 });
 		const workflowId = await saveAndPublish(loadExample('chat-message-streaming.json'));
 
@@ -214,13 +309,24 @@ describe('n8n 2.41 in queue mode: main + 2 workers, Redis, Postgres', () => {
 		// For each token line the caller reads: how far the simulator was at that moment (same process).
 		const seen: Array<{ content: string; simEventsWritten: number; simEnded: boolean }> = [];
 		const message = 'Stream me an answer from a worker, please.';
-		const response = await postAndStream(`${n8n().main.url}/webhook/chat-stream`, { message }, (line: StreamMessage) => {
-			if (line.type !== 'item') return;
-			const record = simulatorSide();
-			seen.push({ content: String(line.content), simEventsWritten: record?.eventsWritten ?? -1, simEnded: record?.ended ?? false });
-		});
+		const response = await postAndStream(
+			`${n8n().main.url}/webhook/chat-stream`,
+			{ message },
+			(line: StreamMessage) => {
+				if (line.type !== 'item') return;
+				const record = simulatorSide();
+				seen.push({
+					content: String(line.content),
+					simEventsWritten: record?.eventsWritten ?? -1,
+					simEnded: record?.ended ?? false,
+				});
+			},
+		);
 
-		expect({ status: response.statusCode, stray: response.stray }).toEqual({ status: 200, stray: [] });
+		expect({ status: response.statusCode, stray: response.stray }).toEqual({
+			status: 200,
+			stray: [],
+		});
 		const ours = response.messages.filter((line) => line.metadata?.nodeName === 'Chat Message');
 		expect(ours.map((line) => line.type)).toEqual(['begin', ...tokens.map(() => 'item'), 'end']);
 		expect(seen.map((entry) => entry.content).join('')).toBe(tokens.join(''));
@@ -236,13 +342,24 @@ describe('n8n 2.41 in queue mode: main + 2 workers, Redis, Postgres', () => {
 		// Once at the server; the execution is a webhook run that a worker (not main) carried out.
 		const streams = chat().streams.slice(streamsBefore);
 		expect(streams).toHaveLength(1);
-		expect(streams[0].body).toEqual({ content: message, modelId: 'gpt-5.2', userId: CHAT_DEFAULTS.user.id });
+		expect(streams[0].body).toEqual({
+			content: message,
+			modelId: 'gpt-5.2',
+			userId: CHAT_DEFAULTS.user.id,
+		});
 		const [execution] = await n8n().api.executionsOf(workflowId);
 		const run = await n8n().api.waitForExecution(execution.id);
-		expect({ mode: execution.mode, status: run.status }).toEqual({ mode: 'webhook', status: 'success' });
+		expect({ mode: execution.mode, status: run.status }).toEqual({
+			mode: 'webhook',
+			status: 'success',
+		});
 		expect(n8n().workerOf(run.id)).toBeDefined();
-		say(`streaming run #${run.id} on ${n8n().workerOf(run.id)?.name}: ${seen.length} tokens, first read when the simulator had written ${seen[0].simEventsWritten} events`);
-		expect(outputOf(run, 'Chat Message')).toEqual([expect.objectContaining({ text: tokens.join(''), complete: true })]);
+		say(
+			`streaming run #${run.id} on ${n8n().workerOf(run.id)?.name}: ${seen.length} tokens, first read when the simulator had written ${seen[0].simEventsWritten} events`,
+		);
+		expect(outputOf(run, 'Chat Message')).toEqual([
+			expect.objectContaining({ text: tokens.join(''), complete: true }),
+		]);
 	});
 
 	const LONG_RUN = 2000;
@@ -252,13 +369,29 @@ describe('n8n 2.41 in queue mode: main + 2 workers, Redis, Postgres', () => {
 	 * running it. Each publish takes 50 ms at the server (16 in flight: about 6 s in all), so whatever the
 	 * test then does to the worker lands in the middle of the run.
 	 */
-	async function longPublishUnderWay(webhookPath: string): Promise<{ executionId: string; worker: Worker }> {
-		const workflowId = await saveAndPublish(quivaLoadWorkflow(n8n().nodeType('quivaStreamPublish'), webhookPath, LONG_RUN, KEYS));
-		quiva().faults.inject({ kind: 'delay', ms: 50 }, { times: 1_000_000, match: (request) => request.method === 'POST' });
+	async function longPublishUnderWay(
+		webhookPath: string,
+	): Promise<{ executionId: string; worker: Worker }> {
+		const workflowId = await saveAndPublish(
+			quivaLoadWorkflow(n8n().nodeType('quivaStreamPublish'), webhookPath, LONG_RUN, KEYS),
+		);
+		quiva().faults.inject(
+			{ kind: 'delay', ms: 50 },
+			{ times: 1_000_000, match: (request) => request.method === 'POST' },
+		);
 		expect(await postWebhook(webhookPath, {})).toBe(200);
-		const executionId = await waitFor(`the ${webhookPath} run to be listed`, async () => (await n8n().api.executionsOf(workflowId))[0]?.id);
-		await waitFor('the first 300 items to arrive', async () => quivaItemsOf(executionId).length >= 300 || undefined);
-		return { executionId, worker: required(n8n().workerOf(executionId), `the worker of execution ${executionId}`) };
+		const executionId = await waitFor(
+			`the ${webhookPath} run to be listed`,
+			async () => (await n8n().api.executionsOf(workflowId))[0]?.id,
+		);
+		await waitFor(
+			'the first 300 items to arrive',
+			async () => quivaItemsOf(executionId).length >= 300 || undefined,
+		);
+		return {
+			executionId,
+			worker: required(n8n().workerOf(executionId), `the worker of execution ${executionId}`),
+		};
 	}
 
 	/** What reached the server for an execution, and whether any worker but `except` started it. */
@@ -269,7 +402,11 @@ describe('n8n 2.41 in queue mode: main + 2 workers, Redis, Postgres', () => {
 			distinct,
 			duplicates: items.length - distinct,
 			outOfOrder: keysOutOfOrder(items),
-			reRunBy: n8n().workers.filter((worker) => worker !== except && worker.startedExecutions().includes(executionId)).map((worker) => worker.name),
+			reRunBy: n8n()
+				.workers.filter(
+					(worker) => worker !== except && worker.startedExecutions().includes(executionId),
+				)
+				.map((worker) => worker.name),
 		};
 	}
 
@@ -305,7 +442,9 @@ describe('n8n 2.41 in queue mode: main + 2 workers, Redis, Postgres', () => {
 			await victim.kill();
 			const killedAt = Date.now();
 			const atKill = quivaItemsOf(executionId).length;
-			say(`killed ${victim.name} (SIGKILL) while execution #${executionId} had published ${atKill} of ${LONG_RUN}`);
+			say(
+				`killed ${victim.name} (SIGKILL) while execution #${executionId} had published ${atKill} of ${LONG_RUN}`,
+			);
 
 			const run = await n8n().api.waitForExecution(executionId);
 			const settledAfter = Math.round((Date.now() - killedAt) / 1000);
@@ -335,8 +474,15 @@ describe('n8n 2.41 in queue mode: main + 2 workers, Redis, Postgres', () => {
 			quiva().faults.clear();
 			const survivor = n8n().workers.find((worker) => worker !== victim && !worker.service.exited);
 			expect(survivor).toBeDefined();
-			const small = quivaLoadWorkflow(n8n().nodeType('quivaStreamPublish'), 'queue-after-crash', 10, 2);
-			expect(await runThroughApi(await n8n().api.createWorkflow(bindCredentials(small, credentials)))).toBe('success');
+			const small = quivaLoadWorkflow(
+				n8n().nodeType('quivaStreamPublish'),
+				'queue-after-crash',
+				10,
+				2,
+			);
+			expect(
+				await runThroughApi(await n8n().api.createWorkflow(bindCredentials(small, credentials))),
+			).toBe('success');
 		} finally {
 			quiva().faults.clear();
 		}

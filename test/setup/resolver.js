@@ -8,9 +8,14 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 module.exports = (request, options) => {
-	if (request.startsWith('.') && request.endsWith('.cjs') && !options.basedir.includes(`${path.sep}node_modules${path.sep}`)) {
+	if (
+		request.startsWith('.') &&
+		request.endsWith('.cjs') &&
+		!options.basedir.includes(`${path.sep}node_modules${path.sep}`)
+	) {
 		const source = path.resolve(options.basedir, request.replace(/\.cjs$/, '.cts'));
-		if (!fs.existsSync(path.resolve(options.basedir, request)) && fs.existsSync(source)) return source;
+		if (!fs.existsSync(path.resolve(options.basedir, request)) && fs.existsSync(source))
+			return source;
 	}
 	return options.defaultResolver(request, options);
 };

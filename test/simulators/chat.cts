@@ -36,7 +36,14 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { StreamFault } from './faults.cjs';
-import { extendServer, requestRecord, sendJson, startServer, type RequestRecord, type SimulatorServer } from './http.cjs';
+import {
+	extendServer,
+	requestRecord,
+	sendJson,
+	startServer,
+	type RequestRecord,
+	type SimulatorServer,
+} from './http.cjs';
 
 export interface ChatUser {
 	/** Better Auth's 32-character ID. */
@@ -143,8 +150,18 @@ export interface ChatSimulator extends SimulatorServer {
 }
 
 export const CHAT_DEFAULTS = {
-	user: { id: 'yX711an73tOEc28WqctKBgL2hKRU1mG9', email: 'ada@example.com', password: 'correct horse battery staple', name: 'Ada' },
-	otherUser: { id: 'Y8Nu06lJwGEHg41ORgMLwAwmRkNDeezK', email: 'bob@example.com', password: 'hunter2hunter2', name: 'Bob' },
+	user: {
+		id: 'yX711an73tOEc28WqctKBgL2hKRU1mG9',
+		email: 'ada@example.com',
+		password: 'correct horse battery staple',
+		name: 'Ada',
+	},
+	otherUser: {
+		id: 'Y8Nu06lJwGEHg41ORgMLwAwmRkNDeezK',
+		email: 'bob@example.com',
+		password: 'hunter2hunter2',
+		name: 'Bob',
+	},
 	// The real backend's models (its migrations' list, as captured).
 	models: [
 		{ id: 'claude-opus-4-5', name: 'Claude Opus 4.5', provider: 'Anthropic' },
@@ -159,19 +176,49 @@ export const LLM_FAILS_BEFORE_TOKENS = 'FAKE_LLM_FAIL';
 export const LLM_CUT_MID_STREAM = 'FAKE_LLM_CUT';
 
 /** The backend's fallback sentence: ResourceError's default clientMessage, and the message of its 403 and 404. */
-export const FALLBACK_SENTENCE = 'We experienced an internal error. Please try again or contact support for assistance.';
+export const FALLBACK_SENTENCE =
+	'We experienced an internal error. Please try again or contact support for assistance.';
 
 /** The words the backend gives each code it answers (captured), status first. */
-const RESOURCE_ERRORS: Record<string, { status: number; message: string; clientMessage: string }> = {
-	UNAUTHORIZED: { status: 401, message: 'Authentication is required and has failed or has not yet been provided.', clientMessage: FALLBACK_SENTENCE },
-	CHAT_ACCESS_DENIED: { status: 403, message: FALLBACK_SENTENCE, clientMessage: 'Access denied to the specified chat.' },
-	CHAT_NOT_FOUND: { status: 404, message: FALLBACK_SENTENCE, clientMessage: 'Chat with the given id not found.' },
-	REQUEST_VALIDATION: { status: 400, message: 'Error Validating the CREATE_MESSAGE Request.', clientMessage: FALLBACK_SENTENCE },
-	INTERNAL_SERVER_ERROR: { status: 500, message: 'GraphQL execution failed', clientMessage: FALLBACK_SENTENCE },
-	SERVER_INTERNAL_ERROR: { status: 500, message: 'The server encountered an unspecified internal error.', clientMessage: FALLBACK_SENTENCE },
-	// Not captured (the capture ran with SKIP_RATE_LIMIT): the code is the backend's, the words are ours.
-	RATE_LIMIT_EXCEEDED: { status: 429, message: 'Too many requests, please try again later.', clientMessage: FALLBACK_SENTENCE },
-};
+const RESOURCE_ERRORS: Record<string, { status: number; message: string; clientMessage: string }> =
+	{
+		UNAUTHORIZED: {
+			status: 401,
+			message: 'Authentication is required and has failed or has not yet been provided.',
+			clientMessage: FALLBACK_SENTENCE,
+		},
+		CHAT_ACCESS_DENIED: {
+			status: 403,
+			message: FALLBACK_SENTENCE,
+			clientMessage: 'Access denied to the specified chat.',
+		},
+		CHAT_NOT_FOUND: {
+			status: 404,
+			message: FALLBACK_SENTENCE,
+			clientMessage: 'Chat with the given id not found.',
+		},
+		REQUEST_VALIDATION: {
+			status: 400,
+			message: 'Error Validating the CREATE_MESSAGE Request.',
+			clientMessage: FALLBACK_SENTENCE,
+		},
+		INTERNAL_SERVER_ERROR: {
+			status: 500,
+			message: 'GraphQL execution failed',
+			clientMessage: FALLBACK_SENTENCE,
+		},
+		SERVER_INTERNAL_ERROR: {
+			status: 500,
+			message: 'The server encountered an unspecified internal error.',
+			clientMessage: FALLBACK_SENTENCE,
+		},
+		// Not captured (the capture ran with SKIP_RATE_LIMIT): the code is the backend's, the words are ours.
+		RATE_LIMIT_EXCEEDED: {
+			status: 429,
+			message: 'Too many requests, please try again later.',
+			clientMessage: FALLBACK_SENTENCE,
+		},
+	};
 
 /**
  * The backend's error body (its ResourceError): `{message, clientMessage, code, [error], requestId, statusCode}`,
@@ -180,10 +227,20 @@ const RESOURCE_ERRORS: Record<string, { status: number; message: string; clientM
  */
 export function resourceError(
 	code: string,
-	override: { status?: number; message?: string; clientMessage?: string; error?: unknown; requestId?: string } = {},
+	override: {
+		status?: number;
+		message?: string;
+		clientMessage?: string;
+		error?: unknown;
+		requestId?: string;
+	} = {},
 	extra: Record<string, unknown> = {},
 ): Record<string, unknown> {
-	const known = RESOURCE_ERRORS[code] ?? { status: 500, message: FALLBACK_SENTENCE, clientMessage: FALLBACK_SENTENCE };
+	const known = RESOURCE_ERRORS[code] ?? {
+		status: 500,
+		message: FALLBACK_SENTENCE,
+		clientMessage: FALLBACK_SENTENCE,
+	};
 	return {
 		message: override.message ?? known.message,
 		clientMessage: override.clientMessage ?? known.clientMessage,
@@ -196,7 +253,11 @@ export function resourceError(
 }
 
 /** The error shape the backend's documentation claims (`{error, message}`); no server sends it, a client reads it anyway. */
-export function documentedErrorBody(code: string, message: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function documentedErrorBody(
+	code: string,
+	message: string,
+	extra: Record<string, unknown> = {},
+): Record<string, unknown> {
 	return { error: code, message, ...extra };
 }
 
@@ -208,7 +269,14 @@ function graphqlError(message: string, line: number, column: number, path?: stri
 /** The 500 of a message whose model the server does not have (a foreign key of the messages table). */
 export function unknownModelError(): Record<string, unknown> {
 	return resourceError('INTERNAL_SERVER_ERROR', {
-		error: [graphqlError('insert or update on table "messages" violates foreign key constraint "messages_model_id_fkey"', 2, 3, ['createMessage'])],
+		error: [
+			graphqlError(
+				'insert or update on table "messages" violates foreign key constraint "messages_model_id_fkey"',
+				2,
+				3,
+				['createMessage'],
+			),
+		],
 	});
 }
 
@@ -217,7 +285,14 @@ export function emptyReplyErrorEvent(): Record<string, unknown> {
 	return {
 		type: 'error',
 		error: resourceError('INTERNAL_SERVER_ERROR', {
-			error: [graphqlError('new row for relation "messages" violates check constraint "messages_content_check"', 2, 3, ['createMessage'])],
+			error: [
+				graphqlError(
+					'new row for relation "messages" violates check constraint "messages_content_check"',
+					2,
+					3,
+					['createMessage'],
+				),
+			],
 		}),
 	};
 }
@@ -233,7 +308,11 @@ export function streamingFailedEvent(chatId: string): Record<string, unknown> {
  */
 export function postgresTime(date = new Date()): string {
 	const iso = date.toISOString();
-	const micros = `${iso.slice(20, 23)}${String(Math.floor(Math.random() * 1000)).padStart(3, '0')}`.replace(/0+$/, '');
+	const micros =
+		`${iso.slice(20, 23)}${String(Math.floor(Math.random() * 1000)).padStart(3, '0')}`.replace(
+			/0+$/,
+			'',
+		);
 	return `${iso.slice(0, 19)}${micros ? `.${micros}` : ''}+00:00`;
 }
 
@@ -258,7 +337,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const GRAPHQL_UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
 /** Express's own headers and those of the backend's CORS middleware (credentials allowed), on every answer. */
-const EXPRESS_HEADERS = { 'X-Powered-By': 'Express', Vary: 'Origin', 'Access-Control-Allow-Credentials': 'true' };
+const EXPRESS_HEADERS = {
+	'X-Powered-By': 'Express',
+	Vary: 'Origin',
+	'Access-Control-Allow-Credentials': 'true',
+};
 
 function cookies(request: IncomingMessage): Map<string, string> {
 	const map = new Map<string, string>();
@@ -288,8 +371,15 @@ function validationProblem(body: Record<string, unknown> | undefined): string | 
 		if (value === '') return `"body.${field}" is not allowed to be empty`;
 	}
 	const { workflowId } = body;
-	if (workflowId !== undefined && workflowId !== null && !(typeof workflowId === 'string' && UUID.test(workflowId))) return '"body.workflowId" must be a valid GUID';
-	const unknown = Object.keys(body).find((key) => !['content', 'modelId', 'userId', 'workflowId'].includes(key));
+	if (
+		workflowId !== undefined &&
+		workflowId !== null &&
+		!(typeof workflowId === 'string' && UUID.test(workflowId))
+	)
+		return '"body.workflowId" must be a valid GUID';
+	const unknown = Object.keys(body).find(
+		(key) => !['content', 'modelId', 'userId', 'workflowId'].includes(key),
+	);
 	return unknown === undefined ? undefined : `"body.${unknown}" is not allowed`;
 }
 
@@ -297,7 +387,13 @@ function validationProblem(body: Record<string, unknown> | undefined): string | 
 type LlmOutcome = 'reply' | 'failsBeforeTokens' | 'cutAfterFirstToken';
 
 /** The reply's events as the server would send them, in order (one JSON object each). */
-function* replyEvents(script: ReplyScript, chatId: string, userMessage: StoredMessage, llm: LlmOutcome, text: () => string): Generator<unknown> {
+function* replyEvents(
+	script: ReplyScript,
+	chatId: string,
+	userMessage: StoredMessage,
+	llm: LlmOutcome,
+	text: () => string,
+): Generator<unknown> {
 	const tokens = scriptTokens(script);
 	const assistantId = randomUUID();
 	if (script.vocabulary === 'documented') {
@@ -305,7 +401,11 @@ function* replyEvents(script: ReplyScript, chatId: string, userMessage: StoredMe
 		for (const [index, token] of tokens.entries()) {
 			yield { type: 'content', delta: token };
 			if (index === 0 && script.withTool) {
-				yield { type: 'tool_call', toolName: 'webSearch', toolArgs: { query: userMessage.content } };
+				yield {
+					type: 'tool_call',
+					toolName: 'webSearch',
+					toolArgs: { query: userMessage.content },
+				};
 				yield { type: 'tool_result', toolName: 'webSearch', result: { hits: 1 } };
 			}
 		}
@@ -331,7 +431,9 @@ function* replyEvents(script: ReplyScript, chatId: string, userMessage: StoredMe
 	yield { type: 'complete', message, chatId };
 }
 
-export async function startChatSimulator(options: ChatSimulatorOptions = {}): Promise<ChatSimulator> {
+export async function startChatSimulator(
+	options: ChatSimulatorOptions = {},
+): Promise<ChatSimulator> {
 	const users: ChatUser[] = options.users ?? [CHAT_DEFAULTS.user, CHAT_DEFAULTS.otherUser];
 	const cookieName = options.cookieName ?? CHAT_DEFAULTS.cookieName;
 	const models = options.models ?? CHAT_DEFAULTS.models;
@@ -350,7 +452,11 @@ export async function startChatSimulator(options: ChatSimulatorOptions = {}): Pr
 	const createSession = (userId: string, adopted?: string) => {
 		const token = `${options.sessionCanary ? `${options.sessionCanary}-` : ''}${randomUUID().replace(/-/g, '')}`;
 		const value = adopted ?? `${token}.${randomUUID().replace(/-/g, '').slice(0, 16)}`;
-		sessions.set(value, { id: randomUUID().replace(/-/g, ''), userId, createdAt: new Date().toISOString() });
+		sessions.set(value, {
+			id: randomUUID().replace(/-/g, ''),
+			userId,
+			createdAt: new Date().toISOString(),
+		});
 		return value;
 	};
 	const sessionOf = (request: IncomingMessage) => {
@@ -361,19 +467,40 @@ export async function startChatSimulator(options: ChatSimulatorOptions = {}): Pr
 	};
 	const sessionUser = (request: IncomingMessage) => sessionOf(request)?.user;
 	/** Express's res.json with the backend's middleware headers. */
-	const json = (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) =>
-		sendJson(response, status, JSON.stringify(body), { ...EXPRESS_HEADERS, 'Content-Type': 'application/json; charset=utf-8', ...headers });
+	const json = (
+		response: ServerResponse,
+		status: number,
+		body: unknown,
+		headers: Record<string, string> = {},
+	) =>
+		sendJson(response, status, JSON.stringify(body), {
+			...EXPRESS_HEADERS,
+			'Content-Type': 'application/json; charset=utf-8',
+			...headers,
+		});
 	const fail = (response: ServerResponse, body: Record<string, unknown>, path = '') => {
 		errorsSent.push({ path, status: body.statusCode as number, body });
 		json(response, body.statusCode as number, body);
 	};
 	const replyText = (s: ReplyScript = script) => scriptTokens(s).join('');
 
-	async function stream(response: ServerResponse, record: StreamRecord, userMessage: StoredMessage, llm: LlmOutcome, streamFault: StreamFault | undefined, wait: (ms: number) => Promise<void>) {
+	async function stream(
+		response: ServerResponse,
+		record: StreamRecord,
+		userMessage: StoredMessage,
+		llm: LlmOutcome,
+		streamFault: StreamFault | undefined,
+		wait: (ms: number) => Promise<void>,
+	) {
 		let fault = streamFault;
 		const s = script;
 		const eol = s.lineEnding ?? '\n';
-		response.writeHead(200, { ...EXPRESS_HEADERS, 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
+		response.writeHead(200, {
+			...EXPRESS_HEADERS,
+			'Content-Type': 'text/event-stream',
+			'Cache-Control': 'no-cache',
+			Connection: 'keep-alive',
+		});
 		response.flushHeaders();
 		let closed = false;
 		response.on('close', () => {
@@ -450,7 +577,10 @@ export async function startChatSimulator(options: ChatSimulatorOptions = {}): Pr
 					response.socket?.end();
 					return;
 				}
-				const errorEvent = (fault.event ?? streamingFailedEvent(record.chatId)) as Record<string, unknown>;
+				const errorEvent = (fault.event ?? streamingFailedEvent(record.chatId)) as Record<
+					string,
+					unknown
+				>;
 				record.errorEvent = errorEvent;
 				await emit(frame(errorEvent));
 				record.eventsWritten++;
@@ -458,11 +588,22 @@ export async function startChatSimulator(options: ChatSimulatorOptions = {}): Pr
 			}
 			await emit(frame(event));
 			record.eventsWritten++;
-			if ((event as { type?: string }).type === 'error') record.errorEvent = event as Record<string, unknown>;
-			const completed = (event as { type?: string; message?: StoredMessage }).type === 'complete' ? (event as { message: StoredMessage }).message : undefined;
-			if (completed) messages.get(record.chatId)?.push({ id: completed.id, role: 'assistant', content: completed.content ?? '', createdAt: completed.createdAt });
+			if ((event as { type?: string }).type === 'error')
+				record.errorEvent = event as Record<string, unknown>;
+			const completed =
+				(event as { type?: string; message?: StoredMessage }).type === 'complete'
+					? (event as { message: StoredMessage }).message
+					: undefined;
+			if (completed)
+				messages.get(record.chatId)?.push({
+					id: completed.id,
+					role: 'assistant',
+					content: completed.content ?? '',
+					createdAt: completed.createdAt,
+				});
 			if (record.eventsWritten === 1 && s.extraFrames) await emit(s.extraFrames);
-			if (s.heartbeatEvery && record.eventsWritten % s.heartbeatEvery === 0) await emit(`: ping${eol}${eol}`);
+			if (s.heartbeatEvery && record.eventsWritten % s.heartbeatEvery === 0)
+				await emit(`: ping${eol}${eol}`);
 		}
 		await flush();
 		record.ended = true;
@@ -473,7 +614,9 @@ export async function startChatSimulator(options: ChatSimulatorOptions = {}): Pr
 		const url = new URL(request.url ?? '/', 'http://localhost');
 		const refuse = (body: Record<string, unknown>) => fail(response, body, url.pathname);
 		/** express.json(): an empty body is `{}`; one that does not parse is the app's 500 (below). */
-		const parsed = (): { ok: true; body: Record<string, unknown> | undefined } | { ok: false; text: string } => {
+		const parsed = ():
+			| { ok: true; body: Record<string, unknown> | undefined }
+			| { ok: false; text: string } => {
 			const text = raw.toString('utf8');
 			if (text === '') return { ok: true, body: undefined };
 			try {
@@ -486,15 +629,34 @@ export async function startChatSimulator(options: ChatSimulatorOptions = {}): Pr
 		if (request.method === 'POST' && url.pathname === '/api/auth/sign-in/email') {
 			const read = parsed();
 			const body = read.ok ? read.body : undefined;
-			const user = users.find((candidate) => candidate.email === body?.email && candidate.password === body?.password);
-			if (!user) return json(response, 401, { code: 'INVALID_EMAIL_OR_PASSWORD', message: 'Invalid email or password' });
-			if (user.emailVerified === false) return json(response, 403, { code: 'EMAIL_NOT_VERIFIED', message: 'Email not verified' });
+			const user = users.find(
+				(candidate) => candidate.email === body?.email && candidate.password === body?.password,
+			);
+			if (!user)
+				return json(response, 401, {
+					code: 'INVALID_EMAIL_OR_PASSWORD',
+					message: 'Invalid email or password',
+				});
+			if (user.emailVerified === false)
+				return json(response, 403, { code: 'EMAIL_NOT_VERIFIED', message: 'Email not verified' });
 			signIns++;
 			const value = createSession(user.id);
 			return json(
 				response,
 				200,
-				{ redirect: false, token: value.split('.')[0], user: { id: user.id, email: user.email, name: user.name, image: null, emailVerified: true, createdAt: userCreatedAt, updatedAt: userCreatedAt } },
+				{
+					redirect: false,
+					token: value.split('.')[0],
+					user: {
+						id: user.id,
+						email: user.email,
+						name: user.name,
+						image: null,
+						emailVerified: true,
+						createdAt: userCreatedAt,
+						updatedAt: userCreatedAt,
+					},
+				},
 				{ 'Set-Cookie': `${cookieName}=${value}; Max-Age=604800; Path=/; HttpOnly; SameSite=Lax` },
 			);
 		}
@@ -515,7 +677,15 @@ export async function startChatSimulator(options: ChatSimulatorOptions = {}): Pr
 					userId: user.id,
 					id: session.id,
 				},
-				user: { name: user.name, email: user.email, emailVerified: user.emailVerified !== false, image: null, createdAt: userCreatedAt, updatedAt: userCreatedAt, id: user.id },
+				user: {
+					name: user.name,
+					email: user.email,
+					emailVerified: user.emailVerified !== false,
+					image: null,
+					createdAt: userCreatedAt,
+					updatedAt: userCreatedAt,
+					id: user.id,
+				},
 			});
 		}
 
@@ -539,7 +709,17 @@ export async function startChatSimulator(options: ChatSimulatorOptions = {}): Pr
 		if (request.method === 'POST' && match) {
 			const read = parsed();
 			if (!read.ok) {
-				return refuse(resourceError('SERVER_INTERNAL_ERROR', { error: { expose: true, statusCode: 400, status: 400, body: read.text, type: 'entity.parse.failed' } }));
+				return refuse(
+					resourceError('SERVER_INTERNAL_ERROR', {
+						error: {
+							expose: true,
+							statusCode: 400,
+							status: 400,
+							body: read.text,
+							type: 'entity.parse.failed',
+						},
+					}),
+				);
 			}
 			if (expireAtStream > 0 && --expireAtStream === 0) sessions.clear();
 			const user = sessionUser(request);
@@ -549,17 +729,26 @@ export async function startChatSimulator(options: ChatSimulatorOptions = {}): Pr
 			// The ownership check, a GraphQL query typed UUID, runs before the body is validated.
 			if (!GRAPHQL_UUID.test(chatId)) {
 				const said = `Variable "$chatId" got invalid value ${JSON.stringify(chatId)}; Expected type "UUID". Invalid UUID, expected 32 hexadecimal characters, optionally with hyphens`;
-				return refuse(resourceError('INTERNAL_SERVER_ERROR', { error: [graphqlError(said, 1, 24)] }));
+				return refuse(
+					resourceError('INTERNAL_SERVER_ERROR', { error: [graphqlError(said, 1, 24)] }),
+				);
 			}
 			const owner = chats.get(chatId);
-			if (owner !== undefined && owner !== user.id) return refuse(resourceError('CHAT_ACCESS_DENIED'));
-			if (owner === undefined && body?.userId !== user.id) return refuse(resourceError('CHAT_NOT_FOUND'));
+			if (owner !== undefined && owner !== user.id)
+				return refuse(resourceError('CHAT_ACCESS_DENIED'));
+			if (owner === undefined && body?.userId !== user.id)
+				return refuse(resourceError('CHAT_NOT_FOUND'));
 			const problem = validationProblem(body);
 			if (problem) return refuse(resourceError('REQUEST_VALIDATION', { error: problem }));
 			const message = body as { content: string; modelId: string };
 			if (!models.some((model) => model.id === message.modelId)) return refuse(unknownModelError());
 			if (owner === undefined) chats.set(chatId, user.id);
-			const userMessage: StoredMessage = { id: randomUUID(), role: 'user', content: message.content, createdAt: postgresTime() };
+			const userMessage: StoredMessage = {
+				id: randomUUID(),
+				role: 'user',
+				content: message.content,
+				createdAt: postgresTime(),
+			};
 			if (!messages.has(chatId)) messages.set(chatId, []);
 			messages.get(chatId)!.push(userMessage);
 			const llm: LlmOutcome =
@@ -568,15 +757,26 @@ export async function startChatSimulator(options: ChatSimulatorOptions = {}): Pr
 					: message.content === LLM_CUT_MID_STREAM
 						? 'cutAfterFirstToken'
 						: 'reply';
-			const record: StreamRecord = { chatId, body: message, eventsWritten: 0, closedByClient: false, ended: false };
+			const record: StreamRecord = {
+				chatId,
+				body: message,
+				eventsWritten: 0,
+				closedByClient: false,
+				ended: false,
+			};
 			streams.push(record);
 			return stream(response, record, userMessage, llm, streamFault, wait);
 		}
 
 		// Express's own 404 for a route it does not have.
-		return sendJson(response, 404, `<!DOCTYPE html><html><head><title>Error</title></head><body><pre>Cannot ${request.method} ${url.pathname}</pre></body></html>`, {
-			...EXPRESS_HEADERS,
-		});
+		return sendJson(
+			response,
+			404,
+			`<!DOCTYPE html><html><head><title>Error</title></head><body><pre>Cannot ${request.method} ${url.pathname}</pre></body></html>`,
+			{
+				...EXPRESS_HEADERS,
+			},
+		);
 	});
 	return extendServer(server, {
 		get signIns() {

@@ -14,7 +14,11 @@ import { QUIVA_DEFAULTS } from './quiva.cjs';
 
 export type QuivaAuthWay = 'apiKey' | 'bearerToken';
 
-export function quivaCredentialData(sim: { url: string }, way: QuivaAuthWay = 'apiKey', overrides: IDataObject = {}): ICredentialDataDecryptedObject {
+export function quivaCredentialData(
+	sim: { url: string },
+	way: QuivaAuthWay = 'apiKey',
+	overrides: IDataObject = {},
+): ICredentialDataDecryptedObject {
 	const secrets: Record<QuivaAuthWay, IDataObject> = {
 		apiKey: { apiKey: QUIVA_DEFAULTS.apiKey },
 		bearerToken: { token: QUIVA_DEFAULTS.bearerToken },
@@ -25,11 +29,17 @@ export function quivaCredentialData(sim: { url: string }, way: QuivaAuthWay = 'a
 export type KapuaAuthWay = KapuaAuthentication;
 
 /** For an access token, the simulator issues a real one now unless `overrides` brings a token. */
-export function kapuaCredentialData(sim: Pick<KapuaSimulator, 'url' | 'issueToken'>, way: KapuaAuthWay = 'userPassword', overrides: IDataObject = {}): ICredentialDataDecryptedObject {
+export function kapuaCredentialData(
+	sim: Pick<KapuaSimulator, 'url' | 'issueToken'>,
+	way: KapuaAuthWay = 'userPassword',
+	overrides: IDataObject = {},
+): ICredentialDataDecryptedObject {
 	const secrets: Record<KapuaAuthWay, () => IDataObject> = {
 		userPassword: () => ({ username: KAPUA_DEFAULTS.username, password: KAPUA_DEFAULTS.password }),
 		apiKey: () => ({ apiKey: KAPUA_DEFAULTS.apiKey }),
-		accessToken: () => ({ accessToken: overrides.accessToken ?? sim.issueToken(KAPUA_DEFAULTS.username) }),
+		accessToken: () => ({
+			accessToken: overrides.accessToken ?? sim.issueToken(KAPUA_DEFAULTS.username),
+		}),
 	};
 	return {
 		// The docker deployment's path, trailing slash and all (the node trims it); the simulator serves /v1.
@@ -46,7 +56,11 @@ export function kapuaCredentialData(sim: Pick<KapuaSimulator, 'url' | 'issueToke
 export type ChatAuthWay = 'emailPassword' | 'sessionToken';
 
 /** For a session token, the simulator signs the default user in now unless `overrides` brings a token. */
-export function chatCredentialData(sim: Pick<ChatSimulator, 'url' | 'cookieName' | 'createSession'>, way: ChatAuthWay = 'emailPassword', overrides: IDataObject = {}): ICredentialDataDecryptedObject {
+export function chatCredentialData(
+	sim: Pick<ChatSimulator, 'url' | 'cookieName' | 'createSession'>,
+	way: ChatAuthWay = 'emailPassword',
+	overrides: IDataObject = {},
+): ICredentialDataDecryptedObject {
 	const secrets: IDataObject =
 		way === 'sessionToken'
 			? { sessionToken: overrides.sessionToken ?? sim.createSession(CHAT_DEFAULTS.user.id) }

@@ -37,7 +37,12 @@ export type Fault =
 export type FaultKind = Fault['kind'];
 
 /** The kinds of the faults a handler applies itself, once its streamed answer has started. */
-const STREAM_FAULT_KINDS = ['streamDrop', 'streamHang', 'streamError', 'streamMalformed'] as const satisfies readonly FaultKind[];
+const STREAM_FAULT_KINDS = [
+	'streamDrop',
+	'streamHang',
+	'streamError',
+	'streamMalformed',
+] as const satisfies readonly FaultKind[];
 
 /** The faults a handler applies itself, once its streamed answer has started. */
 export type StreamFault = Extract<Fault, { kind: (typeof STREAM_FAULT_KINDS)[number] }>;
@@ -78,7 +83,10 @@ export class FaultInjector {
 		resetAfterAccept: 0,
 		delay: 0,
 		hang: 0,
-		...(Object.fromEntries(STREAM_FAULT_KINDS.map((kind) => [kind, 0])) as Record<StreamFault['kind'], number>),
+		...(Object.fromEntries(STREAM_FAULT_KINDS.map((kind) => [kind, 0])) as Record<
+			StreamFault['kind'],
+			number
+		>),
 	};
 
 	/** The next `times` matching requests get `fault`. */
@@ -89,7 +97,12 @@ export class FaultInjector {
 
 	/** Each matching request gets one of `faults` with probability `rate`, drawn from a seeded generator. */
 	randomly(options: { rate: number; seed: number; faults: Fault[]; match?: Matcher }): this {
-		this.random = { rate: options.rate, faults: options.faults, next: seededRandom(options.seed), match: options.match };
+		this.random = {
+			rate: options.rate,
+			faults: options.faults,
+			next: seededRandom(options.seed),
+			match: options.match,
+		};
 		return this;
 	}
 

@@ -34,14 +34,20 @@ export interface SimulatorServer {
  */
 export function requestRecord(request: RequestRecord | http.IncomingMessage): RequestRecord {
 	if ('path' in request) return request;
-	return { method: request.method ?? '', path: new URL(request.url ?? '/', 'http://localhost').pathname };
+	return {
+		method: request.method ?? '',
+		path: new URL(request.url ?? '/', 'http://localhost').pathname,
+	};
 }
 
 /**
  * Adds a simulator's own fields to its server. Getters stay live (Object.assign would read each once),
  * so counts derived from the request log are always current.
  */
-export function extendServer<S extends SimulatorServer, E extends object>(server: S, extra: E): S & E {
+export function extendServer<S extends SimulatorServer, E extends object>(
+	server: S,
+	extra: E,
+): S & E {
 	return Object.defineProperties(server, Object.getOwnPropertyDescriptors(extra)) as S & E;
 }
 
@@ -89,10 +95,19 @@ export type Handler = (
 	wait: (ms: number) => Promise<void>,
 ) => void | Promise<void>;
 
-export function sendJson(response: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+	response: http.ServerResponse,
+	status: number,
+	body: unknown,
+	headers: Record<string, string> = {},
+): void {
 	const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
 	response.writeHead(status, {
-		...(body === undefined ? {} : { 'Content-Type': typeof body === 'string' ? 'text/html;charset=utf-8' : 'application/json' }),
+		...(body === undefined
+			? {}
+			: {
+					'Content-Type': typeof body === 'string' ? 'text/html;charset=utf-8' : 'application/json',
+				}),
 		'Content-Length': Buffer.byteLength(text),
 		...headers,
 	});
@@ -144,7 +159,8 @@ export async function startServer(handler: Handler): Promise<SimulatorServer> {
 			if (request.socket.destroyed) return;
 			await handler(request, response, body, isStreamFault(fault) ? fault : undefined, wait);
 		})().catch((error: unknown) => {
-			if (!response.headersSent) sendJson(response, 500, { error: 'internal_error', message: String(error) });
+			if (!response.headersSent)
+				sendJson(response, 500, { error: 'internal_error', message: String(error) });
 			else response.destroy();
 		});
 	});

@@ -37,7 +37,14 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { seededRandom } from './faults.cjs';
-import { extendServer, requestRecord, sendJson, startServer, type RequestRecord, type SimulatorServer } from './http.cjs';
+import {
+	extendServer,
+	requestRecord,
+	sendJson,
+	startServer,
+	type RequestRecord,
+	type SimulatorServer,
+} from './http.cjs';
 
 export interface KapuaAccount {
 	/** The account's own id, which is the scope ID of what it holds. */
@@ -240,13 +247,19 @@ function base64url(data: string | Buffer): string {
 	return Buffer.from(data).toString('base64url');
 }
 
-function exceptionInfo(status: number, kapuaErrorCode: string, message: string, extra: Record<string, unknown> = {}) {
+function exceptionInfo(
+	status: number,
+	kapuaErrorCode: string,
+	message: string,
+	extra: Record<string, unknown> = {},
+) {
 	return { type: 'exceptionInfo', httpErrorCode: status, message, kapuaErrorCode, ...extra };
 }
 
 /** java.util.Base64's basic decoder: the standard alphabet, padding optional but never misplaced. */
 function javaBase64(text: string): Buffer | undefined {
-	if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.replace(/=+$/, '').length % 4 === 1) return undefined;
+	if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.replace(/=+$/, '').length % 4 === 1)
+		return undefined;
 	if (text.includes('=') && text.length % 4 !== 0) return undefined;
 	return Buffer.from(text, 'base64');
 }
@@ -257,7 +270,13 @@ function javaBase64(text: string): Buffer | undefined {
  */
 function jsonMetricValue(valueType: string, value: unknown): string {
 	if (Buffer.isBuffer(value)) return value.toString('base64');
-	if ((valueType === 'double' || valueType === 'float') && typeof value === 'number' && Number.isInteger(value) && Math.abs(value) < 1e7) return value.toFixed(1);
+	if (
+		(valueType === 'double' || valueType === 'float') &&
+		typeof value === 'number' &&
+		Number.isInteger(value) &&
+		Math.abs(value) < 1e7
+	)
+		return value.toFixed(1);
 	return String(value);
 }
 
@@ -270,23 +289,28 @@ function convertMetric(valueType: unknown, value: string): { value: unknown } | 
 		case 'integer':
 		case 'int':
 		case 'long': {
-			if (!/^[+-]?\d+$/.test(value)) return { error: `java.lang.NumberFormatException: For input string: "${value}"` };
+			if (!/^[+-]?\d+$/.test(value))
+				return { error: `java.lang.NumberFormatException: For input string: "${value}"` };
 			const parsed = BigInt(value);
 			const bits = valueType === 'long' ? 63n : 31n;
-			if (parsed < -(2n ** bits) || parsed > 2n ** bits - 1n) return { error: `java.lang.NumberFormatException: For input string: "${value}"` };
+			if (parsed < -(2n ** bits) || parsed > 2n ** bits - 1n)
+				return { error: `java.lang.NumberFormatException: For input string: "${value}"` };
 			return { value: valueType === 'long' ? parsed : Number(parsed) };
 		}
 		case 'float':
 		case 'double': {
 			const parsed = Number(value.trim());
-			if (value.trim() === '' || Number.isNaN(parsed)) return { error: `java.lang.NumberFormatException: For input string: "${value}"` };
+			if (value.trim() === '' || Number.isNaN(parsed))
+				return { error: `java.lang.NumberFormatException: For input string: "${value}"` };
 			return { value: valueType === 'float' ? Math.fround(parsed) : parsed };
 		}
 		case 'boolean':
 			return { value: value.toLowerCase() === 'true' };
 		case 'binary': {
 			const bytes = javaBase64(value);
-			return bytes ? { value: bytes } : { error: 'java.lang.IllegalArgumentException: Illegal base64 character' };
+			return bytes
+				? { value: bytes }
+				: { error: 'java.lang.IllegalArgumentException: Illegal base64 character' };
 		}
 		default:
 			return { error: `java.lang.ClassNotFoundException: ${String(valueType)}` };
@@ -305,15 +329,31 @@ function mayReadDatastore(user: KapuaUser, scopeId: string): boolean {
 }
 
 function datastoreForbidden(scopeId: string) {
-	return exceptionInfo(403, 'SUBJECT_UNAUTHORIZED', `User does not have permission to perform this action. Required permission: datastore:read:${scopeId}:*.`, {
-		type: 'subjectUnauthorizedExceptionInfo',
-		permission: { domain: 'datastore', action: 'read', targetScopeId: scopeId, forwardable: false },
-	});
+	return exceptionInfo(
+		403,
+		'SUBJECT_UNAUTHORIZED',
+		`User does not have permission to perform this action. Required permission: datastore:read:${scopeId}:*.`,
+		{
+			type: 'subjectUnauthorizedExceptionInfo',
+			permission: {
+				domain: 'datastore',
+				action: 'read',
+				targetScopeId: scopeId,
+				forwardable: false,
+			},
+		},
+	);
 }
 
 /** The message store's configuration as Kapua's REST API answers it (serviceComponentConfiguration). */
 function messageStoreConfiguration(account: KapuaAccount) {
-	const property = (name: string, type: string, value: string) => ({ name, array: false, encrypted: false, type, value: [value] });
+	const property = (name: string, type: string, value: string) => ({
+		name,
+		array: false,
+		encrypted: false,
+		type,
+		value: [value],
+	});
 	return {
 		type: 'serviceComponentConfiguration',
 		id: MESSAGE_STORE_SERVICE,
@@ -344,13 +384,27 @@ export function datastoreItem(message: PublishedMessage) {
 		...(message.position !== undefined ? { position: message.position } : {}),
 		channel: { type: 'kapuaDataChannel', semanticParts: message.semanticParts },
 		payload: {
-			metrics: message.metrics.map((metric) => ({ valueType: metric.valueType, value: jsonMetricValue(metric.valueType, metric.value), name: metric.name })),
+			metrics: message.metrics.map((metric) => ({
+				valueType: metric.valueType,
+				value: jsonMetricValue(metric.valueType, metric.value),
+				name: metric.name,
+			})),
 			...(message.body ? { body: message.body.toString('base64') } : {}),
 		},
 	};
 }
 
-const METRIC_TYPE_NAMES = ['string', 'integer', 'int', 'long', 'float', 'double', 'boolean', 'date', 'binary'];
+const METRIC_TYPE_NAMES = [
+	'string',
+	'integer',
+	'int',
+	'long',
+	'float',
+	'double',
+	'boolean',
+	'date',
+	'binary',
+];
 
 /** A metric's value as Elasticsearch compares it in a range (numbers as numbers, the rest as text). */
 function comparable(value: unknown): number | string {
@@ -380,48 +434,105 @@ export function queryStoredMessages(
 	const start = dateParam('startDate');
 	const end = dateParam('endDate');
 	if (start === null || end === null) {
-		return { error: exceptionInfo(400, 'ILLEGAL_ARGUMENT', 'An illegal value was provided for the argument startDate/endDate', { argumentName: start === null ? 'startDate' : 'endDate' }) };
+		return {
+			error: exceptionInfo(
+				400,
+				'ILLEGAL_ARGUMENT',
+				'An illegal value was provided for the argument startDate/endDate',
+				{ argumentName: start === null ? 'startDate' : 'endDate' },
+			),
+		};
 	}
 	const limit = Number(query.get('limit') ?? 50);
 	const offset = Number(query.get('offset') ?? 0);
 	if (!Number.isInteger(limit) || limit < 0 || !Number.isInteger(offset) || offset < 0) {
-		return { error: exceptionInfo(400, 'ILLEGAL_ARGUMENT', 'An illegal value was provided for the argument limit/offset') };
+		return {
+			error: exceptionInfo(
+				400,
+				'ILLEGAL_ARGUMENT',
+				'An illegal value was provided for the argument limit/offset',
+			),
+		};
 	}
 	const metricName = query.get('metricName') || null;
 	const metricType = query.get('metricType') || null;
 	const metricMin = query.get('metricMin');
 	const metricMax = query.get('metricMax');
 	if (metricType !== null && !METRIC_TYPE_NAMES.includes(metricType)) {
-		return { error: exceptionInfo(400, 'ILLEGAL_ARGUMENT', `An illegal value was provided for the argument type: ${metricType}`, { argumentName: 'type', argumentValue: metricType }) };
+		return {
+			error: exceptionInfo(
+				400,
+				'ILLEGAL_ARGUMENT',
+				`An illegal value was provided for the argument type: ${metricType}`,
+				{ argumentName: 'type', argumentValue: metricType },
+			),
+		};
 	}
 	if (metricName !== null && (metricMin !== null || metricMax !== null) && metricType === null) {
-		return { error: exceptionInfo(400, 'ILLEGAL_NULL_ARGUMENT', 'An illegal null value was provided for the argument metricType', { argumentName: 'metricType' }) };
+		return {
+			error: exceptionInfo(
+				400,
+				'ILLEGAL_NULL_ARGUMENT',
+				'An illegal null value was provided for the argument metricType',
+				{ argumentName: 'metricType' },
+			),
+		};
 	}
-	const sameType = (valueType: string) => metricType === null || valueType === metricType || (metricType === 'int' && valueType === 'integer');
+	const sameType = (valueType: string) =>
+		metricType === null ||
+		valueType === metricType ||
+		(metricType === 'int' && valueType === 'integer');
 	const clientId = query.get('clientId') || null;
 	const channel = query.get('channel') || null;
 	const strict = query.get('strictChannel') === 'true';
 	const matches = messages.filter((message) => {
-		if (message.scopeId !== scopeId || message.datastoreId === undefined || (message.visibleFrom ?? 0) > now) return false;
+		if (
+			message.scopeId !== scopeId ||
+			message.datastoreId === undefined ||
+			(message.visibleFrom ?? 0) > now
+		)
+			return false;
 		if (clientId !== null && message.clientId !== clientId) return false;
 		// Strict: a term query on the channel; otherwise Kapua's ChannelMatchPredicate, an Elasticsearch prefix query.
-		if (channel !== null && (strict ? message.channelPath !== channel : !message.channelPath.startsWith(channel))) return false;
+		if (
+			channel !== null &&
+			(strict ? message.channelPath !== channel : !message.channelPath.startsWith(channel))
+		)
+			return false;
 		if (metricName !== null) {
-			const metric = message.metrics.find((candidate) => candidate.name === metricName && sameType(candidate.valueType));
+			const metric = message.metrics.find(
+				(candidate) => candidate.name === metricName && sameType(candidate.valueType),
+			);
 			if (!metric) return false;
 			const value = comparable(metric.value);
 			const typed = (text: string) => (typeof value === 'number' ? Number(text) : text);
 			if (metricMin !== null && value < typed(metricMin)) return false;
 			if (metricMax !== null && value > typed(metricMax)) return false;
 		}
-		return (start === undefined || message.time >= start) && (end === undefined || message.time <= end);
+		return (
+			(start === undefined || message.time >= start) && (end === undefined || message.time <= end)
+		);
 	});
 	const ascending = query.get('sortDir') === 'ASC';
-	const tieKey = new Map(matches.map((message) => [message, tieRandom ? tieRandom() : message.sequence]));
-	matches.sort((a, b) => (ascending ? a.time - b.time : b.time - a.time) || (ascending ? 1 : -1) * (tieKey.get(a)! - tieKey.get(b)!));
+	const tieKey = new Map(
+		matches.map((message) => [message, tieRandom ? tieRandom() : message.sequence]),
+	);
+	matches.sort(
+		(a, b) =>
+			(ascending ? a.time - b.time : b.time - a.time) ||
+			(ascending ? 1 : -1) * (tieKey.get(a)! - tieKey.get(b)!),
+	);
 	if (offset + limit > KAPUA_RESULT_WINDOW) {
 		// Elasticsearch refuses the result window (400); Kapua's client reads a 400 as "no hits".
-		return { result: { type: 'storableListResult', limitExceeded: false, size: 0, items: [], totalCount: 0 } };
+		return {
+			result: {
+				type: 'storableListResult',
+				limitExceeded: false,
+				size: 0,
+				items: [],
+				totalCount: 0,
+			},
+		};
 	}
 	const page = matches.slice(offset, offset + limit);
 	// Elasticsearch counts hits up to 10,000 (track_total_hits); Kapua flags anything beyond as limitExceeded.
@@ -437,17 +548,34 @@ export function queryStoredMessages(
 	};
 }
 
-export async function startKapuaSimulator(options: KapuaSimulatorOptions = {}): Promise<KapuaSimulator> {
+export async function startKapuaSimulator(
+	options: KapuaSimulatorOptions = {},
+): Promise<KapuaSimulator> {
 	const accounts = new Map(
-		(options.accounts ?? [{ id: KAPUA_DEFAULTS.scopeId, name: KAPUA_DEFAULTS.accountName, endpoint: true }]).map((account) => [account.id, account]),
+		(
+			options.accounts ?? [
+				{ id: KAPUA_DEFAULTS.scopeId, name: KAPUA_DEFAULTS.accountName, endpoint: true },
+			]
+		).map((account) => [account.id, account]),
 	);
 	const users = new Map(
-		(options.users ?? [{ username: KAPUA_DEFAULTS.username, password: KAPUA_DEFAULTS.password, scopeId: KAPUA_DEFAULTS.scopeId, streamWrite: ['*'] }]).map(
-			(user) => [user.username, user],
-		),
+		(
+			options.users ?? [
+				{
+					username: KAPUA_DEFAULTS.username,
+					password: KAPUA_DEFAULTS.password,
+					scopeId: KAPUA_DEFAULTS.scopeId,
+					streamWrite: ['*'],
+				},
+			]
+		).map((user) => [user.username, user]),
 	);
-	const apiKeys = options.apiKeys ?? [{ apiKey: KAPUA_DEFAULTS.apiKey, username: KAPUA_DEFAULTS.username }];
-	const devices = options.devices ?? [{ ...KAPUA_DEFAULTS.device, scopeId: KAPUA_DEFAULTS.scopeId }];
+	const apiKeys = options.apiKeys ?? [
+		{ apiKey: KAPUA_DEFAULTS.apiKey, username: KAPUA_DEFAULTS.username },
+	];
+	const devices = options.devices ?? [
+		{ ...KAPUA_DEFAULTS.device, scopeId: KAPUA_DEFAULTS.scopeId },
+	];
 	const ttl = options.tokenTtlMs ?? 30 * 60 * 1000;
 	const indexDelayMs = options.indexDelayMs ?? 0;
 	const startedAt = Date.now();
@@ -469,7 +597,14 @@ export async function startKapuaSimulator(options: KapuaSimulatorOptions = {}): 
 
 	const issue = (user: KapuaUser): Token => {
 		const header = base64url(JSON.stringify({ alg: 'RS256' }));
-		const payload = base64url(JSON.stringify({ iss: 'https://www.eclipse.org/kapua', sub: user.username, sId: user.scopeId, jti: randomUUID() }));
+		const payload = base64url(
+			JSON.stringify({
+				iss: 'https://www.eclipse.org/kapua',
+				sub: user.username,
+				sId: user.scopeId,
+				jti: randomUUID(),
+			}),
+		);
 		const token: Token = {
 			tokenId: `${header}.${payload}.${canary}${base64url(randomBytes(32))}`,
 			refreshToken: `${canary}${randomUUID()}`,
@@ -511,17 +646,32 @@ export async function startKapuaSimulator(options: KapuaSimulatorOptions = {}): 
 		return token;
 	};
 
-	const publish = (token: Token, scopeParam: string, body: Record<string, unknown>, response: ServerResponse) => {
+	const publish = (
+		token: Token,
+		scopeParam: string,
+		body: Record<string, unknown>,
+		response: ServerResponse,
+	) => {
 		const user = users.get(token.username)!;
 		const scopeId = scopeParam === '_' ? token.scopeId : scopeParam;
 		if (!user.streamWrite.includes('*') && !user.streamWrite.includes(scopeId)) {
 			return sendJson(
 				response,
 				403,
-				exceptionInfo(403, 'SUBJECT_UNAUTHORIZED', `User does not have permission to perform this action. Required permission: stream:write:${scopeId}:*.`, {
-					type: 'subjectUnauthorizedExceptionInfo',
-					permission: { domain: 'stream', action: 'write', targetScopeId: scopeId, forwardable: false },
-				}),
+				exceptionInfo(
+					403,
+					'SUBJECT_UNAUTHORIZED',
+					`User does not have permission to perform this action. Required permission: stream:write:${scopeId}:*.`,
+					{
+						type: 'subjectUnauthorizedExceptionInfo',
+						permission: {
+							domain: 'stream',
+							action: 'write',
+							targetScopeId: scopeId,
+							forwardable: false,
+						},
+					},
+				),
 			);
 		}
 		const channel = body.channel as { semanticParts?: unknown } | null | undefined;
@@ -529,43 +679,96 @@ export async function startKapuaSimulator(options: KapuaSimulatorOptions = {}): 
 			return sendJson(
 				response,
 				400,
-				exceptionInfo(400, 'ILLEGAL_NULL_ARGUMENT', 'An illegal null value was provided for the argument dataMessage.channel', {
-					type: 'illegalNullArgumentExceptionInfo',
-					argumentName: 'dataMessage.channel',
-				}),
+				exceptionInfo(
+					400,
+					'ILLEGAL_NULL_ARGUMENT',
+					'An illegal null value was provided for the argument dataMessage.channel',
+					{
+						type: 'illegalNullArgumentExceptionInfo',
+						argumentName: 'dataMessage.channel',
+					},
+				),
 			);
 		}
 		const account = accounts.get(scopeId);
-		if (!account) return sendJson(response, 500, exceptionInfo(500, 'CALL_ERROR', `Error during call: Account not found: ${scopeId}`));
+		if (!account)
+			return sendJson(
+				response,
+				500,
+				exceptionInfo(500, 'CALL_ERROR', `Error during call: Account not found: ${scopeId}`),
+			);
 		const clientId = typeof body.clientId === 'string' ? body.clientId : null;
 		const deviceId = typeof body.deviceId === 'string' ? body.deviceId : undefined;
 		let topicClient = clientId;
 		if (deviceId !== undefined) {
-			const device = devices.find((candidate) => candidate.id === deviceId && candidate.scopeId === scopeId);
-			if (!device) return sendJson(response, 500, exceptionInfo(500, 'CALL_ERROR', `Error during call: Device not found: ${deviceId}`));
+			const device = devices.find(
+				(candidate) => candidate.id === deviceId && candidate.scopeId === scopeId,
+			);
+			if (!device)
+				return sendJson(
+					response,
+					500,
+					exceptionInfo(500, 'CALL_ERROR', `Error during call: Device not found: ${deviceId}`),
+				);
 			if (clientId !== null && clientId !== device.clientId) {
-				return sendJson(response, 500, exceptionInfo(500, 'CALL_ERROR', `Error during call: The given clientId ${clientId} does not match the device's ${device.clientId}`));
+				return sendJson(
+					response,
+					500,
+					exceptionInfo(
+						500,
+						'CALL_ERROR',
+						`Error during call: The given clientId ${clientId} does not match the device's ${device.clientId}`,
+					),
+				);
 			}
 			topicClient = device.clientId;
 		}
-		if (!account.endpoint) return sendJson(response, 500, exceptionInfo(500, 'CALL_ERROR', 'Error during call: No endpoint defined!'));
+		if (!account.endpoint)
+			return sendJson(
+				response,
+				500,
+				exceptionInfo(500, 'CALL_ERROR', 'Error during call: No endpoint defined!'),
+			);
 
 		const payload = (body.payload ?? {}) as { metrics?: unknown; body?: unknown };
 		const metrics: PublishedMetric[] = [];
-		for (const metric of Array.isArray(payload.metrics) ? (payload.metrics as Array<Record<string, unknown>>) : []) {
+		for (const metric of Array.isArray(payload.metrics)
+			? (payload.metrics as Array<Record<string, unknown>>)
+			: []) {
 			if (metric.value === null || metric.value === undefined) continue;
-			if (metric.valueType === undefined) return sendJson(response, 500, { type: 'throwableInfo', httpErrorCode: 500, message: 'java.lang.NullPointerException' });
+			if (metric.valueType === undefined)
+				return sendJson(response, 500, {
+					type: 'throwableInfo',
+					httpErrorCode: 500,
+					message: 'java.lang.NullPointerException',
+				});
 			// Kapua's Java field is a String; Jackson/MOXy reads a JSON number or boolean into its text.
 			const converted = convertMetric(metric.valueType, String(metric.value));
-			if ('error' in converted) return sendJson(response, 500, { type: 'throwableInfo', httpErrorCode: 500, message: converted.error });
-			metrics.push({ name: String(metric.name), valueType: String(metric.valueType), value: converted.value });
+			if ('error' in converted)
+				return sendJson(response, 500, {
+					type: 'throwableInfo',
+					httpErrorCode: 500,
+					message: converted.error,
+				});
+			metrics.push({
+				name: String(metric.name),
+				valueType: String(metric.valueType),
+				value: converted.value,
+			});
 		}
 		let bytes: Buffer | undefined;
 		if (payload.body !== undefined && payload.body !== null) {
 			bytes = typeof payload.body === 'string' ? javaBase64(payload.body) : undefined;
-			if (!bytes) return sendJson(response, 500, { type: 'throwableInfo', httpErrorCode: 500, message: 'java.lang.IllegalArgumentException: Illegal base64 character' });
+			if (!bytes)
+				return sendJson(response, 500, {
+					type: 'throwableInfo',
+					httpErrorCode: 500,
+					message: 'java.lang.IllegalArgumentException: Illegal base64 character',
+				});
 		}
-		const semanticParts = Array.isArray(channel.semanticParts) ? channel.semanticParts.map(String) : [];
+		const semanticParts = Array.isArray(channel.semanticParts)
+			? channel.semanticParts.map(String)
+			: [];
 		const stored = account.dataStorage !== false;
 		const receivedOn = new Date().toISOString();
 		const sentOn = typeof body.sentOn === 'string' ? body.sentOn : undefined;
@@ -584,7 +787,9 @@ export async function startKapuaSimulator(options: KapuaSimulatorOptions = {}): 
 			...(bytes ? { body: bytes } : {}),
 			...(sentOn !== undefined ? { sentOn } : {}),
 			...(typeof body.capturedOn === 'string' ? { capturedOn: body.capturedOn } : {}),
-			...(body.position && typeof body.position === 'object' ? { position: body.position as Record<string, unknown> } : {}),
+			...(body.position && typeof body.position === 'object'
+				? { position: body.position as Record<string, unknown> }
+				: {}),
 			tokenId: token.tokenId,
 			sequence: published.length + 1,
 		});
@@ -599,24 +804,62 @@ export async function startKapuaSimulator(options: KapuaSimulatorOptions = {}): 
 	/** GET /{scopeId}/data/messages: what is stored and indexed, filtered and paged as Kapua's query does. */
 	const datastoreQueryLog: Array<Record<string, string>> = [];
 	const tieRandom = options.tieOrder === 'shuffled' ? seededRandom(options.seed ?? 1) : undefined;
-	const queryDatastore = (token: Token, scopeParam: string, query: URLSearchParams, response: ServerResponse) => {
+	const queryDatastore = (
+		token: Token,
+		scopeParam: string,
+		query: URLSearchParams,
+		response: ServerResponse,
+	) => {
 		datastoreQueryLog.push(Object.fromEntries(query));
 		const user = users.get(token.username)!;
 		const scopeId = scopeParam === '_' ? token.scopeId : scopeParam;
-		if (!mayReadDatastore(user, scopeId)) return sendJson(response, 403, datastoreForbidden(scopeId));
-		const answer = queryStoredMessages([...published, ...deviceMessages], scopeId, query, Date.now(), tieRandom);
-		return 'error' in answer ? sendJson(response, 400, answer.error) : sendJson(response, 200, answer.result);
+		if (!mayReadDatastore(user, scopeId))
+			return sendJson(response, 403, datastoreForbidden(scopeId));
+		const answer = queryStoredMessages(
+			[...published, ...deviceMessages],
+			scopeId,
+			query,
+			Date.now(),
+			tieRandom,
+		);
+		return 'error' in answer
+			? sendJson(response, 400, answer.error)
+			: sendJson(response, 200, answer.result);
 	};
 
 	/** GET /{scopeId}/serviceConfigurations/{serviceId}: only the message store's, the one the trigger reads. */
-	const readServiceConfiguration = (token: Token, scopeParam: string, serviceId: string, response: ServerResponse) => {
+	const readServiceConfiguration = (
+		token: Token,
+		scopeParam: string,
+		serviceId: string,
+		response: ServerResponse,
+	) => {
 		const scopeId = scopeParam === '_' ? token.scopeId : scopeParam;
 		if (serviceId !== MESSAGE_STORE_SERVICE) {
-			return sendJson(response, 400, exceptionInfo(400, 'ILLEGAL_ARGUMENT', `An illegal value was provided for the argument service.pid: ${serviceId}`, { argumentName: 'service.pid' }));
+			return sendJson(
+				response,
+				400,
+				exceptionInfo(
+					400,
+					'ILLEGAL_ARGUMENT',
+					`An illegal value was provided for the argument service.pid: ${serviceId}`,
+					{ argumentName: 'service.pid' },
+				),
+			);
 		}
-		if (!mayReadDatastore(users.get(token.username)!, scopeId)) return sendJson(response, 403, datastoreForbidden(scopeId));
+		if (!mayReadDatastore(users.get(token.username)!, scopeId))
+			return sendJson(response, 403, datastoreForbidden(scopeId));
 		const account = accounts.get(scopeId);
-		if (!account) return sendJson(response, 404, exceptionInfo(404, 'ENTITY_NOT_FOUND', `The entity of type account with id/name ${scopeId} was not found.`));
+		if (!account)
+			return sendJson(
+				response,
+				404,
+				exceptionInfo(
+					404,
+					'ENTITY_NOT_FOUND',
+					`The entity of type account with id/name ${scopeId} was not found.`,
+				),
+			);
 		return sendJson(response, 200, messageStoreConfiguration(account));
 	};
 
@@ -652,21 +895,56 @@ export async function startKapuaSimulator(options: KapuaSimulatorOptions = {}): 
 	};
 
 	/** POST /{scopeId}/data/messages (dataMessageStore): Kapua stores the message as given, without the broker. */
-	const storeMessageRequest = (token: Token, scopeParam: string, body: Record<string, unknown>, response: ServerResponse) => {
+	const storeMessageRequest = (
+		token: Token,
+		scopeParam: string,
+		body: Record<string, unknown>,
+		response: ServerResponse,
+	) => {
 		const scopeId = scopeParam === '_' ? token.scopeId : scopeParam;
 		const channel = body.channel as { semanticParts?: unknown } | undefined;
 		if (typeof body.receivedOn !== 'string') {
-			return sendJson(response, 400, exceptionInfo(400, 'ILLEGAL_NULL_ARGUMENT', 'An illegal null value was provided for the argument receivedOn', { argumentName: 'receivedOn' }));
+			return sendJson(
+				response,
+				400,
+				exceptionInfo(
+					400,
+					'ILLEGAL_NULL_ARGUMENT',
+					'An illegal null value was provided for the argument receivedOn',
+					{ argumentName: 'receivedOn' },
+				),
+			);
 		}
 		if (!channel || !Array.isArray(channel.semanticParts)) {
-			return sendJson(response, 400, exceptionInfo(400, 'ILLEGAL_NULL_ARGUMENT', 'An illegal null value was provided for the argument channel', { argumentName: 'channel' }));
+			return sendJson(
+				response,
+				400,
+				exceptionInfo(
+					400,
+					'ILLEGAL_NULL_ARGUMENT',
+					'An illegal null value was provided for the argument channel',
+					{ argumentName: 'channel' },
+				),
+			);
 		}
-		const payload = (body.payload ?? {}) as { metrics?: Array<Record<string, unknown>>; body?: unknown };
+		const payload = (body.payload ?? {}) as {
+			metrics?: Array<Record<string, unknown>>;
+			body?: unknown;
+		};
 		const metrics: DeviceMessageInput['metrics'] = [];
 		for (const metric of payload.metrics ?? []) {
 			const converted = convertMetric(metric.valueType, String(metric.value));
-			if ('error' in converted) return sendJson(response, 500, { type: 'throwableInfo', httpErrorCode: 500, message: converted.error });
-			metrics.push({ name: String(metric.name), valueType: String(metric.valueType), value: converted.value });
+			if ('error' in converted)
+				return sendJson(response, 500, {
+					type: 'throwableInfo',
+					httpErrorCode: 500,
+					message: converted.error,
+				});
+			metrics.push({
+				name: String(metric.name),
+				valueType: String(metric.valueType),
+				value: converted.value,
+			});
 		}
 		const message = storeDeviceMessage({
 			scopeId,
@@ -677,7 +955,9 @@ export async function startKapuaSimulator(options: KapuaSimulatorOptions = {}): 
 			...(typeof body.sentOn === 'string' ? { sentOn: body.sentOn } : {}),
 			...(typeof body.deviceId === 'string' ? { deviceId: body.deviceId } : {}),
 			...(typeof payload.body === 'string' ? { body: Buffer.from(payload.body, 'base64') } : {}),
-			...(body.position && typeof body.position === 'object' ? { position: body.position as Record<string, unknown> } : {}),
+			...(body.position && typeof body.position === 'object'
+				? { position: body.position as Record<string, unknown> }
+				: {}),
 			metrics,
 		});
 		return sendJson(response, 201, { type: 'storableEntityId', id: message.datastoreId });
@@ -696,10 +976,23 @@ export async function startKapuaSimulator(options: KapuaSimulatorOptions = {}): 
 				body = text;
 				malformed = true;
 			}
-			captured.push({ method: request.method ?? '', path, query: Object.fromEntries(url.searchParams), contentType: request.headers['content-type'], body });
+			captured.push({
+				method: request.method ?? '',
+				path,
+				query: Object.fromEntries(url.searchParams),
+				contentType: request.headers['content-type'],
+				body,
+			});
 		}
-		const record = (body !== null && typeof body === 'object' && !Array.isArray(body) ? body : {}) as Record<string, unknown>;
-		const badRequest = () => sendJson(response, 400, exceptionInfo(400, 'ILLEGAL_ARGUMENT', 'The request body is not valid JSON'));
+		const record = (
+			body !== null && typeof body === 'object' && !Array.isArray(body) ? body : {}
+		) as Record<string, unknown>;
+		const badRequest = () =>
+			sendJson(
+				response,
+				400,
+				exceptionInfo(400, 'ILLEGAL_ARGUMENT', 'The request body is not valid JSON'),
+			);
 
 		if (request.method === 'POST' && path === '/authentication/user') {
 			if (malformed) return badRequest();
@@ -717,7 +1010,8 @@ export async function startKapuaSimulator(options: KapuaSimulatorOptions = {}): 
 		}
 		if (request.method === 'POST' && path === '/authentication/refresh') {
 			const token = typeof record.tokenId === 'string' ? tokens.get(record.tokenId) : undefined;
-			if (!token || token.invalidated || token.refreshToken !== record.refreshToken) return sendJson(response, 401, undefined);
+			if (!token || token.invalidated || token.refreshToken !== record.refreshToken)
+				return sendJson(response, 401, undefined);
 			token.invalidated = true;
 			logins.refresh++;
 			return sendJson(response, 200, accessToken(issue(users.get(token.username)!)));
@@ -733,7 +1027,12 @@ export async function startKapuaSimulator(options: KapuaSimulatorOptions = {}): 
 		if (request.method === 'GET' && path === '/authentication/info') {
 			const token = authenticate(request, response);
 			if (!token) return;
-			return sendJson(response, 200, { type: 'loginInfo', accessToken: accessToken(token), accessPermission: [], rolePermissions: [] });
+			return sendJson(response, 200, {
+				type: 'loginInfo',
+				accessToken: accessToken(token),
+				accessPermission: [],
+				rolePermissions: [],
+			});
 		}
 		const datastore = /^\/([^/]+)\/data\/messages$/.exec(path);
 		if (request.method === 'GET' && datastore) {
@@ -751,19 +1050,32 @@ export async function startKapuaSimulator(options: KapuaSimulatorOptions = {}): 
 		if (request.method === 'GET' && configuration) {
 			const token = authenticate(request, response);
 			if (!token) return;
-			return readServiceConfiguration(token, decodeURIComponent(configuration[1]), decodeURIComponent(configuration[2]), response);
+			return readServiceConfiguration(
+				token,
+				decodeURIComponent(configuration[1]),
+				decodeURIComponent(configuration[2]),
+				response,
+			);
 		}
 		const stream = /^\/([^/]+)\/streams\/messages$/.exec(path);
 		if (request.method === 'POST' && stream) {
 			const token = authenticate(request, response);
 			if (!token) return;
 			if (!String(request.headers['content-type'] ?? '').startsWith('application/json')) {
-				return sendJson(response, 415, exceptionInfo(415, 'UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json'));
+				return sendJson(
+					response,
+					415,
+					exceptionInfo(415, 'UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json'),
+				);
 			}
 			if (malformed || body === undefined) return badRequest();
 			return publish(token, decodeURIComponent(stream[1]), record, response);
 		}
-		return sendJson(response, 404, exceptionInfo(404, 'ENTITY_NOT_FOUND', `No resource ${request.method} ${path}`));
+		return sendJson(
+			response,
+			404,
+			exceptionInfo(404, 'ENTITY_NOT_FOUND', `No resource ${request.method} ${path}`),
+		);
 	});
 
 	return extendServer(server, {
@@ -794,6 +1106,10 @@ export async function startKapuaSimulator(options: KapuaSimulatorOptions = {}): 
 			return issue(users.get(username)!).tokenId;
 		},
 		messages: (clientId: string, channel?: string) =>
-			published.filter((message) => message.clientId === clientId && (channel === undefined || message.semanticParts.join('/') === channel)),
+			published.filter(
+				(message) =>
+					message.clientId === clientId &&
+					(channel === undefined || message.semanticParts.join('/') === channel),
+			),
 	});
 }

@@ -61,10 +61,14 @@ export function subjectMatches(filter: string, subject: string): boolean {
 	return f.length === s.length;
 }
 
-export async function startQuivaSimulator(options: QuivaSimulatorOptions = {}): Promise<QuivaSimulator> {
+export async function startQuivaSimulator(
+	options: QuivaSimulatorOptions = {},
+): Promise<QuivaSimulator> {
 	const apiKey = options.apiKey ?? QUIVA_DEFAULTS.apiKey;
 	const bearerToken = options.bearerToken ?? QUIVA_DEFAULTS.bearerToken;
-	const streams = new Map((options.streams ?? QUIVA_DEFAULTS.streams).map((stream) => [stream.name, stream]));
+	const streams = new Map(
+		(options.streams ?? QUIVA_DEFAULTS.streams).map((stream) => [stream.name, stream]),
+	);
 	const maxPayloadBytes = options.maxPayloadBytes ?? 1024 * 1024;
 	const received: ReceivedMessage[] = [];
 	const authHeadersSeen: QuivaSimulator['authHeadersSeen'] = [];
@@ -89,7 +93,10 @@ export async function startQuivaSimulator(options: QuivaSimulatorOptions = {}): 
 				created: '2026-01-01T00:00:00Z',
 				messages_total: received.filter((message) => message.stream === stream.name).length,
 			}));
-			return sendJson(response, 200, { body: { results, results_total: results.length }, metadata: { duration: '1ms' } });
+			return sendJson(response, 200, {
+				body: { results, results_total: results.length },
+				metadata: { duration: '1ms' },
+			});
 		}
 
 		// The raw path, so an encoded "/" or ".." in a name stays inside one segment, as on a real router.
@@ -98,7 +105,8 @@ export async function startQuivaSimulator(options: QuivaSimulatorOptions = {}): 
 			const name = decodeURIComponent(match[1]);
 			const stream = streams.get(name);
 			if (!stream) return sendJson(response, 404, { error: 'not_found' });
-			if (raw.length > maxPayloadBytes) return sendJson(response, 413, { error: 'payload_too_large' });
+			if (raw.length > maxPayloadBytes)
+				return sendJson(response, 413, { error: 'payload_too_large' });
 			let message: { stream?: unknown; subject?: unknown; body?: unknown };
 			try {
 				message = JSON.parse(raw.toString('utf8'));
@@ -106,13 +114,27 @@ export async function startQuivaSimulator(options: QuivaSimulatorOptions = {}): 
 				return sendJson(response, 400, { error: 'validation_error', message: 'body is not JSON' });
 			}
 			const { subject, body } = message;
-			if (message.stream !== name || typeof subject !== 'string' || body === null || typeof body !== 'object' || Array.isArray(body)) {
+			if (
+				message.stream !== name ||
+				typeof subject !== 'string' ||
+				body === null ||
+				typeof body !== 'object' ||
+				Array.isArray(body)
+			) {
 				return sendJson(response, 400, { error: 'validation_error' });
 			}
 			if (!stream.subjects.some((filter) => subjectMatches(filter, subject))) {
-				return sendJson(response, 400, { error: 'validation_error', message: `subject ${subject} is not bound to stream ${name}` });
+				return sendJson(response, 400, {
+					error: 'validation_error',
+					message: `subject ${subject} is not bound to stream ${name}`,
+				});
 			}
-			received.push({ stream: name, subject, body: body as Record<string, unknown>, sequence: received.length + 1 });
+			received.push({
+				stream: name,
+				subject,
+				body: body as Record<string, unknown>,
+				sequence: received.length + 1,
+			});
 			return sendJson(response, 200, { message: 'success' });
 		}
 		return sendJson(response, 404, { error: 'not_found' });

@@ -23,7 +23,11 @@ import { stickyNotes } from '../e2e/lib/stickyNotes.cjs';
 import { exampleFiles, findNode, loadExample } from '../e2e/lib/workflows.cjs';
 import { nodeSubtitle } from '../harness/n8n.cjs';
 import { CHAT_DEFAULTS, startChatSimulator, type ChatSimulator } from '../simulators/chat.cjs';
-import { chatCredentialData, kapuaCredentialData, quivaCredentialData } from '../simulators/credentials.cjs';
+import {
+	chatCredentialData,
+	kapuaCredentialData,
+	quivaCredentialData,
+} from '../simulators/credentials.cjs';
 import { KAPUA_DEFAULTS, startKapuaSimulator, type KapuaSimulator } from '../simulators/kapua.cjs';
 import { QUIVA_DEFAULTS, startQuivaSimulator, type QuivaSimulator } from '../simulators/quiva.cjs';
 import { animatedGif } from './lib/animation.cjs';
@@ -83,11 +87,15 @@ const NODES: NodeSpec[] = [
 		expressionField: 'subject',
 		check(output, sims) {
 			expect(output.itemCount).toBe(`${sims.quiva.received.length} items`);
-			expect(output.headers).toEqual(expect.arrayContaining(['stream', 'subject', 'published', 'status']));
+			expect(output.headers).toEqual(
+				expect.arrayContaining(['stream', 'subject', 'published', 'status']),
+			);
 			const column = (name: string) => output.rows.map((row) => row[output.headers.indexOf(name)]);
 			expect(new Set(column('published'))).toEqual(new Set(['true']));
 			// Items of different subjects go out in parallel: the same subjects, not the same arrival order.
-			expect(column('subject').sort()).toEqual(sims.quiva.received.map((message) => message.subject).sort());
+			expect(column('subject').sort()).toEqual(
+				sims.quiva.received.map((message) => message.subject).sort(),
+			);
 		},
 	},
 	{
@@ -98,7 +106,11 @@ const NODES: NodeSpec[] = [
 		credential: {
 			type: 'kapuaApi',
 			name: 'Kapua account',
-			right: (sims) => ({ baseUrl: `${sims.kapua.url}/v1`, username: KAPUA_DEFAULTS.username, password: KAPUA_DEFAULTS.password }),
+			right: (sims) => ({
+				baseUrl: `${sims.kapua.url}/v1`,
+				username: KAPUA_DEFAULTS.username,
+				password: KAPUA_DEFAULTS.password,
+			}),
 			secretField: 'password',
 			wrongSecret: 'Wrong-Passw0rd!',
 			apiData: (sims) => kapuaCredentialData(sims.kapua),
@@ -106,11 +118,17 @@ const NODES: NodeSpec[] = [
 		example: 'kapua-publish.json',
 		check(output, sims) {
 			expect(output.itemCount).toBe(`${sims.kapua.published.length} items`);
-			expect(output.headers).toEqual(expect.arrayContaining(['topic', 'clientId', 'channel', 'published', 'status']));
+			expect(output.headers).toEqual(
+				expect.arrayContaining(['topic', 'clientId', 'channel', 'published', 'status']),
+			);
 			const column = (name: string) => output.rows.map((row) => row[output.headers.indexOf(name)]);
 			expect(new Set(column('published'))).toEqual(new Set(['true']));
-			expect(column('clientId').sort()).toEqual(sims.kapua.published.map((message) => String(message.clientId)).sort());
-			expect(column('channel').sort()).toEqual(sims.kapua.published.map((message) => message.semanticParts.join('/')).sort());
+			expect(column('clientId').sort()).toEqual(
+				sims.kapua.published.map((message) => String(message.clientId)).sort(),
+			);
+			expect(column('channel').sort()).toEqual(
+				sims.kapua.published.map((message) => message.semanticParts.join('/')).sort(),
+			);
 		},
 	},
 	{
@@ -121,7 +139,11 @@ const NODES: NodeSpec[] = [
 		credential: {
 			type: 'chatApi',
 			name: 'Chat account',
-			right: (sims) => ({ baseUrl: sims.chat.url, email: CHAT_DEFAULTS.user.email, password: CHAT_DEFAULTS.user.password }),
+			right: (sims) => ({
+				baseUrl: sims.chat.url,
+				email: CHAT_DEFAULTS.user.email,
+				password: CHAT_DEFAULTS.user.password,
+			}),
 			secretField: 'password',
 			wrongSecret: 'not the password',
 			apiData: (sims) => chatCredentialData(sims.chat),
@@ -129,10 +151,14 @@ const NODES: NodeSpec[] = [
 		example: 'chat-message.json',
 		check(output, sims) {
 			expect(output.itemCount).toBe('1 item');
-			expect(output.headers).toEqual(expect.arrayContaining(['chatId', 'text', 'complete', 'model']));
+			expect(output.headers).toEqual(
+				expect.arrayContaining(['chatId', 'text', 'complete', 'model']),
+			);
 			const row = output.rows[0];
 			// The table shows the text with its spaces collapsed and trimmed, as HTML does.
-			expect(row[output.headers.indexOf('text')]).toBe(sims.chat.replyText().replace(/\s+/g, ' ').trim());
+			expect(row[output.headers.indexOf('text')]).toBe(
+				sims.chat.replyText().replace(/\s+/g, ' ').trim(),
+			);
 			expect(row[output.headers.indexOf('complete')]).toBe('true');
 		},
 	},
@@ -140,20 +166,30 @@ const NODES: NodeSpec[] = [
 
 /** The top-level fields of the output schema the package ships for the node. */
 function schemaFields(spec: NodeSpec): string[] {
-	const schema = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'nodes', spec.folder, '__schema__', 'v1.0.0.json'), 'utf8')) as { properties?: Record<string, unknown> };
+	const schema = JSON.parse(
+		fs.readFileSync(
+			path.join(REPO_ROOT, 'nodes', spec.folder, '__schema__', 'v1.0.0.json'),
+			'utf8',
+		),
+	) as { properties?: Record<string, unknown> };
 	return Object.keys(schema.properties ?? {});
 }
 
 /** The codex's aliases: what n8n's search matches besides the name. */
 function aliasesOf(spec: NodeSpec): string[] {
-	const codex = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'nodes', spec.folder, `${spec.folder}.node.json`), 'utf8')) as { alias?: string[] };
+	const codex = JSON.parse(
+		fs.readFileSync(path.join(REPO_ROOT, 'nodes', spec.folder, `${spec.folder}.node.json`), 'utf8'),
+	) as { alias?: string[] };
 	return codex.alias ?? [];
 }
 
 /** Full name, first word, a prefix of two words as one types them ("chat mes"), and every alias. */
 function queriesFor(spec: NodeSpec): string[] {
 	const words = spec.displayName.split(' ');
-	const typed = words.length > 1 ? `${words[0].toLowerCase()} ${words[1].slice(0, 3).toLowerCase()}` : undefined;
+	const typed =
+		words.length > 1
+			? `${words[0].toLowerCase()} ${words[1].slice(0, 3).toLowerCase()}`
+			: undefined;
 	return [...new Set([spec.displayName, words[0], ...(typed ? [typed] : []), ...aliasesOf(spec)])];
 }
 
@@ -163,13 +199,18 @@ let chromium: EditorBrowser | undefined;
 let editor: Editor;
 
 const current = () => {
-	if (!session || !sims || !chromium) throw new Error('the n8n session, simulators or browser did not start (see beforeAll)');
+	if (!session || !sims || !chromium)
+		throw new Error('the n8n session, simulators or browser did not start (see beforeAll)');
 	return { session, sims, chromium };
 };
 
 beforeAll(async () => {
 	session = await openSession({ label: 'ui' });
-	const [quiva, kapua, chat] = await Promise.all([startQuivaSimulator(), startKapuaSimulator(), startChatSimulator()]);
+	const [quiva, kapua, chat] = await Promise.all([
+		startQuivaSimulator(),
+		startKapuaSimulator(),
+		startChatSimulator(),
+	]);
 	sims = { quiva, kapua, chat };
 	chromium = await launchBrowser();
 	editor = new Editor(chromium.page, session.server.url);
@@ -178,7 +219,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
 	await chromium?.close();
-	await Promise.all(Object.values(sims ?? {}).map((sim: { close(): Promise<void> }) => sim.close()));
+	await Promise.all(
+		Object.values(sims ?? {}).map((sim: { close(): Promise<void> }) => sim.close()),
+	);
 	await session?.close();
 });
 
@@ -196,7 +239,10 @@ async function workflowWithTrigger(): Promise<void> {
 }
 
 /** Every query that does not list the node, as "query" → what was listed; empty when all found it. */
-async function missedQueries(spec: NodeSpec, listedName = spec.displayName): Promise<Record<string, string[]>> {
+async function missedQueries(
+	spec: NodeSpec,
+	listedName = spec.displayName,
+): Promise<Record<string, string[]>> {
 	const missed: Record<string, string[]> = {};
 	for (const query of queriesFor(spec)) {
 		const listed = await editor.search(query, listedName);
@@ -209,7 +255,11 @@ describe('the node panel finds every node by its name, first word and aliases', 
 	test('in the first-node panel of an empty workflow', async () => {
 		await editor.newWorkflow();
 		expect(await editor.openNodePanel()).toBe('What triggers this workflow?');
-		for (const spec of NODES) expect({ node: spec.displayName, missed: await missedQueries(spec) }).toEqual({ node: spec.displayName, missed: {} });
+		for (const spec of NODES)
+			expect({ node: spec.displayName, missed: await missedQueries(spec) }).toEqual({
+				node: spec.displayName,
+				missed: {},
+			});
 		await editor.closeNodePanel();
 	});
 
@@ -217,12 +267,20 @@ describe('the node panel finds every node by its name, first word and aliases', 
 		await workflowWithTrigger();
 
 		expect(await editor.openNodePanel()).toBe('What happens next?');
-		for (const spec of NODES) expect({ node: spec.displayName, missed: await missedQueries(spec) }).toEqual({ node: spec.displayName, missed: {} });
+		for (const spec of NODES)
+			expect({ node: spec.displayName, missed: await missedQueries(spec) }).toEqual({
+				node: spec.displayName,
+				missed: {},
+			});
 		await editor.search('publish', 'Kapua Publish');
 		await editor.screenshot(path.join(IMAGES, 'node-panel.png'));
 
 		await editor.openPanelEntry('Action in an app');
-		for (const spec of NODES) expect({ node: spec.displayName, missed: await missedQueries(spec) }).toEqual({ node: spec.displayName, missed: {} });
+		for (const spec of NODES)
+			expect({ node: spec.displayName, missed: await missedQueries(spec) }).toEqual({
+				node: spec.displayName,
+				missed: {},
+			});
 		await editor.closeNodePanel();
 	});
 
@@ -234,7 +292,10 @@ describe('the node panel finds every node by its name, first word and aliases', 
 		await editor.openNodePanelFromHandle('AI Agent', 'inputs/ai_tool/0');
 		for (const spec of NODES) {
 			const tool = `${spec.displayName} Tool`;
-			expect({ query: spec.displayName, listed: (await editor.search(spec.displayName, tool)).includes(tool) }).toEqual({ query: spec.displayName, listed: true });
+			expect({
+				query: spec.displayName,
+				listed: (await editor.search(spec.displayName, tool)).includes(tool),
+			}).toEqual({ query: spec.displayName, listed: true });
 		}
 		// The tool variant is where the model may fill parameters in.
 		await editor.addNodeFromPanel('Chat Message Tool');
@@ -246,7 +307,11 @@ describe('the node panel finds every node by its name, first word and aliases', 
 /** Labels that appear more than once in a list (compared as read: case and spacing aside). */
 function repeated(labels: string[]): string[] {
 	const seen = new Map<string, number>();
-	for (const label of labels) seen.set(label.toLowerCase().replace(/\s+/g, ' '), (seen.get(label.toLowerCase().replace(/\s+/g, ' ')) ?? 0) + 1);
+	for (const label of labels)
+		seen.set(
+			label.toLowerCase().replace(/\s+/g, ' '),
+			(seen.get(label.toLowerCase().replace(/\s+/g, ' ')) ?? 0) + 1,
+		);
 	return [...seen].filter(([, count]) => count > 1).map(([label]) => label);
 }
 
@@ -271,20 +336,33 @@ describe.each(NODES)('$displayName in the editor', (spec) => {
 		await editor.createCredentialFromNode();
 		const right = spec.credential.right(sims);
 		for (const [field, value] of Object.entries(right)) {
-			await editor.fillCredentialField(field, field === spec.credential.secretField ? spec.credential.wrongSecret : value);
+			await editor.fillCredentialField(
+				field,
+				field === spec.credential.secretField ? spec.credential.wrongSecret : value,
+			);
 		}
 		const wrong = await editor.saveAndTestCredential('failure');
-		expect(wrong).toEqual({ ok: false, text: expect.stringContaining('Couldn’t connect with these settings') });
+		expect(wrong).toEqual({
+			ok: false,
+			text: expect.stringContaining('Couldn’t connect with these settings'),
+		});
 		expect(wrong.text).not.toContain(spec.credential.wrongSecret);
-		if (spec.slug === 'chat-message') await editor.screenshot(path.join(IMAGES, 'credential-test.png'));
+		if (spec.slug === 'chat-message')
+			await editor.screenshot(path.join(IMAGES, 'credential-test.png'));
 
 		// The user fixes the secret and saves: n8n tests it again and closes the dialog when the test passes.
 		// Opened again from the node, the credential is tested as it opens, and says so.
-		await editor.fillCredentialField(spec.credential.secretField, right[spec.credential.secretField]);
+		await editor.fillCredentialField(
+			spec.credential.secretField,
+			right[spec.credential.secretField],
+		);
 		await editor.saveCredential();
 		await editor.openCredentialFromNode();
 		const fixed = await editor.credentialTestOutcome('success');
-		expect(fixed).toEqual({ ok: true, text: expect.stringContaining('Connection tested successfully') });
+		expect(fixed).toEqual({
+			ok: true,
+			text: expect.stringContaining('Connection tested successfully'),
+		});
 		await editor.closeCredentialDialog();
 		await editor.screenshot(path.join(IMAGES, `${spec.slug}-node.png`));
 		await editor.closeNodeDetails();
@@ -292,7 +370,8 @@ describe.each(NODES)('$displayName in the editor', (spec) => {
 });
 
 const MODEL_NAMES = CHAT_DEFAULTS.models.map((model) => `${model.name} (${model.provider})`);
-const modelRequests = () => current().sims.chat.requests.filter((request) => request.path === '/api/models').length;
+const modelRequests = () =>
+	current().sims.chat.requests.filter((request) => request.path === '/api/models').length;
 
 test("Chat Message's Model list, opened in a node just added, lists the chat server's models; one is chosen", async () => {
 	// The credential saved by the tests above, which n8n gives the node as it is added. Version 2's Model
@@ -310,7 +389,9 @@ test("Chat Message's Model list, opened in a node just added, lists the chat ser
 	await editor.screenshot(path.join(IMAGES, 'chat-message-models.png'));
 	await editor.closeResourceList();
 	// Typed into the list's search: what the node's searchModels keeps.
-	expect(await editor.resourceList('model', { filter: 'anthropic' })).toEqual({ names: ['Claude Opus 4.5 (Anthropic)'] });
+	expect(await editor.resourceList('model', { filter: 'anthropic' })).toEqual({
+		names: ['Claude Opus 4.5 (Anthropic)'],
+	});
 	expect(await editor.chooseFromResourceList('model', 'GPT-5.2 (OpenAI)')).toBe('GPT-5.2 (OpenAI)');
 	await editor.closeNodeDetails();
 });
@@ -319,14 +400,21 @@ test('Chat Message: with a wrong password the Model list says why and how to loa
 	const { session, sims } = current();
 	const wrongPassword = 'an old password';
 	// A workflow whose credential's password is out of date (as after a password change on the server).
-	await session.addCredential('chatApi', 'Chat account (old password)', chatCredentialData(sims.chat, 'emailPassword', { password: wrongPassword }));
+	await session.addCredential(
+		'chatApi',
+		'Chat account (old password)',
+		chatCredentialData(sims.chat, 'emailPassword', { password: wrongPassword }),
+	);
 	const id = await session.importWorkflow(loadExample('chat-message.json'));
 	await editor.openWorkflow(id);
 	await editor.openNodeDetails('Chat Message');
 
 	const failed = await editor.resourceList('model');
 	// n8n shows the node's message in the list: ours names the cause and the way out.
-	expect(failed).toEqual({ names: [], error: expect.stringContaining('Check the email and password') });
+	expect(failed).toEqual({
+		names: [],
+		error: expect.stringContaining('Check the email and password'),
+	});
 	expect(failed.error).toContain('HTTP 401');
 	expect(failed.error).toContain(REOPEN_ADVICE);
 	expect(failed.error).not.toContain(wrongPassword);
@@ -334,12 +422,17 @@ test('Chat Message: with a wrong password the Model list says why and how to loa
 	// The user fixes the password in place, from the pencil beside the credential: saving tests it.
 	await editor.openCredentialFromNode();
 	await editor.fillCredentialField('password', CHAT_DEFAULTS.user.password);
-	expect(await editor.saveAndTestCredential('success')).toEqual({ ok: true, text: expect.stringContaining('Connection tested successfully') });
+	expect(await editor.saveAndTestCredential('success')).toEqual({
+		ok: true,
+		text: expect.stringContaining('Connection tested successfully'),
+	});
 	await editor.closeCredentialDialog();
 
 	// As the list said: opened again, it loads again.
 	const before = modelRequests();
-	expect(await editor.resourceList('model')).toEqual({ names: expect.arrayContaining(MODEL_NAMES) });
+	expect(await editor.resourceList('model')).toEqual({
+		names: expect.arrayContaining(MODEL_NAMES),
+	});
 	expect(modelRequests()).toBeGreaterThan(before);
 	await editor.closeNodeDetails();
 });
@@ -354,9 +447,13 @@ describe('credential Test wording, from a new credential of the node', () => {
 		await editor.openNodePanel();
 		await editor.addNodeFromPanel(spec.displayName);
 		await editor.createCredentialFromNode();
-		for (const [field, value] of Object.entries(fields)) await editor.fillCredentialField(field, value);
+		for (const [field, value] of Object.entries(fields))
+			await editor.fillCredentialField(field, value);
 		const { ok, text } = await editor.saveAndTestCredential('failure');
-		expect({ ok, text }).toEqual({ ok: false, text: expect.stringContaining('Couldn’t connect with these settings') });
+		expect({ ok, text }).toEqual({
+			ok: false,
+			text: expect.stringContaining('Couldn’t connect with these settings'),
+		});
 		await editor.closeCredentialDialog();
 		await editor.closeNodeDetails();
 		return text;
@@ -364,14 +461,22 @@ describe('credential Test wording, from a new credential of the node', () => {
 	const [quiva, kapua, chat] = NODES;
 
 	test('Quiva: a wrong or expired API key is named as such, with the HTTP code', async () => {
-		const text = await testCredential(quiva, { ...quiva.credential.right(current().sims), apiKey: quiva.credential.wrongSecret });
-		expect(text).toContain('Authentication failed: the gateway rejected the API key or token (HTTP 401)');
+		const text = await testCredential(quiva, {
+			...quiva.credential.right(current().sims),
+			apiKey: quiva.credential.wrongSecret,
+		});
+		expect(text).toContain(
+			'Authentication failed: the gateway rejected the API key or token (HTTP 401)',
+		);
 		expect(text).toContain('API keys expire after 3 months');
 		expect(text).not.toContain(quiva.credential.wrongSecret);
 	});
 
 	test('Kapua: a wrong password says user name, password or API key, with the HTTP code', async () => {
-		const text = await testCredential(kapua, { ...kapua.credential.right(current().sims), password: kapua.credential.wrongSecret });
+		const text = await testCredential(kapua, {
+			...kapua.credential.right(current().sims),
+			password: kapua.credential.wrongSecret,
+		});
 		expect(text).toContain('Kapua rejected the login: wrong user name, password or API key');
 		expect(text).toContain('(HTTP 401)');
 		expect(text).not.toMatch(/Authorization failed - please check your credentials/);
@@ -380,14 +485,22 @@ describe('credential Test wording, from a new credential of the node', () => {
 
 	test('Kapua: an unreachable Base URL says so, with the socket code', async () => {
 		// Port 1 of the loopback: nothing listens there, the connection is refused at once.
-		const text = await testCredential(kapua, { ...kapua.credential.right(current().sims), baseUrl: 'http://127.0.0.1:1/v1' });
-		expect(text).toContain('Could not reach Kapua to log in: the connection was refused (ECONNREFUSED)');
+		const text = await testCredential(kapua, {
+			...kapua.credential.right(current().sims),
+			baseUrl: 'http://127.0.0.1:1/v1',
+		});
+		expect(text).toContain(
+			'Could not reach Kapua to log in: the connection was refused (ECONNREFUSED)',
+		);
 		expect(text).toContain("Check the Base URL's host and port");
 		expect(text).not.toContain(KAPUA_DEFAULTS.password);
 	});
 
 	test('Chat: a wrong password says email and password, with the HTTP code', async () => {
-		const text = await testCredential(chat, { ...chat.credential.right(current().sims), password: chat.credential.wrongSecret });
+		const text = await testCredential(chat, {
+			...chat.credential.right(current().sims),
+			password: chat.credential.wrongSecret,
+		});
 		expect(text).toContain('Sign-in failed: the server answered HTTP 401');
 		expect(text).toContain('Check the email and password');
 		expect(text).not.toContain(chat.credential.wrongSecret);
@@ -396,8 +509,13 @@ describe('credential Test wording, from a new credential of the node', () => {
 	test('Chat: a server with no sign-in route is a wrong Base URL, not a wrong password', async () => {
 		// The chat server under a path it does not serve: a real server answering 404 to the sign-in, the wrong
 		// Base URL. (The Quiva simulator would not do: it answers 401 to any request without its API key.)
-		const text = await testCredential(chat, { ...chat.credential.right(current().sims), baseUrl: `${current().sims.chat.url}/app` });
-		expect(text).toContain('Sign-in failed: this server has no sign-in route here (HTTP 404 on POST /api/auth/sign-in/email). Check the Base URL.');
+		const text = await testCredential(chat, {
+			...chat.credential.right(current().sims),
+			baseUrl: `${current().sims.chat.url}/app`,
+		});
+		expect(text).toContain(
+			'Sign-in failed: this server has no sign-in route here (HTTP 404 on POST /api/auth/sign-in/email). Check the Base URL.',
+		);
 		expect(text).not.toMatch(/Check the email and password/);
 		expect(text).not.toContain(CHAT_DEFAULTS.user.password);
 	});
@@ -406,7 +524,11 @@ describe('credential Test wording, from a new credential of the node', () => {
 describe.each(NODES)('$displayName runs from the editor', (spec) => {
 	test(`the example ${spec.example} runs, and the node's output shows what the simulator received`, async () => {
 		const { session, sims } = current();
-		await session.addCredential(spec.credential.type, spec.credential.name, spec.credential.apiData(sims));
+		await session.addCredential(
+			spec.credential.type,
+			spec.credential.name,
+			spec.credential.apiData(sims),
+		);
 		const example = loadExample(spec.example);
 		const id = await session.importWorkflow(example);
 		await editor.openWorkflow(id);
@@ -424,7 +546,8 @@ describe.each(NODES)('$displayName runs from the editor', (spec) => {
 		}
 		// Before anything ran, the node after ours shows our node's output fields, from the schema the
 		// package ships (nodes/<Node>/__schema__): the user can map them straight away.
-		const next = (example.connections[spec.displayName] as { main: Array<Array<{ node: string }>> }).main[0][0].node;
+		const next = (example.connections[spec.displayName] as { main: Array<Array<{ node: string }>> })
+			.main[0][0].node;
 		await editor.openNodeDetails(next);
 		const input = await editor.inputPanelText('Usually outputs the following fields');
 		expect(input).toContain('Usually outputs the following fields');
@@ -444,9 +567,14 @@ describe.each(NODES)('$displayName runs from the editor', (spec) => {
 
 test('every output schema the editor asked for was there (nodes/*/__schema__)', () => {
 	const { chromium } = current();
-	const ours = chromium.schemaRequests.filter((request) => request.url.includes('/schemas/n8n-nodes-stream-messaging.'));
+	const ours = chromium.schemaRequests.filter((request) =>
+		request.url.includes('/schemas/n8n-nodes-stream-messaging.'),
+	);
 	// Asked for each node at least once (by the panels opened before the runs above).
-	for (const spec of NODES) expect(ours.map((request) => request.url)).toContainEqual(expect.stringContaining(`.${spec.type}/`));
+	for (const spec of NODES)
+		expect(ours.map((request) => request.url)).toContainEqual(
+			expect.stringContaining(`.${spec.type}/`),
+		);
 	expect(ours.filter((request) => request.status !== 200)).toEqual([]);
 });
 
@@ -478,20 +606,27 @@ function chatTriggerWorkflow(session: E2ESession): WorkflowJson {
 				parameters: {
 					chatMode: 'new',
 					message: '={{ $json.chatInput }}',
-					model: { __rl: true, mode: 'list', value: 'gpt-5.2', cachedResultName: 'GPT-5.2 (OpenAI)' },
+					model: {
+						__rl: true,
+						mode: 'list',
+						value: 'gpt-5.2',
+						cachedResultName: 'GPT-5.2 (OpenAI)',
+					},
 					outputMode: 'finalReply',
 					options: {},
 				},
 				credentials: { chatApi: { id: null, name: 'Chat account' } },
 			},
 		],
-		connections: { 'When chat message received': { main: [[{ node: 'Chat Message', type: 'main', index: 0 }]] } },
+		connections: {
+			'When chat message received': { main: [[{ node: 'Chat Message', type: 'main', index: 0 }]] },
+		},
 		settings: { executionOrder: 'v1' },
 	};
 }
 
 describe("Chat Message streams its reply into n8n's chat", () => {
-	test('asked in the editor\'s chat panel, the reply grows on screen while the chat server is still sending it, and ends complete (docs/images/chat-streaming-*.png)', async () => {
+	test("asked in the editor's chat panel, the reply grows on screen while the chat server is still sending it, and ends complete (docs/images/chat-streaming-*.png)", async () => {
 		const { session, sims } = current();
 		const { chat } = sims;
 		const tokens = STREAMED_REPLY.split(/(?<= )/);
@@ -508,19 +643,38 @@ describe("Chat Message streams its reply into n8n's chat", () => {
 			const full = chat.replyText().replace(/\s+/g, ' ').trim();
 			const frames: Array<{ before: string; after: string; serverDone: boolean; png: Buffer }> = [];
 			for (const share of [0.12, 0.35, 0.6, 0.85]) {
-				const longerThan = Math.max(Math.round(full.length * share), frames.at(-1)?.after.length ?? 0);
+				const longerThan = Math.max(
+					Math.round(full.length * share),
+					frames.at(-1)?.after.length ?? 0,
+				);
 				const { text: before } = await editor.chatReply({ longerThan });
 				const png = await editor.frame();
 				const after = await editor.chatReplyNow();
-				frames.push({ before, after, serverDone: chat.streams[streamsBefore]?.ended === true, png });
+				frames.push({
+					before,
+					after,
+					serverDone: chat.streams[streamsBefore]?.ended === true,
+					png,
+				});
 			}
 			const { text: finalText } = await editor.chatReply({ equals: full });
-			frames.push({ before: finalText, after: await editor.chatReplyNow(), serverDone: true, png: await editor.frame({ settle: true }) });
-			console.log(`[ui] chat streaming frames: ${frames.map((frame) => `${frame.before.length}-${frame.after.length}/${full.length}${frame.serverDone ? ' (server done)' : ''}`).join(', ')}`);
+			frames.push({
+				before: finalText,
+				after: await editor.chatReplyNow(),
+				serverDone: true,
+				png: await editor.frame({ settle: true }),
+			});
+			console.log(
+				`[ui] chat streaming frames: ${frames.map((frame) => `${frame.before.length}-${frame.after.length}/${full.length}${frame.serverDone ? ' (server done)' : ''}`).join(', ')}`,
+			);
 
 			// Each picture shows part of the reply, more than the one before, and the last the whole of it.
 			for (const [index, frame] of frames.entries()) {
-				expect({ frame: index, before: full.startsWith(frame.before), after: full.startsWith(frame.after) }).toEqual({ frame: index, before: true, after: true });
+				expect({
+					frame: index,
+					before: full.startsWith(frame.before),
+					after: full.startsWith(frame.after),
+				}).toEqual({ frame: index, before: true, after: true });
 				expect(frame.after.length).toBeGreaterThanOrEqual(frame.before.length);
 				if (index > 0) expect(frame.before.length).toBeGreaterThan(frames[index - 1].after.length);
 				if (index < frames.length - 1) expect(frame.after.length).toBeLessThan(full.length);
@@ -529,12 +683,22 @@ describe("Chat Message streams its reply into n8n's chat", () => {
 			// The first picture was taken while the chat server was still writing the reply: shown as it came.
 			expect(frames[0].serverDone).toBe(false);
 			// One question, sent once, to the model the node names.
-			expect(chat.streams.slice(streamsBefore).map((stream) => stream.body.content)).toEqual([STREAMED_QUESTION]);
+			expect(chat.streams.slice(streamsBefore).map((stream) => stream.body.content)).toEqual([
+				STREAMED_QUESTION,
+			]);
 
-			for (const [index, frame] of frames.entries()) fs.writeFileSync(path.join(IMAGES, `chat-streaming-${index + 1}.png`), frame.png);
-			const gif = animatedGif(frames.map((frame, index) => ({ png: frame.png, delayMs: index === frames.length - 1 ? 3000 : 900 })));
+			for (const [index, frame] of frames.entries())
+				fs.writeFileSync(path.join(IMAGES, `chat-streaming-${index + 1}.png`), frame.png);
+			const gif = animatedGif(
+				frames.map((frame, index) => ({
+					png: frame.png,
+					delayMs: index === frames.length - 1 ? 3000 : 900,
+				})),
+			);
 			fs.writeFileSync(path.join(IMAGES, 'chat-streaming.gif'), gif);
-			console.log(`[ui] docs/images/chat-streaming.gif: ${frames.length} frames, ${Math.round(gif.length / 1024)} KiB`);
+			console.log(
+				`[ui] docs/images/chat-streaming.gif: ${frames.length} frames, ${Math.round(gif.length / 1024)} KiB`,
+			);
 		} finally {
 			chat.setReply({});
 		}
@@ -542,22 +706,29 @@ describe("Chat Message streams its reply into n8n's chat", () => {
 });
 
 describe('the example workflows on the canvas', () => {
-	test.each(exampleFiles())('examples/%s: every sticky note shows, its text fits in it and fills it (docs/images/example-*.png)', async (file) => {
-		const { session, sims } = current();
-		// The credentials the examples use, so that they open bound as after an import.
-		await session.addCredential('quivaApi', 'Quiva account', quivaCredentialData(sims.quiva));
-		await session.addCredential('kapuaApi', 'Kapua account', kapuaCredentialData(sims.kapua));
-		await session.addCredential('chatApi', 'Chat account', chatCredentialData(sims.chat));
-		const example = loadExample(file);
-		await editor.openWorkflow(await session.importWorkflow(example));
-		await editor.zoomToFit();
-		const notes = await editor.stickyNotes();
-		const expected = stickyNotes(example).map((note) => note.content.split('\n')[0].replace(/^#+\s*/, ''));
-		expect(notes.map((note) => note.firstLine).sort()).toEqual(expected.sort());
-		console.log(`[ui] examples/${file}: share of each note its text takes: ${notes.map((note) => `${note.firstLine} ${note.filled}`).join('; ')}`);
-		expect(notes.filter((note) => !note.fits)).toEqual([]);
-		// Tidy: a note sized to its text, not a mostly empty box.
-		expect(notes.filter((note) => note.filled < 0.6)).toEqual([]);
-		await editor.screenshot(path.join(IMAGES, `example-${path.basename(file, '.json')}.png`));
-	});
+	test.each(exampleFiles())(
+		'examples/%s: every sticky note shows, its text fits in it and fills it (docs/images/example-*.png)',
+		async (file) => {
+			const { session, sims } = current();
+			// The credentials the examples use, so that they open bound as after an import.
+			await session.addCredential('quivaApi', 'Quiva account', quivaCredentialData(sims.quiva));
+			await session.addCredential('kapuaApi', 'Kapua account', kapuaCredentialData(sims.kapua));
+			await session.addCredential('chatApi', 'Chat account', chatCredentialData(sims.chat));
+			const example = loadExample(file);
+			await editor.openWorkflow(await session.importWorkflow(example));
+			await editor.zoomToFit();
+			const notes = await editor.stickyNotes();
+			const expected = stickyNotes(example).map((note) =>
+				note.content.split('\n')[0].replace(/^#+\s*/, ''),
+			);
+			expect(notes.map((note) => note.firstLine).sort()).toEqual(expected.sort());
+			console.log(
+				`[ui] examples/${file}: share of each note its text takes: ${notes.map((note) => `${note.firstLine} ${note.filled}`).join('; ')}`,
+			);
+			expect(notes.filter((note) => !note.fits)).toEqual([]);
+			// Tidy: a note sized to its text, not a mostly empty box.
+			expect(notes.filter((note) => note.filled < 0.6)).toEqual([]);
+			await editor.screenshot(path.join(IMAGES, `example-${path.basename(file, '.json')}.png`));
+		},
+	);
 });

@@ -10,7 +10,12 @@ import { ApiClient, type AuthSpec } from '../../nodes/common/auth/apiClient';
 import type { HttpClient } from '../../nodes/common/transport/httpClient';
 
 function n8nLike(options: { loginFails?: () => boolean } = {}) {
-	const state = { stored: { sessionToken: '' } as ICredentialDataDecryptedObject, valid: new Set<string>(), logins: 0, probes: 0 };
+	const state = {
+		stored: { sessionToken: '' } as ICredentialDataDecryptedObject,
+		valid: new Set<string>(),
+		logins: 0,
+		probes: 0,
+	};
 	const login = async () => {
 		await new Promise((resolve) => setImmediate(resolve));
 		if (options.loginFails?.()) throw new Error('login refused');
@@ -36,7 +41,13 @@ function n8nLike(options: { loginFails?: () => boolean } = {}) {
 /** A transport that records the headers of every request it is given. */
 function recordingTransport() {
 	const headers: Array<Record<string, string> | undefined> = [];
-	const transport: HttpClient = { send: async (request) => (headers.push(request.headers), { status: 200, headers: {}, body: '' }), close: () => {} };
+	const transport: HttpClient = {
+		send: async (request) => (
+			headers.push(request.headers),
+			{ status: 200, headers: {}, body: '' }
+		),
+		close: () => {},
+	};
 	return { transport, headers };
 }
 
@@ -50,7 +61,10 @@ const spec: AuthSpec<ICredentialDataDecryptedObject> = {
 };
 
 /** What openApiClient does, on a recording transport: reads the stored credential, then opens the session. */
-async function openSession(context: IExecuteFunctions, transport: HttpClient = recordingTransport().transport) {
+async function openSession(
+	context: IExecuteFunctions,
+	transport: HttpClient = recordingTransport().transport,
+) {
 	const client = new ApiClient(context, spec, await context.getCredentials('x'), transport);
 	await client.open();
 	return client;

@@ -11,17 +11,30 @@ import {
 	releaseCredentialState,
 } from '../../nodes/common/credentialState';
 
-const node = (id: string) => ({ credentials: { kapuaApi: { id, name: 'Kapua' } } }) as unknown as INode;
-const data = { baseUrl: 'https://kapua.example/v1', authentication: 'userPassword', username: 'kapua-user', password: 'correct-horse-battery', sessionToken: 'token-1' };
+const node = (id: string) =>
+	({ credentials: { kapuaApi: { id, name: 'Kapua' } } }) as unknown as INode;
+const data = {
+	baseUrl: 'https://kapua.example/v1',
+	authentication: 'userPassword',
+	username: 'kapua-user',
+	password: 'correct-horse-battery',
+	sessionToken: 'token-1',
+};
 
 beforeEach(() => clearCredentialStates());
 
 test('the key: the credential ID and every field but the token n8n writes; never a secret in clear', () => {
 	const key = credentialStateKey(node('c1'), 'kapuaApi', data, ['sessionToken']);
-	expect(credentialStateKey(node('c1'), 'kapuaApi', { ...data, sessionToken: 'token-2' }, ['sessionToken'])).toBe(key);
+	expect(
+		credentialStateKey(node('c1'), 'kapuaApi', { ...data, sessionToken: 'token-2' }, [
+			'sessionToken',
+		]),
+	).toBe(key);
 	expect(credentialStateKey(node('c2'), 'kapuaApi', data, ['sessionToken'])).not.toBe(key);
 	for (const edit of [{ password: 'q' }, { username: 'v' }, { baseUrl: 'https://other/v1' }]) {
-		expect(credentialStateKey(node('c1'), 'kapuaApi', { ...data, ...edit }, ['sessionToken'])).not.toBe(key);
+		expect(
+			credentialStateKey(node('c1'), 'kapuaApi', { ...data, ...edit }, ['sessionToken']),
+		).not.toBe(key);
 	}
 	expect(key).not.toContain(data.password);
 });

@@ -10,7 +10,9 @@ import { KapuaApi } from '../../credentials/KapuaApi.credentials';
 import { QuivaApi } from '../../credentials/QuivaApi.credentials';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const REPOSITORY = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).repository.url.replace(/^git\+/, '').replace(/\.git$/, '');
+const REPOSITORY = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
+	.repository.url.replace(/^git\+/, '')
+	.replace(/\.git$/, '');
 const DOCS = `${REPOSITORY}/blob/main/`;
 
 /** GitHub's anchor for a Markdown heading: lower case, punctuation dropped, spaces as hyphens. */
@@ -26,12 +28,19 @@ function codexLinks(): string[] {
 	const nodes = fs.readdirSync(path.join(ROOT, 'nodes')).filter((dir) => dir !== 'common');
 	return nodes.flatMap((dir) => {
 		const file = path.join(ROOT, 'nodes', dir, `${dir}.node.json`);
-		const codex = JSON.parse(fs.readFileSync(file, 'utf8')) as { resources?: Record<string, Array<{ url: string }>> };
+		const codex = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+			resources?: Record<string, Array<{ url: string }>>;
+		};
 		return Object.values(codex.resources ?? {}).flatMap((links) => links.map((link) => link.url));
 	});
 }
 
-const links = [...[new QuivaApi(), new KapuaApi(), new ChatApi()].map((credential) => String(credential.documentationUrl)), ...codexLinks()];
+const links = [
+	...[new QuivaApi(), new KapuaApi(), new ChatApi()].map((credential) =>
+		String(credential.documentationUrl),
+	),
+	...codexLinks(),
+];
 
 test.each(links)('%s is a page of this repository, at a heading it has', (url) => {
 	expect(url.startsWith(DOCS)).toBe(true);
@@ -49,5 +58,7 @@ test.each(links)('%s is a page of this repository, at a heading it has', (url) =
 });
 
 test('every node has its documentation links', () => {
-	expect(codexLinks().length).toBeGreaterThanOrEqual(2 * fs.readdirSync(path.join(ROOT, 'nodes')).filter((dir) => dir !== 'common').length);
+	expect(codexLinks().length).toBeGreaterThanOrEqual(
+		2 * fs.readdirSync(path.join(ROOT, 'nodes')).filter((dir) => dir !== 'common').length,
+	);
 });

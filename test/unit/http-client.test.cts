@@ -14,12 +14,22 @@ import { TransportFailure } from '../../nodes/common/transport/types';
 
 async function listen(handler: http.RequestListener) {
 	const connections: string[] = [];
-	const requests: Array<{ url: string; headers: http.IncomingHttpHeaders; body: string; connection: string }> = [];
+	const requests: Array<{
+		url: string;
+		headers: http.IncomingHttpHeaders;
+		body: string;
+		connection: string;
+	}> = [];
 	const server = http.createServer((request, response) => {
 		let body = '';
 		request.on('data', (chunk) => (body += chunk));
 		request.on('end', () => {
-			requests.push({ url: request.url ?? '', headers: request.headers, body, connection: `${request.socket.remotePort}` });
+			requests.push({
+				url: request.url ?? '',
+				headers: request.headers,
+				body,
+				connection: `${request.socket.remotePort}`,
+			});
 			handler(request, response);
 		});
 	});
@@ -43,14 +53,23 @@ const json =
 		response.end(JSON.stringify(body));
 	};
 
-const failureOf = async (promise: Promise<unknown>) => await promise.then(() => undefined, (error: unknown) => error);
+const failureOf = async (promise: Promise<unknown>) =>
+	await promise.then(
+		() => undefined,
+		(error: unknown) => error,
+	);
 
 describe('fetch transport', () => {
 	it('sends JSON requests straight to the server, and later clients (executions) reuse the connections', async () => {
 		const server = await listen(json({ ok: true }));
 		try {
 			const first = createFetchClient({ baseUrl: `${server.url}/base/`, timeoutMs: 5000 });
-			const answer = await first.send({ method: 'POST', path: '/messages', body: { a: 'é' }, headers: { 'X-Api-Key': 'k' } });
+			const answer = await first.send({
+				method: 'POST',
+				path: '/messages',
+				body: { a: 'é' },
+				headers: { 'X-Api-Key': 'k' },
+			});
 			first.close();
 			const second = createFetchClient({ baseUrl: `${server.url}/base`, timeoutMs: 5000 });
 			const probe = await second.send({ method: 'GET', path: '/probe', query: { limit: 1 } });
@@ -60,11 +79,22 @@ describe('fetch transport', () => {
 				await client.send({ method: 'POST', path: '/messages', body: { execution } });
 				client.close();
 			}
-			expect(answer).toEqual({ status: 200, headers: expect.objectContaining({ 'content-type': 'application/json' }), body: { ok: true } });
+			expect(answer).toEqual({
+				status: 200,
+				headers: expect.objectContaining({ 'content-type': 'application/json' }),
+				body: { ok: true },
+			});
 			expect(probe.body).toEqual({ ok: true });
-			expect(server.requests.slice(0, 2).map((request) => request.url)).toEqual(['/base/messages', '/base/probe?limit=1']);
+			expect(server.requests.slice(0, 2).map((request) => request.url)).toEqual([
+				'/base/messages',
+				'/base/probe?limit=1',
+			]);
 			expect(server.requests[0].body).toBe('{"a":"é"}');
-			expect(server.requests[0].headers).toMatchObject({ 'content-type': 'application/json', 'x-api-key': 'k', accept: 'application/json' });
+			expect(server.requests[0].headers).toMatchObject({
+				'content-type': 'application/json',
+				'x-api-key': 'k',
+				accept: 'application/json',
+			});
 			// The second client's request did not carry the first one's header.
 			expect(server.requests[1].headers['x-api-key']).toBeUndefined();
 			// 12 requests, one client each. undici frees a connection a moment after its answer ended, so a request
@@ -77,16 +107,26 @@ describe('fetch transport', () => {
 	});
 
 	it("never sends one origin's request over another origin's connection", async () => {
-		const [a, b] = await Promise.all([listen(json({ server: 'a' })), listen(json({ server: 'b' }))]);
+		const [a, b] = await Promise.all([
+			listen(json({ server: 'a' })),
+			listen(json({ server: 'b' })),
+		]);
 		try {
 			const clientA = createFetchClient({ baseUrl: a.url, timeoutMs: 5000 });
 			const clientB = createFetchClient({ baseUrl: b.url, timeoutMs: 5000 });
 			const answers = await Promise.all(
 				Array.from({ length: 20 }, (_, i) =>
-					(i % 2 ? clientB : clientA).send({ method: 'POST', path: '/m', body: { i }, headers: { 'X-Api-Key': i % 2 ? 'key-b' : 'key-a' } }),
+					(i % 2 ? clientB : clientA).send({
+						method: 'POST',
+						path: '/m',
+						body: { i },
+						headers: { 'X-Api-Key': i % 2 ? 'key-b' : 'key-a' },
+					}),
 				),
 			);
-			expect(answers.map((answer) => (answer.body as { server: string }).server)).toEqual(Array.from({ length: 20 }, (_, i) => (i % 2 ? 'b' : 'a')));
+			expect(answers.map((answer) => (answer.body as { server: string }).server)).toEqual(
+				Array.from({ length: 20 }, (_, i) => (i % 2 ? 'b' : 'a')),
+			);
 			expect(a.requests.every((request) => request.headers['x-api-key'] === 'key-a')).toBe(true);
 			expect(b.requests.every((request) => request.headers['x-api-key'] === 'key-b')).toBe(true);
 			expect([a.requests.length, b.requests.length]).toEqual([10, 10]);
@@ -113,7 +153,9 @@ describe('fetch transport', () => {
 		await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
 		const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
 		// What NODE_USE_ENV_PROXY=1 does at start, done at run time (Node >= 24.5): fetch then applies HTTP_PROXY.
-		const restore = (http as unknown as { setGlobalProxyFromEnv(env: Record<string, string>): () => void }).setGlobalProxyFromEnv({ HTTP_PROXY: proxyUrl });
+		const restore = (
+			http as unknown as { setGlobalProxyFromEnv(env: Record<string, string>): () => void }
+		).setGlobalProxyFromEnv({ HTTP_PROXY: proxyUrl });
 		try {
 			const client = createFetchClient({ baseUrl: 'http://192.0.2.1:8080', timeoutMs: 5000 });
 			const response = await client.send({ method: 'POST', path: '/messages', body: { a: 1 } });
@@ -133,7 +175,14 @@ describe('fetch transport', () => {
 		const server = await listen(json({ ok: true }));
 		try {
 			const client = createFetchClient({ baseUrl: server.url, timeoutMs: 5000 });
-			const failure = await failureOf(client.send({ method: 'POST', path: '/m', body: {}, headers: { Cookie: 'a=1\r\nX-Injected: 1' } }));
+			const failure = await failureOf(
+				client.send({
+					method: 'POST',
+					path: '/m',
+					body: {},
+					headers: { Cookie: 'a=1\r\nX-Injected: 1' },
+				}),
+			);
 			expect(failure).toBeInstanceOf(TransportFailure);
 			expect(failure).toMatchObject({ kind: 'invalid', code: 'ERR_INVALID_CHAR' });
 			expect(String((failure as Error).message)).not.toContain('Injected');
@@ -152,7 +201,12 @@ describe('fetch transport', () => {
 		});
 		try {
 			const client = createFetchClient({ baseUrl: server.url, timeoutMs: 5000 });
-			const response = await client.send({ method: 'POST', path: '/m', body: {}, headers: { 'X-Api-Key': 'secret' } });
+			const response = await client.send({
+				method: 'POST',
+				path: '/m',
+				body: {},
+				headers: { 'X-Api-Key': 'secret' },
+			});
 			expect(response.status).toBe(307);
 			expect(response.headers.location).toBe(`${elsewhere.url}/steal`);
 			expect(elsewhere.requests).toHaveLength(0);
@@ -166,7 +220,10 @@ describe('fetch transport', () => {
 		let streamedBytes = 0;
 		const server = await listen((request, response) => {
 			if (request.url === '/declared') {
-				response.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(10 * 1024 * 1024) });
+				response.writeHead(200, {
+					'Content-Type': 'application/json',
+					'Content-Length': String(10 * 1024 * 1024),
+				});
 				response.write(chunk);
 				return;
 			}
@@ -179,9 +236,18 @@ describe('fetch transport', () => {
 			pump();
 		});
 		try {
-			const client = createFetchClient({ baseUrl: server.url, timeoutMs: 10_000, maxAnswerBytes: 1024 * 1024 });
-			expect(await failureOf(client.send({ method: 'GET', path: '/declared' }))).toMatchObject({ kind: 'tooLarge', message: 'The server sent an answer too large to read' });
-			expect(await failureOf(client.send({ method: 'GET', path: '/endless' }))).toMatchObject({ kind: 'tooLarge' });
+			const client = createFetchClient({
+				baseUrl: server.url,
+				timeoutMs: 10_000,
+				maxAnswerBytes: 1024 * 1024,
+			});
+			expect(await failureOf(client.send({ method: 'GET', path: '/declared' }))).toMatchObject({
+				kind: 'tooLarge',
+				message: 'The server sent an answer too large to read',
+			});
+			expect(await failureOf(client.send({ method: 'GET', path: '/endless' }))).toMatchObject({
+				kind: 'tooLarge',
+			});
 			// The client stopped reading at the limit: the server could not push more than the limit and what the
 			// socket buffers hold.
 			expect(streamedBytes).toBeLessThan(32 * 1024 * 1024);
@@ -194,9 +260,16 @@ describe('fetch transport', () => {
 		const server = await listen(() => {});
 		try {
 			const client = createFetchClient({ baseUrl: server.url, timeoutMs: 200 });
-			expect(await failureOf(client.send({ method: 'GET', path: '/slow' }))).toMatchObject({ kind: 'timeout', code: 'ETIMEDOUT' });
+			expect(await failureOf(client.send({ method: 'GET', path: '/slow' }))).toMatchObject({
+				kind: 'timeout',
+				code: 'ETIMEDOUT',
+			});
 			const execution = new AbortController();
-			const cancellable = createFetchClient({ baseUrl: server.url, timeoutMs: 0, signal: execution.signal });
+			const cancellable = createFetchClient({
+				baseUrl: server.url,
+				timeoutMs: 0,
+				signal: execution.signal,
+			});
 			const sending = failureOf(cancellable.send({ method: 'GET', path: '/slow' }));
 			setTimeout(() => execution.abort(), 50);
 			expect(await sending).toMatchObject({ kind: 'aborted', message: 'The request was canceled' });

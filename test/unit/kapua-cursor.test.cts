@@ -16,7 +16,11 @@ import {
 	type RangeQuery,
 } from '../../nodes/KapuaTrigger/cursor';
 import { seededRandom } from '../simulators/faults.cjs';
-import { KAPUA_RESULT_WINDOW, queryStoredMessages, type PublishedMessage } from '../simulators/kapua.cjs';
+import {
+	KAPUA_RESULT_WINDOW,
+	queryStoredMessages,
+	type PublishedMessage,
+} from '../simulators/kapua.cjs';
 
 const T0 = Date.parse('2026-03-01T10:00:00.000Z');
 
@@ -47,7 +51,15 @@ class Datastore {
 	constructor(private readonly tieRandom = seededRandom(7)) {}
 
 	/** A message stamped `timestamp` (the device's clock), received now (or at `receivedOn`). */
-	store(timestamp: number, options: { clientId?: string; receivedOn?: number; visibleAfterMs?: number; channel?: string } = {}): PublishedMessage {
+	store(
+		timestamp: number,
+		options: {
+			clientId?: string;
+			receivedOn?: number;
+			visibleAfterMs?: number;
+			channel?: string;
+		} = {},
+	): PublishedMessage {
 		const receivedOn = options.receivedOn ?? this.now;
 		const channel = options.channel ?? 'heater/data';
 		const message: PublishedMessage = {
@@ -73,13 +85,27 @@ class Datastore {
 		return {
 			range: async (query) => {
 				this.queries.push(query);
-				const params = new URLSearchParams({ startDate: new Date(query.startMs).toISOString(), sortDir: 'ASC', offset: String(query.offset), limit: String(query.limit) });
+				const params = new URLSearchParams({
+					startDate: new Date(query.startMs).toISOString(),
+					sortDir: 'ASC',
+					offset: String(query.offset),
+					limit: String(query.limit),
+				});
 				if (query.endMs !== undefined) params.set('endDate', new Date(query.endMs).toISOString());
 				const answer = queryStoredMessages(this.messages, 'AQ', params, this.now, this.tieRandom);
 				if ('error' in answer) throw new Error(JSON.stringify(answer.error));
-				const result = answer.result as { items: Array<Record<string, string>>; limitExceeded: boolean; totalCount: number };
+				const result = answer.result as {
+					items: Array<Record<string, string>>;
+					limitExceeded: boolean;
+					totalCount: number;
+				};
 				return {
-					items: result.items.map((item) => ({ datastoreId: item.datastoreId, timestamp: Date.parse(item.timestamp), receivedOn: Date.parse(item.receivedOn), clientId: item.clientId })),
+					items: result.items.map((item) => ({
+						datastoreId: item.datastoreId,
+						timestamp: Date.parse(item.timestamp),
+						receivedOn: Date.parse(item.receivedOn),
+						clientId: item.clientId,
+					})),
 					more: result.limitExceeded,
 					totalCount: result.totalCount,
 				};
@@ -103,7 +129,12 @@ class Trigger {
 	) {}
 
 	async poll(): Promise<Awaited<ReturnType<typeof poll<Stored>>>> {
-		const outcome = await poll(this.state, this.store.now, this.settings, this.store.source(this.accept));
+		const outcome = await poll(
+			this.state,
+			this.store.now,
+			this.settings,
+			this.store.source(this.accept),
+		);
 		this.state = readState(JSON.parse(JSON.stringify(outcome.state)))!;
 		this.emitted.push(...outcome.emitted);
 		this.warnings.push(...outcome.warnings);
@@ -121,7 +152,9 @@ class Trigger {
 	}
 
 	lateIds(): string[] {
-		return this.emitted.filter((emission) => emission.late).map((emission) => emission.message.datastoreId);
+		return this.emitted
+			.filter((emission) => emission.late)
+			.map((emission) => emission.message.datastoreId);
 	}
 }
 
@@ -132,7 +165,12 @@ function expectExactlyOnce(trigger: Trigger, expected: Array<{ datastoreId?: str
 }
 
 /** Moves the clock in steps of `stepMs`, polling after each, for `totalMs`. */
-async function run(trigger: Trigger, totalMs: number, stepMs = 1_000, each?: (now: number) => void): Promise<void> {
+async function run(
+	trigger: Trigger,
+	totalMs: number,
+	stepMs = 1_000,
+	each?: (now: number) => void,
+): Promise<void> {
 	for (let elapsed = 0; elapsed < totalMs; elapsed += stepMs) {
 		trigger.store.now += stepMs;
 		each?.(trigger.store.now);
@@ -170,7 +208,10 @@ test('a message received later than the window is found by the sweep, flagged la
 	const trigger = new Trigger(store, stateFrom('s', T0, SETTINGS));
 	await run(trigger, 150_000, 1_000, (now) => store.store(now - 100));
 	// Offline for two minutes: stamped 2 min ago, received now, far below where the main scan reads.
-	const late = [store.store(store.now - 120_000), store.store(store.now - 119_000, { clientId: 'dev-2' })];
+	const late = [
+		store.store(store.now - 120_000),
+		store.store(store.now - 119_000, { clientId: 'dev-2' }),
+	];
 	const before = trigger.emitted.length;
 	await run(trigger, 40_000, 1_000, (now) => store.store(now - 100));
 	expect(trigger.lateIds().sort()).toEqual(late.map((message) => message.datastoreId!).sort());
@@ -181,13 +222,15 @@ test('a message received later than the window is found by the sweep, flagged la
 	expect(trigger.warnings).toEqual([]);
 });
 
-test('a burst of late messages larger than a poll\'s cap: the sweep goes on with the next poll, at once, and each is emitted once', async () => {
+test("a burst of late messages larger than a poll's cap: the sweep goes on with the next poll, at once, and each is emitted once", async () => {
 	const store = new Datastore();
 	const settings = { ...SETTINGS, maxPerPoll: 50 };
 	const trigger = new Trigger(store, stateFrom('s', T0, settings), settings);
 	await run(trigger, 150_000, 1_000, (now) => store.store(now - 100));
 	// A device back online with 130 readings it buffered two minutes ago.
-	const late = Array.from({ length: 130 }, (_, n) => store.store(store.now - 120_000 + n * 10, { clientId: 'buffered' }));
+	const late = Array.from({ length: 130 }, (_, n) =>
+		store.store(store.now - 120_000 + n * 10, { clientId: 'buffered' }),
+	);
 	const outcomes: boolean[] = [];
 	for (let n = 0; n < 20; n++) {
 		store.now += 1_000;
@@ -227,12 +270,13 @@ test('equal timestamps in no particular order, runs longer than a page: each mes
 	expect(store.queries.filter((query) => query.offset > 0)).toEqual([]);
 });
 
-test('more than 10,000 messages in range: read in steps from timestamp to timestamp, never past Kapua\'s 10,000 window', async () => {
+test("more than 10,000 messages in range: read in steps from timestamp to timestamp, never past Kapua's 10,000 window", async () => {
 	const store = new Datastore();
 	const settings = { ...SETTINGS, pageSize: 1_000, maxPerPoll: 4_000 };
 	const trigger = new Trigger(store, stateFrom('s', T0, settings), settings);
 	store.now += 1_000;
-	for (let n = 0; n < 25_000; n++) store.store(T0 + Math.floor(n / 3), { clientId: `dev-${n % 10}` });
+	for (let n = 0; n < 25_000; n++)
+		store.store(T0 + Math.floor(n / 3), { clientId: `dev-${n % 10}` });
 	store.now = T0 + 20_000;
 	const capped = await trigger.poll();
 	expect(capped.emitted).toHaveLength(4_000);
@@ -242,12 +286,16 @@ test('more than 10,000 messages in range: read in steps from timestamp to timest
 	// In timestamp order, batch by batch.
 	const stamps = trigger.emitted.map((emission) => emission.message.timestamp);
 	expect(stamps).toEqual([...stamps].sort((a, b) => a - b));
-	for (const query of store.queries) expect(query.offset + query.limit).toBeLessThanOrEqual(KAPUA_RESULT_WINDOW);
+	for (const query of store.queries)
+		expect(query.offset + query.limit).toBeLessThanOrEqual(KAPUA_RESULT_WINDOW);
 });
 
 test('more than 10,000 messages at one millisecond: the 10,000 Kapua can return are emitted, and a warning says the rest cannot be', async () => {
 	const store = new Datastore();
-	const trigger = new Trigger(store, stateFrom('s', T0, { ...SETTINGS, maxPerPoll: 20_000 }), { ...SETTINGS, maxPerPoll: 20_000 });
+	const trigger = new Trigger(store, stateFrom('s', T0, { ...SETTINGS, maxPerPoll: 20_000 }), {
+		...SETTINGS,
+		maxPerPoll: 20_000,
+	});
 	store.now += 1_000;
 	for (let n = 0; n < 10_050; n++) store.store(T0 + 10);
 	store.store(T0 + 11);
@@ -289,8 +337,16 @@ test('seeded traffic with delays, late arrivals, equal timestamps and restarts f
 			for (let n = Math.floor(random() * 8); n > 0; n--) {
 				const kind = random();
 				// On time; delayed within the window; late (up to about three minutes); and some on whole seconds, to share timestamps.
-				const age = kind < 0.8 ? random() * 500 : kind < 0.95 ? random() * 9_000 : 15_000 + random() * 180_000;
-				const stamp = random() < 0.3 ? Math.floor((store.now - age) / 1_000) * 1_000 : Math.round(store.now - age);
+				const age =
+					kind < 0.8
+						? random() * 500
+						: kind < 0.95
+							? random() * 9_000
+							: 15_000 + random() * 180_000;
+				const stamp =
+					random() < 0.3
+						? Math.floor((store.now - age) / 1_000) * 1_000
+						: Math.round(store.now - age);
 				store.store(stamp, { clientId: `dev-${n % 10}`, visibleAfterMs: random() * 1_500 });
 			}
 			await step();
@@ -299,8 +355,15 @@ test('seeded traffic with delays, late arrivals, equal timestamps and restarts f
 		const ids = emitted.map((emission) => emission.message.datastoreId);
 		expect(ids.length).toBe(new Set(ids).size);
 		expect(new Set(ids)).toEqual(new Set(store.messages.map((message) => message.datastoreId)));
-		const late = store.messages.filter((message) => Date.parse(message.receivedOn) - message.time > SETTINGS.windowMs).map((message) => message.datastoreId);
-		expect(emitted.filter((emission) => emission.late).map((emission) => emission.message.datastoreId).sort()).toEqual(late.sort());
+		const late = store.messages
+			.filter((message) => Date.parse(message.receivedOn) - message.time > SETTINGS.windowMs)
+			.map((message) => message.datastoreId);
+		expect(
+			emitted
+				.filter((emission) => emission.late)
+				.map((emission) => emission.message.datastoreId)
+				.sort(),
+		).toEqual(late.sort());
 		expect(late.length).toBeGreaterThan(10);
 		expect(restarts).toBeGreaterThan(5);
 		expect(trigger.warnings).toEqual([]);
@@ -393,7 +456,9 @@ test('an on-time message that appears too late to be read (clocks apart, refresh
 	await run(trigger, 90_000, 1_000);
 	expect(trigger.ids()).not.toContain(hidden.datastoreId);
 	expect(trigger.warnings).toHaveLength(1);
-	expect(trigger.warnings[0]).toMatch(/^Kapua holds 1 more message\(s\) with timestamps between .* than the trigger emitted, and they are not late/);
+	expect(trigger.warnings[0]).toMatch(
+		/^Kapua holds 1 more message\(s\) with timestamps between .* than the trigger emitted, and they are not late/,
+	);
 });
 
 test('messages a client-side filter refuses are accounted for: never emitted, and the sweep raises no alarm', async () => {

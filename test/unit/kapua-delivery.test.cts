@@ -8,7 +8,13 @@ import type { HttpRequest, HttpResponse } from '../../nodes/common/transport/typ
 const SENT_ON = '2026-12-01T05:00:00.000Z';
 
 function message(clientId: string, value: number, sentOn = SENT_ON): SentMessage {
-	return { scopeId: '_', clientId, channel: 'heater/data', sentOn, metrics: [{ name: 'n', valueType: 'integer', value: String(value) }] };
+	return {
+		scopeId: '_',
+		clientId,
+		channel: 'heater/data',
+		sentOn,
+		metrics: [{ name: 'n', valueType: 'integer', value: String(value) }],
+	};
 }
 
 /** A datastore answering dataMessageQuery from `stored`, counting the queries and the most in flight at once. */
@@ -21,14 +27,27 @@ function datastore() {
 			state.inFlight++;
 			state.mostInFlight = Math.max(state.mostInFlight, state.inFlight);
 			// What is stored when the query arrives; the answer comes a microtask later.
-			const items = stored.filter((entry) => entry.clientId === request.query?.clientId).map((entry) => entry.item);
+			const items = stored
+				.filter((entry) => entry.clientId === request.query?.clientId)
+				.map((entry) => entry.item);
 			await Promise.resolve();
 			state.inFlight--;
-			return { status: 200, headers: {}, body: { type: 'storableListResult', limitExceeded: false, size: items.length, items } };
+			return {
+				status: 200,
+				headers: {},
+				body: { type: 'storableListResult', limitExceeded: false, size: items.length, items },
+			};
 		},
 	};
 	const store = (sent: SentMessage, datastoreId: string, value = sent.metrics[0].value) =>
-		stored.push({ clientId: sent.clientId, item: { datastoreId, sentOn: sent.sentOn, payload: { metrics: [{ name: 'n', valueType: 'integer', value }] } } });
+		stored.push({
+			clientId: sent.clientId,
+			item: {
+				datastoreId,
+				sentOn: sent.sentOn,
+				payload: { metrics: [{ name: 'n', valueType: 'integer', value }] },
+			},
+		});
 	return { client, store, state };
 }
 
@@ -101,7 +120,9 @@ test('one query per client ID per round, at most 4 in flight at once', async () 
 	await jest.advanceTimersByTimeAsync(250);
 	const found = await Promise.all(results);
 	// Each item got its own stored message, though all share one Sent On.
-	expect(found.map((entry) => entry.found && entry.datastoreMessageId)).toEqual(sent.map((_, n) => `ds-${n}`));
+	expect(found.map((entry) => entry.found && entry.datastoreMessageId)).toEqual(
+		sent.map((_, n) => `ds-${n}`),
+	);
 	expect(state.mostInFlight).toBe(4);
 	// The first round was started by the first item alone; the second asked once for each of the 10 clients.
 	expect(state.queries).toBe(11);

@@ -1,5 +1,21 @@
-import { checkMetricValue, inferMetricType, isBase64, isIsoDate, type MetricType } from '../../nodes/KapuaPublish/metrics';
-import { buildMetrics, buildPosition, checkClientId, checkDeviceId, checkScopeId, parseChannel, publishPath, toIsoInstant, validateKapuaMessage } from '../../nodes/KapuaPublish/validation';
+import {
+	checkMetricValue,
+	inferMetricType,
+	isBase64,
+	isIsoDate,
+	type MetricType,
+} from '../../nodes/KapuaPublish/metrics';
+import {
+	buildMetrics,
+	buildPosition,
+	checkClientId,
+	checkDeviceId,
+	checkScopeId,
+	parseChannel,
+	publishPath,
+	toIsoInstant,
+	validateKapuaMessage,
+} from '../../nodes/KapuaPublish/validation';
 
 describe('metric values, per type', () => {
 	const ok: Array<[MetricType, unknown, string]> = [
@@ -89,15 +105,29 @@ describe('type inference', () => {
 	])('%p → %s', (value, type) => {
 		expect(inferMetricType(value)).toEqual({ type });
 	});
-	test.each([null, undefined])('%p is skipped', (value) => expect(inferMetricType(value)).toEqual({ skip: true }));
-	test.each([2 ** 53, Number.NaN, Number.POSITIVE_INFINITY, { a: 1 }, [1]])('%p is refused', (value) => {
-		expect(inferMetricType(value)).toHaveProperty('error');
-	});
+	test.each([null, undefined])('%p is skipped', (value) =>
+		expect(inferMetricType(value)).toEqual({ skip: true }),
+	);
+	test.each([2 ** 53, Number.NaN, Number.POSITIVE_INFINITY, { a: 1 }, [1]])(
+		'%p is refused',
+		(value) => {
+			expect(inferMetricType(value)).toHaveProperty('error');
+		},
+	);
 });
 
 test('base64 and ISO dates', () => {
-	expect([isBase64('AA=='), isBase64('AA='), isBase64('+/+/'), isBase64('-_-_')]).toEqual([true, false, true, false]);
-	expect([isIsoDate('2024-02-29T23:59:59.123456789Z'), isIsoDate('2024-2-1'), isIsoDate('2024-04-31')]).toEqual([true, false, false]);
+	expect([isBase64('AA=='), isBase64('AA='), isBase64('+/+/'), isBase64('-_-_')]).toEqual([
+		true,
+		false,
+		true,
+		false,
+	]);
+	expect([
+		isIsoDate('2024-02-29T23:59:59.123456789Z'),
+		isIsoDate('2024-2-1'),
+		isIsoDate('2024-04-31'),
+	]).toEqual([true, false, false]);
 });
 
 describe('identifiers and channel', () => {
@@ -149,52 +179,102 @@ describe('identifiers and channel', () => {
 		if (Array.isArray(expected)) expect(result).toEqual({ ok: true, value: expected });
 		else expect(!result.ok && result.problem.message).toMatch(expected);
 	});
-	test('the publish path keeps the scope in one segment', () => expect(publishPath('AQ')).toBe('/AQ/streams/messages'));
+	test('the publish path keeps the scope in one segment', () =>
+		expect(publishPath('AQ')).toBe('/AQ/streams/messages'));
 });
 
 describe('metrics, position, dates and the whole message', () => {
 	test('listed then JSON metrics; names unique across both, case-sensitive', () => {
-		expect(buildMetrics([{ name: 'a', type: 'integer', value: '1' }], { A: 2, skip: null })).toEqual({
+		expect(
+			buildMetrics([{ name: 'a', type: 'integer', value: '1' }], { A: 2, skip: null }),
+		).toEqual({
 			ok: true,
 			value: [
 				{ name: 'a', valueType: 'integer', value: '1' },
 				{ name: 'A', valueType: 'integer', value: '2' },
 			],
 		});
-		expect(buildMetrics([{ name: 'a', type: 'string', value: 'x' }, { name: 'a', type: 'string', value: 'y' }])).toMatchObject({
+		expect(
+			buildMetrics([
+				{ name: 'a', type: 'string', value: 'x' },
+				{ name: 'a', type: 'string', value: 'y' },
+			]),
+		).toMatchObject({
 			ok: false,
 			problem: { field: 'Metrics › #2', message: expect.stringMatching(/used twice/) },
 		});
-		expect(buildMetrics([{ name: 'a', type: 'int', value: '1' }])).toMatchObject({ ok: false, problem: { message: expect.stringMatching(/not one of/) } });
-		expect(buildMetrics([], [1, 2])).toMatchObject({ ok: false, problem: { field: 'Metrics JSON' } });
+		expect(buildMetrics([{ name: 'a', type: 'int', value: '1' }])).toMatchObject({
+			ok: false,
+			problem: { message: expect.stringMatching(/not one of/) },
+		});
+		expect(buildMetrics([], [1, 2])).toMatchObject({
+			ok: false,
+			problem: { field: 'Metrics JSON' },
+		});
 	});
 	test.each<[Record<string, unknown>, RegExp | Record<string, unknown> | undefined]>([
-		[{ latitude: 90, longitude: -180 }, { latitude: 90, longitude: -180 }],
+		[
+			{ latitude: 90, longitude: -180 },
+			{ latitude: 90, longitude: -180 },
+		],
 		[{ latitude: -90.0001 }, /Latitude .* outside -90 to 90/],
 		[{ longitude: 180.5 }, /Longitude .* outside -180 to 180/],
 		[{ latitude: 'north' }, /must be a number/],
 		[{ satellites: 7.5 }, /whole 32-bit/],
 		[{ status: 2 ** 31 }, /whole 32-bit/],
 		[{ altitude: '', heading: undefined }, undefined],
-		[{ timestamp: '2024-10-17T09:25:04Z', speed: '3.5' }, { timestamp: '2024-10-17T09:25:04.000Z', speed: 3.5 }],
+		[
+			{ timestamp: '2024-10-17T09:25:04Z', speed: '3.5' },
+			{ timestamp: '2024-10-17T09:25:04.000Z', speed: 3.5 },
+		],
 	])('position %p', (input, expected) => {
 		const result = buildPosition(input);
 		if (expected instanceof RegExp) expect(!result.ok && result.problem.message).toMatch(expected);
 		else expect(result).toEqual({ ok: true, value: expected });
 	});
 	test('instants: ISO strings, epoch milliseconds and Dates become UTC ISO', () => {
-		expect(toIsoInstant('2024-10-17T11:25:05+02:00', 'Sent On')).toEqual({ ok: true, value: '2024-10-17T09:25:05.000Z' });
+		expect(toIsoInstant('2024-10-17T11:25:05+02:00', 'Sent On')).toEqual({
+			ok: true,
+			value: '2024-10-17T09:25:05.000Z',
+		});
 		expect(toIsoInstant(0, 'Sent On')).toEqual({ ok: true, value: '1970-01-01T00:00:00.000Z' });
-		expect(toIsoInstant('soon', 'Sent On')).toMatchObject({ ok: false, problem: { field: 'Sent On' } });
+		expect(toIsoInstant('soon', 'Sent On')).toMatchObject({
+			ok: false,
+			problem: { field: 'Sent On' },
+		});
 	});
 	test('a full message, with Sent On defaulting to now and the body in base64', () => {
 		const now = new Date('2025-01-02T03:04:05.006Z');
-		const result = validateKapuaMessage({ scopeId: '_', clientId: 'c', channel: 'a/b', listedMetrics: [], body: Buffer.from([0xfb, 0xff]) }, { maxBodyBytes: 2 }, now);
+		const result = validateKapuaMessage(
+			{
+				scopeId: '_',
+				clientId: 'c',
+				channel: 'a/b',
+				listedMetrics: [],
+				body: Buffer.from([0xfb, 0xff]),
+			},
+			{ maxBodyBytes: 2 },
+			now,
+		);
 		expect(result).toEqual({
 			ok: true,
-			value: { scopeId: '_', clientId: 'c', channel: 'a/b', message: { clientId: 'c', channel: { semanticParts: ['a', 'b'] }, sentOn: now.toISOString(), payload: { metrics: [], body: '+/8=' } } },
+			value: {
+				scopeId: '_',
+				clientId: 'c',
+				channel: 'a/b',
+				message: {
+					clientId: 'c',
+					channel: { semanticParts: ['a', 'b'] },
+					sentOn: now.toISOString(),
+					payload: { metrics: [], body: '+/8=' },
+				},
+			},
 		});
-		const tooBig = validateKapuaMessage({ scopeId: '_', clientId: 'c', channel: 'a', body: Buffer.alloc(3) }, { maxBodyBytes: 2 }, now);
+		const tooBig = validateKapuaMessage(
+			{ scopeId: '_', clientId: 'c', channel: 'a', body: Buffer.alloc(3) },
+			{ maxBodyBytes: 2 },
+			now,
+		);
 		expect(tooBig).toMatchObject({ ok: false, problem: { field: 'Body' } });
 	});
 });

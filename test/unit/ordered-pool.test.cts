@@ -21,7 +21,9 @@ test('same key runs strictly in input order, one at a time', async () => {
 	const { events, task } = recorder();
 	const keys = ['a', 'b', 'a', 'c', 'a', 'b'];
 	const results = await runOrdered(keys, task, { concurrency: 8 });
-	expect(results.map((result) => (result?.ok ? result.value : undefined))).toEqual([0, 10, 20, 30, 40, 50]);
+	expect(results.map((result) => (result?.ok ? result.value : undefined))).toEqual([
+		0, 10, 20, 30, 40, 50,
+	]);
 	for (const key of ['a', 'b', 'c']) {
 		const indices = keys.flatMap((k, i) => (k === key ? [i] : []));
 		const order = events.filter((event) => indices.includes(Number(event.split(' ')[1])));
@@ -32,32 +34,51 @@ test('same key runs strictly in input order, one at a time', async () => {
 
 test('different keys overlap, up to the concurrency limit and no further', async () => {
 	const many = recorder();
-	await runOrdered(Array.from({ length: 40 }, (_, i) => `k${i}`), many.task, { concurrency: 4 });
+	await runOrdered(
+		Array.from({ length: 40 }, (_, i) => `k${i}`),
+		many.task,
+		{ concurrency: 4 },
+	);
 	expect(many.maxRunning()).toBe(4);
 
 	const one = recorder();
-	await runOrdered(Array.from({ length: 10 }, () => 'same'), one.task, { concurrency: 4 });
+	await runOrdered(
+		Array.from({ length: 10 }, () => 'same'),
+		one.task,
+		{ concurrency: 4 },
+	);
 	expect(one.maxRunning()).toBe(1);
 });
 
 test('a failing task is captured for its index; its lane goes on', async () => {
-	const results = await runOrdered(['a', 'a', 'a'], async (index) => {
-		if (index === 1) throw new Error('boom');
-		return index;
-	}, { concurrency: 2 });
+	const results = await runOrdered(
+		['a', 'a', 'a'],
+		async (index) => {
+			if (index === 1) throw new Error('boom');
+			return index;
+		},
+		{ concurrency: 2 },
+	);
 	expect(results[0]).toEqual({ ok: true, value: 0 });
-	expect(results[1]).toMatchObject({ ok: false, error: expect.objectContaining({ message: 'boom' }) });
+	expect(results[1]).toMatchObject({
+		ok: false,
+		error: expect.objectContaining({ message: 'boom' }),
+	});
 	expect(results[2]).toEqual({ ok: true, value: 2 });
 });
 
 test('undefined keys are skipped; shouldStop stops new tasks but lets running ones finish', async () => {
 	const started: number[] = [];
 	let stop = false;
-	const results = await runOrdered(['a', undefined, 'a', 'a'], async (index) => {
-		started.push(index);
-		if (index === 2) stop = true;
-		return index;
-	}, { concurrency: 1, shouldStop: () => stop });
+	const results = await runOrdered(
+		['a', undefined, 'a', 'a'],
+		async (index) => {
+			started.push(index);
+			if (index === 2) stop = true;
+			return index;
+		},
+		{ concurrency: 1, shouldStop: () => stop },
+	);
 	expect(started).toEqual([0, 2]);
 	expect(results).toEqual([{ ok: true, value: 0 }, undefined, { ok: true, value: 2 }, undefined]);
 });

@@ -19,7 +19,12 @@ describe('validatePublishMessage accepts', () => {
 	])('%s', (_name, input) => {
 		const result = validatePublishMessage(input, DEFAULT_MAX_PAYLOAD_BYTES);
 		expect(result.ok).toBe(true);
-		if (result.ok) expect(JSON.parse(result.value.payload)).toEqual({ stream: input.stream, subject: input.subject, body: input.body });
+		if (result.ok)
+			expect(JSON.parse(result.value.payload)).toEqual({
+				stream: input.stream,
+				subject: input.subject,
+				body: input.body,
+			});
 	});
 });
 
@@ -28,7 +33,12 @@ describe('validatePublishMessage rejects', () => {
 		['an empty stream', { ...ok, stream: '' }, 'Stream', /empty/],
 		['a 256-character stream name', { ...ok, stream: 'a'.repeat(256) }, 'Stream', /at most 255/],
 		['a dot in the stream', { ...ok, stream: 'a.b' }, 'Stream', /letters, digits/],
-		['a slash in the stream (path trick)', { ...ok, stream: '../admin' }, 'Stream', /letters, digits/],
+		[
+			'a slash in the stream (path trick)',
+			{ ...ok, stream: '../admin' },
+			'Stream',
+			/letters, digits/,
+		],
 		['an encoded slash in the stream', { ...ok, stream: 'a%2Fb' }, 'Stream', /letters, digits/],
 		['? in the stream', { ...ok, stream: 'a?b=1' }, 'Stream', /letters, digits/],
 		['# in the stream', { ...ok, stream: 'a#b' }, 'Stream', /letters, digits/],
@@ -43,11 +53,21 @@ describe('validatePublishMessage rejects', () => {
 		['a * token', { ...ok, subject: 'orders.*' }, 'Subject', /wildcard/],
 		['a > token', { ...ok, subject: 'orders.>' }, 'Subject', /wildcard/],
 		['a $ prefix', { ...ok, subject: '$JS.API.INFO' }, 'Subject', /reserves/],
-		['an object as subject', { ...ok, subject: { a: 1 } }, 'Subject', /must be text, got an object/],
+		[
+			'an object as subject',
+			{ ...ok, subject: { a: 1 } },
+			'Subject',
+			/must be text, got an object/,
+		],
 		['an array body', { ...ok, body: [1, 2] }, 'Body', /JSON object, got an array/],
 		['a string body', { ...ok, body: '{"a":1}' }, 'Body', /JSON object, got a string/],
 		['a null body', { ...ok, body: null }, 'Body', /JSON object, got null/],
-		['a payload over the limit', { ...ok, body: { big: 'x'.repeat(200) } }, 'Body', /bytes; the limit is 100 bytes/],
+		[
+			'a payload over the limit',
+			{ ...ok, body: { big: 'x'.repeat(200) } },
+			'Body',
+			/bytes; the limit is 100 bytes/,
+		],
 	];
 	test.each(cases)('%s', (_name, input, field, message) => {
 		const limit = _name === 'a payload over the limit' ? 100 : DEFAULT_MAX_PAYLOAD_BYTES;
@@ -60,9 +80,16 @@ describe('validatePublishMessage rejects', () => {
 	});
 
 	test('a body that cannot be serialized (BigInt) is a body problem, not a crash', () => {
-		const result = validatePublishMessage({ ...ok, body: { n: BigInt(1) } }, DEFAULT_MAX_PAYLOAD_BYTES);
+		const result = validatePublishMessage(
+			{ ...ok, body: { n: BigInt(1) } },
+			DEFAULT_MAX_PAYLOAD_BYTES,
+		);
 		expect(result.ok).toBe(false);
-		if (!result.ok) expect(result.problem).toMatchObject({ field: 'Body', message: expect.stringMatching(/serialized/) });
+		if (!result.ok)
+			expect(result.problem).toMatchObject({
+				field: 'Body',
+				message: expect.stringMatching(/serialized/),
+			});
 	});
 
 	test('the payload limit counts UTF-8 bytes, not characters', () => {

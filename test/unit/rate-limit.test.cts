@@ -4,7 +4,9 @@ import { RateLimiter, type RateLimiterClock } from '../../nodes/common/rateLimit
 import { busiestSecond } from '../harness/rate.cjs';
 
 /** A clock whose sleeps advance virtual time, late by what `lateness()` says (a loaded machine's timers). */
-function virtualClock(lateness: () => number = () => 0): RateLimiterClock & { t: number; jump(ms: number): void } {
+function virtualClock(
+	lateness: () => number = () => 0,
+): RateLimiterClock & { t: number; jump(ms: number): void } {
 	const clock = {
 		t: 0,
 		now: () => clock.t,
@@ -27,7 +29,13 @@ function seeded(seed: number): () => number {
 	};
 }
 
-async function grant(limiter: RateLimiter, clock: { now(): number }, count: number, inFlight = 16, between?: (n: number) => void) {
+async function grant(
+	limiter: RateLimiter,
+	clock: { now(): number },
+	count: number,
+	inFlight = 16,
+	between?: (n: number) => void,
+) {
 	const times: number[] = [];
 	let next = 0;
 	const worker = async () => {
@@ -118,7 +126,8 @@ test('cancelling while waiting ends the wait at once on the real clock', async (
 });
 
 test('the option: 0 (the default), empty or not a number means no limit; a positive number is the rate', () => {
-	for (const none of [0, -1, undefined, '', '5', Number.NaN, Number.POSITIVE_INFINITY]) expect(readMaxRequestsPerSecond({ maxRequestsPerSecond: none })).toBeUndefined();
+	for (const none of [0, -1, undefined, '', '5', Number.NaN, Number.POSITIVE_INFINITY])
+		expect(readMaxRequestsPerSecond({ maxRequestsPerSecond: none })).toBeUndefined();
 	expect(readMaxRequestsPerSecond({})).toBeUndefined();
 	expect(readMaxRequestsPerSecond({ maxRequestsPerSecond: 2.5 })).toBe(2.5);
 });

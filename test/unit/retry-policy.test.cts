@@ -1,11 +1,25 @@
 import { backoffMs, decideRetry, retryAfterMs } from '../../nodes/common/transport/retryPolicy';
-import { TransportFailure, type AttemptOutcome, type HttpResponse, type RetryOptions } from '../../nodes/common/transport/types';
+import {
+	TransportFailure,
+	type AttemptOutcome,
+	type HttpResponse,
+	type RetryOptions,
+} from '../../nodes/common/transport/types';
 
-const options: RetryOptions = { maxAttempts: 3, retryOnServerErrors: false, baseDelayMs: 100, maxDelayMs: 5000 };
+const options: RetryOptions = {
+	maxAttempts: 3,
+	retryOnServerErrors: false,
+	baseDelayMs: 100,
+	maxDelayMs: 5000,
+};
 const atLeastOnce: RetryOptions = { ...options, retryOnServerErrors: true };
 const maxRandom = () => 0.999999;
 
-function response(status: number, headers: Record<string, string> = {}, body: unknown = ''): AttemptOutcome {
+function response(
+	status: number,
+	headers: Record<string, string> = {},
+	body: unknown = '',
+): AttemptOutcome {
 	return { type: 'response', response: { status, headers, body } };
 }
 function failure(kind: TransportFailure['kind']): AttemptOutcome {
@@ -58,13 +72,22 @@ test('never more than maxAttempts in all', () => {
 });
 
 test('a server wait is honoured exactly, and one beyond the cap ends the retries', () => {
-	expect(decideRetry(response(429, { 'retry-after': '2' }), 1, options)).toEqual({ retry: true, delayMs: 2000 });
-	expect(decideRetry(response(429, {}, { error: 'Rate limit exceeded', retry_after: 3 }), 1, options)).toEqual({ retry: true, delayMs: 3000 });
+	expect(decideRetry(response(429, { 'retry-after': '2' }), 1, options)).toEqual({
+		retry: true,
+		delayMs: 2000,
+	});
+	expect(
+		decideRetry(response(429, {}, { error: 'Rate limit exceeded', retry_after: 3 }), 1, options),
+	).toEqual({ retry: true, delayMs: 3000 });
 	expect(decideRetry(response(429, { 'retry-after': '60' }), 1, options)).toEqual({ retry: false });
 });
 
 describe('retryAfterMs', () => {
-	const at = (headers: Record<string, string>, body: unknown = ''): HttpResponse => ({ status: 429, headers, body });
+	const at = (headers: Record<string, string>, body: unknown = ''): HttpResponse => ({
+		status: 429,
+		headers,
+		body,
+	});
 	test.each<[string, HttpResponse, number | undefined]>([
 		['delta seconds', at({ 'retry-after': '5' }), 5000],
 		['zero', at({ 'retry-after': '0' }), 0],

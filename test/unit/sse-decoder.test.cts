@@ -14,17 +14,37 @@ interface Case {
 
 const cases: Case[] = [
 	{ name: 'one LF event', input: 'data: hello\n\n', expected: [{ data: 'hello' }] },
-	{ name: 'CRLF line endings', input: 'data: a\r\n\r\ndata: b\r\n\r\n', expected: [{ data: 'a' }, { data: 'b' }] },
-	{ name: 'lone CR line endings', input: 'data: a\r\rdata: b\r\r', expected: [{ data: 'a' }, { data: 'b' }] },
-	{ name: 'multi-line data joined with LF', input: 'data: line 1\ndata: line 2\ndata:line 3\n\n', expected: [{ data: 'line 1\nline 2\nline 3' }] },
-	{ name: 'only one space after the colon is removed', input: 'data:  two spaces\n\n', expected: [{ data: ' two spaces' }] },
+	{
+		name: 'CRLF line endings',
+		input: 'data: a\r\n\r\ndata: b\r\n\r\n',
+		expected: [{ data: 'a' }, { data: 'b' }],
+	},
+	{
+		name: 'lone CR line endings',
+		input: 'data: a\r\rdata: b\r\r',
+		expected: [{ data: 'a' }, { data: 'b' }],
+	},
+	{
+		name: 'multi-line data joined with LF',
+		input: 'data: line 1\ndata: line 2\ndata:line 3\n\n',
+		expected: [{ data: 'line 1\nline 2\nline 3' }],
+	},
+	{
+		name: 'only one space after the colon is removed',
+		input: 'data:  two spaces\n\n',
+		expected: [{ data: ' two spaces' }],
+	},
 	{
 		name: 'comments and heartbeats are not events',
 		input: ': ping\n\ndata: x\n\n:\n\n: keep-alive\n\n',
 		expected: [{ data: 'x' }],
 		comments: 3,
 	},
-	{ name: 'UTF-8 BOM at the start', input: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('data: after bom\n\n')]), expected: [{ data: 'after bom' }] },
+	{
+		name: 'UTF-8 BOM at the start',
+		input: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('data: after bom\n\n')]),
+		expected: [{ data: 'after bom' }],
+	},
 	{
 		name: 'event: and id:, lastEventId persists',
 		input: 'event: content\nid: 7\ndata: {"delta":"a"}\n\ndata: {"delta":"b"}\n\n',
@@ -33,11 +53,31 @@ const cases: Case[] = [
 			{ lastEventId: '7', data: '{"delta":"b"}' },
 		],
 	},
-	{ name: 'multi-byte UTF-8 (2, 3, 4 bytes)', input: 'data: {"token":"é€😀 中文"}\n\n', expected: [{ data: '{"token":"é€😀 中文"}' }] },
-	{ name: 'event without data is not dispatched', input: 'event: ping\n\ndata: y\n\n', expected: [{ data: 'y' }] },
-	{ name: 'unknown fields and retry are ignored', input: 'foo: bar\nretry: 3000\nretry: soon\ndata: z\n\n', expected: [{ data: 'z' }] },
-	{ name: 'a bare "data" line is an empty data field', input: 'data\n\n', expected: [{ data: '' }] },
-	{ name: 'trailing block without blank line is dropped at the end', input: 'data: done\n\ndata: unfinished', expected: [{ data: 'done' }] },
+	{
+		name: 'multi-byte UTF-8 (2, 3, 4 bytes)',
+		input: 'data: {"token":"é€😀 中文"}\n\n',
+		expected: [{ data: '{"token":"é€😀 中文"}' }],
+	},
+	{
+		name: 'event without data is not dispatched',
+		input: 'event: ping\n\ndata: y\n\n',
+		expected: [{ data: 'y' }],
+	},
+	{
+		name: 'unknown fields and retry are ignored',
+		input: 'foo: bar\nretry: 3000\nretry: soon\ndata: z\n\n',
+		expected: [{ data: 'z' }],
+	},
+	{
+		name: 'a bare "data" line is an empty data field',
+		input: 'data\n\n',
+		expected: [{ data: '' }],
+	},
+	{
+		name: 'trailing block without blank line is dropped at the end',
+		input: 'data: done\n\ndata: unfinished',
+		expected: [{ data: 'done' }],
+	},
 ];
 
 function run(chunks: Buffer[]): { messages: SseMessage[]; comments: number } {
@@ -76,13 +116,21 @@ test('a 4-byte character split 1+3, 2+2 and 3+1 across chunks decodes once', () 
 	for (let cut = 1; cut < 4; cut++) {
 		const before = Buffer.from('data: {"token":"a', 'utf8');
 		const after = Buffer.from('b"}\n\n', 'utf8');
-		const chunks = [Buffer.concat([before, emoji.subarray(0, cut)]), Buffer.concat([emoji.subarray(cut), after])];
+		const chunks = [
+			Buffer.concat([before, emoji.subarray(0, cut)]),
+			Buffer.concat([emoji.subarray(cut), after]),
+		];
 		expect(run(chunks).messages).toEqual([{ data: '{"token":"a😀b"}' }]);
 	}
 });
 
 test('CRLF split between CR and LF does not produce an extra blank line', () => {
-	const result = run([Buffer.from('data: a\r'), Buffer.from('\ndata: b\r'), Buffer.from('\n\r'), Buffer.from('\n')]);
+	const result = run([
+		Buffer.from('data: a\r'),
+		Buffer.from('\ndata: b\r'),
+		Buffer.from('\n\r'),
+		Buffer.from('\n'),
+	]);
 	expect(result.messages).toEqual([{ data: 'a\nb' }]);
 });
 

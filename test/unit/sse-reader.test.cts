@@ -61,7 +61,11 @@ test('a body that breaks reports the error code, after delivering complete event
 	});
 	body.write('data: 1\n\ndata: 2');
 	await tick();
-	body.fail(Object.assign(new TypeError('terminated'), { cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }) }));
+	body.fail(
+		Object.assign(new TypeError('terminated'), {
+			cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }),
+		}),
+	);
 	expect(await reading).toMatchObject({ outcome: 'ended', endedBy: 'ECONNRESET' });
 	expect(seen).toEqual(['1']);
 });
@@ -77,7 +81,10 @@ test('an event past the size limit ends the read with the limit, and the body is
 test('the idle watchdog stops a silent stream, and says why', async () => {
 	const body = pushBody();
 	const watchdog = startWatchdog({ idleMs: 30, overallMs: 0 });
-	const reading = readSse(body.stream, () => undefined, { signal: watchdog.signal, onBytes: watchdog.touch });
+	const reading = readSse(body.stream, () => undefined, {
+		signal: watchdog.signal,
+		onBytes: watchdog.touch,
+	});
 	body.write('data: 1\n\n');
 	expect(await reading).toMatchObject({ outcome: 'stopped' });
 	expect(watchdog.reason).toBe('idle');
@@ -88,7 +95,10 @@ test('the idle watchdog stops a silent stream, and says why', async () => {
 test('bytes keep the idle watchdog from firing; the overall one fires anyway', async () => {
 	const body = pushBody();
 	const watchdog = startWatchdog({ idleMs: 200, overallMs: 120 });
-	const reading = readSse(body.stream, () => undefined, { signal: watchdog.signal, onBytes: watchdog.touch });
+	const reading = readSse(body.stream, () => undefined, {
+		signal: watchdog.signal,
+		onBytes: watchdog.touch,
+	});
 	const ticker = setInterval(() => body.write(': ping\n\n'), 10);
 	expect(await reading).toMatchObject({ outcome: 'stopped' });
 	clearInterval(ticker);
@@ -129,7 +139,8 @@ describe('a fetch body whose connection closes mid-reply while the handler is st
 	let broken: () => void = () => {};
 	beforeAll(async () => {
 		server = http.createServer(async (_request, response) => {
-			const write = (text: string) => new Promise<void>((resolve) => response.write(text, () => resolve()));
+			const write = (text: string) =>
+				new Promise<void>((resolve) => response.write(text, () => resolve()));
 			const held = new Promise<void>((resolve) => (firstHeld = resolve));
 			response.writeHead(200, { 'content-type': 'text/event-stream' });
 			await write('data: tok0\n\n');

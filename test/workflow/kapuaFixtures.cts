@@ -11,7 +11,11 @@ import type { KapuaSimulator } from '../simulators/kapua.cjs';
 export type AuthWay = KapuaAuthWay;
 
 /** The simulator's credential for a way in (test/simulators/credentials.ts), in the in-process store. */
-export function kapuaCredentials(sim: KapuaSimulator, way: AuthWay = 'userPassword', overrides: IDataObject = {}): CredentialStore {
+export function kapuaCredentials(
+	sim: KapuaSimulator,
+	way: AuthWay = 'userPassword',
+	overrides: IDataObject = {},
+): CredentialStore {
 	return new CredentialStore().set('kapuaApi', kapuaCredentialData(sim, way, overrides));
 }
 
@@ -32,7 +36,13 @@ export async function runKapua(
 	items: Array<IDataObject | INodeExecutionData>,
 	continueOnFail = false,
 ): Promise<NodeRunResult> {
-	return await runNode({ type: 'kapuaPublish', parameters: { ...BASE_PARAMETERS, ...parameters }, credentials, items, continueOnFail });
+	return await runNode({
+		type: 'kapuaPublish',
+		parameters: { ...BASE_PARAMETERS, ...parameters },
+		credentials,
+		items,
+		continueOnFail,
+	});
 }
 
 /** Every metric type with a value at the edge of its range, as listed in the UI. */

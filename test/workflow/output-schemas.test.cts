@@ -13,7 +13,11 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { CredentialStore, packageNodes, runNode, startTrigger } from '../harness/n8n.cjs';
 import { CHAT_DEFAULTS, startChatSimulator, type ChatSimulator } from '../simulators/chat.cjs';
-import { chatCredentialData, kapuaCredentialData, quivaCredentialData } from '../simulators/credentials.cjs';
+import {
+	chatCredentialData,
+	kapuaCredentialData,
+	quivaCredentialData,
+} from '../simulators/credentials.cjs';
 import { KAPUA_DEFAULTS, startKapuaSimulator, type KapuaSimulator } from '../simulators/kapua.cjs';
 import { startQuivaSimulator, type QuivaSimulator } from '../simulators/quiva.cjs';
 import { BASE_PARAMETERS, kapuaCredentials } from './kapuaFixtures.cjs';
@@ -30,23 +34,50 @@ function schemaFile(folder: string, version: number): string {
 	return path.join(NODES_DIR, folder, '__schema__', `${schemaVersion(version)}.json`);
 }
 
-const FOLDERS: Record<string, string> = { quivaStreamPublish: 'QuivaStreamPublish', kapuaPublish: 'KapuaPublish', chatMessage: 'ChatMessage', kapuaTrigger: 'KapuaTrigger' };
+const FOLDERS: Record<string, string> = {
+	quivaStreamPublish: 'QuivaStreamPublish',
+	kapuaPublish: 'KapuaPublish',
+	chatMessage: 'ChatMessage',
+	kapuaTrigger: 'KapuaTrigger',
+};
 
 // Strict, but a `required` may name properties declared beside it (the Chat schema's modes list the top
 // level's properties as required without repeating them).
-const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
+const ajv = new Ajv({
+	allErrors: true,
+	strict: true,
+	strictRequired: false,
+	allowUnionTypes: true,
+});
 addFormats(ajv);
 
 function validatorFor(type: string, version?: number): ValidateFunction {
 	const versions = packageNodes[type].description.version;
 	const latest = Array.isArray(versions) ? Math.max(...versions) : versions;
-	return ajv.compile(JSON.parse(fs.readFileSync(schemaFile(FOLDERS[type], version ?? latest), 'utf8')) as object);
+	return ajv.compile(
+		JSON.parse(fs.readFileSync(schemaFile(FOLDERS[type], version ?? latest), 'utf8')) as object,
+	);
 }
 
 /** Every output item against the node's schema (of its latest version, or of `version`); the items that fail, with ajv's words. */
-function invalidItems(type: string, items: IDataObject[], version?: number): Array<{ item: IDataObject; errors: string[] }> {
+function invalidItems(
+	type: string,
+	items: IDataObject[],
+	version?: number,
+): Array<{ item: IDataObject; errors: string[] }> {
 	const validate = validatorFor(type, version);
-	return items.flatMap((item) => (validate(item) ? [] : [{ item, errors: (validate.errors ?? []).map((error) => `${error.instancePath} ${error.message}`) }]));
+	return items.flatMap((item) =>
+		validate(item)
+			? []
+			: [
+					{
+						item,
+						errors: (validate.errors ?? []).map(
+							(error) => `${error.instancePath} ${error.message}`,
+						),
+					},
+				],
+	);
 }
 
 describe('every node ships an output schema where n8n looks for it', () => {
@@ -56,7 +87,10 @@ describe('every node ships an output schema where n8n looks for it', () => {
 			const file = schemaFile(FOLDERS[type], each);
 			expect(fs.existsSync(file)).toBe(true);
 			// The editor's schema preview takes a schema only with a top-level type and properties.
-			const schema = JSON.parse(fs.readFileSync(file, 'utf8')) as { type?: unknown; properties?: Record<string, unknown> };
+			const schema = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+				type?: unknown;
+				properties?: Record<string, unknown>;
+			};
 			expect(schema.type).toBe('object');
 			expect(Object.keys(schema.properties ?? {}).length).toBeGreaterThan(0);
 		}
@@ -68,7 +102,11 @@ describe('what each node really outputs matches its schema', () => {
 	let kapua: KapuaSimulator;
 	let chat: ChatSimulator;
 	beforeAll(async () => {
-		[quiva, kapua, chat] = await Promise.all([startQuivaSimulator(), startKapuaSimulator(), startChatSimulator()]);
+		[quiva, kapua, chat] = await Promise.all([
+			startQuivaSimulator(),
+			startKapuaSimulator(),
+			startChatSimulator(),
+		]);
 	});
 	afterAll(async () => {
 		await Promise.all([quiva.close(), kapua.close(), chat.close()]);
@@ -83,13 +121,23 @@ describe('what each node really outputs matches its schema', () => {
 		});
 		expect(error).toBeUndefined();
 		expect(output).toHaveLength(2);
-		expect(invalidItems('quivaStreamPublish', output.map((item) => item.json))).toEqual([]);
+		expect(
+			invalidItems(
+				'quivaStreamPublish',
+				output.map((item) => item.json),
+			),
+		).toEqual([]);
 	});
 
 	test('Kapua Publish, with and without a device ID', async () => {
 		const { output, error } = await runNode({
 			type: 'kapuaPublish',
-			parameters: { ...BASE_PARAMETERS, clientId: '={{ $json.clientId }}', deviceId: '={{ $json.deviceId }}', metrics: { metric: [{ name: 'temperature', type: 'double', value: '21.5' }] } },
+			parameters: {
+				...BASE_PARAMETERS,
+				clientId: '={{ $json.clientId }}',
+				deviceId: '={{ $json.deviceId }}',
+				metrics: { metric: [{ name: 'temperature', type: 'double', value: '21.5' }] },
+			},
 			credentials: kapuaCredentials(kapua),
 			items: [
 				{ clientId: 'dev-1', deviceId: '' },
@@ -98,19 +146,33 @@ describe('what each node really outputs matches its schema', () => {
 		});
 		expect(error).toBeUndefined();
 		expect(output.map((item) => 'deviceId' in item.json)).toEqual([false, true]);
-		expect(invalidItems('kapuaPublish', output.map((item) => item.json))).toEqual([]);
+		expect(
+			invalidItems(
+				'kapuaPublish',
+				output.map((item) => item.json),
+			),
+		).toEqual([]);
 	});
 
 	test('Kapua Publish with Verify Delivery', async () => {
 		const { output, error } = await runNode({
 			type: 'kapuaPublish',
-			parameters: { ...BASE_PARAMETERS, metrics: { metric: [{ name: 'n', type: 'integer', value: '={{ $json.n }}' }] }, options: { verifyDelivery: true } },
+			parameters: {
+				...BASE_PARAMETERS,
+				metrics: { metric: [{ name: 'n', type: 'integer', value: '={{ $json.n }}' }] },
+				options: { verifyDelivery: true },
+			},
 			credentials: kapuaCredentials(kapua),
 			items: [{ n: 1 }, { n: 2 }],
 		});
 		expect(error).toBeUndefined();
 		expect(output.map((item) => item.json.stored)).toEqual([true, true]);
-		expect(invalidItems('kapuaPublish', output.map((item) => item.json))).toEqual([]);
+		expect(
+			invalidItems(
+				'kapuaPublish',
+				output.map((item) => item.json),
+			),
+		).toEqual([]);
 	});
 
 	const chatRun = (parameters: IDataObject, typeVersion?: number) =>
@@ -121,7 +183,10 @@ describe('what each node really outputs matches its schema', () => {
 				chatMode: 'new',
 				message: 'Explain quantum computing',
 				// Version 1's Model is the plain ID; version 2's a resource locator.
-				model: typeVersion === 1 ? CHAT_DEFAULTS.models[0].id : { __rl: true, mode: 'list', value: CHAT_DEFAULTS.models[0].id },
+				model:
+					typeVersion === 1
+						? CHAT_DEFAULTS.models[0].id
+						: { __rl: true, mode: 'list', value: CHAT_DEFAULTS.models[0].id },
 				options: {},
 				...parameters,
 			},
@@ -130,7 +195,10 @@ describe('what each node really outputs matches its schema', () => {
 		});
 
 	test('Chat Message, final reply (with sources, and with raw events)', async () => {
-		chat.setReply({ tokenCount: 4, sources: [{ url: 'https://a.example', title: 'A', description: 'a' }] });
+		chat.setReply({
+			tokenCount: 4,
+			sources: [{ url: 'https://a.example', title: 'A', description: 'a' }],
+		});
 		const plain = await chatRun({});
 		const raw = await chatRun({ options: { includeRawEvents: true } });
 		for (const { error } of [plain, raw]) expect(error).toBeUndefined();
@@ -144,7 +212,12 @@ describe('what each node really outputs matches its schema', () => {
 		const { output, error } = await chatRun({ outputMode: 'eachEvent' });
 		expect(error).toBeUndefined();
 		expect(output.length).toBeGreaterThan(3);
-		expect(invalidItems('chatMessage', output.map((item) => item.json))).toEqual([]);
+		expect(
+			invalidItems(
+				'chatMessage',
+				output.map((item) => item.json),
+			),
+		).toEqual([]);
 	});
 
 	test('Kapua Trigger, Fetch Test Event: JSON, text and binary bodies, every metric type, a position', async () => {
@@ -158,7 +231,12 @@ describe('what each node really outputs matches its schema', () => {
 			{ name: 'seen', valueType: 'date', value: '2024-10-17T09:25:05.096Z' },
 			{ name: 'raw', valueType: 'binary', value: Buffer.from([1, 2, 3]) },
 		];
-		const bodies = [Buffer.from('{"a":1}'), Buffer.from('plain text'), Buffer.from([0xff, 0x00, 0xfe]), undefined];
+		const bodies = [
+			Buffer.from('{"a":1}'),
+			Buffer.from('plain text'),
+			Buffer.from([0xff, 0x00, 0xfe]),
+			undefined,
+		];
 		bodies.forEach((body, n) =>
 			kapua.storeDeviceMessage({
 				clientId: 'schema-dev',
@@ -166,25 +244,55 @@ describe('what each node really outputs matches its schema', () => {
 				capturedOn: new Date(now - 1000 + n).toISOString(),
 				metrics,
 				...(body ? { body } : {}),
-				...(n === 0 ? { position: { latitude: 46.01, longitude: 8.95, timestamp: new Date(now).toISOString(), satellites: 9 } } : {}),
+				...(n === 0
+					? {
+							position: {
+								latitude: 46.01,
+								longitude: 8.95,
+								timestamp: new Date(now).toISOString(),
+								satellites: 9,
+							},
+						}
+					: {}),
 			}),
 		);
 		const run = await startTrigger({
 			type: 'kapuaTrigger',
 			mode: 'manual',
-			parameters: { scopeId: '_', clientId: 'schema-dev', channel: 'heater/data', startFrom: 'now', pollInterval: 5, options: {} },
+			parameters: {
+				scopeId: '_',
+				clientId: 'schema-dev',
+				channel: 'heater/data',
+				startFrom: 'now',
+				pollInterval: 5,
+				options: {},
+			},
 			credentials: new CredentialStore().set('kapuaApi', kapuaCredentialData(kapua)),
 		});
 		const items = run.items();
 		expect(items.map((item) => item.json.bodyType)).toEqual(['none', 'binary', 'text', 'json']);
-		expect(invalidItems('kapuaTrigger', items.map((item) => item.json))).toEqual([]);
+		expect(
+			invalidItems(
+				'kapuaTrigger',
+				items.map((item) => item.json),
+			),
+		).toEqual([]);
 	});
 
 	test('Chat Message version 1, both outputs, against its own schema', async () => {
-		chat.setReply({ tokenCount: 2, sources: [{ url: 'https://a.example', title: 'A', description: 'a' }] });
+		chat.setReply({
+			tokenCount: 2,
+			sources: [{ url: 'https://a.example', title: 'A', description: 'a' }],
+		});
 		const runs = await Promise.all([chatRun({}, 1), chatRun({ outputMode: 'eachEvent' }, 1)]);
 		for (const { error } of runs) expect(error).toBeUndefined();
-		expect(invalidItems('chatMessage', runs.flatMap((run) => run.output.map((item) => item.json)), 1)).toEqual([]);
+		expect(
+			invalidItems(
+				'chatMessage',
+				runs.flatMap((run) => run.output.map((item) => item.json)),
+				1,
+			),
+		).toEqual([]);
 	});
 
 	test('a time as the server writes it (Postgres text) fails the Chat Message check: the node must convert it', async () => {
@@ -192,11 +300,25 @@ describe('what each node really outputs matches its schema', () => {
 		const { output } = await chatRun({});
 		const item = { ...output[0].json, createdAt: '2026-12-03T15:11:12.179222+00:00' };
 		expect(invalidItems('chatMessage', [output[0].json])).toEqual([]);
-		expect(JSON.stringify(invalidItems('chatMessage', [item]))).toContain('/createdAt must match pattern');
+		expect(JSON.stringify(invalidItems('chatMessage', [item]))).toContain(
+			'/createdAt must match pattern',
+		);
 	});
 
 	test('a field the schema does not know fails the check (the check can fail)', () => {
-		const [item] = [{ stream: 'orders', subject: 'orders.created', published: true, status: 200, response: { message: 'success' }, attempts: 1, surprise: 1 }];
-		expect(invalidItems('quivaStreamPublish', [item])).toEqual([{ item, errors: [' must NOT have additional properties'] }]);
+		const [item] = [
+			{
+				stream: 'orders',
+				subject: 'orders.created',
+				published: true,
+				status: 200,
+				response: { message: 'success' },
+				attempts: 1,
+				surprise: 1,
+			},
+		];
+		expect(invalidItems('quivaStreamPublish', [item])).toEqual([
+			{ item, errors: [' must NOT have additional properties'] },
+		]);
 	});
 });

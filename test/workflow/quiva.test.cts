@@ -22,7 +22,13 @@ function credentials(overrides: IDataObject = {}) {
 function publish(parameters: IDataObject, items: IDataObject[], extra: Partial<NodeRunSpec> = {}) {
 	return runNode({
 		type: 'quivaStreamPublish',
-		parameters: { stream: 'orders', subject: 'orders.created', bodySource: 'item', options: {}, ...parameters },
+		parameters: {
+			stream: 'orders',
+			subject: 'orders.created',
+			bodySource: 'item',
+			options: {},
+			...parameters,
+		},
 		credentials: credentials(),
 		items,
 		...extra,
@@ -35,7 +41,14 @@ describe('publishing', () => {
 		const { output, error } = await publish({}, items);
 		expect(error).toBeUndefined();
 		expect(output.map((item) => item.json)).toEqual(
-			items.map(() => ({ stream: 'orders', subject: 'orders.created', published: true, status: 200, response: { message: 'success' }, attempts: 1 })),
+			items.map(() => ({
+				stream: 'orders',
+				subject: 'orders.created',
+				published: true,
+				status: 200,
+				response: { message: 'success' },
+				attempts: 1,
+			})),
 		);
 		expect(output.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
 		expect(sim.messages('orders').map((message) => message.body)).toEqual(items);
@@ -43,8 +56,16 @@ describe('publishing', () => {
 
 	test('stream, subject and body come from expressions per item', async () => {
 		const { output } = await publish(
-			{ stream: '={{ $json.stream }}', subject: '={{ $json.stream + "." + $json.kind }}', bodySource: 'json', bodyJson: '={{ JSON.stringify({ kind: $json.kind, n: $itemIndex }) }}' },
-			[{ stream: 'events', kind: 'a' }, { stream: 'orders', kind: 'b' }],
+			{
+				stream: '={{ $json.stream }}',
+				subject: '={{ $json.stream + "." + $json.kind }}',
+				bodySource: 'json',
+				bodyJson: '={{ JSON.stringify({ kind: $json.kind, n: $itemIndex }) }}',
+			},
+			[
+				{ stream: 'events', kind: 'a' },
+				{ stream: 'orders', kind: 'b' },
+			],
 		);
 		expect(output.map((item) => item.json.subject)).toEqual(['events.a', 'orders.b']);
 		expect(sim.received.map(({ stream, subject, body }) => ({ stream, subject, body }))).toEqual([
@@ -54,18 +75,48 @@ describe('publishing', () => {
 	});
 
 	test('a plain $json path (read directly) publishes exactly what n8n evaluation gives', async () => {
-		const items = [{ s: 'orders', sub: 'orders.a', b: { x: 1 } }, { s: 'events', sub: 'events.z', b: { x: 2 } }, { s: 'orders', b: { x: 3 } }];
-		const direct = await publish({ stream: '={{ $json.s }}', subject: '={{ $json["sub"] }}', bodySource: 'json', bodyJson: '={{ $json.b }}' }, items, { continueOnFail: true });
-		const directLog = sim.received.splice(0).map(({ stream, subject, body }) => ({ stream, subject, body }));
+		const items = [
+			{ s: 'orders', sub: 'orders.a', b: { x: 1 } },
+			{ s: 'events', sub: 'events.z', b: { x: 2 } },
+			{ s: 'orders', b: { x: 3 } },
+		];
+		const direct = await publish(
+			{
+				stream: '={{ $json.s }}',
+				subject: '={{ $json["sub"] }}',
+				bodySource: 'json',
+				bodyJson: '={{ $json.b }}',
+			},
+			items,
+			{ continueOnFail: true },
+		);
+		const directLog = sim.received
+			.splice(0)
+			.map(({ stream, subject, body }) => ({ stream, subject, body }));
 		// The same values through n8n's expression engine (no longer a plain path).
-		const evaluated = await publish({ stream: '={{ $json.s + "" }}', subject: '={{ $json["sub"] ?? undefined }}', bodySource: 'json', bodyJson: '={{ $json.b ?? undefined }}' }, items, { continueOnFail: true });
-		expect(sim.received.map(({ stream, subject, body }) => ({ stream, subject, body }))).toEqual(directLog);
-		expect(evaluated.output.map((item) => item.json.published ?? item.json.error)).toEqual(direct.output.map((item) => item.json.published ?? item.json.error));
+		const evaluated = await publish(
+			{
+				stream: '={{ $json.s + "" }}',
+				subject: '={{ $json["sub"] ?? undefined }}',
+				bodySource: 'json',
+				bodyJson: '={{ $json.b ?? undefined }}',
+			},
+			items,
+			{ continueOnFail: true },
+		);
+		expect(sim.received.map(({ stream, subject, body }) => ({ stream, subject, body }))).toEqual(
+			directLog,
+		);
+		expect(evaluated.output.map((item) => item.json.published ?? item.json.error)).toEqual(
+			direct.output.map((item) => item.json.published ?? item.json.error),
+		);
 		expect(String(direct.output[2].json.error)).toMatch(/Invalid Subject \[item 2\]/);
 	});
 
 	test('the body can be one field of the item, by dotted path', async () => {
-		await publish({ bodySource: 'field', bodyField: 'data.payload' }, [{ data: { payload: { sku: 'A-1' } }, other: 'not sent' }]);
+		await publish({ bodySource: 'field', bodyField: 'data.payload' }, [
+			{ data: { payload: { sku: 'A-1' } }, other: 'not sent' },
+		]);
 		expect(sim.received[0].body).toEqual({ sku: 'A-1' });
 	});
 
@@ -73,15 +124,24 @@ describe('publishing', () => {
 		const { error } = await runNode({
 			type: 'quivaStreamPublish',
 			parameters: { stream: 'orders', subject: 'orders.x', bodySource: 'item', options: {} },
-			credentials: credentials({ authentication: 'bearerToken', token: QUIVA_DEFAULTS.bearerToken, apiKey: '' }),
+			credentials: credentials({
+				authentication: 'bearerToken',
+				token: QUIVA_DEFAULTS.bearerToken,
+				apiKey: '',
+			}),
 			items: [{ a: 1 }],
 		});
 		expect(error).toBeUndefined();
-		expect(sim.authHeadersSeen).toEqual([{ apiKey: undefined, authorization: `Bearer ${QUIVA_DEFAULTS.bearerToken}` }]);
+		expect(sim.authHeadersSeen).toEqual([
+			{ apiKey: undefined, authorization: `Bearer ${QUIVA_DEFAULTS.bearerToken}` },
+		]);
 	});
 
 	test("n8n's HTTP helper path publishes the same way (credential applied by n8n)", async () => {
-		const { output, error } = await publish({ options: { transport: 'n8nHelper' } }, [{ id: 1 }, { id: 2 }]);
+		const { output, error } = await publish({ options: { transport: 'n8nHelper' } }, [
+			{ id: 1 },
+			{ id: 2 },
+		]);
 		expect(error).toBeUndefined();
 		expect(output).toHaveLength(2);
 		expect(sim.messages('orders').map((message) => message.body)).toEqual([{ id: 1 }, { id: 2 }]);
@@ -92,20 +152,30 @@ describe('publishing', () => {
 describe('ordering under concurrency', () => {
 	test('many subjects interleaved: per-subject order on the server equals input order', async () => {
 		const subjects = Array.from({ length: 12 }, (_, i) => `orders.s${i}`);
-		const items = Array.from({ length: 600 }, (_, i) => ({ subject: subjects[(i * 7) % subjects.length], seq: i }));
+		const items = Array.from({ length: 600 }, (_, i) => ({
+			subject: subjects[(i * 7) % subjects.length],
+			seq: i,
+		}));
 		// Delays on some requests make lanes finish out of step, so a wrong pool would reorder.
 		sim.faults.randomly({ rate: 0.2, seed: 7, faults: [{ kind: 'delay', ms: 3 }] });
-		const { output, error } = await publish({ subject: '={{ $json.subject }}', options: { maxConcurrency: 8 } }, items);
+		const { output, error } = await publish(
+			{ subject: '={{ $json.subject }}', options: { maxConcurrency: 8 } },
+			items,
+		);
 		expect(error).toBeUndefined();
 		expect(output.map((item) => item.pairedItem)).toEqual(items.map((_, i) => ({ item: i })));
 		expect(sim.received).toHaveLength(items.length);
 		for (const subject of subjects) {
 			const sent = items.filter((item) => item.subject === subject).map((item) => item.seq);
-			const got = sim.received.filter((message) => message.subject === subject).map((message) => message.body.seq);
+			const got = sim.received
+				.filter((message) => message.subject === subject)
+				.map((message) => message.body.seq);
 			expect(got).toEqual(sent);
 		}
 		// Different subjects did overlap: arrival order differs from input order somewhere.
-		expect(sim.received.map((message) => message.body.seq)).not.toEqual(items.map((item) => item.seq));
+		expect(sim.received.map((message) => message.body.seq)).not.toEqual(
+			items.map((item) => item.seq),
+		);
 	});
 });
 
@@ -115,18 +185,30 @@ describe('bad input: a clear error naming the item and the field, and nothing se
 	test.each(quivaBadInputs.map((c) => [c.name, c.parameters, c.badItem, c.message] as const))(
 		'%s',
 		async (_name, parameters, badItem, message) => {
-		const good = QUIVA_GOOD_ITEM;
-		const { error, output } = await publish(parameters, [good, { ...good, ...badItem }]);
-		expect(output).toEqual([]);
-		expect(error?.message).toMatch(message);
-		expect(sim.requestCount).toBe(0);
+			const good = QUIVA_GOOD_ITEM;
+			const { error, output } = await publish(parameters, [good, { ...good, ...badItem }]);
+			expect(output).toEqual([]);
+			expect(error?.message).toMatch(message);
+			expect(sim.requestCount).toBe(0);
 		},
 	);
 
 	test.each<[string, IDataObject, RegExp]>([
-		['body JSON that is an array', { bodySource: 'json', bodyJson: '[1,2]' }, /Invalid Body \[item 0\].*JSON object, got an array/],
-		['body JSON that does not parse', { bodySource: 'json', bodyJson: '{"a":' }, /Invalid Body \[item 0\].*not valid JSON/],
-		['empty field path', { bodySource: 'field', bodyField: '' }, /Invalid Body \[item 0\]: Field is empty/],
+		[
+			'body JSON that is an array',
+			{ bodySource: 'json', bodyJson: '[1,2]' },
+			/Invalid Body \[item 0\].*JSON object, got an array/,
+		],
+		[
+			'body JSON that does not parse',
+			{ bodySource: 'json', bodyJson: '{"a":' },
+			/Invalid Body \[item 0\].*not valid JSON/,
+		],
+		[
+			'empty field path',
+			{ bodySource: 'field', bodyField: '' },
+			/Invalid Body \[item 0\]: Field is empty/,
+		],
 	])('node-level %s', async (_name, parameters, message) => {
 		const { error } = await publish(parameters, [{ a: 1 }, { a: 2 }]);
 		expect(error?.message).toMatch(message);
@@ -134,7 +216,11 @@ describe('bad input: a clear error naming the item and the field, and nothing se
 	});
 
 	test('with Continue On Fail the bad item becomes an error item and the good ones are published', async () => {
-		const { output, error } = await publish({ subject: '={{ $json.subject }}' }, [{ subject: 'orders.a' }, { subject: 'orders..b' }, { subject: 'orders.c' }], { continueOnFail: true });
+		const { output, error } = await publish(
+			{ subject: '={{ $json.subject }}' },
+			[{ subject: 'orders.a' }, { subject: 'orders..b' }, { subject: 'orders.c' }],
+			{ continueOnFail: true },
+		);
 		expect(error).toBeUndefined();
 		expect(output).toHaveLength(3);
 		expect(output[1].json.error).toMatch(/Invalid Subject \[item 1\]/);
@@ -152,7 +238,9 @@ describe('server answers', () => {
 			items: [{ a: 1 }],
 		});
 		expect(output).toEqual([]);
-		expect(error?.message).toBe('Authentication failed: the gateway rejected the API key or token [item 0]');
+		expect(error?.message).toBe(
+			'Authentication failed: the gateway rejected the API key or token [item 0]',
+		);
 		expect(sim.requestCount).toBe(1);
 		expect(JSON.stringify(error)).not.toContain('wrong-key-canary');
 	});
@@ -177,7 +265,15 @@ describe('server answers', () => {
 	});
 
 	test('429 with Retry-After, then success: published exactly once', async () => {
-		sim.faults.inject({ kind: 'status', status: 429, headers: { 'Retry-After': '0' }, body: { error: 'Rate limit exceeded' } }, { times: 2 });
+		sim.faults.inject(
+			{
+				kind: 'status',
+				status: 429,
+				headers: { 'Retry-After': '0' },
+				body: { error: 'Rate limit exceeded' },
+			},
+			{ times: 2 },
+		);
 		const { output, error } = await publish({}, [{ id: 1 }]);
 		expect(error).toBeUndefined();
 		expect(output[0].json).toMatchObject({ published: true, attempts: 3 });
@@ -185,13 +281,25 @@ describe('server answers', () => {
 	});
 
 	test('429 with the body form retry_after is honoured too', async () => {
-		sim.faults.inject({ kind: 'status', status: 429, body: { error: 'Rate limit exceeded', retry_after: 0 } });
+		sim.faults.inject({
+			kind: 'status',
+			status: 429,
+			body: { error: 'Rate limit exceeded', retry_after: 0 },
+		});
 		const { output } = await publish({}, [{ id: 1 }]);
 		expect(output[0].json.attempts).toBe(2);
 	});
 
 	test('429 on every attempt: the error says so', async () => {
-		sim.faults.inject({ kind: 'status', status: 429, headers: { 'Retry-After': '0' }, body: { error: 'Rate limit exceeded' } }, { times: 3 });
+		sim.faults.inject(
+			{
+				kind: 'status',
+				status: 429,
+				headers: { 'Retry-After': '0' },
+				body: { error: 'Rate limit exceeded' },
+			},
+			{ times: 3 },
+		);
 		const { error } = await publish({}, [{ id: 1 }]);
 		expect(error?.message).toMatch(/Rate limit exceeded: the gateway asks to slow down \[item 0\]/);
 		expect(error?.description).toMatch(/after 3 attempts/);
@@ -199,7 +307,12 @@ describe('server answers', () => {
 	});
 
 	test('503 with Retry-After is retried; 503 without it is reported, not retried', async () => {
-		sim.faults.inject({ kind: 'status', status: 503, headers: { 'Retry-After': '0' }, body: { error: 'unavailable' } });
+		sim.faults.inject({
+			kind: 'status',
+			status: 503,
+			headers: { 'Retry-After': '0' },
+			body: { error: 'unavailable' },
+		});
 		const retried = await publish({}, [{ id: 1 }]);
 		expect(retried.output[0].json.attempts).toBe(2);
 
@@ -224,8 +337,12 @@ describe('server answers', () => {
 		sim.faults.inject({ kind: 'resetAfterAccept' });
 		const { output, error } = await publish({}, [{ id: 1 }, { id: 2 }], { continueOnFail: true });
 		expect(error).toBeUndefined();
-		expect(output[0].json.error).toMatch(/^The connection was closed before the server answered; the server may have received the message \[item 0\]$/);
-		expect(output[0].json.description).toMatch(/It was not sent again, so it is not duplicated. Turn on the Retry on Server Errors option/);
+		expect(output[0].json.error).toMatch(
+			/^The connection was closed before the server answered; the server may have received the message \[item 0\]$/,
+		);
+		expect(output[0].json.description).toMatch(
+			/It was not sent again, so it is not duplicated. Turn on the Retry on Server Errors option/,
+		);
 		expect(output[1].json.published).toBe(true);
 		expect(sim.received.map((message) => message.body)).toEqual([{ id: 1 }, { id: 2 }]);
 	});
@@ -259,11 +376,23 @@ describe('server answers', () => {
 	});
 
 	test('with Continue On Fail every item ends as exactly one output item, in order', async () => {
-		sim.faults.inject({ kind: 'status', status: 500, body: { error: 'internal_error' } }, { match: (request) => request.method === 'POST', times: 2 });
+		sim.faults.inject(
+			{ kind: 'status', status: 500, body: { error: 'internal_error' } },
+			{ match: (request) => request.method === 'POST', times: 2 },
+		);
 		const items = Array.from({ length: 6 }, (_, i) => ({ id: i }));
-		const { output } = await publish({ options: { maxConcurrency: 1 } }, items, { continueOnFail: true });
+		const { output } = await publish({ options: { maxConcurrency: 1 } }, items, {
+			continueOnFail: true,
+		});
 		expect(output.map((item) => item.pairedItem)).toEqual(items.map((_, i) => ({ item: i })));
-		expect(output.map((item) => (item.json.error ? 'error' : 'ok'))).toEqual(['error', 'error', 'ok', 'ok', 'ok', 'ok']);
+		expect(output.map((item) => (item.json.error ? 'error' : 'ok'))).toEqual([
+			'error',
+			'error',
+			'ok',
+			'ok',
+			'ok',
+			'ok',
+		]);
 		expect(sim.received.map((message) => message.body.id)).toEqual([2, 3, 4, 5]);
 	});
 });
@@ -271,7 +400,11 @@ describe('server answers', () => {
 describe('cancellation', () => {
 	test('cancelling the execution aborts the request in flight and sends no further item', async () => {
 		sim.faults.inject({ kind: 'hang' });
-		const { output } = await publish({ options: { maxConcurrency: 1 } }, [{ id: 1 }, { id: 2 }, { id: 3 }], { cancelAfterMs: 150 });
+		const { output } = await publish(
+			{ options: { maxConcurrency: 1 } },
+			[{ id: 1 }, { id: 2 }, { id: 3 }],
+			{ cancelAfterMs: 150 },
+		);
 		expect(output).toEqual([]);
 		// Give a wrongly still-running node the chance to send more before checking.
 		await new Promise((resolve) => setTimeout(resolve, 100));
@@ -280,9 +413,15 @@ describe('cancellation', () => {
 	});
 	test('with Continue On Fail the run still ends canceled, each item saying it was not sent, and no further item is sent', async () => {
 		sim.faults.inject({ kind: 'hang' });
-		const result = await publish({ options: { maxConcurrency: 1 } }, [{ id: 1 }, { id: 2 }, { id: 3 }], { cancelAfterMs: 150, continueOnFail: true });
+		const result = await publish(
+			{ options: { maxConcurrency: 1 } },
+			[{ id: 1 }, { id: 2 }, { id: 3 }],
+			{ cancelAfterMs: 150, continueOnFail: true },
+		);
 		expect(result.run.status).toBe('canceled');
-		expect(result.output.map((item) => [item.pairedItem, item.json.stream, item.json.error])).toEqual([
+		expect(
+			result.output.map((item) => [item.pairedItem, item.json.stream, item.json.error]),
+		).toEqual([
 			[{ item: 0 }, 'orders', 'The request was canceled [item 0]'],
 			[{ item: 1 }, 'orders', 'Not sent: the execution was canceled [item 1]'],
 			[{ item: 2 }, 'orders', 'Not sent: the execution was canceled [item 2]'],

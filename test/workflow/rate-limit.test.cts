@@ -12,7 +12,11 @@ import { CredentialStore, runNode } from '../harness/n8n.cjs';
 import type { RequestRecord } from '../simulators/http.cjs';
 import { chatCredentialData, quivaCredentialData } from '../simulators/credentials.cjs';
 import { isStreamRequest, startChatSimulator, type ChatSimulator } from '../simulators/chat.cjs';
-import { isPublishRequest, startKapuaSimulator, type KapuaSimulator } from '../simulators/kapua.cjs';
+import {
+	isPublishRequest,
+	startKapuaSimulator,
+	type KapuaSimulator,
+} from '../simulators/kapua.cjs';
 import { startQuivaSimulator, type QuivaSimulator } from '../simulators/quiva.cjs';
 import { kapuaCredentials, runKapua } from './kapuaFixtures.cjs';
 
@@ -22,7 +26,8 @@ function span(requests: RequestRecord[]): number {
 	return Math.max(...times) - Math.min(...times);
 }
 
-const isQuivaPublish = (request: RequestRecord) => request.method === 'POST' && /\/messages$/.test(request.path);
+const isQuivaPublish = (request: RequestRecord) =>
+	request.method === 'POST' && /\/messages$/.test(request.path);
 
 describe('Quiva Stream Publish', () => {
 	let sim: QuivaSimulator;
@@ -32,14 +37,22 @@ describe('Quiva Stream Publish', () => {
 	const publish = (options: IDataObject, items: IDataObject[]) =>
 		runNode({
 			type: 'quivaStreamPublish',
-			parameters: { stream: 'orders', subject: '={{ "orders." + $json.lane }}', bodySource: 'item', options },
+			parameters: {
+				stream: 'orders',
+				subject: '={{ "orders." + $json.lane }}',
+				bodySource: 'item',
+				options,
+			},
 			credentials: new CredentialStore().set('quivaApi', quivaCredentialData(sim)),
 			items,
 		});
 
 	test('60 items over 8 subjects at 20 per second take at least two seconds, every item published once', async () => {
 		const items = Array.from({ length: 60 }, (_, n) => ({ n, lane: n % 8 }));
-		const { output, error } = await publish({ maxRequestsPerSecond: 20, maxConcurrency: 16 }, items);
+		const { output, error } = await publish(
+			{ maxRequestsPerSecond: 20, maxConcurrency: 16 },
+			items,
+		);
 		expect(error).toBeUndefined();
 		expect(output).toHaveLength(60);
 		const publishes = sim.requests.filter(isQuivaPublish);
@@ -51,7 +64,15 @@ describe('Quiva Stream Publish', () => {
 
 	test('retries take permits too: 20 items and 6 retries at 10 per second take as long as 26 requests', async () => {
 		// Fewer faults than items in flight: no item meets three in a row, so every item ends published.
-		sim.faults.inject({ kind: 'status', status: 429, headers: { 'Retry-After': '0' }, body: { error: 'Rate limit exceeded' } }, { times: 6 });
+		sim.faults.inject(
+			{
+				kind: 'status',
+				status: 429,
+				headers: { 'Retry-After': '0' },
+				body: { error: 'Rate limit exceeded' },
+			},
+			{ times: 6 },
+		);
 		const items = Array.from({ length: 20 }, (_, n) => ({ n, lane: n % 4 }));
 		const { output, error } = await publish({ maxRequestsPerSecond: 10, maxConcurrency: 8 }, items);
 		expect(error).toBeUndefined();
@@ -67,7 +88,12 @@ describe('Quiva Stream Publish', () => {
 		const items = Array.from({ length: 30 }, (_, n) => ({ n, lane: n % 4 }));
 		const result = await runNode({
 			type: 'quivaStreamPublish',
-			parameters: { stream: 'orders', subject: '={{ "orders." + $json.lane }}', bodySource: 'item', options: { maxRequestsPerSecond: 2 } },
+			parameters: {
+				stream: 'orders',
+				subject: '={{ "orders." + $json.lane }}',
+				bodySource: 'item',
+				options: { maxRequestsPerSecond: 2 },
+			},
 			credentials: new CredentialStore().set('quivaApi', quivaCredentialData(sim)),
 			items,
 			cancelWhen: () => sim.requests.filter(isQuivaPublish).length >= 3,
@@ -87,7 +113,11 @@ describe('Kapua Publish', () => {
 
 	test('50 messages at 25 per second take at least a second and a half', async () => {
 		const items = Array.from({ length: 50 }, (_, n) => ({ n }));
-		const { output, error } = await runKapua(kapuaCredentials(sim), { clientId: '={{ "dev-" + ($json.n % 5) }}', options: { maxRequestsPerSecond: 25 } }, items);
+		const { output, error } = await runKapua(
+			kapuaCredentials(sim),
+			{ clientId: '={{ "dev-" + ($json.n % 5) }}', options: { maxRequestsPerSecond: 25 } },
+			items,
+		);
 		expect(error).toBeUndefined();
 		expect(output).toHaveLength(50);
 		const publishes = sim.requests.filter(isPublishRequest);
@@ -104,7 +134,12 @@ describe('Chat Message', () => {
 	test('8 messages at 4 per second take at least a second', async () => {
 		const { output, error } = await runNode({
 			type: 'chatMessage',
-			parameters: { chatMode: 'new', message: '={{ "hello " + $json.n }}', model: { __rl: true, mode: 'list', value: 'gpt-5.2' }, options: { maxRequestsPerSecond: 4 } },
+			parameters: {
+				chatMode: 'new',
+				message: '={{ "hello " + $json.n }}',
+				model: { __rl: true, mode: 'list', value: 'gpt-5.2' },
+				options: { maxRequestsPerSecond: 4 },
+			},
 			credentials: new CredentialStore().set('chatApi', chatCredentialData(sim)),
 			items: Array.from({ length: 8 }, (_, n) => ({ n })),
 		});

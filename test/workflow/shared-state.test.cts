@@ -18,7 +18,8 @@ import { startKapuaSimulator, type KapuaSimulator } from '../simulators/kapua.cj
 import { startQuivaSimulator, type QuivaSimulator } from '../simulators/quiva.cjs';
 import { kapuaCredentials, runKapua } from './kapuaFixtures.cjs';
 
-const isPublish = (request: RequestRecord) => request.method === 'POST' && /\/messages$/.test(request.path);
+const isPublish = (request: RequestRecord) =>
+	request.method === 'POST' && /\/messages$/.test(request.path);
 
 /** Milliseconds from the first to the last of these requests' arrivals. */
 function span(requests: RequestRecord[]): number {
@@ -33,10 +34,20 @@ describe('Max Requests per Second across executions', () => {
 	beforeEach(async () => (sim = await startQuivaSimulator()));
 	afterEach(async () => sim.close());
 
-	const publish = (credentials: CredentialStore, options: IDataObject, items: IDataObject[], extra: { credentialId?: string; cancelWhen?: () => boolean } = {}) =>
+	const publish = (
+		credentials: CredentialStore,
+		options: IDataObject,
+		items: IDataObject[],
+		extra: { credentialId?: string; cancelWhen?: () => boolean } = {},
+	) =>
 		runNode({
 			type: 'quivaStreamPublish',
-			parameters: { stream: 'orders', subject: '={{ "orders." + $json.lane }}', bodySource: 'item', options },
+			parameters: {
+				stream: 'orders',
+				subject: '={{ "orders." + $json.lane }}',
+				bodySource: 'item',
+				options,
+			},
 			credentials,
 			items,
 			...extra,
@@ -46,7 +57,11 @@ describe('Max Requests per Second across executions', () => {
 		const credentials = new CredentialStore().set('quivaApi', quivaCredentialData(sim));
 		const runs = await Promise.all(
 			Array.from({ length: 10 }, (_, execution) =>
-				publish(credentials, { maxRequestsPerSecond: 10 }, Array.from({ length: 3 }, (_, n) => ({ execution, n, lane: n }))),
+				publish(
+					credentials,
+					{ maxRequestsPerSecond: 10 },
+					Array.from({ length: 3 }, (_, n) => ({ execution, n, lane: n })),
+				),
 			),
 		);
 		expect(runs.map((run) => run.error)).toEqual(Array(10).fill(undefined));
@@ -59,8 +74,12 @@ describe('Max Requests per Second across executions', () => {
 
 	test('the strictest setting in force applies to every execution of the credential', async () => {
 		const credentials = new CredentialStore().set('quivaApi', quivaCredentialData(sim));
-		const items = (execution: number) => Array.from({ length: 4 }, (_, n) => ({ execution, n, lane: n }));
-		const [fast, slow] = await Promise.all([publish(credentials, { maxRequestsPerSecond: 100 }, items(0)), publish(credentials, { maxRequestsPerSecond: 2 }, items(1))]);
+		const items = (execution: number) =>
+			Array.from({ length: 4 }, (_, n) => ({ execution, n, lane: n }));
+		const [fast, slow] = await Promise.all([
+			publish(credentials, { maxRequestsPerSecond: 100 }, items(0)),
+			publish(credentials, { maxRequestsPerSecond: 2 }, items(1)),
+		]);
 		expect([fast.error, slow.error]).toEqual([undefined, undefined]);
 		// At 2 per second, 8 permits span at least 3 s (two a second); at 100 per second they would not.
 		expect(span(sim.requests.filter(isPublish))).toBeGreaterThanOrEqual(3000 - 50);
@@ -69,7 +88,8 @@ describe('Max Requests per Second across executions', () => {
 	test("two credentials never share state: each execution's requests carry its own credential, one entry each", async () => {
 		const byKey = new CredentialStore().set('quivaApi', quivaCredentialData(sim, 'apiKey'));
 		const byToken = new CredentialStore().set('quivaApi', quivaCredentialData(sim, 'bearerToken'));
-		const items = (execution: number) => Array.from({ length: 10 }, (_, n) => ({ execution, n, lane: n % 4 }));
+		const items = (execution: number) =>
+			Array.from({ length: 10 }, (_, n) => ({ execution, n, lane: n % 4 }));
 		const runs = await Promise.all([
 			publish(byKey, { maxRequestsPerSecond: 50 }, items(0), { credentialId: 'a' }),
 			publish(byToken, { maxRequestsPerSecond: 50 }, items(1), { credentialId: 'b' }),
@@ -77,17 +97,25 @@ describe('Max Requests per Second across executions', () => {
 		]);
 		expect(runs.map((run) => run.output.length)).toEqual([10, 10, 10]);
 		expect(credentialStateCount()).toBe(2);
-		const ways = sim.authHeadersSeen.map((seen) => (seen.apiKey ? 'key' : seen.authorization ? 'token' : 'none'));
+		const ways = sim.authHeadersSeen.map((seen) =>
+			seen.apiKey ? 'key' : seen.authorization ? 'token' : 'none',
+		);
 		expect(ways.filter((way) => way === 'key')).toHaveLength(20);
 		expect(ways.filter((way) => way === 'token')).toHaveLength(10);
 	});
 
 	test('a cancelled execution leaves the line at once: the other execution goes on, the cancelled one sends nothing more', async () => {
 		const credentials = new CredentialStore().set('quivaApi', quivaCredentialData(sim));
-		const lanes = (execution: number, count: number) => Array.from({ length: count }, (_, n) => ({ execution, n, lane: `${execution}-${n % 8}` }));
-		const cancelled = publish(credentials, { maxRequestsPerSecond: 4, maxConcurrency: 16 }, lanes(0, 40), {
-			cancelWhen: () => sim.requests.filter(isPublish).length >= 2,
-		});
+		const lanes = (execution: number, count: number) =>
+			Array.from({ length: count }, (_, n) => ({ execution, n, lane: `${execution}-${n % 8}` }));
+		const cancelled = publish(
+			credentials,
+			{ maxRequestsPerSecond: 4, maxConcurrency: 16 },
+			lanes(0, 40),
+			{
+				cancelWhen: () => sim.requests.filter(isPublish).length >= 2,
+			},
+		);
 		// The second execution queues behind the first one's sixteen waiters.
 		await new Promise((resolve) => setTimeout(resolve, 50));
 		const other = publish(credentials, { maxRequestsPerSecond: 4 }, lanes(1, 4));
@@ -107,7 +135,8 @@ describe('Kapua: one login at a time per credential', () => {
 	beforeEach(async () => (sim = await startKapuaSimulator()));
 	afterEach(async () => sim.close());
 
-	const run = (credentials: CredentialStore, n: number): Promise<NodeRunResult> => runKapua(credentials, { clientId: `dev-${n}` }, [{ n }]);
+	const run = (credentials: CredentialStore, n: number): Promise<NodeRunResult> =>
+		runKapua(credentials, { clientId: `dev-${n}` }, [{ n }]);
 
 	test('20 executions at once with no stored token log in once, and later executions none', async () => {
 		const credentials = kapuaCredentials(sim);
@@ -124,7 +153,11 @@ describe('Kapua: one login at a time per credential', () => {
 		await run(credentials, 0);
 		const logins = sim.logins.user;
 		sim.expireTokens();
-		const runs = await Promise.all(Array.from({ length: 10 }, (_, n) => runKapua(credentials, { clientId: `dev-${n}` }, [{ n }, { n: n + 100 }])));
+		const runs = await Promise.all(
+			Array.from({ length: 10 }, (_, n) =>
+				runKapua(credentials, { clientId: `dev-${n}` }, [{ n }, { n: n + 100 }]),
+			),
+		);
 		expect(runs.map((result) => result.output.length)).toEqual(Array(10).fill(2));
 		expect(sim.logins.user - logins).toBe(1);
 	});
@@ -139,7 +172,8 @@ describe('Kapua: one login at a time per credential', () => {
 	});
 
 	test('a known session is not checked again; an edited credential is, on its next execution', async () => {
-		const checks = () => sim.requests.filter((request) => request.path.endsWith('/authentication/info')).length;
+		const checks = () =>
+			sim.requests.filter((request) => request.path.endsWith('/authentication/info')).length;
 		const credentials = kapuaCredentials(sim);
 		await run(credentials, 0);
 		const afterFirst = checks();
@@ -157,7 +191,8 @@ describe('Chat Message: the session user is asked once per session', () => {
 	beforeEach(async () => (sim = await startChatSimulator()));
 	afterEach(async () => sim.close());
 
-	const lookups = () => sim.requests.filter((request) => request.path === '/api/auth/get-session').length;
+	const lookups = () =>
+		sim.requests.filter((request) => request.path === '/api/auth/get-session').length;
 	const send = (credentials: CredentialStore, n: number) =>
 		runNode({
 			type: 'chatMessage',
@@ -167,7 +202,10 @@ describe('Chat Message: the session user is asked once per session', () => {
 		});
 
 	test('five executions one after another: one sign-in, one session look-up; after the session expires, one of each again', async () => {
-		const credentials = new CredentialStore().set('chatApi', chatCredentialData(sim, 'emailPassword'));
+		const credentials = new CredentialStore().set(
+			'chatApi',
+			chatCredentialData(sim, 'emailPassword'),
+		);
 		for (let n = 0; n < 5; n++) expect((await send(credentials, n)).error).toBeUndefined();
 		expect([sim.signIns, lookups()]).toEqual([1, 1]);
 		sim.expireSessions();
@@ -180,12 +218,21 @@ describe('Chat Message: the session user is asked once per session', () => {
 		const ada = new CredentialStore().set('chatApi', chatCredentialData(sim, 'emailPassword'));
 		const bob = new CredentialStore().set(
 			'chatApi',
-			chatCredentialData(sim, 'emailPassword', { email: CHAT_DEFAULTS.otherUser.email, password: CHAT_DEFAULTS.otherUser.password }),
+			chatCredentialData(sim, 'emailPassword', {
+				email: CHAT_DEFAULTS.otherUser.email,
+				password: CHAT_DEFAULTS.otherUser.password,
+			}),
 		);
 		const runs = await Promise.all([send(ada, 1), send(bob, 2), send(ada, 3), send(bob, 4)]);
 		expect(runs.map((run) => run.error)).toEqual(Array(4).fill(undefined));
-		const userOf = (question: string) => sim.streams.find((stream) => JSON.stringify(stream.body).includes(question))?.body.userId;
-		expect([userOf('Question 1'), userOf('Question 2'), userOf('Question 3'), userOf('Question 4')]).toEqual([
+		const userOf = (question: string) =>
+			sim.streams.find((stream) => JSON.stringify(stream.body).includes(question))?.body.userId;
+		expect([
+			userOf('Question 1'),
+			userOf('Question 2'),
+			userOf('Question 3'),
+			userOf('Question 4'),
+		]).toEqual([
 			CHAT_DEFAULTS.user.id,
 			CHAT_DEFAULTS.otherUser.id,
 			CHAT_DEFAULTS.user.id,

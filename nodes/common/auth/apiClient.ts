@@ -15,7 +15,11 @@
  * one login or check in flight at a time, and concurrent 401s of all of them share one renewal. A session
  * known good is not checked again: the first 401 says when it expired.
  */
-import type { ICredentialDataDecryptedObject, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
+import type {
+	ICredentialDataDecryptedObject,
+	IExecuteFunctions,
+	IHttpRequestOptions,
+} from 'n8n-workflow';
 
 import {
 	acquireCredentialState,
@@ -95,13 +99,16 @@ export class ApiClient<Credentials> implements RenewableClient {
 	/** What the process learned of the session this client uses (the chat user's ID), while it is still that session. */
 	get learned(): Omit<KnownSession<Credentials>, 'credentials' | 'token'> {
 		const known = this.state.session;
-		return known && this.sessionValue(known.credentials) === this.sessionValue(this.current) ? known : {};
+		return known && this.sessionValue(known.credentials) === this.sessionValue(this.current)
+			? known
+			: {};
 	}
 
 	/** Keeps a fact about the session in use for the other executions of this credential, for the session's life. */
 	remember(facts: { userId?: string }): void {
 		const known = this.state.session;
-		if (known && this.sessionValue(known.credentials) === this.sessionValue(this.current)) Object.assign(known, facts);
+		if (known && this.sessionValue(known.credentials) === this.sessionValue(this.current))
+			Object.assign(known, facts);
 		else this.state.session = { credentials: this.current, token: this.storedToken, ...facts };
 	}
 
@@ -133,7 +140,9 @@ export class ApiClient<Credentials> implements RenewableClient {
 		if (this.limit && !(await this.limit.limiter.take(request.signal ?? this.limit.signal))) {
 			throw new TransportFailure('aborted', 'ABORT_ERR', 'The request was canceled');
 		}
-		return await this.transport.send(this.addsHeaders ? { ...request, headers: { ...this.headers, ...request.headers } } : request);
+		return await this.transport.send(
+			this.addsHeaders ? { ...request, headers: { ...this.headers, ...request.headers } } : request,
+		);
 	}
 
 	/**
@@ -143,7 +152,11 @@ export class ApiClient<Credentials> implements RenewableClient {
 	async renew(): Promise<boolean> {
 		if (!this.auth.probe?.(this.current)) return false;
 		const known = this.state.session;
-		if (known && !this.state.renewing && this.sessionValue(known.credentials) !== this.sessionValue(this.current)) {
+		if (
+			known &&
+			!this.state.renewing &&
+			this.sessionValue(known.credentials) !== this.sessionValue(this.current)
+		) {
 			this.use(known.credentials);
 			return true;
 		}
@@ -170,9 +183,17 @@ export class ApiClient<Credentials> implements RenewableClient {
 	/** The probe through n8n (which logs in when it must); the session it leaves is the process's. */
 	private async check(): Promise<KnownSession<Credentials>> {
 		const probe = this.auth.probe?.(this.current);
-		if (probe) await this.context.helpers.httpRequestWithAuthentication.call(this.context as IExecuteFunctions, this.auth.credentialType, probe);
+		if (probe)
+			await this.context.helpers.httpRequestWithAuthentication.call(
+				this.context as IExecuteFunctions,
+				this.auth.credentialType,
+				probe,
+			);
 		const data = await this.context.getCredentials(this.auth.credentialType);
-		const session: KnownSession<Credentials> = { credentials: this.auth.read(data), token: this.tokenOf(data) };
+		const session: KnownSession<Credentials> = {
+			credentials: this.auth.read(data),
+			token: this.tokenOf(data),
+		};
 		this.state.session = session;
 		return session;
 	}
@@ -196,28 +217,53 @@ export class ApiClient<Credentials> implements RenewableClient {
  * Opens the transport for the credential's Base URL and the session: the client a node uses for one
  * execution. The caller closes it. `data` is the credential as n8n gives it, read here when not given.
  */
-export async function openApiClient<Credentials extends { baseUrl: string; ignoreSSLIssues?: boolean }>(
+export async function openApiClient<
+	Credentials extends { baseUrl: string; ignoreSSLIssues?: boolean },
+>(
 	context: IExecuteFunctions,
 	auth: AuthSpec<Credentials>,
 	connection: ConnectionOptions,
 	given?: ICredentialDataDecryptedObject,
 ): Promise<ApiClient<Credentials>> {
-	const data: ICredentialDataDecryptedObject = given ?? (await context.getCredentials(auth.credentialType));
+	const data: ICredentialDataDecryptedObject =
+		given ?? (await context.getCredentials(auth.credentialType));
 	// Before any transport exists: a Base URL that is no http(s) URL or an empty secret sends nothing.
 	const problem = auth.check(data);
 	if (problem) throw credentialProblemError(context.getNode(), auth.credentialName, problem);
 	const { baseUrl, ignoreSSLIssues } = auth.read(data);
 	const state = acquireCredentialState<KnownSession<Credentials>>(
-		credentialStateKey(context.getNode(), auth.credentialType, data, auth.sessionField ? [auth.sessionField] : []),
+		credentialStateKey(
+			context.getNode(),
+			auth.credentialType,
+			data,
+			auth.sessionField ? [auth.sessionField] : [],
+		),
 	);
-	const rate = connection.maxRequestsPerSecond ? registerRate(state, connection.maxRequestsPerSecond) : undefined;
-	const transport = openTransport(context, { ...connection, credentialType: auth.credentialType, baseUrl, ignoreSSLIssues });
+	const rate = connection.maxRequestsPerSecond
+		? registerRate(state, connection.maxRequestsPerSecond)
+		: undefined;
+	const transport = openTransport(context, {
+		...connection,
+		credentialType: auth.credentialType,
+		baseUrl,
+		ignoreSSLIssues,
+	});
 	const release = () => {
 		transport.close();
 		releaseCredentialState(state, rate?.registration);
 	};
-	const limit = rate ? { limiter: rate.limiter, signal: context.getExecutionCancelSignal() } : undefined;
-	const client = new ApiClient(context, auth, data, { ...transport, close: release }, !transport.authenticates, limit, state);
+	const limit = rate
+		? { limiter: rate.limiter, signal: context.getExecutionCancelSignal() }
+		: undefined;
+	const client = new ApiClient(
+		context,
+		auth,
+		data,
+		{ ...transport, close: release },
+		!transport.authenticates,
+		limit,
+		state,
+	);
 	let opened = false;
 	try {
 		await client.open();

@@ -8,7 +8,6 @@
  */
 import { NodeOperationError, type INode } from 'n8n-workflow';
 
-
 export interface CredentialProblem {
 	/** The field's display name ("Base URL", "API Key"). */
 	field: string;
@@ -21,7 +20,8 @@ export function checkBaseUrl(value: unknown): CredentialProblem | undefined {
 	// Trailing slashes kept: "http://" is a URL without a host, not one without a scheme.
 	const text = String(value ?? '').trim();
 	const problem = (message: string): CredentialProblem => ({ field: 'Base URL', message });
-	if (text === '') return problem('Base URL is empty; enter the server\'s address, such as https://host:port');
+	if (text === '')
+		return problem("Base URL is empty; enter the server's address, such as https://host:port");
 	if (!/^https?:\/\//i.test(text)) return problem('Base URL must start with http:// or https://');
 	let url: URL;
 	try {
@@ -29,9 +29,12 @@ export function checkBaseUrl(value: unknown): CredentialProblem | undefined {
 	} catch {
 		return problem('Base URL is not a valid URL; it should look like https://host:port/path');
 	}
-	if (url.hostname === '') return problem('Base URL has no host name; it should look like https://host:port/path');
+	if (url.hostname === '')
+		return problem('Base URL has no host name; it should look like https://host:port/path');
 	if (url.username !== '' || url.password !== '') {
-		return problem('Base URL must not contain a user name or password; put the secret in its own field');
+		return problem(
+			'Base URL must not contain a user name or password; put the secret in its own field',
+		);
 	}
 	if (url.search !== '' || url.hash !== '' || text.includes('?') || text.includes('#')) {
 		return problem('Base URL must not contain "?" or "#"; give the server address and path only');
@@ -46,7 +49,11 @@ export function checkBaseUrl(value: unknown): CredentialProblem | undefined {
 export function checkSecret(value: unknown, field: string): CredentialProblem | undefined {
 	const text = value === undefined || value === null ? '' : String(value);
 	if (text.trim() === '') return { field, message: `${field} is empty` };
-	if (hasControlCharacter(text)) return { field, message: `${field} contains a line break or control character; paste it again without it` };
+	if (hasControlCharacter(text))
+		return {
+			field,
+			message: `${field} contains a line break or control character; paste it again without it`,
+		};
 	return undefined;
 }
 
@@ -60,7 +67,9 @@ function hasControlCharacter(text: string): boolean {
 }
 
 /** The first problem of several checks. */
-export function firstProblem(...problems: Array<CredentialProblem | undefined>): CredentialProblem | undefined {
+export function firstProblem(
+	...problems: Array<CredentialProblem | undefined>
+): CredentialProblem | undefined {
 	return problems.find((problem) => problem !== undefined);
 }
 
@@ -75,7 +84,11 @@ const problems = new WeakSet<Error>();
  * The node's error for a credential that cannot work, found before sending: the node's error without
  * Continue On Fail, every item's with it. The nodes' session errors let it through unchanged.
  */
-export function credentialProblemError(node: INode, credentialName: string, problem: CredentialProblem): NodeOperationError {
+export function credentialProblemError(
+	node: INode,
+	credentialName: string,
+	problem: CredentialProblem,
+): NodeOperationError {
 	const error = new NodeOperationError(node, credentialProblemText(credentialName, problem), {
 		description: `Nothing was sent: the credential is checked before the first request. Open the ${credentialName} credential and correct its ${problem.field}.`,
 	});

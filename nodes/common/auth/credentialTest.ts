@@ -12,7 +12,12 @@
  * n8n shows only `message`, so the HTTP status or socket code goes into it, in parentheses. Nothing of the
  * credential does: messages are built from field names, statuses and the server's own words.
  */
-import type { ICredentialDataDecryptedObject, ICredentialsDecrypted, ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentialsDecrypted,
+	ICredentialTestFunctions,
+	INodeCredentialTestResult,
+} from 'n8n-workflow';
 
 import { serverErrorText } from '../errors';
 import { openTestTransport } from '../transport/httpClient';
@@ -33,11 +38,17 @@ export interface CredentialTestSpec {
 	baseUrl: (data: ICredentialDataDecryptedObject) => string;
 	ignoreSSLIssues?: (data: ICredentialDataDecryptedObject) => boolean;
 	/** Logs in when the way in has a login; the headers the probe carries. */
-	authenticate: (send: LoginSend, data: ICredentialDataDecryptedObject) => Promise<Record<string, string>>;
+	authenticate: (
+		send: LoginSend,
+		data: ICredentialDataDecryptedObject,
+	) => Promise<Record<string, string>>;
 	/** A request that needs the session and changes nothing. */
 	probe: Pick<HttpRequest, 'method' | 'path'>;
 	/** The node's words for a 2xx or a refusal of the probe; undefined leaves the answer to `probeAnswerText`. */
-	judge: (response: HttpResponse, data: ICredentialDataDecryptedObject) => INodeCredentialTestResult | undefined;
+	judge: (
+		response: HttpResponse,
+		data: ICredentialDataDecryptedObject,
+	) => INodeCredentialTestResult | undefined;
 }
 
 /** `context` is what n8n gives a credential test: its request helper serves a credential that ignores SSL issues. */
@@ -48,9 +59,17 @@ export async function runCredentialTest(
 ): Promise<INodeCredentialTestResult> {
 	const data = credential.data ?? {};
 	const problem = spec.check(data);
-	if (problem) return { status: 'Error', message: credentialProblemText(spec.credentialName, problem) };
+	if (problem)
+		return { status: 'Error', message: credentialProblemText(spec.credentialName, problem) };
 
-	const client = openTestTransport({ baseUrl: spec.baseUrl(data), ignoreSSLIssues: spec.ignoreSSLIssues?.(data), timeoutMs: TEST_TIMEOUT_MS }, context?.helpers);
+	const client = openTestTransport(
+		{
+			baseUrl: spec.baseUrl(data),
+			ignoreSSLIssues: spec.ignoreSSLIssues?.(data),
+			timeoutMs: TEST_TIMEOUT_MS,
+		},
+		context?.helpers,
+	);
 	try {
 		let headers: Record<string, string>;
 		try {
@@ -59,23 +78,36 @@ export async function runCredentialTest(
 			// A login throws only SignInErrors; anything else is reported by its socket code alone.
 			const signIn = findSignInError(error);
 			const code = socketCode(error);
-			return { status: 'Error', message: signIn ? withDetails(signIn.message, signIn.details) : withDetails(unreachableText(spec.server, code), { socketCode: code }) };
+			return {
+				status: 'Error',
+				message: signIn
+					? withDetails(signIn.message, signIn.details)
+					: withDetails(unreachableText(spec.server, code), { socketCode: code }),
+			};
 		}
 		let response: HttpResponse;
 		try {
 			response = await client.send({ ...spec.probe, headers });
 		} catch (error) {
 			const code = socketCode(error);
-			return { status: 'Error', message: withDetails(unreachableText(spec.server, code), { socketCode: code }) };
+			return {
+				status: 'Error',
+				message: withDetails(unreachableText(spec.server, code), { socketCode: code }),
+			};
 		}
-		return spec.judge(response, data) ?? { status: 'Error', message: probeAnswerText(spec, response) };
+		return (
+			spec.judge(response, data) ?? { status: 'Error', message: probeAnswerText(spec, response) }
+		);
 	} finally {
 		client.close();
 	}
 }
 
 /** What an answer the node did not judge says: a wrong Base URL (404, a redirect), a server failing. */
-export function probeAnswerText(spec: Pick<CredentialTestSpec, 'server' | 'probe'>, response: HttpResponse): string {
+export function probeAnswerText(
+	spec: Pick<CredentialTestSpec, 'server' | 'probe'>,
+	response: HttpResponse,
+): string {
 	const { status } = response;
 	const request = `${spec.probe.method} ${spec.probe.path}`;
 	const said = serverErrorText(response.body);
@@ -86,7 +118,8 @@ export function probeAnswerText(spec: Pick<CredentialTestSpec, 'server' | 'probe
 	if (status >= 300 && status < 400) {
 		return `The Base URL redirects elsewhere (HTTP ${status} on ${request}${response.headers.location ? ` to ${redirectTarget(response.headers.location)}` : ''}). Use the address it redirects to as the Base URL.`;
 	}
-	if (status >= 500) return `${server} failed to answer ${request} (HTTP ${status}${said ? `: ${said}` : ''}). Try again later.`;
+	if (status >= 500)
+		return `${server} failed to answer ${request} (HTTP ${status}${said ? `: ${said}` : ''}). Try again later.`;
 	return `${server} answered ${request} with HTTP ${status}${said ? ` (${said})` : ''}.`;
 }
 

@@ -24,10 +24,17 @@ export interface NoAnswer {
 }
 
 /** Sends a login POST to `path` below the Base URL; never throws. */
-export type LoginSend = (request: { path: string; body: IDataObject }) => Promise<LoginAnswer | NoAnswer>;
+export type LoginSend = (request: {
+	path: string;
+	body: IDataObject;
+}) => Promise<LoginAnswer | NoAnswer>;
 
 /** The pre-authentication's sender: n8n's HTTP helper (the thrown error may carry the body: only its code is kept). */
-export function n8nLoginSender(helper: IHttpRequestHelper, baseUrl: string, options: { skipSslCertificateValidation?: boolean } = {}): LoginSend {
+export function n8nLoginSender(
+	helper: IHttpRequestHelper,
+	baseUrl: string,
+	options: { skipSslCertificateValidation?: boolean } = {},
+): LoginSend {
 	return async ({ path, body }) => {
 		try {
 			return (await helper.helpers.httpRequest({
@@ -67,22 +74,30 @@ const TLS_HANDSHAKE = /^(EPROTO|ERR_SSL_|ERR_TLS_)/;
  * generic words): `withDetails` adds it where a message is all the user gets (the Test button).
  */
 export function unreachableText(server: string, code: string | undefined): string {
-	if (code === 'ECONNREFUSED') return `Could not reach ${server}: the connection was refused. Check the Base URL's host and port and that the server is running.`;
-	if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `Could not reach ${server}: the Base URL's host name was not found. Check the Base URL.`;
+	if (code === 'ECONNREFUSED')
+		return `Could not reach ${server}: the connection was refused. Check the Base URL's host and port and that the server is running.`;
+	if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+		return `Could not reach ${server}: the Base URL's host name was not found. Check the Base URL.`;
 	if (code && TLS_CERTIFICATE.test(code)) {
 		return `Could not reach ${server} securely: its TLS certificate could not be verified. Use a trusted certificate, or check the Base URL's host name.`;
 	}
 	if (code && TLS_HANDSHAKE.test(code)) {
 		return `Could not reach ${server}: the TLS handshake failed. Check that the Base URL's scheme (http or https) and port match the server.`;
 	}
-	if (code === 'ETIMEDOUT' || code === 'ECONNABORTED') return `Could not reach ${server}: it did not answer in time. Check the Base URL and the network.`;
-	if (code === 'ECONNRESET' || code === 'EPIPE') return `Could not reach ${server}: it closed the connection without answering. Check the Base URL's scheme and port.`;
+	if (code === 'ETIMEDOUT' || code === 'ECONNABORTED')
+		return `Could not reach ${server}: it did not answer in time. Check the Base URL and the network.`;
+	if (code === 'ECONNRESET' || code === 'EPIPE')
+		return `Could not reach ${server}: it closed the connection without answering. Check the Base URL's scheme and port.`;
 	return `Could not reach ${server}. Check the Base URL.`;
 }
 
 /** A message with the HTTP status or socket code it came from, for where no details panel exists. */
-export function withDetails(message: string, details: { httpCode?: number | string; socketCode?: string }): string {
-	const code = details.socketCode ?? (details.httpCode !== undefined ? `HTTP ${details.httpCode}` : undefined);
+export function withDetails(
+	message: string,
+	details: { httpCode?: number | string; socketCode?: string },
+): string {
+	const code =
+		details.socketCode ?? (details.httpCode !== undefined ? `HTTP ${details.httpCode}` : undefined);
 	if (!code || message.includes(code)) return message;
 	// After the first sentence, which says what went wrong: "… was refused (ECONNREFUSED). Check …"
 	const end = message.indexOf('. ');
@@ -91,8 +106,14 @@ export function withDetails(message: string, details: { httpCode?: number | stri
 }
 
 /** Sends a login and turns "no answer" into the SignInError a run and the Test button both show. */
-export async function sendLogin(send: LoginSend, request: { path: string; body: IDataObject }, reaching: string): Promise<LoginAnswer> {
+export async function sendLogin(
+	send: LoginSend,
+	request: { path: string; body: IDataObject },
+	reaching: string,
+): Promise<LoginAnswer> {
 	const answer = await send(request);
 	if (!('noAnswer' in answer)) return answer;
-	throw new SignInError('unreachable', unreachableText(reaching, answer.socketCode), { socketCode: answer.socketCode });
+	throw new SignInError('unreachable', unreachableText(reaching, answer.socketCode), {
+		socketCode: answer.socketCode,
+	});
 }

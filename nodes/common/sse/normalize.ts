@@ -29,10 +29,14 @@ type Json = Record<string, unknown>;
 
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 const obj = (value: unknown): Json | undefined =>
-	value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : undefined;
+	value !== null && typeof value === 'object' && !Array.isArray(value)
+		? (value as Json)
+		: undefined;
 
 function sources(value: unknown): ChatSource[] | undefined {
-	return Array.isArray(value) ? value.filter((entry): entry is ChatSource => obj(entry) !== undefined) : undefined;
+	return Array.isArray(value)
+		? value.filter((entry): entry is ChatSource => obj(entry) !== undefined)
+		: undefined;
 }
 
 /** Both error shapes: the server's error body under `error` (implemented), or `{error:"CODE", message}` (documented). */
@@ -44,7 +48,8 @@ function errorOf(json: Json): ChatEventError {
 	return error;
 }
 
-const POSTGRES_TIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+const POSTGRES_TIME =
+	/^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 
 /**
  * A time as ISO 8601 UTC with milliseconds (`2026-12-03T15:11:12.179Z`), from Postgres text
@@ -58,7 +63,13 @@ export function isoUtc(value: string | undefined): string | undefined {
 	const [, date, time, fraction = '', zone = 'Z'] = match;
 	const millis = `${fraction.slice(1, 4)}000`.slice(0, 3);
 	let offset = zone.toUpperCase();
-	if (offset !== 'Z') offset = offset.length === 3 ? `${offset}:00` : offset.includes(':') ? offset : `${offset.slice(0, 3)}:${offset.slice(3)}`;
+	if (offset !== 'Z')
+		offset =
+			offset.length === 3
+				? `${offset}:00`
+				: offset.includes(':')
+					? offset
+					: `${offset.slice(0, 3)}:${offset.slice(3)}`;
 	const parsed = new Date(`${date}T${time}.${millis}${offset}`);
 	return Number.isNaN(parsed.getTime()) ? value : parsed.toISOString();
 }
@@ -123,7 +134,11 @@ function deltaText(type: string | undefined, json: Json): string | undefined {
  * streams). A token event is ~50 bytes, so JSON.parse (a full object with two keys, per token) is most of
  * what the node spends per event; these prefixes let the plain case skip it.
  */
-const PLAIN_DELTAS: ReadonlyArray<{ prefix: string; serverType: 'token' | 'content'; key: 'token' | 'delta' }> = [
+const PLAIN_DELTAS: ReadonlyArray<{
+	prefix: string;
+	serverType: 'token' | 'content';
+	key: 'token' | 'delta';
+}> = [
 	{ prefix: '{"type":"token","token":"', serverType: 'token', key: 'token' },
 	{ prefix: '{"type":"content","delta":"', serverType: 'content', key: 'delta' },
 ];
@@ -166,11 +181,16 @@ export function normalizeChatMessage(message: SseMessage): NormalizeResult {
 	try {
 		raw = JSON.parse(message.data);
 	} catch (error) {
-		return { kind: 'malformed', reason: (error as Error).message, data: message.data.slice(0, 200) };
+		return {
+			kind: 'malformed',
+			reason: (error as Error).message,
+			data: message.data.slice(0, 200),
+		};
 	}
 	const json = obj(raw);
 	if (!json) return { kind: 'unknown', type: undefined, raw };
-	const eventName = message.event !== undefined && message.event !== 'message' ? message.event : undefined;
+	const eventName =
+		message.event !== undefined && message.event !== 'message' ? message.event : undefined;
 	const type = str(json.type) ?? eventName;
 	const text = deltaText(type, json);
 	if (text !== undefined) {

@@ -56,7 +56,11 @@ const READ_AHEAD_CHARS = 1024 * 1024;
 const DRAIN_BYTES = 64 * 1024;
 const DRAIN_MS = 1000;
 
-export async function readSse(body: ReadableStream<Uint8Array>, handler: SseHandler, options: ReadSseOptions = {}): Promise<ReadSseResult> {
+export async function readSse(
+	body: ReadableStream<Uint8Array>,
+	handler: SseHandler,
+	options: ReadSseOptions = {},
+): Promise<ReadSseResult> {
 	const reader = body.getReader();
 	const decoder = new SseDecoder({ maxEventChars: options.maxEventChars });
 	const { signal } = options;
@@ -94,7 +98,8 @@ export async function readSse(body: ReadableStream<Uint8Array>, handler: SseHand
 	const pump = async () => {
 		try {
 			for (;;) {
-				while (!finished && queuedChars > READ_AHEAD_CHARS) await new Promise<void>((resolve) => (wakePump = resolve));
+				while (!finished && queuedChars > READ_AHEAD_CHARS)
+					await new Promise<void>((resolve) => (wakePump = resolve));
 				const { done, value } = await reader.read();
 				if (done) {
 					if (!finished) enqueue(decoder.end());
@@ -145,7 +150,8 @@ export async function readSse(body: ReadableStream<Uint8Array>, handler: SseHand
 		const counts = { bytes, comments: decoder.comments };
 		if (signal?.aborted) return { outcome: 'stopped', ...counts };
 		if (ended && 'limit' in ended) return { outcome: 'overflow', limit: ended.limit, ...counts };
-		if (ended && 'failure' in ended && ended.failure) return { outcome: 'ended', endedBy: ended.endedBy, failure: ended.failure, ...counts };
+		if (ended && 'failure' in ended && ended.failure)
+			return { outcome: 'ended', endedBy: ended.endedBy, failure: ended.failure, ...counts };
 		return { outcome: 'ended', endedBy: ended?.endedBy ?? 'end', ...counts };
 	};
 

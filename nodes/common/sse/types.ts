@@ -17,7 +17,14 @@ export interface SseMessage {
  * - implemented: user_message, token, complete, error
  * - documented:  start, content, tool_call, tool_result, end, error
  */
-export type ChatEventType = 'user_message' | 'start' | 'delta' | 'tool_call' | 'tool_result' | 'end' | 'error';
+export type ChatEventType =
+	| 'user_message'
+	| 'start'
+	| 'delta'
+	| 'tool_call'
+	| 'tool_result'
+	| 'end'
+	| 'error';
 
 export interface ChatSource {
 	url?: string;

@@ -20,7 +20,11 @@ export interface Watchdog {
 	dispose(): void;
 }
 
-export function startWatchdog(options: { idleMs: number; overallMs: number; parent?: AbortSignal }): Watchdog {
+export function startWatchdog(options: {
+	idleMs: number;
+	overallMs: number;
+	parent?: AbortSignal;
+}): Watchdog {
 	const controller = new AbortController();
 	// Ends the watchdog's own waits, on dispose or once the signal fired.
 	const done = new AbortController();

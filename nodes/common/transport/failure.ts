@@ -45,7 +45,11 @@ const MESSAGES: Record<TransportFailureKind, string> = {
 };
 
 /** The failure of a given kind, with the package's words for it. */
-export function transportFailure(kind: TransportFailureKind, code: string, detail?: string): TransportFailure {
+export function transportFailure(
+	kind: TransportFailureKind,
+	code: string,
+	detail?: string,
+): TransportFailure {
 	return new TransportFailure(kind, code, MESSAGES[kind], detail);
 }
 
@@ -56,13 +60,23 @@ export function transportFailure(kind: TransportFailureKind, code: string, detai
  */
 function codeOf(error: unknown): string | undefined {
 	for (const candidate of causeChain(error)) {
-		const { name, code, message } = candidate as { name?: unknown; code?: unknown; message?: unknown };
+		const { name, code, message } = candidate as {
+			name?: unknown;
+			code?: unknown;
+			message?: unknown;
+		};
 		if (name === 'HTTPParserError') return 'ERR_INVALID_HTTP_RESPONSE';
-		if (code === 'UND_ERR_SOCKET') return /closed|reset/i.test(String(message)) ? 'ECONNRESET' : 'ERR_INVALID_HTTP_RESPONSE';
+		if (code === 'UND_ERR_SOCKET')
+			return /closed|reset/i.test(String(message)) ? 'ECONNRESET' : 'ERR_INVALID_HTTP_RESPONSE';
 		if (name === 'TimeoutError') return 'ETIMEDOUT';
 		if (name === 'AbortError') return 'ABORT_ERR';
 		// fetch validates headers before sending; its message quotes the value, which is never copied.
-		if (name === 'TypeError' && /header/i.test(String(message)) && (candidate as { cause?: unknown }).cause === undefined) return 'ERR_INVALID_CHAR';
+		if (
+			name === 'TypeError' &&
+			/header/i.test(String(message)) &&
+			(candidate as { cause?: unknown }).cause === undefined
+		)
+			return 'ERR_INVALID_CHAR';
 	}
 	return socketCode(error);
 }
@@ -75,8 +89,10 @@ function codeOf(error: unknown): string | undefined {
 export function parserReason(error: unknown): string | undefined {
 	for (const candidate of causeChain(error)) {
 		const { name, message } = candidate as { name?: unknown; message?: unknown };
-		if (name !== 'HTTPParserError' && (candidate as { code?: unknown }).code !== 'UND_ERR_SOCKET') continue;
-		const reason = /\(([^()]{1,80})\)\s*$/.exec(String(message))?.[1] ?? String(message).slice(0, 80);
+		if (name !== 'HTTPParserError' && (candidate as { code?: unknown }).code !== 'UND_ERR_SOCKET')
+			continue;
+		const reason =
+			/\(([^()]{1,80})\)\s*$/.exec(String(message))?.[1] ?? String(message).slice(0, 80);
 		return reason;
 	}
 	return undefined;

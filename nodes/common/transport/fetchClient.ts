@@ -46,7 +46,10 @@ export function serialize(body: unknown): string | undefined {
 
 export function queryString(query: HttpRequest['query']): string {
 	if (!query) return '';
-	const pairs = Object.entries(query).map(([name, value]): [string, string] => [name, String(value)]);
+	const pairs = Object.entries(query).map(([name, value]): [string, string] => [
+		name,
+		String(value),
+	]);
 	return pairs.length ? `?${new URLSearchParams(pairs)}` : '';
 }
 
@@ -95,7 +98,10 @@ async function readText(response: Response, max: number): Promise<string> {
 		}
 		chunks.push(value);
 	}
-	if (chunks.length === 1) return Buffer.from(chunks[0].buffer, chunks[0].byteOffset, chunks[0].byteLength).toString('utf8');
+	if (chunks.length === 1)
+		return Buffer.from(chunks[0].buffer, chunks[0].byteOffset, chunks[0].byteLength).toString(
+			'utf8',
+		);
 	return Buffer.concat(chunks).toString('utf8');
 }
 
@@ -111,7 +117,8 @@ export function createFetchClient(options: FetchClientOptions): HttpClient {
 	options.signal?.addEventListener('abort', onExecutionAbort, { once: true });
 
 	async function send(request: HttpRequest): Promise<HttpResponse> {
-		if (options.signal?.aborted || request.signal?.aborted) throw transportFailure('aborted', 'ABORT_ERR');
+		if (options.signal?.aborted || request.signal?.aborted)
+			throw transportFailure('aborted', 'ABORT_ERR');
 		const body = serialize(request.body);
 		const headers: Record<string, string> = {
 			Accept: 'application/json',
@@ -153,9 +160,17 @@ export function createFetchClient(options: FetchClientOptions): HttpClient {
 				handedOver = true;
 				timer?.removeEventListener('abort', onTimeout);
 				inFlight.delete(onCancel);
-				return { status, headers: headersOf(response.headers), body: response.body ?? new ReadableStream() };
+				return {
+					status,
+					headers: headersOf(response.headers),
+					body: response.body ?? new ReadableStream(),
+				};
 			}
-			return { status, headers: headersOf(response.headers), body: parseBody(await readText(response, maxAnswerBytes)) };
+			return {
+				status,
+				headers: headersOf(response.headers),
+				body: parseBody(await readText(response, maxAnswerBytes)),
+			};
 		} catch (error) {
 			if (stoppedBy === 'timeout') throw transportFailure('timeout', 'ETIMEDOUT');
 			if (stoppedBy === 'aborted') throw transportFailure('aborted', 'ABORT_ERR');

@@ -11,7 +11,11 @@
  * Both read answers as streams, capped like the fetch client's, and hand a streamed answer back as a web
  * ReadableStream, so the callers see one shape whatever the transport.
  */
-import type { IAllExecuteFunctions, ICredentialTestFunctions, IHttpRequestOptions } from 'n8n-workflow';
+import type {
+	IAllExecuteFunctions,
+	ICredentialTestFunctions,
+	IHttpRequestOptions,
+} from 'n8n-workflow';
 
 import { trimBaseUrl } from './baseUrl';
 import { toTransportFailure, transportFailure } from './failure';
@@ -22,7 +26,11 @@ import type { HttpClient, HttpRequest, HttpResponse } from './types';
 type NodeBody = AsyncIterable<Uint8Array | string> & { destroy?: () => void };
 
 function isNodeBody(body: unknown): body is NodeBody {
-	return body !== null && typeof body === 'object' && typeof (body as NodeBody)[Symbol.asyncIterator] === 'function';
+	return (
+		body !== null &&
+		typeof body === 'object' &&
+		typeof (body as NodeBody)[Symbol.asyncIterator] === 'function'
+	);
 }
 
 function bytesOf(chunk: Uint8Array | string): Uint8Array {
@@ -69,7 +77,11 @@ function headersOf(raw: unknown): Record<string, string | undefined> {
 	const headers: Record<string, string | undefined> = {};
 	if (raw && typeof raw === 'object') {
 		for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
-			headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value === undefined ? undefined : String(value);
+			headers[name.toLowerCase()] = Array.isArray(value)
+				? value.join(', ')
+				: value === undefined
+					? undefined
+					: String(value);
 		}
 	}
 	return headers;
@@ -120,7 +132,11 @@ export function createN8nHelperClient(
 			};
 			let response: FullResponse;
 			try {
-				response = (await context.helpers.httpRequestWithAuthentication.call(context, credentialType, requestOptions)) as FullResponse;
+				response = (await context.helpers.httpRequestWithAuthentication.call(
+					context,
+					credentialType,
+					requestOptions,
+				)) as FullResponse;
 			} catch (error) {
 				throw toTransportFailure(error);
 			}
@@ -163,7 +179,11 @@ export function createLegacyRequestClient(
 			} catch (error) {
 				throw toTransportFailure(error);
 			}
-			return { status: response.statusCode, headers: headersOf(response.headers), body: parseBody(await textOf(response.body, MAX_ANSWER_BYTES)) };
+			return {
+				status: response.statusCode,
+				headers: headersOf(response.headers),
+				body: parseBody(await textOf(response.body, MAX_ANSWER_BYTES)),
+			};
 		},
 		close() {},
 	};

@@ -44,7 +44,11 @@ export function openTransport(
 			skipSslCertificateValidation: spec.ignoreSSLIssues,
 		});
 	}
-	return createFetchClient({ baseUrl: spec.baseUrl, timeoutMs: spec.timeoutMs, signal: context.getExecutionCancelSignal() });
+	return createFetchClient({
+		baseUrl: spec.baseUrl,
+		timeoutMs: spec.timeoutMs,
+		signal: context.getExecutionCancelSignal(),
+	});
 }
 
 /**
@@ -55,6 +59,7 @@ export function openTestTransport(
 	spec: { baseUrl: string; ignoreSSLIssues?: boolean; timeoutMs: number },
 	helpers?: ICredentialTestFunctions['helpers'],
 ): HttpClient {
-	if ((spec.ignoreSSLIssues || fetchRefusesPort(spec.baseUrl)) && helpers?.request) return createLegacyRequestClient(helpers, spec);
+	if ((spec.ignoreSSLIssues || fetchRefusesPort(spec.baseUrl)) && helpers?.request)
+		return createLegacyRequestClient(helpers, spec);
 	return createFetchClient({ baseUrl: spec.baseUrl, timeoutMs: spec.timeoutMs });
 }

@@ -32,7 +32,11 @@ export function retryAfterMs(response: HttpResponse, now: number = Date.now()): 
 }
 
 /** Exponential backoff with full jitter: a random wait in [0, min(max, base * 2^(attempt-1))]. */
-export function backoffMs(attempt: number, options: RetryOptions, random: () => number = Math.random): number {
+export function backoffMs(
+	attempt: number,
+	options: RetryOptions,
+	random: () => number = Math.random,
+): number {
 	const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempt - 1));
 	return Math.floor(random() * ceiling);
 }
@@ -70,7 +74,9 @@ export function decideRetry(
 
 	if (serverWait !== undefined) {
 		// Waiting longer than the cap would stall the workflow; report the server's answer instead.
-		return serverWait <= options.maxDelayMs ? { retry: true, delayMs: serverWait } : { retry: false };
+		return serverWait <= options.maxDelayMs
+			? { retry: true, delayMs: serverWait }
+			: { retry: false };
 	}
 	return { retry: true, delayMs: backoffMs(attempt, options, random) };
 }

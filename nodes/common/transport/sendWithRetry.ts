@@ -4,7 +4,13 @@
 import { abortableSleep } from '../abortableSleep';
 import { toTransportFailure, type HttpClient } from './httpClient';
 import { decideRetry } from './retryPolicy';
-import { TransportFailure, type AttemptOutcome, type HttpRequest, type HttpResponse, type RetryOptions } from './types';
+import {
+	TransportFailure,
+	type AttemptOutcome,
+	type HttpRequest,
+	type HttpResponse,
+	type RetryOptions,
+} from './types';
 
 export interface SendResult {
 	/** The last answer, whatever its status; the caller maps non-2xx to an error. */
@@ -37,7 +43,11 @@ export interface RenewableClient extends Pick<HttpClient, 'send'> {
 	renew?(): Promise<boolean>;
 }
 
-export async function sendWithRetry(client: RenewableClient, request: HttpRequest, options: SendOptions): Promise<SendResult> {
+export async function sendWithRetry(
+	client: RenewableClient,
+	request: HttpRequest,
+	options: SendOptions,
+): Promise<SendResult> {
 	let reauthenticated = false;
 	for (let attempt = 1; ; attempt++) {
 		let outcome: AttemptOutcome;
@@ -46,7 +56,12 @@ export async function sendWithRetry(client: RenewableClient, request: HttpReques
 		} catch (error) {
 			outcome = { type: 'failure', failure: toTransportFailure(error) };
 		}
-		if (outcome.type === 'response' && outcome.response.status === 401 && client.renew && !reauthenticated) {
+		if (
+			outcome.type === 'response' &&
+			outcome.response.status === 401 &&
+			client.renew &&
+			!reauthenticated
+		) {
 			reauthenticated = true;
 			if (await client.renew()) {
 				attempt--;
@@ -60,7 +75,10 @@ export async function sendWithRetry(client: RenewableClient, request: HttpReques
 		}
 		await abortableSleep(decision.delayMs, options.signal);
 		if (options.signal?.aborted) {
-			throw new SendFailure(new TransportFailure('aborted', 'ABORT_ERR', 'The request was canceled'), attempt);
+			throw new SendFailure(
+				new TransportFailure('aborted', 'ABORT_ERR', 'The request was canceled'),
+				attempt,
+			);
 		}
 	}
 }

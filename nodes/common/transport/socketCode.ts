@@ -1,7 +1,11 @@
 /** An error and its causes, outermost first (bounded: n8n nests an error a few levels deep at most). */
 export function causeChain(error: unknown): unknown[] {
 	const chain: unknown[] = [];
-	for (let current = error; current !== undefined && current !== null && chain.length < 5; current = (current as { cause?: unknown }).cause) {
+	for (
+		let current = error;
+		current !== undefined && current !== null && chain.length < 5;
+		current = (current as { cause?: unknown }).cause
+	) {
 		chain.push(current);
 	}
 	return chain;

@@ -34,10 +34,23 @@ export interface HttpResponse<T = unknown> {
  * surely sent nothing; a reset, a timeout, a malformed or an oversized answer may come after the server
  * accepted the message. 'invalid' is a request refused before it was sent (a header HTTP does not allow).
  */
-export type TransportFailureKind = 'refused' | 'reset' | 'timeout' | 'aborted' | 'network' | 'malformed' | 'tooLarge' | 'invalid';
+export type TransportFailureKind =
+	| 'refused'
+	| 'reset'
+	| 'timeout'
+	| 'aborted'
+	| 'network'
+	| 'malformed'
+	| 'tooLarge'
+	| 'invalid';
 
 /** Failures after which the server may have processed the request (it was sent, the answer was lost). */
-export const MAY_HAVE_ARRIVED: ReadonlySet<TransportFailureKind> = new Set(['reset', 'timeout', 'malformed', 'tooLarge']);
+export const MAY_HAVE_ARRIVED: ReadonlySet<TransportFailureKind> = new Set([
+	'reset',
+	'timeout',
+	'malformed',
+	'tooLarge',
+]);
 
 export class TransportFailure extends Error {
 	constructor(

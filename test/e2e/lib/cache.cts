@@ -9,7 +9,11 @@ import * as path from 'node:path';
 /** The repository, found upwards from here: this file also runs compiled from dist-dev/test/e2e/lib. */
 function findRepoRoot(): string {
 	for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
-		if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'jest.e2e.config.js'))) return dir;
+		if (
+			fs.existsSync(path.join(dir, 'package.json')) &&
+			fs.existsSync(path.join(dir, 'jest.e2e.config.js'))
+		)
+			return dir;
 	}
 	throw new Error(`no repository root above ${__dirname}`);
 }
@@ -43,7 +47,11 @@ export function assertNode24(): void {
  */
 export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 	const binDir = path.dirname(process.execPath);
-	const env: NodeJS.ProcessEnv = { ...process.env, PATH: [binDir, process.env.PATH ?? ''].join(path.delimiter), ...extra };
+	const env: NodeJS.ProcessEnv = {
+		...process.env,
+		PATH: [binDir, process.env.PATH ?? ''].join(path.delimiter),
+		...extra,
+	};
 	delete env.NODE_ENV;
 	for (const key of Object.keys(env)) if (key.startsWith('JEST_')) delete env[key];
 	return env;

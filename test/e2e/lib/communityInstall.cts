@@ -28,13 +28,21 @@ const INSTALLER_NPM_FLAGS = [
 	'--package-lock=false',
 ];
 
-export async function installCommunityPackage(userFolder: string, tarball: string): Promise<InstalledPackage> {
+export async function installCommunityPackage(
+	userFolder: string,
+	tarball: string,
+): Promise<InstalledPackage> {
 	const nodesDir = path.join(userFolder, '.n8n', 'nodes');
 	const unpack = path.join(nodesDir, '.unpack');
 	fs.mkdirSync(unpack, { recursive: true });
-	await execOrThrow('tar', ['-xzf', tarball, '-C', unpack, '--strip-components=1'], { cwd: nodesDir });
+	await execOrThrow('tar', ['-xzf', tarball, '-C', unpack, '--strip-components=1'], {
+		cwd: nodesDir,
+	});
 
-	const manifest = JSON.parse(fs.readFileSync(path.join(unpack, 'package.json'), 'utf8')) as Record<string, unknown> & {
+	const manifest = JSON.parse(fs.readFileSync(path.join(unpack, 'package.json'), 'utf8')) as Record<
+		string,
+		unknown
+	> & {
 		name: string;
 		version: string;
 		n8n?: InstalledPackage['n8n'];
@@ -43,19 +51,33 @@ export async function installCommunityPackage(userFolder: string, tarball: strin
 	fs.mkdirSync(path.dirname(dir), { recursive: true });
 	fs.renameSync(unpack, dir);
 
-	const { devDependencies: _dev, peerDependencies: _peer, optionalDependencies: _optional, ...kept } = manifest;
+	const {
+		devDependencies: _dev,
+		peerDependencies: _peer,
+		optionalDependencies: _optional,
+		...kept
+	} = manifest;
 	fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(kept, null, 2));
 	await execOrThrow('npm', INSTALLER_NPM_FLAGS, { cwd: dir });
 
 	fs.writeFileSync(
 		path.join(nodesDir, 'package.json'),
-		JSON.stringify({ name: 'installed-nodes', private: true, dependencies: { [manifest.name]: manifest.version } }, null, 2),
+		JSON.stringify(
+			{
+				name: 'installed-nodes',
+				private: true,
+				dependencies: { [manifest.name]: manifest.version },
+			},
+			null,
+			2,
+		),
 	);
 
 	// n8n loads every file of the n8n block at start; a missing one would only show as a log line there.
 	const n8n = manifest.n8n ?? {};
 	for (const file of [...(n8n.nodes ?? []), ...(n8n.credentials ?? [])]) {
-		if (!fs.existsSync(path.join(dir, file))) throw new Error(`the packed package lacks ${file}, which its n8n block lists`);
+		if (!fs.existsSync(path.join(dir, file)))
+			throw new Error(`the packed package lacks ${file}, which its n8n block lists`);
 	}
 	return { name: manifest.name, version: manifest.version, dir, n8n };
 }

@@ -42,12 +42,18 @@ function describe(dir: string): N8nInstall {
 /** Healthy: the right n8n version is there and its sqlite binding loads in this Node (same ABI). */
 function isHealthy(install: N8nInstall): boolean {
 	try {
-		const pkg = JSON.parse(fs.readFileSync(path.join(install.dir, 'node_modules', 'n8n', 'package.json'), 'utf8')) as { version: string };
+		const pkg = JSON.parse(
+			fs.readFileSync(path.join(install.dir, 'node_modules', 'n8n', 'package.json'), 'utf8'),
+		) as { version: string };
 		if (pkg.version !== N8N_VERSION || !fs.existsSync(install.bin)) return false;
 	} catch {
 		return false;
 	}
-	const probe = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(install.modulePath('sqlite3'))})`], { encoding: 'utf8' });
+	const probe = spawnSync(
+		process.execPath,
+		['-e', `require(${JSON.stringify(install.modulePath('sqlite3'))})`],
+		{ encoding: 'utf8' },
+	);
 	return probe.status === 0;
 }
 
@@ -72,12 +78,31 @@ function nodeHeadersDir(): string | undefined {
 
 async function installInto(dir: string): Promise<void> {
 	fs.mkdirSync(dir, { recursive: true });
-	fs.writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ name: 'n8n-runtime', private: true }, null, 2)}\n`);
-	say(`installing n8n@${N8N_VERSION} into ${dir} (about 4-6 minutes, 2.9 GB; done once per machine)`);
-	await execOrThrow('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--save-exact', `n8n@${N8N_VERSION}`], { cwd: dir });
+	fs.writeFileSync(
+		path.join(dir, 'package.json'),
+		`${JSON.stringify({ name: 'n8n-runtime', private: true }, null, 2)}\n`,
+	);
+	say(
+		`installing n8n@${N8N_VERSION} into ${dir} (about 4-6 minutes, 2.9 GB; done once per machine)`,
+	);
+	await execOrThrow(
+		'npm',
+		[
+			'install',
+			'--ignore-scripts',
+			'--no-audit',
+			'--no-fund',
+			'--save-exact',
+			`n8n@${N8N_VERSION}`,
+		],
+		{ cwd: dir },
+	);
 	say('rebuilding sqlite3 for this Node (about 1.5 minutes)');
 	const headers = nodeHeadersDir();
-	await execOrThrow('npm', ['rebuild', 'sqlite3'], { cwd: dir, env: headers ? { npm_config_nodedir: headers } : {} });
+	await execOrThrow('npm', ['rebuild', 'sqlite3'], {
+		cwd: dir,
+		env: headers ? { npm_config_nodedir: headers } : {},
+	});
 }
 
 /**
@@ -85,7 +110,9 @@ async function installInto(dir: string): Promise<void> {
  * the 5-minute download, so a machine without them learns it in one line, at once.
  */
 function assertBuildTools(): void {
-	const missing = ['python3', 'make', 'g++'].filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).status !== 0);
+	const missing = ['python3', 'make', 'g++'].filter(
+		(tool) => spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).status !== 0,
+	);
 	if (missing.length === 0) return;
 	throw new Error(
 		`Installing n8n ${N8N_VERSION} needs ${missing.join(', ')} (its sqlite3 module is compiled for Node 24): install ${missing.length > 1 ? 'them' : 'it'} first, e.g. \`sudo apt-get install python3 make g++\` on Debian or Ubuntu, then run the command again.`,
@@ -111,7 +138,10 @@ export async function ensureN8n(): Promise<N8nInstall> {
 	fs.rmSync(partial, { recursive: true, force: true });
 	try {
 		await installInto(partial);
-		if (!isHealthy(describe(partial))) throw new Error(`n8n@${N8N_VERSION} installed into ${partial} but its sqlite3 binding does not load`);
+		if (!isHealthy(describe(partial)))
+			throw new Error(
+				`n8n@${N8N_VERSION} installed into ${partial} but its sqlite3 binding does not load`,
+			);
 		writeMarker(partial);
 		fs.rmSync(dir, { recursive: true, force: true });
 		fs.renameSync(partial, dir);

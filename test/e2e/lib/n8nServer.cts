@@ -48,7 +48,11 @@ function tempFolderOf(userFolder: string): string {
 	return dir;
 }
 
-export async function startN8n(install: N8nInstall, userFolder: string, extraEnv: Record<string, string> = {}): Promise<N8nServer> {
+export async function startN8n(
+	install: N8nInstall,
+	userFolder: string,
+	extraEnv: Record<string, string> = {},
+): Promise<N8nServer> {
 	const port = await freePort();
 	const brokerPort = await freePort();
 	const logFile = path.join(userFolder, 'n8n.log');
@@ -73,7 +77,12 @@ export async function startN8n(install: N8nInstall, userFolder: string, extraEnv
 		TMPDIR: tempFolderOf(userFolder),
 		...extraEnv,
 	});
-	const child = spawn(process.execPath, [install.bin, 'start'], { cwd: userFolder, env, detached: true, stdio: ['ignore', log, log] });
+	const child = spawn(process.execPath, [install.bin, 'start'], {
+		cwd: userFolder,
+		env,
+		detached: true,
+		stdio: ['ignore', log, log],
+	});
 	fs.closeSync(log);
 	running.add(child);
 	const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

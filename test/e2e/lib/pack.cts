@@ -16,8 +16,11 @@ export async function packPackage(destination: string): Promise<string> {
 	}
 	say('packing the package (npm pack; prepack builds dist/)');
 	fs.mkdirSync(destination, { recursive: true });
-	await execOrThrow('npm', ['pack', '--pack-destination', destination, '--silent'], { cwd: REPO_ROOT });
+	await execOrThrow('npm', ['pack', '--pack-destination', destination, '--silent'], {
+		cwd: REPO_ROOT,
+	});
 	const tarballs = fs.readdirSync(destination).filter((name) => name.endsWith('.tgz'));
-	if (tarballs.length !== 1) throw new Error(`npm pack left ${tarballs.length} tarballs in ${destination}`);
+	if (tarballs.length !== 1)
+		throw new Error(`npm pack left ${tarballs.length} tarballs in ${destination}`);
 	return path.join(destination, tarballs[0]);
 }

@@ -15,7 +15,14 @@ export interface CredentialTestResult {
 export interface WorkflowJson {
 	id?: string;
 	name: string;
-	nodes: Array<Record<string, unknown> & { name: string; type: string; parameters: Record<string, unknown>; credentials?: Record<string, CredentialRef> }>;
+	nodes: Array<
+		Record<string, unknown> & {
+			name: string;
+			type: string;
+			parameters: Record<string, unknown>;
+			credentials?: Record<string, CredentialRef>;
+		}
+	>;
 	connections: Record<string, unknown>;
 	settings?: Record<string, unknown>;
 	[key: string]: unknown;
@@ -42,7 +49,15 @@ export interface Person {
 export interface ExecutionResult {
 	id: string;
 	status: string;
-	runData: Record<string, Array<{ startTime?: number; executionTime: number; data?: { main?: Array<Array<{ json: Record<string, unknown> }> | null> }; error?: ExecutionError }>>;
+	runData: Record<
+		string,
+		Array<{
+			startTime?: number;
+			executionTime: number;
+			data?: { main?: Array<Array<{ json: Record<string, unknown> }> | null> };
+			error?: ExecutionError;
+		}>
+	>;
 	error?: ExecutionError;
 	lastNodeExecuted?: string;
 }
@@ -56,7 +71,12 @@ export interface ExecutionError {
 }
 
 /** The owner account `setupOwner` creates; the UI test signs in with it. */
-export const OWNER = { email: 'e2e-owner@example.com', firstName: 'E2E', lastName: 'Owner', password: 'E2e-only-Password-1' };
+export const OWNER = {
+	email: 'e2e-owner@example.com',
+	firstName: 'E2E',
+	lastName: 'Owner',
+	password: 'E2e-only-Password-1',
+};
 const BROWSER_ID = 'n8n-nodes-stream-messaging-e2e';
 
 export class N8nApi {
@@ -69,14 +89,20 @@ export class N8nApi {
 		install: N8nInstall,
 	) {
 		// Executions are stored "flatted" (JSON with shared references); n8n ships the library.
-		this.flatted = createRequire(install.modulePath('flatted/package.json'))('flatted') as { parse(text: string): unknown };
+		this.flatted = createRequire(install.modulePath('flatted/package.json'))('flatted') as {
+			parse(text: string): unknown;
+		};
 	}
 
 	private async send(method: string, route: string, body?: unknown): Promise<Response> {
 		const request = () =>
 			fetch(`${this.url}${route}`, {
 				method,
-				headers: { 'content-type': 'application/json', 'browser-id': BROWSER_ID, ...(this.cookie ? { cookie: this.cookie } : {}) },
+				headers: {
+					'content-type': 'application/json',
+					'browser-id': BROWSER_ID,
+					...(this.cookie ? { cookie: this.cookie } : {}),
+				},
 				body: body === undefined ? undefined : JSON.stringify(body),
 			});
 		// A pooled connection that n8n closed as idle can reset on reuse; only a GET is safe to send again. On a
@@ -101,12 +127,15 @@ export class N8nApi {
 		const text = await response.text();
 		const setCookie = response.headers.get('set-cookie');
 		if (setCookie) this.cookie = setCookie.split(';')[0];
-		if (!response.ok) throw new Error(`${method} ${route} answered ${response.status}: ${text.slice(0, 500)}`);
+		if (!response.ok)
+			throw new Error(`${method} ${route} answered ${response.status}: ${text.slice(0, 500)}`);
 		let parsed: unknown = {};
 		try {
 			parsed = text ? JSON.parse(text) : {};
 		} catch {
-			throw new Error(`${method} ${route} answered ${response.status} with a body that is not JSON: ${text.slice(0, 300)}`);
+			throw new Error(
+				`${method} ${route} answered ${response.status} with a body that is not JSON: ${text.slice(0, 300)}`,
+			);
 		}
 		return (parsed as { data: T }).data ?? (parsed as T);
 	}
@@ -118,7 +147,10 @@ export class N8nApi {
 
 	/** The sign-in form, for an n8n whose owner was set up before (after a restart with the same user folder). */
 	async login(person: Person = OWNER): Promise<void> {
-		await this.call('POST', '/rest/login', { emailOrLdapLoginId: person.email, password: person.password });
+		await this.call('POST', '/rest/login', {
+			emailOrLdapLoginId: person.email,
+			password: person.password,
+		});
 	}
 
 	/**
@@ -126,17 +158,25 @@ export class N8nApi {
 	 * credentials and workflows). Without an email server n8n answers with the invitation link; its token.
 	 */
 	async inviteMember(email: string): Promise<string> {
-		const [invited] = await this.call<Array<{ user: { email: string; inviteAcceptUrl?: string }; error?: string }>>('POST', '/rest/invitations', [
-			{ email, role: 'global:member' },
-		]);
-		const token = invited?.user.inviteAcceptUrl ? new URL(invited.user.inviteAcceptUrl).searchParams.get('token') : null;
-		if (!token) throw new Error(`inviting ${email} gave no invitation link: ${JSON.stringify(invited)}`);
+		const [invited] = await this.call<
+			Array<{ user: { email: string; inviteAcceptUrl?: string }; error?: string }>
+		>('POST', '/rest/invitations', [{ email, role: 'global:member' }]);
+		const token = invited?.user.inviteAcceptUrl
+			? new URL(invited.user.inviteAcceptUrl).searchParams.get('token')
+			: null;
+		if (!token)
+			throw new Error(`inviting ${email} gave no invitation link: ${JSON.stringify(invited)}`);
 		return token;
 	}
 
 	/** The invitation link's sign-up form: the member sets a name and password and is signed in. */
 	async acceptInvitation(token: string, person: Person): Promise<void> {
-		await this.call('POST', '/rest/invitations/accept', { token, firstName: person.firstName, lastName: person.lastName, password: person.password });
+		await this.call('POST', '/rest/invitations/accept', {
+			token,
+			firstName: person.firstName,
+			lastName: person.lastName,
+			password: person.password,
+		});
 	}
 
 	/** The credentials the signed-in user may use (the editor's credential store, from which it matches imported workflows). */
@@ -153,19 +193,37 @@ export class N8nApi {
 	async activationError(id: string): Promise<string | undefined> {
 		const response = await this.send('GET', `/rest/active-workflows/error/${id}`);
 		const text = await response.text();
-		if (!response.ok) throw new Error(`GET /rest/active-workflows/error/${id} answered ${response.status}: ${text.slice(0, 300)}`);
+		if (!response.ok)
+			throw new Error(
+				`GET /rest/active-workflows/error/${id} answered ${response.status}: ${text.slice(0, 300)}`,
+			);
 		const { data } = JSON.parse(text) as { data?: unknown };
 		return typeof data === 'string' && data !== '' ? data : undefined;
 	}
 
-	async createCredential(name: string, type: string, data: Record<string, unknown>): Promise<string> {
-		const saved = await this.call<{ id: string }>('POST', '/rest/credentials', { name, type, data });
+	async createCredential(
+		name: string,
+		type: string,
+		data: Record<string, unknown>,
+	): Promise<string> {
+		const saved = await this.call<{ id: string }>('POST', '/rest/credentials', {
+			name,
+			type,
+			data,
+		});
 		return saved.id;
 	}
 
 	/** What the credential modal's "Test" (and Save) sends: the stored credential with the form's data. */
-	async testCredential(id: string, name: string, type: string, data: Record<string, unknown>): Promise<CredentialTestResult> {
-		return await this.call<CredentialTestResult>('POST', '/rest/credentials/test', { credentials: { id, name, type, data } });
+	async testCredential(
+		id: string,
+		name: string,
+		type: string,
+		data: Record<string, unknown>,
+	): Promise<CredentialTestResult> {
+		return await this.call<CredentialTestResult>('POST', '/rest/credentials/test', {
+			credentials: { id, name, type, data },
+		});
 	}
 
 	async createWorkflow(workflow: WorkflowJson): Promise<string> {
@@ -174,7 +232,13 @@ export class N8nApi {
 		return saved.id;
 	}
 
-	async getWorkflow(id: string): Promise<WorkflowJson & { versionId: string; active: boolean; staticData?: Record<string, unknown> | null }> {
+	async getWorkflow(id: string): Promise<
+		WorkflowJson & {
+			versionId: string;
+			active: boolean;
+			staticData?: Record<string, unknown> | null;
+		}
+	> {
 		return await this.call('GET', `/rest/workflows/${id}`);
 	}
 
@@ -186,7 +250,10 @@ export class N8nApi {
 		const { versionId, nodes } = await this.getWorkflow(id);
 		await this.call('POST', `/rest/workflows/${id}/activate`, { versionId });
 		for (const node of nodes.filter((candidate) => candidate.type === 'n8n-nodes-base.webhook')) {
-			await this.waitForWebhook(String(node.parameters.path), String(node.parameters.httpMethod ?? 'GET'));
+			await this.waitForWebhook(
+				String(node.parameters.path),
+				String(node.parameters.httpMethod ?? 'GET'),
+			);
 		}
 	}
 
@@ -213,14 +280,20 @@ export class N8nApi {
 			if (response.status === 204 && allowed.split(/,\s*/).includes(method)) return;
 			await new Promise((resolve) => setTimeout(resolve, 100));
 		}
-		throw new Error(`the webhook ${method} /webhook/${path} was not registered within 60 s after publishing (last answer: ${last})`);
+		throw new Error(
+			`the webhook ${method} /webhook/${path} was not registered within 60 s after publishing (last answer: ${last})`,
+		);
 	}
 
 	/** The editor's "Execute workflow" button, started from the given trigger; waits for the run to end. */
 	async runManually(workflowId: string, triggerName: string): Promise<ExecutionResult> {
-		const { executionId } = await this.call<{ executionId: string }>('POST', `/rest/workflows/${workflowId}/run`, {
-			triggerToStartFrom: { name: triggerName },
-		});
+		const { executionId } = await this.call<{ executionId: string }>(
+			'POST',
+			`/rest/workflows/${workflowId}/run`,
+			{
+				triggerToStartFrom: { name: triggerName },
+			},
+		);
 		return await this.waitForExecution(executionId);
 	}
 
@@ -228,18 +301,27 @@ export class N8nApi {
 		// A safety net so a hung run fails with a message instead of hanging CI; not a speed assertion.
 		const deadline = Date.now() + 600_000;
 		for (;;) {
-			const execution = await this.call<{ status: string; finished: boolean; data: string }>('GET', `/rest/executions/${executionId}`);
+			const execution = await this.call<{ status: string; finished: boolean; data: string }>(
+				'GET',
+				`/rest/executions/${executionId}`,
+			);
 			if (!['new', 'running', 'waiting'].includes(execution.status)) {
-				const data = this.flatted.parse(execution.data) as { resultData: Omit<ExecutionResult, 'id' | 'status'> };
+				const data = this.flatted.parse(execution.data) as {
+					resultData: Omit<ExecutionResult, 'id' | 'status'>;
+				};
 				return { id: executionId, status: execution.status, ...data.resultData };
 			}
-			if (Date.now() > deadline) throw new Error(`execution ${executionId} still ${execution.status} after 10 minutes`);
+			if (Date.now() > deadline)
+				throw new Error(`execution ${executionId} still ${execution.status} after 10 minutes`);
 			await new Promise((resolve) => setTimeout(resolve, 200));
 		}
 	}
 
 	/** The executions of a workflow, newest first (the editor's Executions tab); with waitForExecution, a webhook run's result. */
-	async executionsOf(workflowId: string, limit?: number): Promise<Array<{ id: string; status: string; mode: string }>> {
+	async executionsOf(
+		workflowId: string,
+		limit?: number,
+	): Promise<Array<{ id: string; status: string; mode: string }>> {
 		const filter = encodeURIComponent(JSON.stringify({ workflowId }));
 		const page = await this.call<{ results: Array<{ id: string; status: string; mode: string }> }>(
 			'GET',
@@ -249,7 +331,9 @@ export class N8nApi {
 	}
 
 	/** The node types the editor loads (its node panel and the AI-tool list come from this). */
-	async nodeTypes(): Promise<Array<{ name: string; displayName: string; outputs?: unknown; version: number | number[] }>> {
+	async nodeTypes(): Promise<
+		Array<{ name: string; displayName: string; outputs?: unknown; version: number | number[] }>
+	> {
 		return await this.call('GET', '/types/nodes.json');
 	}
 

@@ -12,7 +12,12 @@ import { installCommunityPackage, type InstalledPackage } from './communityInsta
 import { ensureN8n, type N8nInstall } from './n8nInstall.cjs';
 import { startN8n, type N8nServer } from './n8nServer.cjs';
 import { packPackage } from './pack.cjs';
-import { N8nApi, type CredentialTestResult, type ExecutionResult, type WorkflowJson } from './restApi.cjs';
+import {
+	N8nApi,
+	type CredentialTestResult,
+	type ExecutionResult,
+	type WorkflowJson,
+} from './restApi.cjs';
 import { bindCredentials, type CredentialRefs } from './workflows.cjs';
 
 export interface E2ESession {
@@ -23,7 +28,11 @@ export interface E2ESession {
 	/** Node type as n8n names it for this community package, e.g. n8n-nodes-stream-messaging.quivaStreamPublish. */
 	nodeType(name: string): string;
 	/** Saves a credential (as the editor's credential modal does) and remembers it for binding workflows. */
-	addCredential(type: string, name: string, data: Record<string, unknown>): Promise<{ id: string; test(data?: Record<string, unknown>): Promise<CredentialTestResult> }>;
+	addCredential(
+		type: string,
+		name: string,
+		data: Record<string, unknown>,
+	): Promise<{ id: string; test(data?: Record<string, unknown>): Promise<CredentialTestResult> }>;
 	/** Saves a workflow with its nodes bound to the credentials added so far; returns its id. */
 	importWorkflow(workflow: WorkflowJson): Promise<string>;
 	/** Saves and runs a workflow from its Manual Trigger, as the editor's "Execute workflow" button does. */
@@ -54,7 +63,9 @@ export async function openSession(options: SessionOptions = {}): Promise<E2ESess
 		const tarball = await packPackage(path.join(workDir, 'pack'));
 		const userFolder = path.join(workDir, 'user');
 		const pkg = await installCommunityPackage(userFolder, tarball);
-		say(`installed ${pkg.name}@${pkg.version} into ${path.dirname(path.dirname(pkg.dir))} as the Community Nodes installer does`);
+		say(
+			`installed ${pkg.name}@${pkg.version} into ${path.dirname(path.dirname(pkg.dir))} as the Community Nodes installer does`,
+		);
 		const server = await startN8n(install, userFolder, options.n8nEnv);
 		cleanup.defer('stop n8n', () => server.stop());
 		const api = new N8nApi(server.url, install);

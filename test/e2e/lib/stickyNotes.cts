@@ -32,8 +32,16 @@ export function stickyNotes(workflow: WorkflowJson): StickyNote[] {
 		.filter((node) => node.type === STICKY_NOTE_TYPE)
 		.map((node) => {
 			const [x, y] = node.position as [number, number];
-			const { content, width, height } = node.parameters as { content?: string; width?: number; height?: number };
-			return { name: node.name, content: content ?? '', box: { x, y, width: width ?? 240, height: height ?? 160 } };
+			const { content, width, height } = node.parameters as {
+				content?: string;
+				width?: number;
+				height?: number;
+			};
+			return {
+				name: node.name,
+				content: content ?? '',
+				box: { x, y, width: width ?? 240, height: height ?? 160 },
+			};
 		});
 }
 
@@ -60,7 +68,13 @@ export function gap(a: Box, b: Box): number {
 
 /** The names of the credentials the workflow's nodes use. */
 export function credentialNames(workflow: WorkflowJson): string[] {
-	return [...new Set(workflow.nodes.flatMap((node) => Object.values(node.credentials ?? {}).map((ref) => ref.name)))];
+	return [
+		...new Set(
+			workflow.nodes.flatMap((node) =>
+				Object.values(node.credentials ?? {}).map((ref) => ref.name),
+			),
+		),
+	];
 }
 
 /** The markdown sections of a note: heading text (without #) → the lines under it, to the next heading. */
@@ -76,7 +90,9 @@ function sections(content: string): Array<{ heading: string; lines: string[] }> 
 
 /** The nodes a note explains: those its headings name ("### Chat Message", "### What comes out of Answer"). */
 export function explainedNodes(note: StickyNote, workflow: WorkflowJson): WorkflowNode[] {
-	const headings = sections(note.content).map((section) => section.heading.replace(/^What comes out of\s+/, ''));
+	const headings = sections(note.content).map((section) =>
+		section.heading.replace(/^What comes out of\s+/, ''),
+	);
 	return workingNodes(workflow).filter((node) => headings.includes(node.name));
 }
 
@@ -103,11 +119,15 @@ export function promisedOutputs(note: StickyNote): PromisedOutput[] {
 			if (!item) continue;
 			const named = item[1].split(/:\s/)[0];
 			for (const [, field] of named.matchAll(/`([^`]+)`/g)) {
-				if (!FIELD.test(field)) throw new Error(`note "${note.name}": "${field}" under "${section.heading}" is not a field name`);
+				if (!FIELD.test(field))
+					throw new Error(
+						`note "${note.name}": "${field}" under "${section.heading}" is not a field name`,
+					);
 				fields.push(field);
 			}
 		}
-		if (fields.length === 0) throw new Error(`note "${note.name}": "${section.heading}" names no field`);
+		if (fields.length === 0)
+			throw new Error(`note "${note.name}": "${section.heading}" names no field`);
 		promised.push({ node: match[1].trim(), fields });
 	}
 	return promised;
@@ -136,7 +156,8 @@ function shellWords(line: string): string[] {
 			i = end;
 		} else if (char === '"') {
 			let text = '';
-			for (i++; i < line.length && line[i] !== '"'; i++) text += line[i] === '\\' && /["\\$`]/.test(line[i + 1] ?? '') ? line[++i] : line[i];
+			for (i++; i < line.length && line[i] !== '"'; i++)
+				text += line[i] === '\\' && /["\\$`]/.test(line[i + 1] ?? '') ? line[++i] : line[i];
 			if (i >= line.length) throw new Error(`unclosed " in: ${line}`);
 			word = (word ?? '') + text;
 		} else if (/\s/.test(char)) {
@@ -172,7 +193,13 @@ export function curlCommands(note: StickyNote): CurlCommand[] {
 				else url = new URL(word);
 			}
 			if (!url) throw new Error(`note "${note.name}": a curl command without a URL: ${line}`);
-			commands.push({ method: method ?? (body === undefined ? 'GET' : 'POST'), url, headers, body, text: line.trim() });
+			commands.push({
+				method: method ?? (body === undefined ? 'GET' : 'POST'),
+				url,
+				headers,
+				body,
+				text: line.trim(),
+			});
 		}
 	}
 	return commands;

@@ -35,7 +35,10 @@ export function postAndStream(
 			url,
 			{
 				method: 'POST',
-				headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+				headers: {
+					'content-type': 'application/json',
+					'content-length': Buffer.byteLength(payload),
+				},
 				agent: false,
 				signal: options.signal,
 			},

@@ -28,7 +28,10 @@ export function bindCredentials(workflow: WorkflowJson, refs: CredentialRefs): W
 	for (const node of copy.nodes) {
 		for (const type of Object.keys(node.credentials ?? {})) {
 			const ref = refs[type];
-			if (!ref) throw new Error(`node "${node.name}" of "${workflow.name}" needs a ${type} credential, and none was saved`);
+			if (!ref)
+				throw new Error(
+					`node "${node.name}" of "${workflow.name}" needs a ${type} credential, and none was saved`,
+				);
 			node.credentials![type] = { ...ref };
 		}
 	}
@@ -42,7 +45,11 @@ export function findNode(workflow: WorkflowJson, name: string): WorkflowJson['no
 }
 
 /** A variant of a workflow with some node parameters replaced (for failure paths and the benchmark). */
-export function withParameters(workflow: WorkflowJson, nodeName: string, parameters: Record<string, unknown>): WorkflowJson {
+export function withParameters(
+	workflow: WorkflowJson,
+	nodeName: string,
+	parameters: Record<string, unknown>,
+): WorkflowJson {
 	const copy = structuredClone(workflow);
 	const node = findNode(copy, nodeName);
 	node.parameters = { ...node.parameters, ...parameters };
@@ -52,7 +59,8 @@ export function withParameters(workflow: WorkflowJson, nodeName: string, paramet
 /** The JSON of the items a node put on its first output in its first run. */
 export function outputOf(run: ExecutionResult, nodeName: string): Array<Record<string, unknown>> {
 	const runs = run.runData[nodeName];
-	if (!runs?.length) throw new Error(`node "${nodeName}" did not run (ran: ${Object.keys(run.runData).join(', ')})`);
+	if (!runs?.length)
+		throw new Error(`node "${nodeName}" did not run (ran: ${Object.keys(run.runData).join(', ')})`);
 	return (runs[0].data?.main?.[0] ?? []).map((item) => item.json);
 }
 
@@ -90,7 +98,10 @@ export function exampleFiles(): string[] {
  *   (matchCredentials); with none or several of that name it stays unresolved.
  * Saving then goes through the server, which matches the remaining names once more in the user's project.
  */
-export function asEditorImports(workflow: WorkflowJson, known: Array<{ id: string; name: string; type: string }>): WorkflowJson {
+export function asEditorImports(
+	workflow: WorkflowJson,
+	known: Array<{ id: string; name: string; type: string }>,
+): WorkflowJson {
 	const copy = structuredClone(workflow);
 	delete copy.id;
 	for (const node of copy.nodes) {
@@ -100,8 +111,11 @@ export function asEditorImports(workflow: WorkflowJson, known: Array<{ id: strin
 				delete node.credentials![type];
 				continue;
 			}
-			const named = known.filter((credential) => credential.type === type && credential.name === ref.name);
-			if (ref.id === null && named.length === 1) node.credentials![type] = { id: named[0].id, name: ref.name };
+			const named = known.filter(
+				(credential) => credential.type === type && credential.name === ref.name,
+			);
+			if (ref.id === null && named.length === 1)
+				node.credentials![type] = { id: named[0].id, name: ref.name };
 		}
 	}
 	return copy;

@@ -5,7 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import { CHAT_DEFAULTS, startChatSimulator, type ChatSimulator, type StreamRecord } from '../../simulators/chat.cjs';
+import {
+	CHAT_DEFAULTS,
+	startChatSimulator,
+	type ChatSimulator,
+	type StreamRecord,
+} from '../../simulators/chat.cjs';
 import { chatCredentialData } from '../../simulators/credentials.cjs';
 import type { E2ESession } from '../lib/session.cjs';
 import { postAndStream, type StreamMessage } from '../lib/streamClient.cjs';
@@ -18,7 +23,22 @@ const NODE = 'Chat Message';
 /** What the example's Question node asks; kept here to check the run, not read from the run itself. */
 const QUESTION = 'Explain quantum computing in two sentences.';
 /** The reply the simulator is scripted to stream (multi-byte characters included). */
-const REPLY_TOKENS = ['Quantum ', 'computers ', 'use ', 'qubits, ', 'which ', 'hold ', '0 ', 'and ', '1 ', 'at ', 'once. ', 'Größere ', 'Probleme → ', 'schneller.'];
+const REPLY_TOKENS = [
+	'Quantum ',
+	'computers ',
+	'use ',
+	'qubits, ',
+	'which ',
+	'hold ',
+	'0 ',
+	'and ',
+	'1 ',
+	'at ',
+	'once. ',
+	'Größere ',
+	'Probleme → ',
+	'schneller.',
+];
 const REPLY = REPLY_TOKENS.join('');
 
 const USER = CHAT_DEFAULTS.user;
@@ -64,7 +84,9 @@ export function chatSpecs(session: () => E2ESession): void {
 		expect(reply.userMessageId).not.toBe(reply.assistantMessageId);
 
 		// The Set node after ours: what a user builds on — the answer and the chat to continue.
-		expect(outputOf(run, 'Answer')).toEqual([{ question: QUESTION, answer: REPLY, chatId: reply.chatId, complete: true }]);
+		expect(outputOf(run, 'Answer')).toEqual([
+			{ question: QUESTION, answer: REPLY, chatId: reply.chatId, complete: true },
+		]);
 
 		// Exactly once, with the body the API expects; the chat now exists and belongs to the signed-in user,
 		// which the simulator only allows for a request carrying that user's session cookie.
@@ -81,33 +103,50 @@ export function chatSpecs(session: () => E2ESession): void {
 	test("the credential's Test button says what is wrong: wrong password or session, unreachable, no sign-in route, bad scheme, empty secret", async () => {
 		const requestsBefore = sim.requestCount;
 		const streamsBefore = sim.streams.length;
-		expect(await credential.test()).toEqual({ status: 'OK', message: 'Connected: signed in to the chat server' });
+		expect(await credential.test()).toEqual({
+			status: 'OK',
+			message: 'Connected: signed in to the chat server',
+		});
 		const token = sim.createSession(USER.id);
-		expect(await credential.test({ ...goodData(), authentication: 'sessionToken', sessionToken: token })).toEqual({ status: 'OK', message: 'Connected: signed in to the chat server' });
+		expect(
+			await credential.test({ ...goodData(), authentication: 'sessionToken', sessionToken: token }),
+		).toEqual({ status: 'OK', message: 'Connected: signed in to the chat server' });
 
 		expect(await credential.test({ ...goodData(), password: 'Wrong-Passw0rd!' })).toEqual({
 			status: 'Error',
-			message: 'Sign-in failed: the server answered HTTP 401 (Invalid email or password – INVALID_EMAIL_OR_PASSWORD). Check the email and password.',
+			message:
+				'Sign-in failed: the server answered HTTP 401 (Invalid email or password – INVALID_EMAIL_OR_PASSWORD). Check the email and password.',
 		});
-		expect(await credential.test({ ...goodData(), authentication: 'sessionToken', sessionToken: 'expired0token0value.signature00' })).toEqual({
+		expect(
+			await credential.test({
+				...goodData(),
+				authentication: 'sessionToken',
+				sessionToken: 'expired0token0value.signature00',
+			}),
+		).toEqual({
 			status: 'Error',
-			message: 'The session token is not valid: it expired (after 7 days) or was signed out. Paste a fresh one from a signed-in browser.',
+			message:
+				'The session token is not valid: it expired (after 7 days) or was signed out. Paste a fresh one from a signed-in browser.',
 		});
 		expect(await credential.test({ ...goodData(), baseUrl: 'http://127.0.0.1:1' })).toEqual({
 			status: 'Error',
-			message: "Could not reach the chat server to sign in: the connection was refused (ECONNREFUSED). Check the Base URL's host and port and that the server is running.",
+			message:
+				"Could not reach the chat server to sign in: the connection was refused (ECONNREFUSED). Check the Base URL's host and port and that the server is running.",
 		});
 		// A 404 means the Base URL is wrong, not the password.
 		expect(await credential.test({ ...goodData(), baseUrl: `${sim.url}/app` })).toEqual({
 			status: 'Error',
-			message: 'Sign-in failed: this server has no sign-in route here (HTTP 404 on POST /api/auth/sign-in/email). Check the Base URL.',
+			message:
+				'Sign-in failed: this server has no sign-in route here (HTTP 404 on POST /api/auth/sign-in/email). Check the Base URL.',
 		});
 		const requestsBeforeChecks = sim.requestCount;
 		expect(await credential.test({ ...goodData(), baseUrl: 'localhost:3026' })).toEqual({
 			status: 'Error',
 			message: 'Chat API credential: Base URL must start with http:// or https://',
 		});
-		expect(await credential.test({ ...goodData(), authentication: 'sessionToken', sessionToken: '' })).toEqual({
+		expect(
+			await credential.test({ ...goodData(), authentication: 'sessionToken', sessionToken: '' }),
+		).toEqual({
 			status: 'Error',
 			message: 'Chat API credential: Session Token is empty',
 		});
@@ -119,13 +158,19 @@ export function chatSpecs(session: () => E2ESession): void {
 
 	test('bad input: an invalid chat ID or an empty message fails the run with the field named and nothing sent', async () => {
 		const requestsBefore = sim.requestCount;
-		const badId = await session().runWorkflow(withParameters(loadExample(EXAMPLE), NODE, { chatMode: 'existing', chatId: 'chat-42' }));
+		const badId = await session().runWorkflow(
+			withParameters(loadExample(EXAMPLE), NODE, { chatMode: 'existing', chatId: 'chat-42' }),
+		);
 		expect(badId.status).toBe('error');
 		expect(errorOf(badId).node?.name).toBe(NODE);
-		expect(errorOf(badId).message).toBe('Invalid Chat ID [item 0]: Chat ID "chat-42" is not a UUID (e.g. 550e8400-e29b-41d4-a716-446655440000)');
+		expect(errorOf(badId).message).toBe(
+			'Invalid Chat ID [item 0]: Chat ID "chat-42" is not a UUID (e.g. 550e8400-e29b-41d4-a716-446655440000)',
+		);
 		expect(badId.runData.Answer).toBeUndefined();
 
-		const empty = await session().runWorkflow(withParameters(loadExample(EXAMPLE), NODE, { message: '={{ "  " }}' }));
+		const empty = await session().runWorkflow(
+			withParameters(loadExample(EXAMPLE), NODE, { message: '={{ "  " }}' }),
+		);
 		expect(empty.status).toBe('error');
 		expect(errorOf(empty).message).toBe('Invalid Message [item 0]: Message is empty');
 
@@ -137,7 +182,9 @@ export function chatSpecs(session: () => E2ESession): void {
 		const bobsChat = randomUUID();
 		sim.chats.set(bobsChat, CHAT_DEFAULTS.otherUser.id);
 		const streamsBefore = sim.streams.length;
-		const denied = await session().runWorkflow(withParameters(loadExample(EXAMPLE), NODE, { chatMode: 'existing', chatId: bobsChat }));
+		const denied = await session().runWorkflow(
+			withParameters(loadExample(EXAMPLE), NODE, { chatMode: 'existing', chatId: bobsChat }),
+		);
 		expect(denied.status).toBe('error');
 		const deniedError = errorOf(denied);
 		expect(deniedError.node?.name).toBe(NODE);
@@ -146,15 +193,23 @@ export function chatSpecs(session: () => E2ESession): void {
 		// What to do, then the server's own words, code and request ID.
 		const deniedAnswer = sim.errorsSent.at(-1)!;
 		expect(deniedAnswer.body.code).toBe('CHAT_ACCESS_DENIED');
-		expect(deniedError.message).toBe(`Chat ${bobsChat} belongs to another user – CHAT_ACCESS_DENIED: Access denied to the specified chat. [item 0]`);
-		expect(String(deniedError.description)).toContain('The signed-in user may post only to their own chats');
+		expect(deniedError.message).toBe(
+			`Chat ${bobsChat} belongs to another user – CHAT_ACCESS_DENIED: Access denied to the specified chat. [item 0]`,
+		);
+		expect(String(deniedError.description)).toContain(
+			'The signed-in user may post only to their own chats',
+		);
 		expect(String(deniedError.description)).toContain(
 			`HTTP 403: Access denied to the specified chat. (code CHAT_ACCESS_DENIED, request ID ${String(deniedAnswer.body.requestId)})`,
 		);
 		expect(sim.streams.length).toBe(streamsBefore);
 
 		// A model the server does not have: a 500 whose cause is a foreign key; the node names the Model.
-		const unknown = await session().runWorkflow(withParameters(loadExample(EXAMPLE), NODE, { model: { __rl: true, mode: 'id', value: 'gpt-9-turbo' } }));
+		const unknown = await session().runWorkflow(
+			withParameters(loadExample(EXAMPLE), NODE, {
+				model: { __rl: true, mode: 'id', value: 'gpt-9-turbo' },
+			}),
+		);
 		expect(unknown.status).toBe('error');
 		const unknownError = errorOf(unknown);
 		const unknownAnswer = sim.errorsSent.at(-1)!;
@@ -163,16 +218,23 @@ export function chatSpecs(session: () => E2ESession): void {
 		);
 		expect(unknownError.httpCode).toBe('500');
 		expect(String(unknownError.description)).toMatch(/^Check the Model/);
-		expect(String(unknownError.description)).toContain(`request ID ${String(unknownAnswer.body.requestId)}`);
+		expect(String(unknownError.description)).toContain(
+			`request ID ${String(unknownAnswer.body.requestId)}`,
+		);
 		expect(sim.streams.length).toBe(streamsBefore);
 
 		// user_message, two tokens, then the server's error event.
-		sim.faults.inject({ kind: 'streamError', afterEvents: 3 }, { match: (request) => String(request.url).endsWith('/stream') });
+		sim.faults.inject(
+			{ kind: 'streamError', afterEvents: 3 },
+			{ match: (request) => String(request.url).endsWith('/stream') },
+		);
 		const failed = await session().runWorkflow(loadExample(EXAMPLE));
 		expect(failed.status).toBe('error');
 		const failedError = errorOf(failed);
 		expect(failedError.node?.name).toBe(NODE);
-		expect(failedError.message).toBe('The chat server failed while replying: Streaming failed (STREAMING_ERROR) [item 0]');
+		expect(failedError.message).toBe(
+			'The chat server failed while replying: Streaming failed (STREAMING_ERROR) [item 0]',
+		);
 		// The part of the reply that had arrived is shown, so the user knows what was lost.
 		expect(String(failedError.description)).toContain(`"${REPLY_TOKENS[0]}${REPLY_TOKENS[1]}"`);
 		expect(failed.runData.Answer).toBeUndefined();
@@ -188,8 +250,12 @@ export function chatSpecs(session: () => E2ESession): void {
 		node.parameters = { ...node.parameters, model: 'claude-opus-4-5' };
 		const run = await session().runWorkflow(example);
 		expect(run.error).toBeUndefined();
-		expect(outputOf(run, NODE)).toEqual([expect.objectContaining({ text: REPLY, complete: true, model: 'claude-opus-4-5' })]);
-		expect(sim.streams.slice(streamsBefore).map((stream) => stream.body.modelId)).toEqual(['claude-opus-4-5']);
+		expect(outputOf(run, NODE)).toEqual([
+			expect.objectContaining({ text: REPLY, complete: true, model: 'claude-opus-4-5' }),
+		]);
+		expect(sim.streams.slice(streamsBefore).map((stream) => stream.body.modelId)).toEqual([
+			'claude-opus-4-5',
+		]);
 	});
 
 	test('streaming: a webhook caller receives the reply token by token while the simulator is still sending it, and the full text', async () => {
@@ -204,15 +270,30 @@ export function chatSpecs(session: () => E2ESession): void {
 		// same event loop, so the snapshot is exact).
 		const seen: Array<{ content: string; simEventsWritten: number; simEnded: boolean }> = [];
 		const message = 'Stream me an answer, please.';
-		const response = await postAndStream(`${session().server.url}/webhook/chat-stream`, { message }, (line: StreamMessage) => {
-			if (line.type !== 'item') return;
-			const record = simulatorSide();
-			seen.push({ content: String(line.content), simEventsWritten: record?.eventsWritten ?? -1, simEnded: record?.ended ?? false });
-		});
+		const response = await postAndStream(
+			`${session().server.url}/webhook/chat-stream`,
+			{ message },
+			(line: StreamMessage) => {
+				if (line.type !== 'item') return;
+				const record = simulatorSide();
+				seen.push({
+					content: String(line.content),
+					simEventsWritten: record?.eventsWritten ?? -1,
+					simEnded: record?.ended ?? false,
+				});
+			},
+		);
 
-		expect({ status: response.statusCode, stray: response.stray }).toEqual({ status: 200, stray: [] });
+		expect({ status: response.statusCode, stray: response.stray }).toEqual({
+			status: 200,
+			stray: [],
+		});
 		const ours = response.messages.filter((line) => line.metadata?.nodeName === NODE);
-		expect(ours.map((line) => line.type)).toEqual(['begin', ...REPLY_TOKENS.map(() => 'item'), 'end']);
+		expect(ours.map((line) => line.type)).toEqual([
+			'begin',
+			...REPLY_TOKENS.map(() => 'item'),
+			'end',
+		]);
 		// The full text by the end, in order.
 		expect(seen.map((entry) => entry.content).join('')).toBe(REPLY);
 
@@ -238,7 +319,9 @@ export function chatSpecs(session: () => E2ESession): void {
 		expect(execution?.mode).toBe('webhook');
 		const run = await session().api.waitForExecution(execution.id);
 		expect(run.status).toBe('success');
-		expect(outputOf(run, NODE)).toEqual([expect.objectContaining({ text: REPLY, complete: true, chatId: streams[0].chatId })]);
+		expect(outputOf(run, NODE)).toEqual([
+			expect.objectContaining({ text: REPLY, complete: true, chatId: streams[0].chatId }),
+		]);
 	});
 
 	test('streaming with Stream Tool Events: the caller gets tool calls and results as JSON chunks in order with the text; without the option, text only', async () => {
@@ -248,22 +331,39 @@ export function chatSpecs(session: () => E2ESession): void {
 			{ chatMessageEvent: 'tool_result', toolName: 'webSearch', toolResult: { hits: 1 } },
 		];
 		const itemContents = async (path: string, streamToolEvents: boolean) => {
-			const workflow = withParameters(loadExample(STREAMING_EXAMPLE), NODE, { options: { streamToolEvents } });
+			const workflow = withParameters(loadExample(STREAMING_EXAMPLE), NODE, {
+				options: { streamToolEvents },
+			});
 			const webhook = workflow.nodes.find((node) => node.type === 'n8n-nodes-base.webhook')!;
 			webhook.parameters = { ...webhook.parameters, path };
 			(webhook as { webhookId?: string }).webhookId = randomUUID();
 			await session().api.activateWorkflow(await session().importWorkflow(workflow));
-			const response = await postAndStream(`${session().server.url}/webhook/${path}`, { message: 'What is new?' }, () => undefined);
+			const response = await postAndStream(
+				`${session().server.url}/webhook/${path}`,
+				{ message: 'What is new?' },
+				() => undefined,
+			);
 			expect(response.statusCode).toBe(200);
-			return response.messages.filter((line) => line.metadata?.nodeName === NODE && line.type === 'item').map((line) => String(line.content));
+			return response.messages
+				.filter((line) => line.metadata?.nodeName === NODE && line.type === 'item')
+				.map((line) => String(line.content));
 		};
-		expect(await itemContents('chat-stream-tools', true)).toEqual(['Looking', JSON.stringify(toolEvents[0]), JSON.stringify(toolEvents[1]), ' it', ' up.']);
+		expect(await itemContents('chat-stream-tools', true)).toEqual([
+			'Looking',
+			JSON.stringify(toolEvents[0]),
+			JSON.stringify(toolEvents[1]),
+			' it',
+			' up.',
+		]);
 		expect(await itemContents('chat-stream-text', false)).toEqual(['Looking', ' it', ' up.']);
 	});
 
-	test('a wrong password fails the run with the sign-in\'s own words (found by class across the installed package), nothing sent', async () => {
+	test("a wrong password fails the run with the sign-in's own words (found by class across the installed package), nothing sent", async () => {
 		const streamsBefore = sim.streams.length;
-		await session().addCredential('chatApi', 'Chat account, wrong password', { ...goodData(), password: 'Wrong-Passw0rd!' });
+		await session().addCredential('chatApi', 'Chat account, wrong password', {
+			...goodData(),
+			password: 'Wrong-Passw0rd!',
+		});
 		try {
 			const run = await session().runWorkflow(loadExample(EXAMPLE));
 			expect(run.status).toBe('error');
@@ -280,11 +380,16 @@ export function chatSpecs(session: () => E2ESession): void {
 	test('a credential that cannot work: the run fails naming the credential and field, not even a sign-in', async () => {
 		const requestsBefore = sim.requestCount;
 		// Runs bind to the credential added last: the broken one here, the good one again afterwards.
-		await session().addCredential('chatApi', 'Chat broken', { ...goodData(), baseUrl: sim.url.replace('http:', 'ftp:') });
+		await session().addCredential('chatApi', 'Chat broken', {
+			...goodData(),
+			baseUrl: sim.url.replace('http:', 'ftp:'),
+		});
 		try {
 			const run = await session().runWorkflow(loadExample(EXAMPLE));
 			expect(run.status).toBe('error');
-			expect(errorOf(run).message).toBe('Chat API credential: Base URL must start with http:// or https://');
+			expect(errorOf(run).message).toBe(
+				'Chat API credential: Base URL must start with http:// or https://',
+			);
 			expect(sim.requestCount).toBe(requestsBefore);
 		} finally {
 			credential = await session().addCredential('chatApi', 'Chat account', goodData());

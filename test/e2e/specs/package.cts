@@ -16,14 +16,18 @@ function typeNameOf(file: string, suffix: string): string {
 export function packageSpecs(session: () => E2ESession): void {
 	test('the installed package stands alone: no dependency, nothing installed beside it, its licence and its bundled SSE parser', () => {
 		const { pkg } = session();
-		const manifest = JSON.parse(fs.readFileSync(path.join(pkg.dir, 'package.json'), 'utf8')) as Record<string, unknown>;
+		const manifest = JSON.parse(
+			fs.readFileSync(path.join(pkg.dir, 'package.json'), 'utf8'),
+		) as Record<string, unknown>;
 		expect(manifest.dependencies ?? {}).toEqual({});
 		expect(fs.existsSync(path.join(pkg.dir, 'node_modules'))).toBe(false);
 		// n8n's own folder of installed packages holds ours only: the Chat node (the other specs run it) needs nothing else.
 		const installed = fs.readdirSync(path.dirname(pkg.dir)).filter((name) => !name.startsWith('.'));
 		expect(installed).toEqual([pkg.name]);
 		expect(fs.readFileSync(path.join(pkg.dir, 'LICENSE'), 'utf8')).toMatch(/^MIT License/);
-		expect(fs.existsSync(path.join(pkg.dir, 'dist', 'nodes', 'common', 'sse', 'eventsource-parser.js'))).toBe(true);
+		expect(
+			fs.existsSync(path.join(pkg.dir, 'dist', 'nodes', 'common', 'sse', 'eventsource-parser.js')),
+		).toBe(true);
 	});
 
 	test('n8n loads every node of the package, each action node with its AI-tool variant', async () => {
@@ -40,12 +44,19 @@ export function packageSpecs(session: () => E2ESession): void {
 				expect({ name, tool: tool?.displayName }).toEqual({ name, tool: undefined });
 				continue;
 			}
-			expect({ name, tool: tool?.displayName }).toEqual({ name, tool: `${node!.displayName} Tool` });
+			expect({ name, tool: tool?.displayName }).toEqual({
+				name,
+				tool: `${node!.displayName} Tool`,
+			});
 			expect(JSON.stringify(tool!.outputs)).toContain('ai_tool');
 		}
 		// Nothing of ours that the n8n block does not declare (e.g. a stale file in dist/).
-		const ours = types.filter((type) => type.name.startsWith(`${pkg.name}.`) && !type.name.endsWith('Tool'));
-		expect(ours.map((type) => type.name).sort()).toEqual(declared.map((name) => session().nodeType(name)).sort());
+		const ours = types.filter(
+			(type) => type.name.startsWith(`${pkg.name}.`) && !type.name.endsWith('Tool'),
+		);
+		expect(ours.map((type) => type.name).sort()).toEqual(
+			declared.map((name) => session().nodeType(name)).sort(),
+		);
 	});
 
 	test('n8n loads every credential type of the package', async () => {

@@ -6,7 +6,11 @@
 import { randomUUID } from 'node:crypto';
 
 import { quivaCredentialData } from '../../simulators/credentials.cjs';
-import { QUIVA_DEFAULTS, startQuivaSimulator, type QuivaSimulator } from '../../simulators/quiva.cjs';
+import {
+	QUIVA_DEFAULTS,
+	startQuivaSimulator,
+	type QuivaSimulator,
+} from '../../simulators/quiva.cjs';
 import type { WorkflowJson } from '../lib/restApi.cjs';
 import type { E2ESession } from '../lib/session.cjs';
 import { errorOf, loadExample, outputOf, withParameters } from '../lib/workflows.cjs';
@@ -34,7 +38,13 @@ function webhookPublishWorkflow(nodeType: string, path: string): WorkflowJson {
 				type: nodeType,
 				typeVersion: 1,
 				position: [220, 0],
-				parameters: { stream: 'orders', subject: 'orders.webhook', bodySource: 'field', bodyField: 'body', options: {} },
+				parameters: {
+					stream: 'orders',
+					subject: 'orders.webhook',
+					bodySource: 'field',
+					bodyField: 'body',
+					options: {},
+				},
 				credentials: { quivaApi: { id: 'quiva-credential', name: 'Quiva account' } },
 			},
 		],
@@ -74,20 +84,33 @@ export function quivaSpecs(session: () => E2ESession): void {
 
 		const published = outputOf(run, NODE);
 		expect(published).toHaveLength(SAMPLE_ORDERS.length);
-		for (const item of published) expect(item).toMatchObject({ published: true, status: 200, attempts: 1 });
+		for (const item of published)
+			expect(item).toMatchObject({ published: true, status: 200, attempts: 1 });
 
 		// The Set node after ours pairs each output with its input item: the user's view of "which order went out".
 		expect(outputOf(run, 'Confirmation')).toEqual(
-			SAMPLE_ORDERS.map((order) => ({ orderId: order.orderId, subject: `orders.${order.status}`, published: true, attempts: 1 })),
+			SAMPLE_ORDERS.map((order) => ({
+				orderId: order.orderId,
+				subject: `orders.${order.status}`,
+				published: true,
+				attempts: 1,
+			})),
 		);
 
 		// Exactly once: the gateway holds each order event one time, with the item as body.
 		expect(sim.received).toHaveLength(SAMPLE_ORDERS.length);
-		const key = (m: { subject: string; body: Record<string, unknown> }) => `${m.subject}#${String(m.body.orderId)}`;
-		expect(sim.received.map(key).sort()).toEqual(SAMPLE_ORDERS.map((o) => key({ subject: `orders.${o.status}`, body: o })).sort());
+		const key = (m: { subject: string; body: Record<string, unknown> }) =>
+			`${m.subject}#${String(m.body.orderId)}`;
+		expect(sim.received.map(key).sort()).toEqual(
+			SAMPLE_ORDERS.map((o) => key({ subject: `orders.${o.status}`, body: o })).sort(),
+		);
 		for (const message of sim.received) {
 			expect(message.stream).toBe('orders');
-			expect(message.body).toEqual(SAMPLE_ORDERS.find((o) => `orders.${o.status}` === message.subject && o.orderId === message.body.orderId));
+			expect(message.body).toEqual(
+				SAMPLE_ORDERS.find(
+					(o) => `orders.${o.status}` === message.subject && o.orderId === message.body.orderId,
+				),
+			);
 		}
 		// Order kept per subject, as the node promises.
 		for (const subject of ['orders.created', 'orders.paid']) {
@@ -100,18 +123,26 @@ export function quivaSpecs(session: () => E2ESession): void {
 
 	test("the credential's Test button says what is wrong: wrong key, unreachable or wrong Base URL, bad scheme, empty key", async () => {
 		const requestsBefore = sim.requestCount;
-		expect(await credential.test()).toEqual({ status: 'OK', message: 'Connected: the quiva.ai Gateway accepted the API key' });
-		expect(await credential.test(quivaCredentialData(sim, 'bearerToken'))).toEqual({ status: 'OK', message: 'Connected: the quiva.ai Gateway accepted the token' });
+		expect(await credential.test()).toEqual({
+			status: 'OK',
+			message: 'Connected: the quiva.ai Gateway accepted the API key',
+		});
+		expect(await credential.test(quivaCredentialData(sim, 'bearerToken'))).toEqual({
+			status: 'OK',
+			message: 'Connected: the quiva.ai Gateway accepted the token',
+		});
 
 		const bad = await credential.test({ ...goodData(), apiKey: 'expired-key' });
 		expect(bad).toEqual({
 			status: 'Error',
-			message: 'Authentication failed: the gateway rejected the API key or token (HTTP 401). Check the Quiva API credential; API keys expire after 3 months.',
+			message:
+				'Authentication failed: the gateway rejected the API key or token (HTTP 401). Check the Quiva API credential; API keys expire after 3 months.',
 		});
 
 		expect(await credential.test({ ...goodData(), baseUrl: 'http://127.0.0.1:1' })).toEqual({
 			status: 'Error',
-			message: "Could not reach the quiva.ai Gateway: the connection was refused (ECONNREFUSED). Check the Base URL's host and port and that the server is running.",
+			message:
+				"Could not reach the quiva.ai Gateway: the connection was refused (ECONNREFUSED). Check the Base URL's host and port and that the server is running.",
 		});
 		expect(await credential.test({ ...goodData(), baseUrl: `${sim.url}/gateway` })).toEqual({
 			status: 'Error',
@@ -119,21 +150,27 @@ export function quivaSpecs(session: () => E2ESession): void {
 				"The server at the Base URL is not the quiva.ai Gateway, or the Base URL's path is wrong: it has no /storage/streams route (HTTP 404 on GET /storage/streams). Check the Base URL.",
 		});
 		const requestsBeforeChecks = sim.requestCount;
-		expect(await credential.test({ ...goodData(), baseUrl: sim.url.replace('http:', 'ftp:') })).toEqual({
+		expect(
+			await credential.test({ ...goodData(), baseUrl: sim.url.replace('http:', 'ftp:') }),
+		).toEqual({
 			status: 'Error',
 			message: 'Quiva API credential: Base URL must start with http:// or https://',
 		});
-		expect(await credential.test({ ...goodData(), apiKey: '' })).toEqual({ status: 'Error', message: 'Quiva API credential: API Key is empty' });
+		expect(await credential.test({ ...goodData(), apiKey: '' })).toEqual({
+			status: 'Error',
+			message: 'Quiva API credential: API Key is empty',
+		});
 		// The field checks sent nothing; the Test button never publishes.
 		expect(sim.requestCount).toBe(requestsBeforeChecks);
 		expect(sim.requestCount).toBeGreaterThan(requestsBefore);
 		expect(sim.received).toHaveLength(0);
 	});
 
-
 	test('a published webhook workflow, called 30 times one after another, publishes each call once over at most 3 connections', async () => {
 		const path = `quiva-webhook-${randomUUID().slice(0, 8)}`;
-		const workflowId = await session().importWorkflow(webhookPublishWorkflow(session().nodeType('quivaStreamPublish'), path));
+		const workflowId = await session().importWorkflow(
+			webhookPublishWorkflow(session().nodeType('quivaStreamPublish'), path),
+		);
 		await session().api.activateWorkflow(workflowId);
 
 		const calls = 30;
@@ -151,34 +188,59 @@ export function quivaSpecs(session: () => E2ESession): void {
 			});
 		}
 		// Each call's message exactly once, in the order of the calls.
-		expect(sim.received.map((message) => ({ stream: message.stream, subject: message.subject, body: message.body }))).toEqual(
-			Array.from({ length: calls }, (_, orderId) => ({ stream: 'orders', subject: 'orders.webhook', body: { orderId } })),
+		expect(
+			sim.received.map((message) => ({
+				stream: message.stream,
+				subject: message.subject,
+				body: message.body,
+			})),
+		).toEqual(
+			Array.from({ length: calls }, (_, orderId) => ({
+				stream: 'orders',
+				subject: 'orders.webhook',
+				body: { orderId },
+			})),
 		);
 		// 30 executions, and the connections they opened: fetch's pool outlives an execution, so the executions
 		// after the first reuse its connection (before the pool, each opened its own: 30).
 		const executions = await session().api.executionsOf(workflowId, 100);
-		expect(executions.map((execution) => `${execution.mode} ${execution.status}`)).toEqual(Array.from({ length: calls }, () => 'webhook success'));
+		expect(executions.map((execution) => `${execution.mode} ${execution.status}`)).toEqual(
+			Array.from({ length: calls }, () => 'webhook success'),
+		);
 		expect(sim.connectionCount - connectionsBefore).toBeLessThanOrEqual(3);
 	});
 
 	test('bad input: a wildcard subject fails the run with the field named and nothing sent', async () => {
-		const run = await session().runWorkflow(withParameters(loadExample(EXAMPLE), NODE, { subject: 'orders.*' }));
+		const run = await session().runWorkflow(
+			withParameters(loadExample(EXAMPLE), NODE, { subject: 'orders.*' }),
+		);
 		expect(run.status).toBe('error');
 		const error = errorOf(run);
 		expect(error.node?.name).toBe(NODE);
-		expect(error.message).toBe('Invalid Subject [item 0]: Subject "orders.*" contains a wildcard token ("*" or ">"); a message is published to one literal subject');
+		expect(error.message).toBe(
+			'Invalid Subject [item 0]: Subject "orders.*" contains a wildcard token ("*" or ">"); a message is published to one literal subject',
+		);
 		expect(sim.received).toHaveLength(0);
 		expect(run.runData.Confirmation).toBeUndefined();
 	});
 
 	test("server error: the gateway's HTTP 500 reaches the user with the server's words, and POSTs are not retried blindly", async () => {
-		sim.faults.inject({ kind: 'status', status: 500, body: { error: 'internal_error', message: 'JetStream not available' } }, { times: 1000 });
+		sim.faults.inject(
+			{
+				kind: 'status',
+				status: 500,
+				body: { error: 'internal_error', message: 'JetStream not available' },
+			},
+			{ times: 1000 },
+		);
 		const requestsBefore = sim.requestCount;
 		const run = await session().runWorkflow(loadExample(EXAMPLE));
 		expect(run.status).toBe('error');
 		const error = errorOf(run);
 		expect(error.node?.name).toBe(NODE);
-		expect(error.message).toMatch(/^The server failed to process the request; the server may have received the message \[item \d+\]$/);
+		expect(error.message).toMatch(
+			/^The server failed to process the request; the server may have received the message \[item \d+\]$/,
+		);
 		expect(String(error.description)).toContain('HTTP 500');
 		expect(String(error.description)).toContain('Turn on the Retry on Server Errors option');
 		expect(String(error.description)).toContain('JetStream not available');
@@ -193,13 +255,20 @@ export function quivaSpecs(session: () => E2ESession): void {
 	test('a credential that cannot work: the run fails naming the credential and field, nothing sent', async () => {
 		const requestsBefore = sim.requestCount;
 		// Runs bind to the credential added last: the broken one here, the good one again afterwards.
-		await session().addCredential('quivaApi', 'Quiva broken', { ...goodData(), baseUrl: sim.url.replace('http://', '') });
+		await session().addCredential('quivaApi', 'Quiva broken', {
+			...goodData(),
+			baseUrl: sim.url.replace('http://', ''),
+		});
 		try {
 			const run = await session().runWorkflow(loadExample(EXAMPLE));
 			expect(run.status).toBe('error');
 			const error = errorOf(run);
-			expect(error.message).toBe('Quiva API credential: Base URL must start with http:// or https://');
-			expect(String(error.description)).toMatch(/^Nothing was sent: the credential is checked before the first request/);
+			expect(error.message).toBe(
+				'Quiva API credential: Base URL must start with http:// or https://',
+			);
+			expect(String(error.description)).toMatch(
+				/^Nothing was sent: the credential is checked before the first request/,
+			);
 			expect(sim.requestCount).toBe(requestsBefore);
 		} finally {
 			credential = await session().addCredential('quivaApi', 'Quiva account', goodData());

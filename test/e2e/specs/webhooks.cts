@@ -12,8 +12,16 @@ import { randomUUID } from 'node:crypto';
 
 import { busiestSecond } from '../../harness/rate.cjs';
 import { startChatSimulator, type ChatSimulator } from '../../simulators/chat.cjs';
-import { chatCredentialData, kapuaCredentialData, quivaCredentialData } from '../../simulators/credentials.cjs';
-import { isPublishRequest, startKapuaSimulator, type KapuaSimulator } from '../../simulators/kapua.cjs';
+import {
+	chatCredentialData,
+	kapuaCredentialData,
+	quivaCredentialData,
+} from '../../simulators/credentials.cjs';
+import {
+	isPublishRequest,
+	startKapuaSimulator,
+	type KapuaSimulator,
+} from '../../simulators/kapua.cjs';
 import { startQuivaSimulator, type QuivaSimulator } from '../../simulators/quiva.cjs';
 import type { WorkflowJson } from '../lib/restApi.cjs';
 import type { E2ESession } from '../lib/session.cjs';
@@ -22,7 +30,11 @@ import type { E2ESession } from '../lib/session.cjs';
 function webhookWorkflow(
 	session: E2ESession,
 	path: string,
-	node: { type: string; parameters: Record<string, unknown>; credential: { type: string; id: string; name: string } },
+	node: {
+		type: string;
+		parameters: Record<string, unknown>;
+		credential: { type: string; id: string; name: string };
+	},
 ): WorkflowJson {
 	return {
 		name: `Webhook → ${node.type} (${path})`,
@@ -43,7 +55,9 @@ function webhookWorkflow(
 				typeVersion: 1,
 				position: [220, 0],
 				parameters: node.parameters,
-				credentials: { [node.credential.type]: { id: node.credential.id, name: node.credential.name } },
+				credentials: {
+					[node.credential.type]: { id: node.credential.id, name: node.credential.name },
+				},
 			},
 		],
 		connections: { Webhook: { main: [[{ node: 'Node Under Test', type: 'main', index: 0 }]] } },
@@ -83,7 +97,12 @@ export function webhookSpecs(session: () => E2ESession): void {
 				session(),
 				webhookWorkflow(session(), path, {
 					type: 'quivaStreamPublish',
-					parameters: { stream: 'orders', subject: '={{ "orders." + $json.body.n }}', bodySource: 'item', options: { maxRequestsPerSecond: 5 } },
+					parameters: {
+						stream: 'orders',
+						subject: '={{ "orders." + $json.body.n }}',
+						bodySource: 'item',
+						options: { maxRequestsPerSecond: 5 },
+					},
 					credential: quiva,
 				}),
 				path,
@@ -91,12 +110,20 @@ export function webhookSpecs(session: () => E2ESession): void {
 			const before = sim.requests.length;
 			const answers = await Promise.all(Array.from({ length: 40 }, (_, n) => call({ n })));
 			expect(answers.map((answer) => answer.status)).toEqual(Array(40).fill(200));
-			const publishes = sim.requests.slice(before).filter((request) => request.method === 'POST' && request.path.endsWith('/messages'));
+			const publishes = sim.requests
+				.slice(before)
+				.filter((request) => request.method === 'POST' && request.path.endsWith('/messages'));
 			expect(publishes).toHaveLength(40);
-			const published = sim.received.filter((message) => message.subject.startsWith('orders.')).map((message) => (message.body.body as { n?: number })?.n);
-			expect([...new Set(published)].sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 40 }, (_, n) => n));
+			const published = sim.received
+				.filter((message) => message.subject.startsWith('orders.'))
+				.map((message) => (message.body.body as { n?: number })?.n);
+			expect([...new Set(published)].sort((a, b) => Number(a) - Number(b))).toEqual(
+				Array.from({ length: 40 }, (_, n) => n),
+			);
 			const busiest = busiestSecond(publishes.map((request) => request.at!).sort((a, b) => a - b));
-			console.log(`[e2e] 40 webhook executions at Max Requests per Second 5: busiest second at the gateway ${busiest}`);
+			console.log(
+				`[e2e] 40 webhook executions at Max Requests per Second 5: busiest second at the gateway ${busiest}`,
+			);
 			expect(busiest).toBeLessThanOrEqual(5 + 1);
 		});
 	});
@@ -131,7 +158,9 @@ export function webhookSpecs(session: () => E2ESession): void {
 			const before = sim.requests.filter(isPublishRequest).length;
 			const answers = await Promise.all(Array.from({ length: 20 }, (_, n) => call({ n })));
 			expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(200));
-			console.log(`[e2e] 20 concurrent Kapua webhook executions: ${sim.logins.user - logins} login(s)`);
+			console.log(
+				`[e2e] 20 concurrent Kapua webhook executions: ${sim.logins.user - logins} login(s)`,
+			);
 			expect(sim.logins.user - logins).toBe(1);
 			expect(sim.requests.filter(isPublishRequest).length - before).toBe(20);
 		});
@@ -149,14 +178,24 @@ export function webhookSpecs(session: () => E2ESession): void {
 				session(),
 				webhookWorkflow(session(), path, {
 					type: 'chatMessage',
-					parameters: { chatMode: 'new', message: '={{ $json.body.message }}', model: 'gpt-5.2', outputMode: 'finalReply', options: {} },
+					parameters: {
+						chatMode: 'new',
+						message: '={{ $json.body.message }}',
+						model: 'gpt-5.2',
+						outputMode: 'finalReply',
+						options: {},
+					},
 					credential: chat,
 				}),
 				path,
 			);
-			const lookups = () => sim.requests.filter((request) => request.path === '/api/auth/get-session').length;
-			for (let n = 0; n < 10; n++) expect((await call({ message: `Question ${n}` })).status).toBe(200);
-			console.log(`[e2e] 10 chat webhook executions: ${sim.signIns} sign-in(s), ${lookups()} session look-up(s)`);
+			const lookups = () =>
+				sim.requests.filter((request) => request.path === '/api/auth/get-session').length;
+			for (let n = 0; n < 10; n++)
+				expect((await call({ message: `Question ${n}` })).status).toBe(200);
+			console.log(
+				`[e2e] 10 chat webhook executions: ${sim.signIns} sign-in(s), ${lookups()} session look-up(s)`,
+			);
 			expect(sim.streams).toHaveLength(10);
 			expect([sim.signIns, lookups()]).toEqual([1, 1]);
 		});

@@ -14,7 +14,12 @@ export const FORGED_MARKER = 'FORGED-BY-HOSTILE-SERVER';
 export type PathKind = 'json' | 'stream';
 
 /** A status line and header lines, each ended by `eol`, then the empty line. Values are written as given. */
-export function head(status: number, reason: string, headers: Array<[string, string | number]>, eol = '\r\n'): string {
+export function head(
+	status: number,
+	reason: string,
+	headers: Array<[string, string | number]>,
+	eol = '\r\n',
+): string {
 	return `HTTP/1.1 ${status} ${reason}${eol}${headers.map(([name, value]) => `${name}: ${value}${eol}`).join('')}${eol}`;
 }
 
@@ -44,8 +49,11 @@ export function response(answer: Answer, path: PathKind): string {
 		['Connection', 'keep-alive'],
 		['Keep-Alive', 'timeout=5'],
 	];
-	if (path === 'stream') return head(status, reason, [...common, ['Transfer-Encoding', 'chunked']]) + chunked(body);
-	return head(status, reason, [...common, ['Content-Length', Buffer.byteLength(body, 'latin1')]]) + body;
+	if (path === 'stream')
+		return head(status, reason, [...common, ['Transfer-Encoding', 'chunked']]) + chunked(body);
+	return (
+		head(status, reason, [...common, ['Content-Length', Buffer.byteLength(body, 'latin1')]]) + body
+	);
 }
 
 export interface AnswerKit {
@@ -91,13 +99,16 @@ function parseJson(body: Buffer): Record<string, unknown> | undefined {
 const jsonAnswer = (status: number, reason: string, value: unknown): Answer => {
 	return { status, reason, contentType: 'application/json', body: json(value) };
 };
-const notFound = (): Step[] => [{ write: response(jsonAnswer(404, 'Not Found', { error: 'not_found' }), 'json') }];
+const notFound = (): Step[] => [
+	{ write: response(jsonAnswer(404, 'Not Found', { error: 'not_found' }), 'json') },
+];
 
 /** Quiva Stream Publish: the publish answer echoes the item's `seq` (the gateway's own answer is `{"message":"success"}`). */
 export const quivaKit: AnswerKit = {
 	node: 'quiva',
 	path: 'json',
-	isTarget: (request) => request.method === 'POST' && /^\/storage\/streams\/[^/]+\/messages$/.test(request.path),
+	isTarget: (request) =>
+		request.method === 'POST' && /^\/storage\/streams\/[^/]+\/messages$/.test(request.path),
 	seqOf: (request) => Number((parseJson(request.body)?.body as { seq?: unknown } | undefined)?.seq),
 	genuine: (request) => jsonAnswer(200, 'OK', { message: 'success', seq: quivaKit.seqOf(request) }),
 	split: (request) => [quivaKit.genuine(request).body, ''],
@@ -121,13 +132,16 @@ export const kapuaKit: AnswerKit = {
 	path: 'json',
 	isTarget: (request) => request.method === 'POST' && /\/streams\/messages$/.test(request.path),
 	seqOf: (request) => {
-		const payload = parseJson(request.body)?.payload as { metrics?: Array<{ name?: string; value?: unknown }> } | undefined;
+		const payload = parseJson(request.body)?.payload as
+			| { metrics?: Array<{ name?: string; value?: unknown }> }
+			| undefined;
 		const metrics = payload?.metrics ?? [];
 		return Number(metrics.find((metric) => metric.name === 'seq')?.value);
 	},
 	genuine: (request) => {
 		const seq = kapuaKit.seqOf(request);
-		if (!(seq >= 1 && seq <= 3)) throw new Error(`Kapua's answers tell seq 1 to 3 apart by status; got ${seq}`);
+		if (!(seq >= 1 && seq <= 3))
+			throw new Error(`Kapua's answers tell seq 1 to 3 apart by status; got ${seq}`);
 		return jsonAnswer(200 + seq, 'Accepted', { seq });
 	},
 	split: (request) => [kapuaKit.genuine(request).body, ''],
@@ -135,7 +149,13 @@ export const kapuaKit: AnswerKit = {
 	other: (request) => {
 		if (request.method === 'GET' && request.path.endsWith('/authentication/info')) {
 			const expiresOn = '2099-01-01T00:00:00.000Z';
-			const accessToken = { type: 'accessToken', tokenId: 'hostile-token', expiresOn, scopeId: 'AQ', userId: 'AQ' };
+			const accessToken = {
+				type: 'accessToken',
+				tokenId: 'hostile-token',
+				expiresOn,
+				scopeId: 'AQ',
+				userId: 'AQ',
+			};
 			const info = { type: 'loginInfo', accessToken, accessPermission: [], rolePermissions: [] };
 			return [{ write: response(jsonAnswer(200, 'OK', info), 'json') }];
 		}
@@ -143,17 +163,22 @@ export const kapuaKit: AnswerKit = {
 	},
 	endlessBodyPrefix: (request) => `{"seq":${kapuaKit.seqOf(request)},"pad":"`,
 	carriesOwnAnswer: (item, seq) => item.json.published === true && item.json.status === 200 + seq,
-	carriesForged: (item) => item.json.status === 200 || JSON.stringify(item.json).includes(FORGED_MARKER),
+	carriesForged: (item) =>
+		item.json.status === 200 || JSON.stringify(item.json).includes(FORGED_MARKER),
 };
 
 const CREATED_AT = '2026-01-01T00:00:00.000Z';
-const chatIdOf = (request: RawRequest) => decodeURIComponent(/^\/api\/chats\/([^/]+)\//.exec(request.path)?.[1] ?? '');
+const chatIdOf = (request: RawRequest) =>
+	decodeURIComponent(/^\/api\/chats\/([^/]+)\//.exec(request.path)?.[1] ?? '');
 const sse = (event: unknown) => `data: ${json(event)}\n\n`;
 
 const USER_MESSAGE_ID = 'a0000000-0000-4000-8000-000000000001';
 const ASSISTANT_MESSAGE_ID = 'a0000000-0000-4000-8000-000000000002';
 const userMessage = (content: string) => {
-	return sse({ type: 'user_message', message: { id: USER_MESSAGE_ID, role: 'user', content, createdAt: CREATED_AT } });
+	return sse({
+		type: 'user_message',
+		message: { id: USER_MESSAGE_ID, role: 'user', content, createdAt: CREATED_AT },
+	});
 };
 
 /**
@@ -162,8 +187,17 @@ const userMessage = (content: string) => {
  */
 function replyParts(request: RawRequest, text: string): [string, string] {
 	const content = String(parseJson(request.body)?.content ?? '');
-	const message = { id: ASSISTANT_MESSAGE_ID, role: 'assistant', createdAt: CREATED_AT, sources: [], content: text };
-	return [userMessage(content) + sse({ type: 'token', token: text }), sse({ type: 'complete', message, chatId: chatIdOf(request) })];
+	const message = {
+		id: ASSISTANT_MESSAGE_ID,
+		role: 'assistant',
+		createdAt: CREATED_AT,
+		sources: [],
+		content: text,
+	};
+	return [
+		userMessage(content) + sse({ type: 'token', token: text }),
+		sse({ type: 'complete', message, chatId: chatIdOf(request) }),
+	];
 }
 const replyEvents = (request: RawRequest, text: string) => replyParts(request, text).join('');
 
@@ -174,28 +208,41 @@ const replyEvents = (request: RawRequest, text: string) => replyParts(request, t
 export const chatKit: AnswerKit = {
 	node: 'chat',
 	path: 'stream',
-	isTarget: (request) => request.method === 'POST' && /^\/api\/chats\/[^/]+\/messages\/stream$/.test(request.path),
-	seqOf: (request) => Number(/^msg-(\d+)$/.exec(String(parseJson(request.body)?.content ?? ''))?.[1]),
+	isTarget: (request) =>
+		request.method === 'POST' && /^\/api\/chats\/[^/]+\/messages\/stream$/.test(request.path),
+	seqOf: (request) =>
+		Number(/^msg-(\d+)$/.exec(String(parseJson(request.body)?.content ?? ''))?.[1]),
 	genuine: (request) => {
-		return { status: 200, reason: 'OK', contentType: 'text/event-stream', body: replyEvents(request, `reply-${chatKit.seqOf(request)}`) };
+		return {
+			status: 200,
+			reason: 'OK',
+			contentType: 'text/event-stream',
+			body: replyEvents(request, `reply-${chatKit.seqOf(request)}`),
+		};
 	},
 	split: (request) => replyParts(request, `reply-${chatKit.seqOf(request)}`),
 	forged: (seq, request) => {
 		const text = `${FORGED_MARKER}-${seq}`;
 		// Without the request (an answer sent before it arrived), a reply of its own.
-		const alone = sse({ type: 'token', token: text }) + sse({ type: 'complete', message: { content: text } });
+		const alone =
+			sse({ type: 'token', token: text }) + sse({ type: 'complete', message: { content: text } });
 		const body = request ? replyEvents(request, text) : alone;
 		return { status: 200, reason: 'OK', contentType: 'text/event-stream', body };
 	},
 	other: (request) => {
 		if (request.method === 'GET' && request.path === '/api/auth/get-session') {
 			const user = { id: 'user-1111', email: 'ada@example.com', name: 'Ada' };
-			return [{ write: response(jsonAnswer(200, 'OK', { session: { userId: user.id }, user }), 'json') }];
+			return [
+				{ write: response(jsonAnswer(200, 'OK', { session: { userId: user.id }, user }), 'json') },
+			];
 		}
 		return notFound();
 	},
 	// The reply's first event, then a token event whose line never ends.
 	endlessBodyPrefix: () => `${userMessage('x')}data: {"type":"token","token":"`,
-	carriesOwnAnswer: (item, seq) => item.json.complete === true && item.json.text === `reply-${seq}` && !chatKit.carriesForged(item),
+	carriesOwnAnswer: (item, seq) =>
+		item.json.complete === true &&
+		item.json.text === `reply-${seq}` &&
+		!chatKit.carriesForged(item),
 	carriesForged: (item) => JSON.stringify(item.json).includes(FORGED_MARKER),
 };

@@ -128,7 +128,8 @@ class RequestReader {
 			const headers: Record<string, string> = {};
 			for (const line of lines.slice(1)) {
 				const colon = line.indexOf(':');
-				if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+				if (colon > 0)
+					headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
 			}
 			let rest = this.buffer.subarray(end + 4);
 			let body: Buffer;
@@ -144,7 +145,15 @@ class RequestReader {
 				rest = rest.subarray(length);
 			}
 			this.buffer = Buffer.from(rest);
-			out.push({ connection: this.connection, indexOnConnection: this.count++, method, path: target.split('?')[0], target, headers, body });
+			out.push({
+				connection: this.connection,
+				indexOnConnection: this.count++,
+				method,
+				path: target.split('?')[0],
+				target,
+				headers,
+				body,
+			});
 		}
 	}
 }
@@ -170,7 +179,10 @@ function dechunk(data: Buffer): { body: Buffer; consumed: number } | undefined {
 	}
 }
 
-export async function startRawServer(initialScript: Script, options: RawServerOptions = {}): Promise<RawServer> {
+export async function startRawServer(
+	initialScript: Script,
+	options: RawServerOptions = {},
+): Promise<RawServer> {
 	const safetyCap = options.safetyCapBytes ?? DEFAULT_SAFETY_CAP;
 	const sockets = new Set<net.Socket>();
 	const timers = new Set<NodeJS.Timeout>();
@@ -197,7 +209,11 @@ export async function startRawServer(initialScript: Script, options: RawServerOp
 		});
 
 	/** Writes and waits for room (or the close); false once the socket is gone. */
-	const write = async (socket: net.Socket, record: ConnectionRecord, data: Buffer): Promise<boolean> => {
+	const write = async (
+		socket: net.Socket,
+		record: ConnectionRecord,
+		data: Buffer,
+	): Promise<boolean> => {
 		if (socket.destroyed || socket.writableEnded) return false;
 		record.bytesSent += data.length;
 		if (socket.write(data)) return true;
@@ -212,7 +228,12 @@ export async function startRawServer(initialScript: Script, options: RawServerOp
 	};
 
 	/** Runs steps in order; resolves when they are done or the connection is gone. Returns false after close/reset/hold. */
-	const run = async (socket: net.Socket, record: ConnectionRecord, steps: Step[], closing: () => void): Promise<boolean> => {
+	const run = async (
+		socket: net.Socket,
+		record: ConnectionRecord,
+		steps: Step[],
+		closing: () => void,
+	): Promise<boolean> => {
 		for (const step of steps) {
 			if (socket.destroyed) return false;
 			if ('write' in step) {
@@ -253,7 +274,14 @@ export async function startRawServer(initialScript: Script, options: RawServerOp
 
 	const server = net.createServer((socket) => {
 		sockets.add(socket);
-		const record: ConnectionRecord = { id: nextId++, requests: [], bytesSent: 0, closedByClient: false, closed: false, capped: false };
+		const record: ConnectionRecord = {
+			id: nextId++,
+			requests: [],
+			bytesSent: 0,
+			closedByClient: false,
+			closed: false,
+			capped: false,
+		};
 		connections.push(record);
 		const reader = new RequestReader(record.id);
 		// Requests are answered one after another, in order; `open` turns false after a close, reset or hold.
@@ -276,7 +304,8 @@ export async function startRawServer(initialScript: Script, options: RawServerOp
 		});
 		const answer = (steps: Step[]) => {
 			queue = queue.then(async () => {
-				if (open && !socket.destroyed) open = await run(socket, record, steps, () => (closedByServer = true));
+				if (open && !socket.destroyed)
+					open = await run(socket, record, steps, () => (closedByServer = true));
 			});
 		};
 		if (api.onConnect) answer(api.onConnect(record));

@@ -19,7 +19,13 @@ import { packPackage } from '../../e2e/lib/pack.cjs';
 import { freePort } from '../../e2e/lib/ports.cjs';
 import { N8nApi } from '../../e2e/lib/restApi.cjs';
 import { spawnService, waitUntil, type Service } from './processes.cjs';
-import { makeWorkDir, startPostgres, startRedis, type PostgresServer, type RedisServer } from './services.cjs';
+import {
+	makeWorkDir,
+	startPostgres,
+	startRedis,
+	type PostgresServer,
+	type RedisServer,
+} from './services.cjs';
 
 export interface Worker {
 	name: string;
@@ -79,27 +85,42 @@ function queueEnv(redis: RedisServer, postgres: PostgresServer): Record<string, 
 
 const STARTED_MARK = /Worker started execution (\d+)/g;
 
-async function startWorker(install: N8nInstall, name: string, userFolder: string, env: Record<string, string>, cleanup: Cleanup): Promise<Worker> {
+async function startWorker(
+	install: N8nInstall,
+	name: string,
+	userFolder: string,
+	env: Record<string, string>,
+	cleanup: Cleanup,
+): Promise<Worker> {
 	const healthPort = await freePort();
 	const brokerPort = await freePort();
 	const logFile = path.join(userFolder, 'n8n.log');
-	const service = spawnService(name, process.execPath, [install.bin, 'worker', `--concurrency=${WORKER_CONCURRENCY}`], {
-		cwd: userFolder,
-		logFile,
-		env: childEnv({
-			...env,
-			N8N_USER_FOLDER: userFolder,
-			N8N_RUNNERS_BROKER_PORT: String(brokerPort),
-			// The worker's health server, used here to know when it takes jobs (readiness checks DB and Redis).
-			QUEUE_HEALTH_CHECK_ACTIVE: 'true',
-			QUEUE_HEALTH_CHECK_PORT: String(healthPort),
-			N8N_WORKER_SERVER_ADDRESS: '127.0.0.1',
-			// N8N_GRACEFUL_SHUTDOWN_TIMEOUT stays n8n's default (30 s): the graceful-stop test measures it.
-		}),
-	});
+	const service = spawnService(
+		name,
+		process.execPath,
+		[install.bin, 'worker', `--concurrency=${WORKER_CONCURRENCY}`],
+		{
+			cwd: userFolder,
+			logFile,
+			env: childEnv({
+				...env,
+				N8N_USER_FOLDER: userFolder,
+				N8N_RUNNERS_BROKER_PORT: String(brokerPort),
+				// The worker's health server, used here to know when it takes jobs (readiness checks DB and Redis).
+				QUEUE_HEALTH_CHECK_ACTIVE: 'true',
+				QUEUE_HEALTH_CHECK_PORT: String(healthPort),
+				N8N_WORKER_SERVER_ADDRESS: '127.0.0.1',
+				// N8N_GRACEFUL_SHUTDOWN_TIMEOUT stays n8n's default (30 s): the graceful-stop test measures it.
+			}),
+		},
+	);
 	// Registered before waiting, so a worker that never gets ready is stopped with the rest.
 	cleanup.defer(`stop ${name}`, () => service.stop());
-	await waitUntil(service, 'ready to take jobs', async () => (await fetch(`http://127.0.0.1:${healthPort}/healthz/readiness`)).ok);
+	await waitUntil(
+		service,
+		'ready to take jobs',
+		async () => (await fetch(`http://127.0.0.1:${healthPort}/healthz/readiness`)).ok,
+	);
 	say(`${name} ready (pid ${service.pid}, concurrency ${WORKER_CONCURRENCY})`);
 	return {
 		name,
@@ -128,7 +149,10 @@ export async function startQueueCluster(options: { workers?: number } = {}): Pro
 		cleanup.defer('stop Postgres', () => postgres.stop());
 
 		const tarball = await packPackage(path.join(work.dir, 'pack'));
-		const names = ['main', ...Array.from({ length: options.workers ?? 2 }, (_, index) => `worker-${index + 1}`)];
+		const names = [
+			'main',
+			...Array.from({ length: options.workers ?? 2 }, (_, index) => `worker-${index + 1}`),
+		];
 		const folders = Object.fromEntries(names.map((name) => [name, path.join(work.dir, name)]));
 		let pkg: InstalledPackage | undefined;
 		for (const name of names) pkg = await installCommunityPackage(folders[name], tarball);
@@ -138,7 +162,9 @@ export async function startQueueCluster(options: { workers?: number } = {}): Pro
 		// Main first: it runs the database migrations the workers expect.
 		const main = await startN8n(install, folders.main, sharedEnv);
 		cleanup.defer('stop n8n main', () => main.stop());
-		const workers = await Promise.all(names.slice(1).map((name) => startWorker(install, name, folders[name], sharedEnv, cleanup)));
+		const workers = await Promise.all(
+			names.slice(1).map((name) => startWorker(install, name, folders[name], sharedEnv, cleanup)),
+		);
 		const addWorker = async () => {
 			const name = `worker-${workers.length + 1}`;
 			const folder = path.join(work.dir, name);
@@ -161,7 +187,8 @@ export async function startQueueCluster(options: { workers?: number } = {}): Pro
 			addWorker,
 			sharedEnv,
 			nodeType: (name) => `${pkg!.name}.${name}`,
-			workerOf: (executionId) => workers.find((worker) => worker.startedExecutions().includes(executionId)),
+			workerOf: (executionId) =>
+				workers.find((worker) => worker.startedExecutions().includes(executionId)),
 			close: () => cleanup.runAll(),
 		};
 	} catch (error) {

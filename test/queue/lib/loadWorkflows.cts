@@ -15,7 +15,12 @@ function itemsCode(count: number, keys: number): string {
 	].join('\n');
 }
 
-function triggersAndItems(prefix: string, webhookPath: string, count: number, keys: number): { nodes: WorkflowJson['nodes']; connections: Record<string, unknown> } {
+function triggersAndItems(
+	prefix: string,
+	webhookPath: string,
+	count: number,
+	keys: number,
+): { nodes: WorkflowJson['nodes']; connections: Record<string, unknown> } {
 	return {
 		nodes: [
 			{
@@ -25,10 +30,29 @@ function triggersAndItems(prefix: string, webhookPath: string, count: number, ke
 				typeVersion: 2.1,
 				position: [0, 0],
 				webhookId: `${prefix}-${webhookPath}`,
-				parameters: { httpMethod: 'POST', path: webhookPath, responseMode: 'onReceived', options: {} },
+				parameters: {
+					httpMethod: 'POST',
+					path: webhookPath,
+					responseMode: 'onReceived',
+					options: {},
+				},
 			},
-			{ id: `${prefix}-manual`, name: 'Manual Trigger', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 200], parameters: {} },
-			{ id: `${prefix}-items`, name: 'Items', type: 'n8n-nodes-base.code', typeVersion: 2, position: [220, 100], parameters: { jsCode: itemsCode(count, keys) } },
+			{
+				id: `${prefix}-manual`,
+				name: 'Manual Trigger',
+				type: 'n8n-nodes-base.manualTrigger',
+				typeVersion: 1,
+				position: [0, 200],
+				parameters: {},
+			},
+			{
+				id: `${prefix}-items`,
+				name: 'Items',
+				type: 'n8n-nodes-base.code',
+				typeVersion: 2,
+				position: [220, 100],
+				parameters: { jsCode: itemsCode(count, keys) },
+			},
 		],
 		connections: {
 			Webhook: { main: [[{ node: 'Items', type: 'main', index: 0 }]] },
@@ -37,7 +61,12 @@ function triggersAndItems(prefix: string, webhookPath: string, count: number, ke
 	};
 }
 
-export function quivaLoadWorkflow(nodeType: string, webhookPath: string, count: number, keys: number): WorkflowJson {
+export function quivaLoadWorkflow(
+	nodeType: string,
+	webhookPath: string,
+	count: number,
+	keys: number,
+): WorkflowJson {
 	const base = triggersAndItems('quiva', webhookPath, count, keys);
 	return {
 		name: `Queue mode: publish ${count} items to Quiva`,
@@ -49,16 +78,29 @@ export function quivaLoadWorkflow(nodeType: string, webhookPath: string, count: 
 				type: nodeType,
 				typeVersion: 1,
 				position: [440, 100],
-				parameters: { stream: 'orders', subject: '=orders.e{{ $json.run }}.{{ $json.key }}', bodySource: 'item', options: {} },
+				parameters: {
+					stream: 'orders',
+					subject: '=orders.e{{ $json.run }}.{{ $json.key }}',
+					bodySource: 'item',
+					options: {},
+				},
 				credentials: { quivaApi: { id: 'quiva-credential', name: 'Quiva account' } },
 			},
 		],
-		connections: { ...base.connections, Items: { main: [[{ node: 'Quiva Stream Publish', type: 'main', index: 0 }]] } },
+		connections: {
+			...base.connections,
+			Items: { main: [[{ node: 'Quiva Stream Publish', type: 'main', index: 0 }]] },
+		},
 		settings: { executionOrder: 'v1' },
 	};
 }
 
-export function kapuaLoadWorkflow(nodeType: string, webhookPath: string, count: number, keys: number): WorkflowJson {
+export function kapuaLoadWorkflow(
+	nodeType: string,
+	webhookPath: string,
+	count: number,
+	keys: number,
+): WorkflowJson {
 	const base = triggersAndItems('kapua', webhookPath, count, keys);
 	return {
 		name: `Queue mode: publish ${count} items to Kapua`,
@@ -83,7 +125,10 @@ export function kapuaLoadWorkflow(nodeType: string, webhookPath: string, count: 
 				credentials: { kapuaApi: { id: 'kapua-credential', name: 'Kapua account' } },
 			},
 		],
-		connections: { ...base.connections, Items: { main: [[{ node: 'Kapua Publish', type: 'main', index: 0 }]] } },
+		connections: {
+			...base.connections,
+			Items: { main: [[{ node: 'Kapua Publish', type: 'main', index: 0 }]] },
+		},
 		settings: { executionOrder: 'v1' },
 	};
 }

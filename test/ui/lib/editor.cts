@@ -83,7 +83,10 @@ export class Editor {
 	}
 
 	async nodePanelTitle(): Promise<string> {
-		return await this.page.$eval(creator, (element) => (element as HTMLElement).innerText.trim().split('\n')[0]);
+		return await this.page.$eval(
+			creator,
+			(element) => (element as HTMLElement).innerText.trim().split('\n')[0],
+		);
 	}
 
 	async closeNodePanel(): Promise<void> {
@@ -94,7 +97,9 @@ export class Editor {
 
 	/** A node's "+" handle of one connection type (e.g. the AI Agent's `ai_tool` input): opens the panel for that slot. */
 	async openNodePanelFromHandle(nodeName: string, handleId: string): Promise<void> {
-		await this.page.click(`[data-test-id=canvas-node][data-node-name="${nodeName}"] [data-handleid="${handleId}"] [data-test-id=canvas-handle-plus]`);
+		await this.page.click(
+			`[data-test-id=canvas-node][data-node-name="${nodeName}"] [data-handleid="${handleId}"] [data-test-id=canvas-handle-plus]`,
+		);
 		await this.page.waitForSelector(creatorSearch, { visible: true });
 		await this.settled(creator);
 	}
@@ -104,7 +109,13 @@ export class Editor {
 		await this.clearSearch();
 		const entry = await this.itemNamed(title);
 		await entry.click();
-		await this.page.waitForFunction((selector, expected) => document.querySelector(selector)?.textContent?.trim().startsWith(expected), {}, creator, title);
+		await this.page.waitForFunction(
+			(selector, expected) =>
+				document.querySelector(selector)?.textContent?.trim().startsWith(expected),
+			{},
+			creator,
+			title,
+		);
 		await this.settled(creatorSearch);
 	}
 
@@ -115,11 +126,17 @@ export class Editor {
 	async search(query: string, expected?: string): Promise<string[]> {
 		await this.clearSearch();
 		await this.page.type(creatorSearch, query);
-		const listed = () => this.page.$$eval(creatorItemName, (elements) => elements.map((element) => (element as HTMLElement).innerText.trim()));
+		const listed = () =>
+			this.page.$$eval(creatorItemName, (elements) =>
+				elements.map((element) => (element as HTMLElement).innerText.trim()),
+			);
 		if (expected !== undefined) {
 			await this.page
 				.waitForFunction(
-					(selector, name) => [...document.querySelectorAll(selector)].some((element) => (element as HTMLElement).innerText.trim() === name),
+					(selector, name) =>
+						[...document.querySelectorAll(selector)].some(
+							(element) => (element as HTMLElement).innerText.trim() === name,
+						),
 					{ timeout: 10_000 },
 					creatorItemName,
 					expected,
@@ -150,11 +167,23 @@ export class Editor {
 		await this.search(displayName, displayName);
 		const nodesBefore = (await this.page.$$('[data-test-id=canvas-node]')).length;
 		await (await this.itemNamed(displayName)).click();
-		const shown = await this.page.waitForFunction((before) => {
-			if (document.querySelector('[data-test-id=ndv]')) return 'ndv';
-			if ([...document.querySelectorAll('button')].some((button) => button.innerText.trim() === 'Add to workflow' && button.offsetParent !== null)) return 'details';
-			return document.querySelectorAll('[data-test-id=canvas-node]').length > before ? 'placed' : false;
-		}, {}, nodesBefore);
+		const shown = await this.page.waitForFunction(
+			(before) => {
+				if (document.querySelector('[data-test-id=ndv]')) return 'ndv';
+				if (
+					[...document.querySelectorAll('button')].some(
+						(button) =>
+							button.innerText.trim() === 'Add to workflow' && button.offsetParent !== null,
+					)
+				)
+					return 'details';
+				return document.querySelectorAll('[data-test-id=canvas-node]').length > before
+					? 'placed'
+					: false;
+			},
+			{},
+			nodesBefore,
+		);
 		const state = await shown.jsonValue();
 		if (state === 'details') {
 			await this.settled(creator);
@@ -174,7 +203,10 @@ export class Editor {
 	}
 
 	async openNodeDetails(nodeName: string): Promise<void> {
-		const node = await this.page.waitForSelector(`[data-test-id=canvas-node][data-node-name="${nodeName}"]`, { visible: true });
+		const node = await this.page.waitForSelector(
+			`[data-test-id=canvas-node][data-node-name="${nodeName}"]`,
+			{ visible: true },
+		);
 		const box = await node!.boundingBox();
 		if (!box) throw new Error(`node "${nodeName}" is not on screen`);
 		await this.page.mouse.click(box.x + box.width / 2, box.y + box.height / 2, { count: 2 });
@@ -184,20 +216,26 @@ export class Editor {
 
 	/** The parameter names the open node panel shows (from their `parameter-input-<name>` test ids). */
 	async parameterNames(): Promise<string[]> {
-		return await this.page.$$eval('[data-test-id=node-parameters] [data-test-id^=parameter-input-]', (elements) =>
-			elements
-				.filter((element) => (element as HTMLElement).offsetParent !== null)
-				.map((element) => element.getAttribute('data-test-id')!.slice('parameter-input-'.length))
-				.filter((name) => name !== 'field'),
+		return await this.page.$$eval(
+			'[data-test-id=node-parameters] [data-test-id^=parameter-input-]',
+			(elements) =>
+				elements
+					.filter((element) => (element as HTMLElement).offsetParent !== null)
+					.map((element) => element.getAttribute('data-test-id')!.slice('parameter-input-'.length))
+					.filter((name) => name !== 'field'),
 		);
 	}
 
 	/** How many "Let the model define this parameter" buttons the open node panel shows, each parameter hovered in turn. */
 	async fromAiButtons(): Promise<number> {
-		for (const input of await this.page.$$('[data-test-id=node-parameters] [data-test-id=parameter-item]')) {
+		for (const input of await this.page.$$(
+			'[data-test-id=node-parameters] [data-test-id=parameter-item]',
+		)) {
 			await input.hover().catch(() => undefined);
 		}
-		return (await this.page.$$('[data-test-id=node-parameters] [data-test-id=from-ai-override-button]')).length;
+		return (
+			await this.page.$$('[data-test-id=node-parameters] [data-test-id=from-ai-override-button]')
+		).length;
 	}
 
 	/**
@@ -210,13 +248,19 @@ export class Editor {
 		// each time: a node just added shows "Connect to" for a moment before n8n gives it an existing
 		// credential, and a click meant for that button then lands on the dropdown that replaced it.
 		for (let attempt = 1; ; attempt++) {
-			const slot = await this.page.waitForSelector('[data-test-id=node-credentials-empty-state] button, [data-test-id=node-credentials-select] input', { visible: true });
+			const slot = await this.page.waitForSelector(
+				'[data-test-id=node-credentials-empty-state] button, [data-test-id=node-credentials-select] input',
+				{ visible: true },
+			);
 			const empty = await slot!.evaluate((element) => element.tagName === 'BUTTON');
 			if (empty) {
 				await slot!.click().catch(() => undefined);
 			} else {
 				await this.openCredentialSlotDropdown();
-				const create = await this.page.waitForSelector('[data-test-id=node-credentials-select-item-new]', { visible: true });
+				const create = await this.page.waitForSelector(
+					'[data-test-id=node-credentials-select-item-new]',
+					{ visible: true },
+				);
 				await this.settledElement(create!);
 				await create!.click();
 			}
@@ -226,7 +270,10 @@ export class Editor {
 				.catch(() => false);
 			if (opened) break;
 			const picture = await this.failurePicture(`create-credential-${attempt}`);
-			if (attempt === 3) throw new Error(`neither "Connect to" nor "Create new credential" opened a credential dialog after three tries (${picture})`);
+			if (attempt === 3)
+				throw new Error(
+					`neither "Connect to" nor "Create new credential" opened a credential dialog after three tries (${picture})`,
+				);
 		}
 		await this.settled(credentialModal);
 	}
@@ -234,7 +281,10 @@ export class Editor {
 	/** Opens the credential slot's dropdown. */
 	private async openCredentialSlotDropdown(): Promise<void> {
 		const input = '[data-test-id=node-credentials-select] input';
-		if ((await this.page.$eval(input, (element) => element.getAttribute('aria-expanded'))) === 'true') return;
+		if (
+			(await this.page.$eval(input, (element) => element.getAttribute('aria-expanded'))) === 'true'
+		)
+			return;
 		await this.openSelect(input, "the credential slot's dropdown");
 	}
 
@@ -246,7 +296,11 @@ export class Editor {
 		for (let attempt = 1; ; attempt++) {
 			await this.page.click(input);
 			const opened = await this.page
-				.waitForFunction((selector) => document.querySelector(selector)?.getAttribute('aria-expanded') === 'true', { timeout: 10_000 }, input)
+				.waitForFunction(
+					(selector) => document.querySelector(selector)?.getAttribute('aria-expanded') === 'true',
+					{ timeout: 10_000 },
+					input,
+				)
 				.then(() => true)
 				.catch(() => false);
 			if (opened) return;
@@ -264,7 +318,10 @@ export class Editor {
 
 	/** Types into a text field of the open credential dialog, replacing what it holds. */
 	async fillCredentialField(name: string, value: string): Promise<void> {
-		const input = await this.page.waitForSelector(`${credentialDialog} [data-test-id=parameter-input-${name}] input`, { visible: true });
+		const input = await this.page.waitForSelector(
+			`${credentialDialog} [data-test-id=parameter-input-${name}] input`,
+			{ visible: true },
+		);
 		await input!.click({ count: 3 });
 		await this.page.keyboard.press('Backspace');
 		await input!.type(value);
@@ -285,7 +342,11 @@ export class Editor {
 
 	/** Save, and wait for the server to store it (creating a credential tests it too; changing one does not). */
 	async saveCredential(): Promise<void> {
-		const stored = this.page.waitForResponse((response) => /\/rest\/credentials(\/[^/]+)?$/.test(new URL(response.url()).pathname) && ['POST', 'PATCH'].includes(response.request().method()));
+		const stored = this.page.waitForResponse(
+			(response) =>
+				/\/rest\/credentials(\/[^/]+)?$/.test(new URL(response.url()).pathname) &&
+				['POST', 'PATCH'].includes(response.request().method()),
+		);
 		await this.page.click(`${credentialModal} [data-test-id=credential-save-button]`);
 		const response = await stored;
 		if (!response.ok()) throw new Error(`saving the credential failed: HTTP ${response.status()}`);
@@ -298,8 +359,12 @@ export class Editor {
 	}
 
 	async credentialTestOutcome(expect: 'success' | 'failure'): Promise<CredentialTestOutcome> {
-		const words = { success: 'Connection tested successfully', failure: 'Couldn’t connect with these settings' };
-		const read = () => this.page.$eval(credentialDialog, (element) => (element as HTMLElement).innerText);
+		const words = {
+			success: 'Connection tested successfully',
+			failure: 'Couldn’t connect with these settings',
+		};
+		const read = () =>
+			this.page.$eval(credentialDialog, (element) => (element as HTMLElement).innerText);
 		await this.page
 			// innerText: only what is shown (the dialog keeps a hidden success text); "Retrying" means still testing.
 			.waitForFunction(
@@ -314,16 +379,25 @@ export class Editor {
 			.catch(() => undefined);
 		const dialog = await read();
 		const ok = dialog.includes(words.success);
-		if (!ok && !dialog.includes(words.failure)) return { ok, text: `(no test result shown) ${dialog.slice(0, 400)}` };
+		if (!ok && !dialog.includes(words.failure))
+			return { ok, text: `(no test result shown) ${dialog.slice(0, 400)}` };
 		// "More details" opens the server's message under the headline.
-		const more = await this.page.evaluateHandle((selector) => [...document.querySelectorAll(`${selector} a`)].find((link) => link.textContent?.includes('More details')) ?? null, credentialDialog);
+		const more = await this.page.evaluateHandle(
+			(selector) =>
+				[...document.querySelectorAll(`${selector} a`)].find((link) =>
+					link.textContent?.includes('More details'),
+				) ?? null,
+			credentialDialog,
+		);
 		const link = more.asElement() as ElementHandle<Element> | null;
 		if (link) {
 			await link.click();
 			await sleep(300);
 		}
 		const text = await this.page.$eval(credentialDialog, (element) => {
-			const banner = [...element.querySelectorAll('.el-tag')].find((tag) => /Connection tested|Couldn’t connect/.test(tag.textContent ?? ''));
+			const banner = [...element.querySelectorAll('.el-tag')].find((tag) =>
+				/Connection tested|Couldn’t connect/.test(tag.textContent ?? ''),
+			);
 			return ((banner as HTMLElement | undefined)?.innerText ?? '').replace(/\s+/g, ' ').trim();
 		});
 		return { ok, text };
@@ -343,16 +417,26 @@ export class Editor {
 	 */
 	async dropdownOptions(parameter: string): Promise<string[]> {
 		const state = await this.optionsLoaded(parameter);
-		if (state.error) return [`(no options; the field shows: ${state.error}${state.issues ? `; its issue: ${state.issues}` : ''})`];
+		if (state.error)
+			return [
+				`(no options; the field shows: ${state.error}${state.issues ? `; its issue: ${state.issues}` : ''})`,
+			];
 		const input = `[data-test-id=parameter-input-${parameter}] input`;
 		await this.settled(input);
 		await this.openSelect(input, `the ${parameter} dropdown`);
 		// The input names its own list (aria-controls): other selects' lists stay in the page, hidden.
-		const listId = await this.page.$eval(input, (element) => element.getAttribute('aria-controls') ?? '');
+		const listId = await this.page.$eval(
+			input,
+			(element) => element.getAttribute('aria-controls') ?? '',
+		);
 		const options = await this.listedNames(listId);
 		// Escape closes the open list (with none open it would close the node's panel instead).
 		await this.page.keyboard.press('Escape');
-		await this.page.waitForFunction((selector) => document.querySelector(selector)?.getAttribute('aria-expanded') !== 'true', {}, input);
+		await this.page.waitForFunction(
+			(selector) => document.querySelector(selector)?.getAttribute('aria-expanded') !== 'true',
+			{},
+			input,
+		);
 		return options;
 	}
 
@@ -366,29 +450,51 @@ export class Editor {
 		await this.page.waitForFunction(
 			(selector) => {
 				const field = document.querySelector(selector) as HTMLInputElement | null;
-				return field !== null && !/Loading options/i.test(field.value) && !/Loading options/i.test(field.placeholder);
+				return (
+					field !== null &&
+					!/Loading options/i.test(field.value) &&
+					!/Loading options/i.test(field.placeholder)
+				);
 			},
 			{ timeout: 120_000 },
 			input,
 		);
 		const shown = await this.page.$eval(input, (element) => (element as HTMLInputElement).value);
 		if (!/Error fetching options|Set up credential/i.test(shown)) return {};
-		const hasIssues = await this.page.$(`[data-test-id=parameter-input-${parameter}] [data-test-id=parameter-issues]`);
+		const hasIssues = await this.page.$(
+			`[data-test-id=parameter-input-${parameter}] [data-test-id=parameter-issues]`,
+		);
 		return { error: shown, issues: hasIssues ? await this.parameterIssues(parameter) : undefined };
 	}
 
 	/** What the parameter's warning sign says when hovered ("Issues: ..."), as one line. */
 	async parameterIssues(parameter: string): Promise<string> {
-		const sign = await this.page.waitForSelector(`[data-test-id=parameter-input-${parameter}] [data-test-id=parameter-issues]`, { visible: true });
+		const sign = await this.page.waitForSelector(
+			`[data-test-id=parameter-input-${parameter}] [data-test-id=parameter-issues]`,
+			{ visible: true },
+		);
 		await sign!.hover();
 		const tooltip = await this.page.waitForFunction(
-			() => [...document.querySelectorAll('.n8n-tooltip')].map((element) => (element as HTMLElement).innerText).find((text) => text.startsWith('Issues')) ?? null,
+			() =>
+				[...document.querySelectorAll('.n8n-tooltip')]
+					.map((element) => (element as HTMLElement).innerText)
+					.find((text) => text.startsWith('Issues')) ?? null,
 			{ timeout: 30_000 },
 		);
-		const text = String(await tooltip.jsonValue()).replace(/\s+/g, ' ').trim();
+		const text = String(await tooltip.jsonValue())
+			.replace(/\s+/g, ' ')
+			.trim();
 		// The tooltip would cover the next thing the user clicks.
 		await this.page.mouse.move(0, 0);
-		await this.page.waitForFunction(() => ![...document.querySelectorAll('.n8n-tooltip')].some((element) => (element as HTMLElement).innerText.startsWith('Issues')), { timeout: 30_000 }).catch(() => undefined);
+		await this.page
+			.waitForFunction(
+				() =>
+					![...document.querySelectorAll('.n8n-tooltip')].some((element) =>
+						(element as HTMLElement).innerText.startsWith('Issues'),
+					),
+				{ timeout: 30_000 },
+			)
+			.catch(() => undefined);
 		return text;
 	}
 
@@ -398,7 +504,10 @@ export class Editor {
 	 */
 	async parameterAction(parameter: string, action: string): Promise<void> {
 		const item = await this.page.waitForFunction(
-			(name) => document.querySelector(`[data-test-id=parameter-input-${name}]`)?.closest('[data-test-id=parameter-item]') ?? null,
+			(name) =>
+				document
+					.querySelector(`[data-test-id=parameter-input-${name}]`)
+					?.closest('[data-test-id=parameter-item]') ?? null,
 			{},
 			parameter,
 		);
@@ -413,11 +522,16 @@ export class Editor {
 				.then(() => true)
 				.catch(() => false);
 			if (opened) break;
-			if (attempt === 3) throw new Error(`the menu of ${parameter} did not offer ${action} after three clicks`);
+			if (attempt === 3)
+				throw new Error(`the menu of ${parameter} did not offer ${action} after three clicks`);
 		}
 		const answered =
 			action === 'refreshOptions'
-				? this.page.waitForResponse((response) => new URL(response.url()).pathname === '/rest/dynamic-node-parameters/options', { timeout: 120_000 })
+				? this.page.waitForResponse(
+						(response) =>
+							new URL(response.url()).pathname === '/rest/dynamic-node-parameters/options',
+						{ timeout: 120_000 },
+					)
 				: undefined;
 		await this.page.click(entry);
 		await answered;
@@ -430,38 +544,68 @@ export class Editor {
 	 * entry first), or the error it shows instead (its title, the node's message and description). `filter`
 	 * replaces what its search holds ('' empties it). The list is closed again unless `keepOpen` (e.g. for a screenshot).
 	 */
-	async resourceList(parameter: string, options: { filter?: string; keepOpen?: boolean } = {}): Promise<{ names: string[]; error?: string }> {
+	async resourceList(
+		parameter: string,
+		options: { filter?: string; keepOpen?: boolean } = {},
+	): Promise<{ names: string[]; error?: string }> {
 		const container = `[data-test-id=resource-locator-${parameter}]`;
 		await this.page.waitForSelector(container, { visible: true });
 		await this.settled(container);
 		const shown = async (): Promise<{ names: string[]; error?: string } | null> => {
-			const handle = await this.page.waitForFunction(
-				() => {
-					const visible = (element: Element) => (element as HTMLElement).offsetParent !== null;
-					const dropdown = [...document.querySelectorAll('[data-test-id=resource-locator-dropdown], [data-test-id=rlc-search], [data-test-id=rlc-error-container]')].some(visible);
-					if (!dropdown) return null;
-					// While it loads, the list shows placeholder rows (and the chosen entry, from the workflow).
-					if ([...document.querySelectorAll('[class*="_loadingItem_"]')].some(visible)) return null;
-					const error = [...document.querySelectorAll('[data-test-id=rlc-error-container]')].find(visible);
-					if (error) return { names: [], error: (error as HTMLElement).innerText.replace(/\s+/g, ' ').trim() };
-					const items = [...document.querySelectorAll('[data-test-id=rlc-item]')].filter(visible);
-					if (items.length > 0) return { names: items.map((item) => (item as HTMLElement).innerText.trim().split('\n')[0]) };
-					// "No results" once loaded; nothing (a spinner) while loading.
-					const empty = [...document.querySelectorAll('[class*="messageContainer"]')].find((element) => visible(element) && /No results/i.test((element as HTMLElement).innerText));
-					return empty ? { names: [] } : null;
-				},
-				{ timeout: 60_000 },
-			).catch(() => null);
-			return handle ? ((await handle.jsonValue()) as { names: string[]; error?: string } | null) : null;
+			const handle = await this.page
+				.waitForFunction(
+					() => {
+						const visible = (element: Element) => (element as HTMLElement).offsetParent !== null;
+						const dropdown = [
+							...document.querySelectorAll(
+								'[data-test-id=resource-locator-dropdown], [data-test-id=rlc-search], [data-test-id=rlc-error-container]',
+							),
+						].some(visible);
+						if (!dropdown) return null;
+						// While it loads, the list shows placeholder rows (and the chosen entry, from the workflow).
+						if ([...document.querySelectorAll('[class*="_loadingItem_"]')].some(visible))
+							return null;
+						const error = [...document.querySelectorAll('[data-test-id=rlc-error-container]')].find(
+							visible,
+						);
+						if (error)
+							return {
+								names: [],
+								error: (error as HTMLElement).innerText.replace(/\s+/g, ' ').trim(),
+							};
+						const items = [...document.querySelectorAll('[data-test-id=rlc-item]')].filter(visible);
+						if (items.length > 0)
+							return {
+								names: items.map((item) => (item as HTMLElement).innerText.trim().split('\n')[0]),
+							};
+						// "No results" once loaded; nothing (a spinner) while loading.
+						const empty = [...document.querySelectorAll('[class*="messageContainer"]')].find(
+							(element) =>
+								visible(element) && /No results/i.test((element as HTMLElement).innerText),
+						);
+						return empty ? { names: [] } : null;
+					},
+					{ timeout: 60_000 },
+				)
+				.catch(() => null);
+			return handle
+				? ((await handle.jsonValue()) as { names: string[]; error?: string } | null)
+				: null;
 		};
 		let listed: { names: string[]; error?: string } | null = null;
 		for (let attempt = 1; !listed; attempt++) {
 			// The input of the list mode (the mode selector beside it is a select with an input of its own).
-			const input = (await this.page.$(`${container} input[data-test-id=rlc-input], ${container} [data-test-id=rlc-input] input`)) ?? (await this.page.$(`${container} [data-test-id=rlc-input]`));
+			const input =
+				(await this.page.$(
+					`${container} input[data-test-id=rlc-input], ${container} [data-test-id=rlc-input] input`,
+				)) ?? (await this.page.$(`${container} [data-test-id=rlc-input]`));
 			if (!input) throw new Error(`the ${parameter} field has no list input`);
 			await input.click();
 			listed = await shown();
-			if (!listed && attempt === 3) throw new Error(`the ${parameter} list did not open, or did not load, after three clicks (${await this.failurePicture(`rlc-${parameter}`)})`);
+			if (!listed && attempt === 3)
+				throw new Error(
+					`the ${parameter} list did not open, or did not load, after three clicks (${await this.failurePicture(`rlc-${parameter}`)})`,
+				);
 		}
 		if (options.filter !== undefined) {
 			// The list keeps what was typed into its search before: replaced, as a user does.
@@ -478,13 +622,27 @@ export class Editor {
 
 	/** Closes an open resource locator list, as a click beside it does. */
 	async closeResourceList(): Promise<void> {
-		const open = () => this.page.evaluate(() => [...document.querySelectorAll('[data-test-id=rlc-search], [data-test-id=rlc-error-container], [data-test-id=rlc-item]')].some((element) => (element as HTMLElement).offsetParent !== null));
+		const open = () =>
+			this.page.evaluate(() =>
+				[
+					...document.querySelectorAll(
+						'[data-test-id=rlc-search], [data-test-id=rlc-error-container], [data-test-id=rlc-item]',
+					),
+				].some((element) => (element as HTMLElement).offsetParent !== null),
+			);
 		if (!(await open())) return;
-		const header = await this.page.$('[data-test-id=ndv] [data-test-id=node-title-container], [data-test-id=ndv] [data-test-id=node-parameters]');
+		const header = await this.page.$(
+			'[data-test-id=ndv] [data-test-id=node-title-container], [data-test-id=ndv] [data-test-id=node-parameters]',
+		);
 		const box = await header?.boundingBox();
 		if (box) await this.page.mouse.click(box.x + 5, box.y + 5);
 		await this.page.waitForFunction(
-			() => ![...document.querySelectorAll('[data-test-id=rlc-search], [data-test-id=rlc-error-container], [data-test-id=rlc-item]')].some((element) => (element as HTMLElement).offsetParent !== null),
+			() =>
+				![
+					...document.querySelectorAll(
+						'[data-test-id=rlc-search], [data-test-id=rlc-error-container], [data-test-id=rlc-item]',
+					),
+				].some((element) => (element as HTMLElement).offsetParent !== null),
 			{ timeout: 10_000 },
 		);
 	}
@@ -492,9 +650,15 @@ export class Editor {
 	/** Chooses an entry of a resource locator's list by its name; returns what the field shows then. */
 	async chooseFromResourceList(parameter: string, name: string): Promise<string> {
 		const { names } = await this.resourceList(parameter, { keepOpen: true, filter: '' });
-		if (!names.includes(name)) throw new Error(`the ${parameter} list has no "${name}" (it lists ${names.join(', ')})`);
+		if (!names.includes(name))
+			throw new Error(`the ${parameter} list has no "${name}" (it lists ${names.join(', ')})`);
 		const item = await this.page.waitForFunction(
-			(wanted) => [...document.querySelectorAll('[data-test-id=rlc-item]')].find((element) => (element as HTMLElement).offsetParent !== null && (element as HTMLElement).innerText.trim().split('\n')[0] === wanted) ?? null,
+			(wanted) =>
+				[...document.querySelectorAll('[data-test-id=rlc-item]')].find(
+					(element) =>
+						(element as HTMLElement).offsetParent !== null &&
+						(element as HTMLElement).innerText.trim().split('\n')[0] === wanted,
+				) ?? null,
 			{},
 			name,
 		);
@@ -504,9 +668,17 @@ export class Editor {
 		const input = `${container} input[data-test-id=rlc-input], ${container} [data-test-id=rlc-input] input`;
 		const read = () => this.page.$eval(input, (element) => (element as HTMLInputElement).value);
 		await this.page
-			.waitForFunction((selector, wanted) => (document.querySelector(selector) as HTMLInputElement | null)?.value === wanted, { timeout: 10_000 }, input, name)
+			.waitForFunction(
+				(selector, wanted) =>
+					(document.querySelector(selector) as HTMLInputElement | null)?.value === wanted,
+				{ timeout: 10_000 },
+				input,
+				name,
+			)
 			.catch(async () => {
-				throw new Error(`after choosing "${name}" the ${parameter} field shows "${await read().catch(() => '?')}" (${await this.failurePicture(`rlc-choose-${parameter}`)})`);
+				throw new Error(
+					`after choosing "${name}" the ${parameter} field shows "${await read().catch(() => '?')}" (${await this.failurePicture(`rlc-choose-${parameter}`)})`,
+				);
 			});
 		return await read();
 	}
@@ -515,14 +687,18 @@ export class Editor {
 	async parameterText(parameter: string): Promise<string> {
 		return await this.page.$eval(`[data-test-id=parameter-input-${parameter}]`, (element) => {
 			const input = element.querySelector('input') as HTMLInputElement | null;
-			return [(element as HTMLElement).innerText, input?.value, input?.placeholder].filter(Boolean).join(' ');
+			return [(element as HTMLElement).innerText, input?.value, input?.placeholder]
+				.filter(Boolean)
+				.join(' ');
 		});
 	}
 
 	/** The labels of the open node panel's parameters, as the user reads them (first line: not the Fixed/Expression switch). */
 	async parameterLabels(): Promise<string[]> {
 		return await this.page.$$eval('[data-test-id=node-parameters] label', (labels) =>
-			labels.filter((label) => (label as HTMLElement).offsetParent !== null).map((label) => (label as HTMLElement).innerText.trim().split('\n')[0].trim()),
+			labels
+				.filter((label) => (label as HTMLElement).offsetParent !== null)
+				.map((label) => (label as HTMLElement).innerText.trim().split('\n')[0].trim()),
 		);
 	}
 
@@ -530,8 +706,12 @@ export class Editor {
 	private async listedNames(listId: string): Promise<string[]> {
 		const names = await this.page.waitForFunction(
 			(id) => {
-				const shown = [...(document.getElementById(id)?.querySelectorAll('.el-select-dropdown__item') ?? [])].filter((item) => (item as HTMLElement).offsetParent !== null);
-				return shown.length > 0 ? shown.map((item) => (item as HTMLElement).innerText.trim().split('\n')[0]) : null;
+				const shown = [
+					...(document.getElementById(id)?.querySelectorAll('.el-select-dropdown__item') ?? []),
+				].filter((item) => (item as HTMLElement).offsetParent !== null);
+				return shown.length > 0
+					? shown.map((item) => (item as HTMLElement).innerText.trim().split('\n')[0])
+					: null;
 			},
 			{},
 			listId,
@@ -542,15 +722,25 @@ export class Editor {
 	/** Each "Add Option" / "Add Field" list of the open node panel, opened in turn: its placeholder and the names it lists. */
 	async collectionChoices(): Promise<Array<{ list: string; names: string[] }>> {
 		const lists: Array<{ list: string; names: string[] }> = [];
-		const inputs = await this.page.$$('[data-test-id=node-parameters] [data-test-id=collection-parameter-add] input');
+		const inputs = await this.page.$$(
+			'[data-test-id=node-parameters] [data-test-id=collection-parameter-add] input',
+		);
 		for (const input of inputs) {
 			const list = await input.evaluate((element) => (element as HTMLInputElement).placeholder);
 			await input.click();
-			await this.page.waitForFunction((element) => element.getAttribute('aria-expanded') === 'true', {}, input);
+			await this.page.waitForFunction(
+				(element) => element.getAttribute('aria-expanded') === 'true',
+				{},
+				input,
+			);
 			const listId = await input.evaluate((element) => element.getAttribute('aria-controls') ?? '');
 			lists.push({ list, names: await this.listedNames(listId) });
 			await this.page.keyboard.press('Escape');
-			await this.page.waitForFunction((element) => element.getAttribute('aria-expanded') !== 'true', {}, input);
+			await this.page.waitForFunction(
+				(element) => element.getAttribute('aria-expanded') !== 'true',
+				{},
+				input,
+			);
 		}
 		return lists;
 	}
@@ -559,14 +749,21 @@ export class Editor {
 	async canvasSubtitle(nodeName: string): Promise<string> {
 		const node = `[data-test-id=canvas-node][data-node-name="${nodeName}"]`;
 		await this.page.waitForSelector(node, { visible: true });
-		return await this.page.$eval(node, (element) => ((element.querySelector('[class*="_subtitle_"]') as HTMLElement | null)?.innerText ?? '').trim());
+		return await this.page.$eval(node, (element) =>
+			(
+				(element.querySelector('[class*="_subtitle_"]') as HTMLElement | null)?.innerText ?? ''
+			).trim(),
+		);
 	}
 
 	/** "Execute workflow", then waits for the editor's own word that the run ended. */
 	async executeWorkflow(): Promise<string> {
 		await this.page.click('[data-test-id=execute-workflow-button]');
 		const toast = await this.page.waitForFunction(
-			() => [...document.querySelectorAll('.el-notification')].map((toast) => (toast as HTMLElement).innerText).find((text) => /executed successfully|Problem in node|failed/i.test(text)),
+			() =>
+				[...document.querySelectorAll('.el-notification')]
+					.map((toast) => (toast as HTMLElement).innerText)
+					.find((text) => /executed successfully|Problem in node|failed/i.test(text)),
 			{ timeout: 300_000 },
 		);
 		return String(await toast.jsonValue());
@@ -576,7 +773,13 @@ export class Editor {
 	async inputPanelText(expected: string): Promise<string> {
 		const panel = '[data-test-id=ndv-input-panel]';
 		await this.page
-			.waitForFunction((selector, text) => (document.querySelector(selector) as HTMLElement | null)?.innerText.includes(text), { timeout: 120_000 }, panel, expected)
+			.waitForFunction(
+				(selector, text) =>
+					(document.querySelector(selector) as HTMLElement | null)?.innerText.includes(text),
+				{ timeout: 120_000 },
+				panel,
+				expected,
+			)
 			.catch(() => undefined);
 		return await this.page.$eval(panel, (element) => (element as HTMLElement).innerText);
 	}
@@ -587,7 +790,10 @@ export class Editor {
 		await this.page.waitForSelector(`${panel} table`, { visible: true });
 		return await this.page.$eval(panel, (element) => {
 			const table = element.querySelector('table')!;
-			const cells = (row: Element) => [...row.querySelectorAll('th, td')].map((cell) => (cell as HTMLElement).innerText.replace(/\s+/g, ' ').trim());
+			const cells = (row: Element) =>
+				[...row.querySelectorAll('th, td')].map((cell) =>
+					(cell as HTMLElement).innerText.replace(/\s+/g, ' ').trim(),
+				);
 			const [head, ...body] = [...table.querySelectorAll('tr')];
 			const itemCount = (element as HTMLElement).innerText.match(/\d+ items?/)?.[0] ?? '';
 			return { itemCount, headers: cells(head), rows: body.map(cells) };
@@ -601,9 +807,14 @@ export class Editor {
 	 */
 	async openChatPanel(layout: { top: number; chatWidth: number }): Promise<void> {
 		await this.page.click('[data-test-id=workflow-chat-button]');
-		await this.page.waitForSelector('[data-test-id=canvas-chat] [data-test-id=chat-input]', { visible: true });
+		await this.page.waitForSelector('[data-test-id=canvas-chat] [data-test-id=chat-input]', {
+			visible: true,
+		});
 		await this.settled('[data-test-id=logs-panel]');
-		const drag = async (handle: string, to: (box: { x: number; y: number; width: number; height: number }) => [number, number]) => {
+		const drag = async (
+			handle: string,
+			to: (box: { x: number; y: number; width: number; height: number }) => [number, number],
+		) => {
 			const element = await this.page.waitForSelector(handle, { visible: true });
 			const box = (await element!.boundingBox())!;
 			await this.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
@@ -613,7 +824,10 @@ export class Editor {
 			await this.page.mouse.up();
 		};
 		// The panel's top edge, then the chat's right edge (each a `resize-handle` of its own box).
-		await drag('[data-test-id=logs-panel] > [data-test-id=resize-handle], [data-test-id=logs-panel] [data-test-id=resize-handle]', (box) => [box.x + box.width / 2, layout.top]);
+		await drag(
+			'[data-test-id=logs-panel] > [data-test-id=resize-handle], [data-test-id=logs-panel] [data-test-id=resize-handle]',
+			(box) => [box.x + box.width / 2, layout.top],
+		);
 		await this.settled('[data-test-id=canvas-chat]');
 		const chat = (await (await this.page.$('[data-test-id=canvas-chat]'))!.boundingBox())!;
 		await this.page.mouse.move(chat.x + chat.width - 1, chat.y + chat.height / 2);
@@ -644,19 +858,36 @@ export class Editor {
 				const cut = all.some((child) => {
 					const style = getComputedStyle(child);
 					const clips = (overflow: string) => /hidden|auto|scroll|clip/.test(overflow);
-					return (clips(style.overflowY) && child.scrollHeight > child.clientHeight + 2) || (clips(style.overflowX) && child.scrollWidth > child.clientWidth + 2);
+					return (
+						(clips(style.overflowY) && child.scrollHeight > child.clientHeight + 2) ||
+						(clips(style.overflowX) && child.scrollWidth > child.clientWidth + 2)
+					);
 				});
 				const box = element.getBoundingClientRect();
-				const texts = all.filter((child) => [...child.childNodes].some((node) => node.nodeType === Node.TEXT_NODE && node.textContent!.trim() !== ''));
-				const bottom = Math.max(box.top, ...texts.map((child) => child.getBoundingClientRect().bottom));
-				return { firstLine: element.innerText.trim().split('\n')[0], fits: !cut, filled: Math.round(((bottom - box.top) / box.height) * 100) / 100 };
+				const texts = all.filter((child) =>
+					[...child.childNodes].some(
+						(node) => node.nodeType === Node.TEXT_NODE && node.textContent!.trim() !== '',
+					),
+				);
+				const bottom = Math.max(
+					box.top,
+					...texts.map((child) => child.getBoundingClientRect().bottom),
+				);
+				return {
+					firstLine: element.innerText.trim().split('\n')[0],
+					fits: !cut,
+					filled: Math.round(((bottom - box.top) / box.height) * 100) / 100,
+				};
 			}),
 		);
 	}
 
 	/** Types a message into the open chat and sends it (Enter), as a user does. */
 	async sendChatMessage(text: string): Promise<void> {
-		const input = await this.page.waitForSelector('[data-test-id=canvas-chat] [data-test-id=chat-input]', { visible: true });
+		const input = await this.page.waitForSelector(
+			'[data-test-id=canvas-chat] [data-test-id=chat-input]',
+			{ visible: true },
+		);
 		await input!.click();
 		await input!.type(text);
 		await this.page.keyboard.press('Enter');
@@ -666,14 +897,25 @@ export class Editor {
 	 * The text of the chat's last reply as it is shown (its typing dots aside), once `accept` takes it;
 	 * polled every 50 ms, so a reply that grows is seen growing.
 	 */
-	async chatReply(accept: { longerThan: number } | { equals: string }): Promise<{ text: string; typing: boolean }> {
+	async chatReply(
+		accept: { longerThan: number } | { equals: string },
+	): Promise<{ text: string; typing: boolean }> {
 		const handle = await this.page.waitForFunction(
 			(wanted: { longerThan?: number; equals?: string }) => {
 				const body = document.querySelector('[data-test-id=canvas-chat-body]');
-				const replies = [...(body?.querySelectorAll('.chat-message-from-bot:not(.chat-message-typing) .chat-message-markdown') ?? [])];
-				const text = ((replies.at(-1) as HTMLElement | undefined)?.innerText ?? '').replace(/\s+/g, ' ').trim();
+				const replies = [
+					...(body?.querySelectorAll(
+						'.chat-message-from-bot:not(.chat-message-typing) .chat-message-markdown',
+					) ?? []),
+				];
+				const text = ((replies.at(-1) as HTMLElement | undefined)?.innerText ?? '')
+					.replace(/\s+/g, ' ')
+					.trim();
 				const typing = body?.querySelector('[data-test-id=chat-message-typing]') !== null;
-				const ok = wanted.equals !== undefined ? text === wanted.equals && !typing : text.length > (wanted.longerThan ?? 0);
+				const ok =
+					wanted.equals !== undefined
+						? text === wanted.equals && !typing
+						: text.length > (wanted.longerThan ?? 0);
 				return ok ? { text, typing } : null;
 			},
 			{ polling: 50, timeout: 120_000 },
@@ -685,8 +927,14 @@ export class Editor {
 	/** What the chat's last reply shows now ('' before it starts). */
 	async chatReplyNow(): Promise<string> {
 		return await this.page.evaluate(() => {
-			const replies = [...document.querySelectorAll('[data-test-id=canvas-chat-body] .chat-message-from-bot:not(.chat-message-typing) .chat-message-markdown')];
-			return ((replies.at(-1) as HTMLElement | undefined)?.innerText ?? '').replace(/\s+/g, ' ').trim();
+			const replies = [
+				...document.querySelectorAll(
+					'[data-test-id=canvas-chat-body] .chat-message-from-bot:not(.chat-message-typing) .chat-message-markdown',
+				),
+			];
+			return ((replies.at(-1) as HTMLElement | undefined)?.innerText ?? '')
+				.replace(/\s+/g, ' ')
+				.trim();
 		});
 	}
 
@@ -696,7 +944,8 @@ export class Editor {
 	 */
 	async frame(options: { settle?: boolean } = {}): Promise<Buffer> {
 		if (options.settle) {
-			for (const close of await this.page.$$('.el-notification .el-notification__closeBtn')) await close.click().catch(() => undefined);
+			for (const close of await this.page.$$('.el-notification .el-notification__closeBtn'))
+				await close.click().catch(() => undefined);
 			await sleep(1500);
 		}
 		return Buffer.from(await this.page.screenshot({ type: 'png' }));
@@ -705,7 +954,8 @@ export class Editor {
 	async screenshot(file: string): Promise<void> {
 		fs.mkdirSync(path.dirname(file), { recursive: true });
 		// Toasts ("Credential saved") would cover the panel in the picture; a user closes them too.
-		for (const close of await this.page.$$('.el-notification .el-notification__closeBtn')) await close.click().catch(() => undefined);
+		for (const close of await this.page.$$('.el-notification .el-notification__closeBtn'))
+			await close.click().catch(() => undefined);
 		await sleep(600); // let the panel's and the toasts' transitions finish
 		await this.page.screenshot({ path: file as `${string}.png` });
 	}
@@ -715,7 +965,10 @@ export class Editor {
 	 * set, else in the run's temp folder (which the run removes at its end).
 	 */
 	async failurePicture(name: string): Promise<string> {
-		const file = path.join(process.env.UI_FAILURES_DIR ?? path.join(os.tmpdir(), 'n8n-ui-failures'), `${Date.now()}-${name}.png`);
+		const file = path.join(
+			process.env.UI_FAILURES_DIR ?? path.join(os.tmpdir(), 'n8n-ui-failures'),
+			`${Date.now()}-${name}.png`,
+		);
 		fs.mkdirSync(path.dirname(file), { recursive: true });
 		await this.page.screenshot({ path: file as `${string}.png` }).catch(() => undefined);
 		return file;
@@ -736,7 +989,9 @@ export class Editor {
 	async settled(selector: string): Promise<void> {
 		let previous = '';
 		for (;;) {
-			const box = await this.page.$eval(selector, (element) => JSON.stringify(element.getBoundingClientRect()));
+			const box = await this.page.$eval(selector, (element) =>
+				JSON.stringify(element.getBoundingClientRect()),
+			);
 			if (box === previous) return;
 			previous = box;
 			await sleep(150);
@@ -745,7 +1000,10 @@ export class Editor {
 
 	private async itemNamed(name: string): Promise<ElementHandle<Element>> {
 		const handle = await this.page.waitForFunction(
-			(selector, wanted) => [...document.querySelectorAll(selector)].find((element) => (element as HTMLElement).innerText.trim() === wanted) ?? null,
+			(selector, wanted) =>
+				[...document.querySelectorAll(selector)].find(
+					(element) => (element as HTMLElement).innerText.trim() === wanted,
+				) ?? null,
 			{ timeout: 10_000 },
 			creatorItemName,
 			name,
@@ -755,7 +1013,10 @@ export class Editor {
 
 	private async waitForButton(text: string): Promise<ElementHandle<Element>> {
 		const handle = await this.page.waitForFunction(
-			(wanted) => [...document.querySelectorAll('button')].find((button) => button.innerText.trim() === wanted && button.offsetParent !== null) ?? null,
+			(wanted) =>
+				[...document.querySelectorAll('button')].find(
+					(button) => button.innerText.trim() === wanted && button.offsetParent !== null,
+				) ?? null,
 			{},
 			text,
 		);
