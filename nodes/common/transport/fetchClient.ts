@@ -44,6 +44,15 @@ export function serialize(body: unknown): string | undefined {
 	return typeof body === 'string' ? body : JSON.stringify(body);
 }
 
+/** The headers every transport sends: JSON asked for, JSON sent when there is a body, then the request's own. */
+export function requestHeaders(request: HttpRequest): Record<string, string> {
+	return {
+		Accept: 'application/json',
+		...(request.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+		...request.headers,
+	};
+}
+
 export function queryString(query: HttpRequest['query']): string {
 	if (!query) return '';
 	const pairs = Object.entries(query).map(([name, value]): [string, string] => [
@@ -120,11 +129,7 @@ export function createFetchClient(options: FetchClientOptions): HttpClient {
 		if (options.signal?.aborted || request.signal?.aborted)
 			throw transportFailure('aborted', 'ABORT_ERR');
 		const body = serialize(request.body);
-		const headers: Record<string, string> = {
-			Accept: 'application/json',
-			...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
-			...request.headers,
-		};
+		const headers = requestHeaders(request);
 		const controller = new AbortController();
 		let stoppedBy: 'aborted' | 'timeout' | undefined;
 		const onCancel = () => {

@@ -19,7 +19,7 @@ import type {
 
 import { trimBaseUrl } from './baseUrl';
 import { toTransportFailure, transportFailure } from './failure';
-import { MAX_ANSWER_BYTES, parseBody, queryString, serialize } from './fetchClient';
+import { MAX_ANSWER_BYTES, parseBody, queryString, requestHeaders, serialize } from './fetchClient';
 import type { HttpClient, HttpRequest, HttpResponse } from './types';
 
 /** A Node Readable, as n8n's helpers give a body with `encoding: 'stream'`, seen only through what is used here. */
@@ -117,11 +117,7 @@ export function createN8nHelperClient(
 				method: request.method,
 				url: `${baseUrl}${request.path}${queryString(request.query)}`,
 				body: serialize(request.body),
-				headers: {
-					Accept: 'application/json',
-					...(request.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
-					...request.headers,
-				},
+				headers: requestHeaders(request),
 				json: false,
 				encoding: 'stream',
 				returnFullResponse: true,
@@ -164,11 +160,7 @@ export function createLegacyRequestClient(
 					method: request.method,
 					uri: `${baseUrl}${request.path}${queryString(request.query)}`,
 					body: serialize(request.body),
-					headers: {
-						Accept: 'application/json',
-						...(request.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
-						...request.headers,
-					},
+					headers: requestHeaders(request),
 					json: false,
 					resolveWithFullResponse: true,
 					simple: false,
